@@ -1,0 +1,114 @@
+//! The one error type every server function returns. It crosses the wire as
+//! `{"error": "<kind>", "message": "<words for a person>"}`; the server maps the
+//! kind to its HTTP status in one place (`server::http_errors`).
+
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::{codec::JsonEncoding, error::{FromServerFnError, ServerFnErrorErr}};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "error", content = "message", rename_all = "snake_case")]
+pub enum AppError {
+    /// 400: malformed input.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401: no session, an expired one, or wrong credentials.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// 403: signed in, but not allowed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404
+    #[error("{0}")]
+    NotFound(String),
+    /// 413
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// 415
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 429
+    #[error("{0}")]
+    TooManyRequests(String),
+    /// 503: the database or object storage is unreachable.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: a fault of ours; details are in the server log, never here.
+    #[error("{0}")]
+    Internal(String),
+    /// The browser could not reach the server or read its answer (never sent by the server).
+    #[error("{0}")]
+    Network(String),
+}
+
+impl AppError {
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::BadRequest(_) => 400,
+            AppError::Unauthenticated(_) => 401,
+            AppError::Forbidden(_) => 403,
+            AppError::NotFound(_) => 404,
+            AppError::PayloadTooLarge(_) => 413,
+            AppError::UnsupportedMediaType(_) => 415,
+            AppError::TooManyRequests(_) => 429,
+            AppError::Unavailable(_) => 503,
+            AppError::Internal(_) | AppError::Network(_) => 500,
+        }
+    }
+
+    pub fn unauthenticated() -> Self {
+        AppError::Unauthenticated("you are not signed in, or your session has expired".into())
+    }
+
+    pub fn internal() -> Self {
+        AppError::Internal("something went wrong on our side; it has been logged".into())
+    }
+
+    pub fn unavailable() -> Self {
+        AppError::Unavailable("the service is temporarily unavailable; try again shortly".into())
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(message) | ServerFnErrorErr::Deserialization(message) => {
+                AppError::BadRequest(format!("the request is malformed: {message}"))
+            }
+            ServerFnErrorErr::MissingArg(name) => {
+                AppError::BadRequest(format!("the request is missing `{name}`"))
+            }
+            ServerFnErrorErr::Request(message) => {
+                AppError::Network(format!("could not reach the server: {message}"))
+            }
+            ServerFnErrorErr::Response(message) => {
+                AppError::Network(format!("could not read the server's answer: {message}"))
+            }
+            other => {
+                #[cfg(feature = "ssr")]
+                tracing::error!(error = %other, "server function failed outside its body");
+                #[cfg(not(feature = "ssr"))]
+                let _ = other;
+                AppError::internal()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_cross_the_wire_as_kind_and_message() {
+        let json = serde_json::to_value(AppError::NotFound("no such application".into())).unwrap();
+        assert_eq!(json, serde_json::json!({"error": "not_found", "message": "no such application"}));
+    }
+
+    #[test]
+    fn undecodable_arguments_are_bad_requests() {
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Args("missing field `email`".into()));
+        assert_eq!(err.status(), 400);
+    }
+}

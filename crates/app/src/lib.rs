@@ -1,0 +1,27 @@
+//! The interview-monitor UI and its server functions.
+//!
+//! Built twice: with `ssr` into the server (rendering pages, answering server
+//! functions through the [`services::Services`] the server provides), and with
+//! `hydrate` into the wasm the browser runs.
+
+pub mod applications;
+pub mod auth;
+pub mod error;
+#[cfg(feature = "ssr")]
+pub mod services;
+mod shell;
+
+pub use error::AppError;
+pub use shell::{shell, App};
+
+/// The wasm entry point: makes the server-rendered page interactive.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+    // Lets browser tests wait until clicks are handled.
+    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+}

@@ -1,0 +1,48 @@
+//! What the server functions need from the server, as traits. `server` implements
+//! them (it depends on this crate, so this crate cannot call into it) and hands
+//! them in as one [`Services`] value through Leptos context and request extensions.
+
+use std::{net::IpAddr, sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use shared::{ApplicationSummary, CurrentUser};
+
+use crate::error::AppError;
+
+/// A session just opened by a successful sign-in.
+pub struct NewSession {
+    pub user: CurrentUser,
+    /// The secret that goes into the session cookie; only its hash is stored.
+    pub token: String,
+    pub lifetime: Duration,
+}
+
+#[async_trait]
+pub trait Accounts: Send + Sync {
+    /// Checks the credentials (throttled per email and per client address) and opens a session.
+    async fn sign_in(&self, email: &str, password: &str, client: Option<IpAddr>) -> Result<NewSession, AppError>;
+    /// Ends the session server-side; unknown tokens are ignored.
+    async fn sign_out(&self, token: &str) -> Result<(), AppError>;
+    /// The user of a live session, or `None` when it is unknown or expired.
+    async fn session_user(&self, token: &str) -> Result<Option<CurrentUser>, AppError>;
+}
+
+#[async_trait]
+pub trait Applications: Send + Sync {
+    /// The applications this user may see: own (candidate), own organization's (recruiter), all (admin).
+    async fn visible_to(&self, user: &CurrentUser) -> Result<Vec<ApplicationSummary>, AppError>;
+}
+
+#[derive(Clone)]
+pub struct Services {
+    pub accounts: Arc<dyn Accounts>,
+    pub applications: Arc<dyn Applications>,
+}
+
+/// The services of the current request, from Leptos context.
+pub fn services() -> Result<Services, AppError> {
+    leptos::prelude::use_context::<Services>().ok_or_else(|| {
+        tracing::error!("Services were not provided to the Leptos context");
+        AppError::internal()
+    })
+}

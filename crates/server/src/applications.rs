@@ -1,0 +1,25 @@
+//! The server's side of `app::services::Applications`.
+
+use app::{services::Applications, AppError};
+use async_trait::async_trait;
+use sea_orm::DatabaseConnection;
+use shared::{ApplicationSummary, CurrentUser, Role};
+
+use crate::db::applications::{self as repo, Scope};
+
+pub struct ApplicationDirectory {
+    pub db: DatabaseConnection,
+}
+
+#[async_trait]
+impl Applications for ApplicationDirectory {
+    async fn visible_to(&self, user: &CurrentUser) -> Result<Vec<ApplicationSummary>, AppError> {
+        let scope = match (user.role, user.organization_id) {
+            (Role::Admin, _) => Scope::All,
+            (Role::Recruiter, Some(org)) => Scope::Organization(org),
+            (Role::Recruiter, None) => return Ok(Vec::new()),
+            (Role::Candidate, _) => Scope::Candidate(user.id),
+        };
+        Ok(repo::summaries(&self.db, scope).await?)
+    }
+}

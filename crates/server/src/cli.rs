@@ -1,0 +1,239 @@
+//! The command line of API.md: serve, migrate, and the operator's commands.
+
+use std::io::Read;
+
+use clap::{Parser, Subcommand};
+use rand::RngCore;
+use sea_orm::DatabaseConnection;
+use shared::{OrganizationId, Role, UserId};
+
+use crate::{
+    accounts::{normalize_email, password},
+    db::{self, accounts as account_repo, applications as application_repo, PersistenceError},
+    error::error_chain,
+};
+
+#[derive(Debug, Parser)]
+#[command(name = "interview-monitor", version, about = "Interview monitoring: camera and screen snapshots, reviewed by recruiters.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server on BIND (default 127.0.0.1:3000).
+    Serve,
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Organizations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Job applications.
+    Application {
+        #[command(subcommand)]
+        command: ApplicationCommand,
+    },
+    /// Create a demo organization, users and application, and print how to sign in.
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organization; prints its id.
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input. Prints the id.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        role: String,
+        /// The organization's slug (required for recruiters, optional for admins).
+        #[arg(long)]
+        org: Option<String>,
+        /// Read the password from standard input (the only way to give one).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApplicationCommand {
+    /// Create a job application for a candidate; prints its id.
+    Create {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        candidate: String,
+        #[arg(long)]
+        title: String,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("unknown organization `{0}`")]
+    UnknownOrganization(String),
+    #[error("{0}")]
+    Persistence(#[from] PersistenceError),
+    #[error("{0}")]
+    Password(#[from] password::PasswordError),
+    #[error("cannot read the password from standard input: {0}")]
+    Stdin(std::io::Error),
+}
+
+impl CliError {
+    /// One line for the terminal.
+    pub fn one_line(&self) -> String {
+        match self {
+            CliError::Persistence(PersistenceError::Duplicate(what)) => format!("{what} already exists"),
+            other => error_chain(other),
+        }
+    }
+}
+
+fn valid_slug(slug: &str) -> Result<(), CliError> {
+    let ok = (1..=63).contains(&slug.len())
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-');
+    ok.then_some(()).ok_or_else(|| CliError::Invalid(format!("slug `{slug}` must be 1-63 of a-z, 0-9 and -")))
+}
+
+fn valid_email(email: &str) -> Result<String, CliError> {
+    let email = normalize_email(email);
+    let ok = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.contains('@'));
+    ok.then_some(email.clone()).ok_or_else(|| CliError::Invalid(format!("`{email}` is not an email address")))
+}
+
+fn non_empty<'a>(what: &str, value: &'a str) -> Result<&'a str, CliError> {
+    let value = value.trim();
+    if value.is_empty() || value.len() > 200 {
+        return Err(CliError::Invalid(format!("{what} must be 1-200 characters")));
+    }
+    Ok(value)
+}
+
+async fn organization_id(db: &DatabaseConnection, slug: &str) -> Result<OrganizationId, CliError> {
+    account_repo::organization_by_slug(db, slug)
+        .await?
+        .map(|org| OrganizationId(org.id))
+        .ok_or_else(|| CliError::UnknownOrganization(slug.to_string()))
+}
+
+pub async fn create_organization(db: &DatabaseConnection, slug: &str, name: &str) -> Result<OrganizationId, CliError> {
+    valid_slug(slug)?;
+    let org = account_repo::create_organization(db, slug, non_empty("name", name)?).await?;
+    Ok(OrganizationId(org.id))
+}
+
+pub async fn create_user(
+    db: &DatabaseConnection,
+    email: &str,
+    role: &str,
+    org: Option<&str>,
+    password: String,
+) -> Result<UserId, CliError> {
+    let role: Role = role.parse().map_err(|e: shared::RoleError| CliError::Invalid(e.to_string()))?;
+    let email = valid_email(email)?;
+    let organization = match (role, org) {
+        (Role::Recruiter, None) => return Err(CliError::Invalid("a recruiter needs --org".into())),
+        (Role::Candidate, Some(_)) => return Err(CliError::Invalid("a candidate belongs to no organization; drop --org".into())),
+        (_, Some(slug)) => Some(organization_id(db, slug).await?),
+        (_, None) => None,
+    };
+    if password.chars().count() < password::MIN_PASSWORD_CHARS {
+        return Err(CliError::Invalid(format!("the password must be at least {} characters", password::MIN_PASSWORD_CHARS)));
+    }
+    let hash = password::hash(password).await?;
+    let user = account_repo::create_user(db, &email, hash, role, organization).await?;
+    Ok(UserId(user.id))
+}
+
+pub async fn create_application(db: &DatabaseConnection, org: &str, candidate: &str, title: &str) -> Result<shared::ApplicationId, CliError> {
+    let organization = organization_id(db, org).await?;
+    let email = valid_email(candidate)?;
+    let user = account_repo::user_by_email(db, &email)
+        .await?
+        .ok_or_else(|| CliError::Invalid(format!("unknown candidate `{email}`")))?;
+    if user.role != Role::Candidate.as_str() {
+        return Err(CliError::Invalid(format!("`{email}` is a {}, not a candidate", user.role)));
+    }
+    let application = application_repo::create_application(db, organization, UserId(user.id), non_empty("title", title)?).await?;
+    Ok(shared::ApplicationId(application.id))
+}
+
+fn random_password() -> String {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    let mut bytes = [0u8; 12];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub const DEMO_ORG: &str = "demo";
+
+/// Creates the demo data and returns what to print.
+pub async fn demo(db: &DatabaseConnection) -> Result<String, CliError> {
+    if account_repo::organization_by_slug(db, DEMO_ORG).await?.is_some() {
+        return Err(CliError::Invalid(format!("the demo data already exists (organization `{DEMO_ORG}`)")));
+    }
+    create_organization(db, DEMO_ORG, "Demo Hiring Co.").await?;
+    let mut lines = vec!["Demo data created. Sign in with:".to_string()];
+    for (role, email, org) in [
+        ("recruiter", "recruiter@demo.test", Some(DEMO_ORG)),
+        ("candidate", "candidate@demo.test", None),
+        ("admin", "admin@demo.test", None),
+    ] {
+        let password = random_password();
+        create_user(db, email, role, org, password.clone()).await?;
+        lines.push(format!("  {role:<10} {email:<22} password: {password}"));
+    }
+    let title = "Senior Rust Engineer";
+    let id = create_application(db, DEMO_ORG, "candidate@demo.test", title).await?;
+    lines.push(format!("Application \"{title}\" for candidate@demo.test: {id}"));
+    Ok(lines.join("\n"))
+}
+
+/// Runs a command other than `serve`; returns what to print on success.
+pub async fn execute(command: Command, database_url: &str) -> Result<String, CliError> {
+    let db = db::connect_and_migrate(database_url).await?;
+    let output = match command {
+        Command::Serve => unreachable!("serve is handled by main"),
+        Command::Migrate => "the database is up to date".to_string(),
+        Command::Org { command: OrgCommand::Create { slug, name } } => create_organization(&db, &slug, &name).await?.to_string(),
+        Command::User { command: UserCommand::Create { email, role, org, password_stdin } } => {
+            if !password_stdin {
+                return Err(CliError::Invalid("give the password on standard input with --password-stdin".into()));
+            }
+            let mut input = String::new();
+            std::io::stdin().take(4096).read_to_string(&mut input).map_err(CliError::Stdin)?;
+            let password = input.lines().next().unwrap_or_default().to_string();
+            create_user(&db, &email, &role, org.as_deref(), password).await?.to_string()
+        }
+        Command::Application { command: ApplicationCommand::Create { org, candidate, title } } => {
+            create_application(&db, &org, &candidate, &title).await?.to_string()
+        }
+        Command::Demo => demo(&db).await?,
+    };
+    db.close().await.ok();
+    Ok(output)
+}

@@ -1,0 +1,129 @@
+//! Organizations, users, sessions and failed sign-ins.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set,
+};
+use shared::{CurrentUser, OrganizationId, Role, UserId};
+use uuid::Uuid;
+
+use super::{
+    entities::{login_failure, organization, session, user},
+    PersistenceError,
+};
+
+pub async fn create_organization(db: &DatabaseConnection, slug: &str, name: &str) -> Result<organization::Model, PersistenceError> {
+    organization::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        slug: Set(slug.to_string()),
+        name: Set(name.to_string()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| PersistenceError::duplicate_as(e, || format!("an organization with slug `{slug}`")))
+}
+
+pub async fn organization_by_slug(db: &DatabaseConnection, slug: &str) -> Result<Option<organization::Model>, PersistenceError> {
+    Ok(organization::Entity::find().filter(organization::Column::Slug.eq(slug)).one(db).await?)
+}
+
+pub async fn create_user(
+    db: &DatabaseConnection,
+    email: &str,
+    password_hash: String,
+    role: Role,
+    organization_id: Option<OrganizationId>,
+) -> Result<user::Model, PersistenceError> {
+    user::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        email: Set(email.to_string()),
+        password_hash: Set(password_hash),
+        role: Set(role.as_str().to_string()),
+        organization_id: Set(organization_id.map(|id| id.0)),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| PersistenceError::duplicate_as(e, || format!("a user with email `{email}`")))
+}
+
+pub async fn user_by_email(db: &DatabaseConnection, email: &str) -> Result<Option<user::Model>, PersistenceError> {
+    Ok(user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?)
+}
+
+pub fn current_user(model: &user::Model) -> Result<CurrentUser, PersistenceError> {
+    Ok(CurrentUser {
+        id: UserId(model.id),
+        email: model.email.clone(),
+        role: model.role.parse().map_err(|e: shared::RoleError| PersistenceError::Corrupt(e.to_string()))?,
+        organization_id: model.organization_id.map(OrganizationId),
+    })
+}
+
+pub async fn create_session(
+    db: &DatabaseConnection,
+    token_hash: String,
+    user_id: UserId,
+    expires_at: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    session::ActiveModel {
+        token_hash: Set(token_hash),
+        user_id: Set(user_id.0),
+        created_at: Set(Utc::now()),
+        expires_at: Set(expires_at),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// The user of a session that has not expired.
+pub async fn session_user(db: &DatabaseConnection, token_hash: &str, now: DateTime<Utc>) -> Result<Option<user::Model>, PersistenceError> {
+    let Some(session) = session::Entity::find_by_id(token_hash.to_string())
+        .filter(session::Column::ExpiresAt.gt(now))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(user::Entity::find_by_id(session.user_id).one(db).await?)
+}
+
+pub async fn delete_session(db: &DatabaseConnection, token_hash: &str) -> Result<(), PersistenceError> {
+    session::Entity::delete_by_id(token_hash.to_string()).exec(db).await?;
+    Ok(())
+}
+
+pub async fn delete_expired_sessions(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, PersistenceError> {
+    Ok(session::Entity::delete_many().filter(session::Column::ExpiresAt.lte(now)).exec(db).await?.rows_affected)
+}
+
+pub async fn record_login_failures(db: &impl ConnectionTrait, subjects: &[String], at: DateTime<Utc>) -> Result<(), PersistenceError> {
+    let rows = subjects.iter().map(|subject| login_failure::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        subject: Set(subject.clone()),
+        failed_at: Set(at),
+    });
+    login_failure::Entity::insert_many(rows).exec_without_returning(db).await?;
+    Ok(())
+}
+
+pub async fn count_login_failures(db: &DatabaseConnection, subject: &str, since: DateTime<Utc>) -> Result<u64, PersistenceError> {
+    Ok(login_failure::Entity::find()
+        .filter(login_failure::Column::Subject.eq(subject))
+        .filter(login_failure::Column::FailedAt.gt(since))
+        .count(db)
+        .await?)
+}
+
+pub async fn forget_login_failures(db: &DatabaseConnection, subject: Option<&str>, before: DateTime<Utc>) -> Result<(), PersistenceError> {
+    let mut delete = login_failure::Entity::delete_many();
+    delete = match subject {
+        Some(subject) => delete.filter(login_failure::Column::Subject.eq(subject)),
+        None => delete.filter(login_failure::Column::FailedAt.lt(before)),
+    };
+    delete.exec(db).await?;
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! Job applications.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select, Set};
+use shared::{ApplicationId, ApplicationSummary, OrganizationId, UserId};
+use uuid::Uuid;
+
+use super::{
+    entities::{job_application, organization, user},
+    PersistenceError,
+};
+
+pub async fn create_application(
+    db: &DatabaseConnection,
+    organization_id: OrganizationId,
+    candidate_id: UserId,
+    title: &str,
+) -> Result<job_application::Model, PersistenceError> {
+    Ok(job_application::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organization_id: Set(organization_id.0),
+        candidate_id: Set(candidate_id.0),
+        title: Set(title.to_string()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?)
+}
+
+pub async fn application(db: &DatabaseConnection, id: ApplicationId) -> Result<Option<job_application::Model>, PersistenceError> {
+    Ok(job_application::Entity::find_by_id(id.0).one(db).await?)
+}
+
+/// Which applications a listing covers.
+pub enum Scope {
+    All,
+    Organization(OrganizationId),
+    Candidate(UserId),
+}
+
+/// Applications in `scope`, newest first, with their organization's name and candidate's email.
+pub async fn summaries(db: &DatabaseConnection, scope: Scope) -> Result<Vec<ApplicationSummary>, PersistenceError> {
+    let query: Select<job_application::Entity> = match scope {
+        Scope::All => job_application::Entity::find(),
+        Scope::Organization(id) => job_application::Entity::find().filter(job_application::Column::OrganizationId.eq(id.0)),
+        Scope::Candidate(id) => job_application::Entity::find().filter(job_application::Column::CandidateId.eq(id.0)),
+    };
+    let applications = query.order_by_desc(job_application::Column::CreatedAt).all(db).await?;
+
+    let org_ids: Vec<Uuid> = applications.iter().map(|a| a.organization_id).collect();
+    let user_ids: Vec<Uuid> = applications.iter().map(|a| a.candidate_id).collect();
+    let organizations: HashMap<Uuid, String> = organization::Entity::find()
+        .filter(organization::Column::Id.is_in(org_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let candidates: HashMap<Uuid, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect();
+
+    Ok(applications
+        .into_iter()
+        .map(|a| ApplicationSummary {
+            id: ApplicationId(a.id),
+            organization_name: organizations.get(&a.organization_id).cloned().unwrap_or_default(),
+            candidate_email: candidates.get(&a.candidate_id).cloned().unwrap_or_default(),
+            organization_id: OrganizationId(a.organization_id),
+            title: a.title,
+            created_at: a.created_at,
+        })
+        .collect())
+}

@@ -1,0 +1,158 @@
+//! The schema, as sea-orm-migration migrations run at every start.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(CreateTables)]
+    }
+}
+
+#[derive(DeriveIden)]
+enum Organizations { Table, Id, Slug, Name, CreatedAt }
+
+#[derive(DeriveIden)]
+enum Users { Table, Id, Email, PasswordHash, Role, OrganizationId, CreatedAt }
+
+#[derive(DeriveIden)]
+enum Sessions { Table, TokenHash, UserId, CreatedAt, ExpiresAt }
+
+#[derive(DeriveIden)]
+enum LoginFailures { Table, Id, Subject, FailedAt }
+
+#[derive(DeriveIden)]
+enum JobApplications { Table, Id, OrganizationId, CandidateId, Title, CreatedAt }
+
+#[derive(DeriveIden)]
+enum MonitoringImages { Table, Id, ApplicationId, Kind, ObjectKey, CapturedAt, StoredAt, SizeBytes, Sha256, UploadedBy }
+
+struct CreateTables;
+
+impl MigrationName for CreateTables {
+    fn name(&self) -> &str {
+        "m20261125_000001_create_tables"
+    }
+}
+
+fn foreign_key(from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden), on_delete: ForeignKeyAction) -> ForeignKeyCreateStatement {
+    ForeignKey::create().from(from.0, from.1).to(to.0, to.1).on_delete(on_delete).take()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateTables {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Organizations::Table)
+                    .col(pk_uuid(Organizations::Id))
+                    .col(string_uniq(Organizations::Slug))
+                    .col(string(Organizations::Name))
+                    .col(timestamp_with_time_zone(Organizations::CreatedAt))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Users::Table)
+                    .col(pk_uuid(Users::Id))
+                    .col(string_uniq(Users::Email))
+                    .col(string(Users::PasswordHash))
+                    .col(string(Users::Role))
+                    .col(uuid_null(Users::OrganizationId))
+                    .col(timestamp_with_time_zone(Users::CreatedAt))
+                    .foreign_key(&mut foreign_key((Users::Table, Users::OrganizationId), (Organizations::Table, Organizations::Id), ForeignKeyAction::Restrict))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Sessions::Table)
+                    .col(string(Sessions::TokenHash).primary_key())
+                    .col(uuid(Sessions::UserId))
+                    .col(timestamp_with_time_zone(Sessions::CreatedAt))
+                    .col(timestamp_with_time_zone(Sessions::ExpiresAt))
+                    .foreign_key(&mut foreign_key((Sessions::Table, Sessions::UserId), (Users::Table, Users::Id), ForeignKeyAction::Cascade))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(Index::create().name("sessions_expires_at").table(Sessions::Table).col(Sessions::ExpiresAt).take())
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(LoginFailures::Table)
+                    .col(pk_uuid(LoginFailures::Id))
+                    .col(string(LoginFailures::Subject))
+                    .col(timestamp_with_time_zone(LoginFailures::FailedAt))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("login_failures_subject_time")
+                    .table(LoginFailures::Table)
+                    .col(LoginFailures::Subject)
+                    .col(LoginFailures::FailedAt)
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(JobApplications::Table)
+                    .col(pk_uuid(JobApplications::Id))
+                    .col(uuid(JobApplications::OrganizationId))
+                    .col(uuid(JobApplications::CandidateId))
+                    .col(string(JobApplications::Title))
+                    .col(timestamp_with_time_zone(JobApplications::CreatedAt))
+                    .foreign_key(&mut foreign_key((JobApplications::Table, JobApplications::OrganizationId), (Organizations::Table, Organizations::Id), ForeignKeyAction::Restrict))
+                    .foreign_key(&mut foreign_key((JobApplications::Table, JobApplications::CandidateId), (Users::Table, Users::Id), ForeignKeyAction::Restrict))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(Index::create().name("job_applications_org").table(JobApplications::Table).col(JobApplications::OrganizationId).take())
+            .await?;
+        manager
+            .create_index(Index::create().name("job_applications_candidate").table(JobApplications::Table).col(JobApplications::CandidateId).take())
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(MonitoringImages::Table)
+                    .col(pk_uuid(MonitoringImages::Id))
+                    .col(uuid(MonitoringImages::ApplicationId))
+                    .col(string(MonitoringImages::Kind))
+                    .col(string_uniq(MonitoringImages::ObjectKey))
+                    .col(timestamp_with_time_zone(MonitoringImages::CapturedAt))
+                    .col(timestamp_with_time_zone(MonitoringImages::StoredAt))
+                    .col(big_integer(MonitoringImages::SizeBytes))
+                    .col(string(MonitoringImages::Sha256))
+                    .col(uuid(MonitoringImages::UploadedBy))
+                    .foreign_key(&mut foreign_key((MonitoringImages::Table, MonitoringImages::ApplicationId), (JobApplications::Table, JobApplications::Id), ForeignKeyAction::Restrict))
+                    .foreign_key(&mut foreign_key((MonitoringImages::Table, MonitoringImages::UploadedBy), (Users::Table, Users::Id), ForeignKeyAction::Restrict))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("monitoring_images_application_kind_time")
+                    .table(MonitoringImages::Table)
+                    .col(MonitoringImages::ApplicationId)
+                    .col(MonitoringImages::Kind)
+                    .col(MonitoringImages::CapturedAt)
+                    .take(),
+            )
+            .await?;
+        Ok(())
+    }
+}

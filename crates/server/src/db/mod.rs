@@ -1,0 +1,67 @@
+//! Persistence: SeaORM over SQLite or PostgreSQL, behind small repository functions.
+
+pub mod accounts;
+pub mod applications;
+pub mod entities;
+mod migration;
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
+use sea_orm_migration::MigratorTrait;
+
+pub use migration::Migrator;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PersistenceError {
+    #[error("the database is unreachable")]
+    Unreachable(#[source] DbErr),
+    #[error("{0} already exists")]
+    Duplicate(String),
+    #[error("a database query failed")]
+    Query(#[source] DbErr),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+}
+
+impl From<DbErr> for PersistenceError {
+    fn from(error: DbErr) -> Self {
+        match error {
+            DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => PersistenceError::Unreachable(error),
+            _ => PersistenceError::Query(error),
+        }
+    }
+}
+
+impl PersistenceError {
+    /// Turns a unique-constraint violation into `Duplicate(what)`.
+    pub fn duplicate_as(error: DbErr, what: impl FnOnce() -> String) -> Self {
+        match error.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => PersistenceError::Duplicate(what()),
+            _ => error.into(),
+        }
+    }
+}
+
+/// Connects and brings the schema up to date.
+pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, PersistenceError> {
+    if let Some(path) = sqlite_file(url) {
+        if let Some(parent) = std::path::Path::new(path).parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                PersistenceError::Unreachable(DbErr::Custom(format!("cannot create {}: {e}", parent.display())))
+            })?;
+        }
+    }
+    let mut options = ConnectOptions::new(url.to_string());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .acquire_timeout(std::time::Duration::from_secs(5));
+    let db = Database::connect(options).await.map_err(PersistenceError::Unreachable)?;
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}

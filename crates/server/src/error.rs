@@ -1,0 +1,41 @@
+//! Where the server's layer errors become the API's errors, once. The cause
+//! chain goes to the log; the body says only what a person needs.
+
+use app::AppError;
+
+use crate::{accounts::password::PasswordError, db::PersistenceError};
+
+/// `error: cause: cause...` on one line, for logs.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+impl From<PersistenceError> for AppError {
+    fn from(error: PersistenceError) -> Self {
+        match &error {
+            PersistenceError::Unreachable(_) => {
+                tracing::warn!(error = %error_chain(&error), "database unreachable");
+                AppError::unavailable()
+            }
+            PersistenceError::Duplicate(what) => AppError::BadRequest(format!("{what} already exists")),
+            PersistenceError::Query(_) | PersistenceError::Corrupt(_) => {
+                tracing::error!(error = %error_chain(&error), "database error");
+                AppError::internal()
+            }
+        }
+    }
+}
+
+impl From<PasswordError> for AppError {
+    fn from(error: PasswordError) -> Self {
+        tracing::error!(error = %error_chain(&error), "password hashing failed");
+        AppError::internal()
+    }
+}

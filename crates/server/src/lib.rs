@@ -1,0 +1,11 @@
+//! The interview-monitor server: settings, startup, accounts and sessions,
+//! persistence and (in later modules) the access policy and object storage.
+
+pub mod accounts;
+pub mod applications;
+pub mod cli;
+pub mod db;
+pub mod error;
+pub mod http_errors;
+pub mod settings;
+pub mod startup;

@@ -1,0 +1,234 @@
+//! Settings, read once at start from the environment (API.md's names), with defaults.
+//! Nothing else reads the environment.
+
+use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
+
+use leptos::config::LeptosOptions;
+
+/// A value that must not end up in logs: `Debug` prints a placeholder.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    /// May hold a password, hence secret.
+    pub database_url: Secret,
+    pub session_ttl: Duration,
+    pub signed_url_ttl: Duration,
+    pub max_image_bytes: usize,
+    pub login_throttle: LoginThrottle,
+    pub storage: StorageSettings,
+    pub leptos: LeptosOptions,
+}
+
+/// How many failed sign-ins within `window` lock out an email or a client address.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginThrottle {
+    pub window: Duration,
+    pub per_email: u64,
+    pub per_address: u64,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        LoginThrottle { window: Duration::from_secs(15 * 60), per_email: 5, per_address: 20 }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum StorageSettings {
+    /// Files under `DATA_DIR`, encrypted at rest.
+    BuiltIn { key: Option<Secret> },
+    S3(S3Settings),
+}
+
+#[derive(Debug, Clone)]
+pub struct S3Settings {
+    pub bucket: String,
+    pub region: String,
+    pub endpoint: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Secret>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("{name}={value:?} is not valid: {reason}")]
+    Invalid { name: &'static str, value: String, reason: String },
+    #[error("{0} is required when AWS_S3_BUCKET_NAME is set")]
+    Missing(&'static str),
+    #[error("the Leptos site settings (LEPTOS_*) are not valid: {0}")]
+    Leptos(String),
+}
+
+pub const DEFAULT_MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        // cargo-leptos passes the site layout as LEPTOS_* variables; without them
+        // (a plain `cargo run`, the CLI) the defaults below apply.
+        let from_cargo_leptos =
+            std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() || option_env!("LEPTOS_OUTPUT_NAME").is_some();
+        let leptos = if from_cargo_leptos {
+            leptos::config::get_configuration(None)
+                .map_err(|e| SettingsError::Leptos(e.to_string()))?
+                .leptos_options
+        } else {
+            LeptosOptions::builder()
+                .output_name("interview-monitor")
+                .site_root(std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()))
+                .build()
+        };
+        Self::from_vars(|name| std::env::var(name).ok(), leptos)
+    }
+
+    /// Reads settings from `var` (the environment, or a map in tests).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>, mut leptos: LeptosOptions) -> Result<Self, SettingsError> {
+        let get = |name: &str| var(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+
+        let bind = parse(&get, "BIND", "127.0.0.1:3000".parse().expect("valid default"), |v| {
+            v.parse::<SocketAddr>().map_err(|e| e.to_string())
+        })?;
+        let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = match get("DATABASE_URL") {
+            Some(url) if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") => url,
+            Some(url) => {
+                return Err(SettingsError::Invalid {
+                    name: "DATABASE_URL",
+                    value: url.split(':').next().unwrap_or_default().to_string() + ":…",
+                    reason: "expected sqlite://... or postgres://...".into(),
+                })
+            }
+            None => format!("sqlite://{}?mode=rwc", data_dir.join("interview-monitor.db").display()),
+        };
+        let seconds = |name: &'static str, default: u64| {
+            parse(&get, name, Duration::from_secs(default), |v| match v.parse::<u64>() {
+                Ok(0) => Err("must be at least 1 second".to_string()),
+                Ok(secs) if secs > 365 * 24 * 3600 => Err("must be at most a year".to_string()),
+                Ok(secs) => Ok(Duration::from_secs(secs)),
+                Err(_) => Err("expected a whole number of seconds".to_string()),
+            })
+        };
+        let session_ttl = seconds("SESSION_TTL_SECS", 12 * 3600)?;
+        let signed_url_ttl = seconds("SIGNED_URL_TTL_SECS", 3600)?;
+        if signed_url_ttl > Duration::from_secs(7 * 24 * 3600) {
+            return Err(SettingsError::Invalid {
+                name: "SIGNED_URL_TTL_SECS",
+                value: signed_url_ttl.as_secs().to_string(),
+                reason: "S3 presigned URLs last at most 7 days (604800 s)".into(),
+            });
+        }
+        let max_image_bytes = parse(&get, "MAX_IMAGE_BYTES", DEFAULT_MAX_IMAGE_BYTES, |v| match v.parse::<usize>() {
+            Ok(n) if (1024..=64 * 1024 * 1024).contains(&n) => Ok(n),
+            Ok(_) => Err("must be between 1024 and 67108864 bytes".to_string()),
+            Err(_) => Err("expected a number of bytes".to_string()),
+        })?;
+
+        let storage = match get("AWS_S3_BUCKET_NAME") {
+            Some(bucket) => StorageSettings::S3(S3Settings {
+                bucket,
+                region: get("AWS_REGION").ok_or(SettingsError::Missing("AWS_REGION"))?,
+                endpoint: match get("AWS_ENDPOINT_URL_S3") {
+                    Some(url) if url.starts_with("http://") || url.starts_with("https://") => Some(url),
+                    Some(url) => {
+                        return Err(SettingsError::Invalid {
+                            name: "AWS_ENDPOINT_URL_S3",
+                            value: url,
+                            reason: "expected an http:// or https:// URL".into(),
+                        })
+                    }
+                    None => None,
+                },
+                access_key_id: get("AWS_ACCESS_KEY_ID"),
+                secret_access_key: get("AWS_SECRET_ACCESS_KEY").map(Secret::new),
+            }),
+            None => StorageSettings::BuiltIn { key: get("STORAGE_ENCRYPTION_KEY").map(Secret::new) },
+        };
+
+        leptos.site_addr = bind;
+        if leptos.output_name.is_empty() {
+            leptos.output_name = "interview-monitor".into();
+        }
+
+        Ok(Settings {
+            bind,
+            data_dir,
+            database_url: Secret::new(database_url),
+            session_ttl,
+            signed_url_ttl,
+            max_image_bytes,
+            login_throttle: LoginThrottle::default(),
+            storage,
+            leptos,
+        })
+    }
+}
+
+fn parse<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+    convert: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, SettingsError> {
+    match get(name) {
+        None => Ok(default),
+        Some(value) => convert(&value).map_err(|reason| SettingsError::Invalid { name, value, reason }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_vars(|name| vars.get(name).cloned(), LeptosOptions::builder().output_name("x").build())
+    }
+
+    #[test]
+    fn defaults_need_no_environment() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.signed_url_ttl, Duration::from_secs(3600));
+        assert_eq!(s.max_image_bytes, 5 * 1024 * 1024);
+        assert!(s.database_url.expose().starts_with("sqlite://./data/"));
+        assert!(matches!(s.storage, StorageSettings::BuiltIn { key: None }));
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        for (name, value) in [("BIND", "nowhere"), ("SIGNED_URL_TTL_SECS", "0"), ("MAX_IMAGE_BYTES", "lots"), ("DATABASE_URL", "mysql://x")] {
+            let message = settings(&[(name, value)]).unwrap_err().to_string();
+            assert!(message.starts_with(name), "{message}");
+            assert!(!message.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn a_bucket_switches_to_s3_and_needs_a_region() {
+        assert!(matches!(settings(&[("AWS_S3_BUCKET_NAME", "b")]), Err(SettingsError::Missing("AWS_REGION"))));
+        let s = settings(&[("AWS_S3_BUCKET_NAME", "b"), ("AWS_REGION", "us-east-1"), ("AWS_SECRET_ACCESS_KEY", "sk")]).unwrap();
+        assert!(matches!(s.storage, StorageSettings::S3(ref s3) if s3.bucket == "b"));
+        assert!(!format!("{s:?}").contains("sk\""));
+    }
+}

@@ -1,0 +1,8 @@
+//! The API test binary: the real server on port 0 against a fresh database per
+//! test (SQLite by default; PostgreSQL with TEST_DATABASE=postgres).
+
+mod auth;
+mod cli;
+mod health;
+mod helpers;
+mod pages;

@@ -1,0 +1,17 @@
+//! Job applications as lists show them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{ApplicationId, OrganizationId};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationSummary {
+    pub id: ApplicationId,
+    pub title: String,
+    pub organization_id: OrganizationId,
+    pub organization_name: String,
+    pub candidate_email: String,
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,12 @@
+//! Types the browser and the server share: validated ids, roles, image kinds,
+//! object keys and the JSON bodies of the API (camelCase on the wire).
+
+pub mod application;
+pub mod id;
+pub mod image;
+pub mod user;
+
+pub use application::ApplicationSummary;
+pub use id::{ApplicationId, IdError, OrganizationId, UserId};
+pub use image::{ImageKind, ObjectKey, ObjectKeyError};
+pub use user::{CurrentUser, Role, RoleError};

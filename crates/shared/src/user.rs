@@ -1,0 +1,83 @@
+//! Who is signed in and what they may be.
+
+use std::{fmt, str::FromStr};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{OrganizationId, UserId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Candidate,
+    Recruiter,
+    Admin,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("unknown role `{0}`: expected candidate, recruiter or admin")]
+pub struct RoleError(pub String);
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Candidate, Role::Recruiter, Role::Admin];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Role::Candidate => "candidate",
+            Role::Recruiter => "recruiter",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = RoleError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == s)
+            .ok_or_else(|| RoleError(s.chars().take(32).collect()))
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The answer of `/api/auth/login` and `/api/auth/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CurrentUser {
+    pub id: UserId,
+    pub email: String,
+    pub role: Role,
+    pub organization_id: Option<OrganizationId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+        }
+        assert_eq!("Admin".parse::<Role>(), Err(RoleError("Admin".into())));
+    }
+
+    #[test]
+    fn current_user_uses_camel_case_and_null_organization() {
+        let user = CurrentUser {
+            id: UserId(uuid::Uuid::nil()),
+            email: "a@b.c".into(),
+            role: Role::Candidate,
+            organization_id: None,
+        };
+        let json = serde_json::to_value(&user).unwrap();
+        assert_eq!(json["organizationId"], serde_json::Value::Null);
+        assert_eq!(json["role"], "candidate");
+    }
+}

@@ -1,0 +1,23 @@
+# Shared settings for the project's scripts. Sourced, not run.
+# Everything slow to make (tools, build output) lives outside the checkout so
+# that later runs on the same machine reuse it.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE_DIR="${IM_CACHE_DIR:-/var/cache/interview-monitor}"
+TOOLS_DIR="$CACHE_DIR/tools"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE_DIR/target}"
+export PATH="$TOOLS_DIR/bin:$TOOLS_DIR/node/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+# Versions pinned here must match Cargo.lock (wasm-bindgen) and env-notes.
+CARGO_LEPTOS_VERSION=0.3.11
+WASM_BINDGEN_VERSION=0.2.130
+SEAWEEDFS_VERSION=4.48
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# as_root CMD...: run a command as root (CI and these machines run as root).
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
