@@ -63,15 +63,25 @@ install_wasm_bindgen() {
 }
 
 install_node_tools() {
-  # wasm-opt from npm's binaryen (Debian's is too old) and sass; Playwright for tests.
+  # wasm-opt from npm's binaryen (Debian's is too old for Leptos) and sass.
   local dir="$TOOLS_DIR/node"
   mkdir -p "$dir"
-  cp "$ROOT/scripts/node-tools.json" "$dir/package.json"
-  if [ -f "$ROOT/scripts/node-tools.lock.json" ]; then cp "$ROOT/scripts/node-tools.lock.json" "$dir/package-lock.json"; fi
-  if ! cmp -s "$dir/package.json" "$dir/.installed.json" 2>/dev/null || [ ! -d "$dir/node_modules" ]; then
-    log "installing wasm-opt, sass and Playwright from npm"
-    (cd "$dir" && npm install --no-audit --no-fund --loglevel=error) >&2
-    cp "$dir/package.json" "$dir/.installed.json"
+  if ! cmp -s "$ROOT/scripts/node-tools.lock.json" "$dir/.installed-lock.json" 2>/dev/null || [ ! -x "$dir/node_modules/.bin/wasm-opt" ]; then
+    log "installing wasm-opt and sass from npm"
+    cp "$ROOT/scripts/node-tools.json" "$dir/package.json"
+    cp "$ROOT/scripts/node-tools.lock.json" "$dir/package-lock.json"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2
+    cp "$ROOT/scripts/node-tools.lock.json" "$dir/.installed-lock.json"
+  fi
+}
+
+install_playwright() {
+  # Playwright's test runner only: the browser is Debian's Chromium.
+  local dir="$ROOT/end2end"
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.installed-lock.json" 2>/dev/null; then
+    log "installing Playwright's test runner from npm"
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) >&2
+    cp "$dir/package-lock.json" "$dir/node_modules/.installed-lock.json"
   fi
 }
 
@@ -92,7 +102,8 @@ install_node_tools
 install_wasm_bindgen
 install_cargo_leptos
 if $want_test_tools; then
-  apt_install chromium postgresql
+  apt_install chromium postgresql curl
+  install_playwright
   install_seaweedfs
 fi
 log "tools ready in $TOOLS_DIR"

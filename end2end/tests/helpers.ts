@@ -1,0 +1,22 @@
+import { expect, Page } from "@playwright/test";
+
+/** A demo account printed by `interview-monitor demo` (scripts/test.sh passes them on). */
+export function demoAccount(role: "recruiter" | "candidate" | "admin") {
+  const email = process.env[`DEMO_${role.toUpperCase()}_EMAIL`];
+  const password = process.env[`DEMO_${role.toUpperCase()}_PASSWORD`];
+  if (!email || !password) throw new Error(`DEMO_${role.toUpperCase()}_EMAIL/PASSWORD are not set`);
+  return { email, password };
+}
+
+/** Clicks before hydration are lost, so wait for the wasm to take over. */
+export async function gotoHydrated(page: Page, path: string) {
+  await page.goto(path);
+  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1);
+}
+
+export async function signIn(page: Page, account: { email: string; password: string }) {
+  await gotoHydrated(page, "/login");
+  await page.getByLabel("Email").fill(account.email);
+  await page.getByLabel("Password").fill(account.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what is missing and runs every test: unit and API tests on SQLite,
+# the API tests again on PostgreSQL, then the browser tests against the built app.
+source "$(dirname "$0")/lib.sh"
+source "$ROOT/scripts/services.sh"
+"$ROOT/scripts/setup.sh" --test
+cd "$ROOT"
+
+RUN_DIR=$(mktemp -d /tmp/interview-monitor-test.XXXXXX)
+chmod 755 "$RUN_DIR"
+trap 'stop_services; rm -rf "$RUN_DIR"' EXIT
+
+log "unit and API tests (SQLite)"
+cargo test --workspace --features app/ssr
+
+log "API tests (PostgreSQL)"
+start_postgres
+TEST_DATABASE=postgres cargo test -p server --test api
+
+"$ROOT/scripts/build.sh"
+source "$ROOT/scripts/site-env.sh"
+start_app_server
+log "browser tests against $SERVER_URL"
+account() { awk -v who="$1@demo.test" '$2 == who {print $NF}' "$RUN_DIR/demo.txt"; }
+export BASE_URL="$SERVER_URL"
+for role in recruiter candidate admin; do
+  upper=$(echo "$role" | tr a-z A-Z)
+  export "DEMO_${upper}_EMAIL=$role@demo.test" "DEMO_${upper}_PASSWORD=$(account "$role")"
+done
+export DEMO_APPLICATION_ID=$(awk '/^Application/ {print $NF}' "$RUN_DIR/demo.txt")
+export E2E_OUTPUT_DIR="$CACHE_DIR/test-results"
+(cd end2end && npx playwright test) || { tail -n 50 "$RUN_DIR/server.log" >&2; exit 1; }
