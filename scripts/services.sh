@@ -36,6 +36,29 @@ start_postgres() {
   log "PostgreSQL on 127.0.0.1:$port"
 }
 
+# SeaweedFS's S3 gateway on free loopback ports (the recipe of env-notes); sets
+# TEST_S3_ENDPOINT and WEED_BIN. Credentials match the API tests' helpers.
+start_seaweedfs() {
+  export WEED_BIN="$TOOLS_DIR/seaweedfs/bin/weed"
+  local dir="$RUN_DIR/seaweedfs" master volume filer s3
+  master=$(free_port); volume=$(free_port); filer=$(free_port); s3=$(free_port)
+  mkdir -p "$dir"
+  cat > "$dir/s3.json" <<JSON
+{"identities":[{"name":"test","credentials":[{"accessKey":"interview-monitor-test","secretKey":"interview-monitor-test-secret"}],"actions":["Admin","Read","Write","List","Tagging"]}]}
+JSON
+  WEED_S3_SSE_KEY=interview-monitor-test-sse-key "$WEED_BIN" server -ip=127.0.0.1 -dir="$dir" \
+    -master.port="$master" -master.port.grpc="$(free_port)" -master.telemetry=false -master.volumeSizeLimitMB=64 \
+    -volume.max=1000 -volume.port="$volume" -volume.port.grpc="$(free_port)" -volume.preStopSeconds=0 \
+    -filer -filer.port="$filer" -filer.port.grpc="$(free_port)" \
+    -s3 -s3.port="$s3" -s3.config="$dir/s3.json" -s3.port.iceberg=0 -s3.port.lance=0 > "$dir/weed.log" 2>&1 &
+  PIDS+=($!)
+  export TEST_S3_ENDPOINT="http://127.0.0.1:$s3"
+  # Ready when a signed ListBuckets answers, not merely when the port opens.
+  wait_for "SeaweedFS" 60 curl -sf --aws-sigv4 aws:amz:us-east-1:s3 \
+    --user interview-monitor-test:interview-monitor-test-secret "$TEST_S3_ENDPOINT/"
+  log "SeaweedFS S3 on $TEST_S3_ENDPOINT"
+}
+
 # The built server with a fresh data dir; sets SERVER_URL.
 start_app_server() {
   local data="$RUN_DIR/app-data" port; port=$(free_port)

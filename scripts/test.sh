@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing and runs every test: unit and API tests on SQLite,
-# the API tests again on PostgreSQL, then the browser tests against the built app.
+# Installs what is missing and runs every test: unit tests, the API tests on
+# SQLite and PostgreSQL each with the built-in store and with a real S3 server
+# (SeaweedFS), then the browser tests against the built app.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/services.sh"
 "$ROOT/scripts/setup.sh" --test
@@ -10,12 +11,17 @@ RUN_DIR=$(mktemp -d /tmp/interview-monitor-test.XXXXXX)
 chmod 755 "$RUN_DIR"
 trap 'stop_services; rm -rf "$RUN_DIR"' EXIT
 
-log "unit and API tests (SQLite)"
+log "unit and API tests (SQLite, built-in store)"
 cargo test --workspace --features app/ssr
 
-log "API tests (PostgreSQL)"
 start_postgres
+start_seaweedfs
+log "API tests (SQLite, S3)"
+TEST_STORAGE=s3 cargo test -p server --test api
+log "API tests (PostgreSQL, built-in store)"
 TEST_DATABASE=postgres cargo test -p server --test api
+log "API tests (PostgreSQL, S3)"
+TEST_DATABASE=postgres TEST_STORAGE=s3 cargo test -p server --test api
 
 "$ROOT/scripts/build.sh"
 source "$ROOT/scripts/site-env.sh"

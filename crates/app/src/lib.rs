@@ -7,6 +7,7 @@
 pub mod applications;
 pub mod auth;
 pub mod error;
+pub mod monitoring;
 #[cfg(feature = "ssr")]
 pub mod services;
 mod shell;

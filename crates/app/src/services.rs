@@ -5,9 +5,12 @@
 use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
-use shared::{ApplicationSummary, CurrentUser};
+use shared::{ApplicationId, ApplicationSummary, CurrentUser, DeleteReceipt, ImageKind, ImageList, ObjectKey, SignedUrl, UploadReceipt};
 
-use crate::error::AppError;
+use crate::{
+    error::AppError,
+    monitoring::input::{ImagePage, NewImage},
+};
 
 /// A session just opened by a successful sign-in.
 pub struct NewSession {
@@ -33,10 +36,24 @@ pub trait Applications: Send + Sync {
     async fn visible_to(&self, user: &CurrentUser) -> Result<Vec<ApplicationSummary>, AppError>;
 }
 
+/// Monitoring images. Every method checks the access policy first.
+#[async_trait]
+pub trait Monitoring: Send + Sync {
+    /// The largest image accepted, in bytes after decoding.
+    fn max_image_bytes(&self) -> usize;
+    /// Checks the bytes are a JPEG, stores the object, then records it.
+    async fn upload(&self, user: &CurrentUser, image: NewImage) -> Result<UploadReceipt, AppError>;
+    async fn images(&self, user: &CurrentUser, application: ApplicationId, page: ImagePage) -> Result<ImageList, AppError>;
+    async fn delete(&self, user: &CurrentUser, application: ApplicationId, kind: ImageKind, key: ObjectKey) -> Result<DeleteReceipt, AppError>;
+    /// URLs for `keys`, in the order given.
+    async fn signed_urls(&self, user: &CurrentUser, keys: Vec<ObjectKey>) -> Result<Vec<SignedUrl>, AppError>;
+}
+
 #[derive(Clone)]
 pub struct Services {
     pub accounts: Arc<dyn Accounts>,
     pub applications: Arc<dyn Applications>,
+    pub monitoring: Arc<dyn Monitoring>,
 }
 
 /// The services of the current request, from Leptos context.

@@ -11,6 +11,7 @@ use crate::{
     accounts::{normalize_email, password},
     db::{self, accounts as account_repo, applications as application_repo, PersistenceError},
     error::error_chain,
+    settings::Settings,
 };
 
 #[derive(Debug, Parser)]
@@ -43,6 +44,23 @@ pub enum Command {
     },
     /// Create a demo organization, users and application, and print how to sign in.
     Demo,
+    /// Object storage.
+    Storage {
+        #[command(subcommand)]
+        command: StorageCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StorageCommand {
+    /// Report objects without rows and rows without objects; `--fix` removes them.
+    Reconcile {
+        #[arg(long)]
+        fix: bool,
+        /// Leave objects younger than this alone (an upload in flight has no row yet).
+        #[arg(long, default_value_t = 900)]
+        grace_secs: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +116,10 @@ pub enum CliError {
     Password(#[from] password::PasswordError),
     #[error("cannot read the password from standard input: {0}")]
     Stdin(std::io::Error),
+    #[error("cannot open object storage")]
+    Storage(#[from] crate::storage::StorageError),
+    #[error("reconciliation failed")]
+    Reconcile(#[from] crate::monitoring::reconcile::ReconcileError),
 }
 
 impl CliError {
@@ -213,9 +235,31 @@ pub async fn demo(db: &DatabaseConnection) -> Result<String, CliError> {
     Ok(lines.join("\n"))
 }
 
+async fn reconcile(db: &DatabaseConnection, settings: &Settings, fix: bool, grace: std::time::Duration) -> Result<String, CliError> {
+    let (store, _) = crate::storage::from_settings(settings).await?;
+    let report = crate::monitoring::reconcile::reconcile(db, store.as_ref(), fix, grace).await?;
+    let verb = if fix { "removed" } else { "found" };
+    let mut lines = Vec::new();
+    for key in &report.unrecorded_objects {
+        lines.push(format!("object without a row ({verb}): {key}"));
+    }
+    for key in &report.rows_without_objects {
+        lines.push(format!("row without an object ({verb}): {key}"));
+    }
+    for key in &report.foreign_objects {
+        lines.push(format!("not an image key (left alone): {key}"));
+    }
+    lines.push(format!(
+        "{} objects without rows, {} rows without objects {verb}",
+        report.unrecorded_objects.len(),
+        report.rows_without_objects.len()
+    ));
+    Ok(lines.join("\n"))
+}
+
 /// Runs a command other than `serve`; returns what to print on success.
-pub async fn execute(command: Command, database_url: &str) -> Result<String, CliError> {
-    let db = db::connect_and_migrate(database_url).await?;
+pub async fn execute(command: Command, settings: &Settings) -> Result<String, CliError> {
+    let db = db::connect_and_migrate(settings.database_url.expose()).await?;
     let output = match command {
         Command::Serve => unreachable!("serve is handled by main"),
         Command::Migrate => "the database is up to date".to_string(),
@@ -233,6 +277,9 @@ pub async fn execute(command: Command, database_url: &str) -> Result<String, Cli
             create_application(&db, &org, &candidate, &title).await?.to_string()
         }
         Command::Demo => demo(&db).await?,
+        Command::Storage { command: StorageCommand::Reconcile { fix, grace_secs } } => {
+            reconcile(&db, settings, fix, std::time::Duration::from_secs(grace_secs)).await?
+        }
     };
     db.close().await.ok();
     Ok(output)

@@ -51,7 +51,7 @@ fn main() -> ExitCode {
     runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(settings).await,
-            command => match cli::execute(command, settings.database_url.expose()).await {
+            command => match cli::execute(command, &settings).await {
                 Ok(output) => {
                     println!("{output}");
                     ExitCode::SUCCESS

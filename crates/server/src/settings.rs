@@ -33,6 +33,8 @@ pub struct Settings {
     pub session_ttl: Duration,
     pub signed_url_ttl: Duration,
     pub max_image_bytes: usize,
+    /// Uploads one user may make per minute before 429.
+    pub uploads_per_minute: u64,
     pub login_throttle: LoginThrottle,
     pub storage: StorageSettings,
     pub leptos: LeptosOptions,
@@ -142,6 +144,11 @@ impl Settings {
             Err(_) => Err("expected a number of bytes".to_string()),
         })?;
 
+        let uploads_per_minute = parse(&get, "UPLOADS_PER_MINUTE", 120, |v| match v.parse::<u64>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err("expected a whole number of at least 1".to_string()),
+        })?;
+
         let storage = match get("AWS_S3_BUCKET_NAME") {
             Some(bucket) => StorageSettings::S3(S3Settings {
                 bucket,
@@ -175,6 +182,7 @@ impl Settings {
             session_ttl,
             signed_url_ttl,
             max_image_bytes,
+            uploads_per_minute,
             login_throttle: LoginThrottle::default(),
             storage,
             leptos,

@@ -9,21 +9,23 @@ use axum::{
     http::StatusCode,
     middleware,
     response::IntoResponse,
-    routing::get,
+    routing::{get, post},
     Extension, Router,
 };
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
-use tower_http::trace::TraceLayer;
+use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
 
 use crate::{
     accounts::SessionAccounts,
     applications::ApplicationDirectory,
     db::{self, PersistenceError},
-    http_errors,
+    http_errors, media,
+    monitoring::{binary_upload, MonitoringService},
     settings::Settings,
+    storage::{self, file::FileStore, StorageError},
 };
 
 #[derive(Clone, FromRef)]
@@ -31,12 +33,17 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
     pub services: Services,
+    /// The built-in store when it is the one in use: its URLs are served at `/media`.
+    pub media: Option<Arc<FileStore>>,
+    pub max_request_bytes: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("cannot open the database")]
     Database(#[from] PersistenceError),
+    #[error("cannot open object storage")]
+    Storage(#[from] StorageError),
     #[error("the server failed")]
     Serve(#[source] std::io::Error),
 }
@@ -44,6 +51,7 @@ pub enum StartupError {
 /// Connects to the database (migrating it) and wires the services.
 pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> {
     let db = db::connect_and_migrate(settings.database_url.expose()).await?;
+    let (store, media) = storage::from_settings(settings).await?;
     let services = Services {
         accounts: Arc::new(SessionAccounts {
             db: db.clone(),
@@ -51,8 +59,17 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             throttle: settings.login_throttle,
         }),
         applications: Arc::new(ApplicationDirectory { db: db.clone() }),
+        monitoring: Arc::new(MonitoringService {
+            db: db.clone(),
+            store,
+            max_image_bytes: settings.max_image_bytes,
+            signed_url_ttl: settings.signed_url_ttl,
+            uploads_per_minute: settings.uploads_per_minute,
+        }),
     };
-    Ok(AppState { leptos_options: settings.leptos.clone(), db, services })
+    // Base64 is 4/3 of the image, plus the JSON around it.
+    let max_request_bytes = settings.max_image_bytes / 3 * 4 + 64 * 1024;
+    Ok(AppState { leptos_options: settings.leptos.clone(), db, services, media, max_request_bytes })
 }
 
 pub fn router(state: AppState) -> Router {
@@ -63,12 +80,16 @@ pub fn router(state: AppState) -> Router {
     // leptos_routes_with_context also mounts every server function at its path.
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/media/{*key}", get(media::serve))
+        .route("/api/monitoring/upload-binary", post(binary_upload::upload))
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(http_errors::status_from_app_error))
+        // Refuses larger bodies from Content-Length at once, and cuts off streams past it.
+        .layer(RequestBodyLimitLayer::new(state.max_request_bytes))
         .layer(Extension(state.services.clone()))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

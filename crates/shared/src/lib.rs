@@ -4,9 +4,11 @@
 pub mod application;
 pub mod id;
 pub mod image;
+pub mod monitoring;
 pub mod user;
 
 pub use application::ApplicationSummary;
 pub use id::{ApplicationId, IdError, OrganizationId, UserId};
-pub use image::{ImageKind, ObjectKey, ObjectKeyError};
+pub use image::{ImageKind, ImageKindError, ObjectKey, ObjectKeyError};
+pub use monitoring::{DeleteReceipt, ImageList, ImageRef, SignedUrl, SignedUrls, UploadReceipt};
 pub use user::{CurrentUser, Role, RoleError};

@@ -78,3 +78,11 @@ pub async fn summaries(db: &DatabaseConnection, scope: Scope) -> Result<Vec<Appl
         })
         .collect())
 }
+
+/// The applications with these ids (unknown ids are left out).
+pub async fn applications(db: &DatabaseConnection, ids: &[ApplicationId]) -> Result<Vec<job_application::Model>, PersistenceError> {
+    Ok(job_application::Entity::find()
+        .filter(job_application::Column::Id.is_in(ids.iter().map(|id| id.0)))
+        .all(db)
+        .await?)
+}

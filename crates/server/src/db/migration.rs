@@ -153,6 +153,16 @@ impl MigrationTrait for CreateTables {
                     .take(),
             )
             .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("monitoring_images_uploader_time")
+                    .table(MonitoringImages::Table)
+                    .col(MonitoringImages::UploadedBy)
+                    .col(MonitoringImages::StoredAt)
+                    .take(),
+            )
+            .await?;
         Ok(())
     }
 }

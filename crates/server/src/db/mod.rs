@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod applications;
 pub mod entities;
+pub mod images;
 mod migration;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};

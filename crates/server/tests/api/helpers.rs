@@ -14,6 +14,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub database_url: String,
     pub data_dir: PathBuf,
+    /// `(endpoint, bucket)` when images go to S3.
+    pub s3: Option<(String, String)>,
     _dir: TempDir,
     _shutdown: oneshot::Sender<()>,
 }
@@ -42,6 +44,46 @@ pub async fn fresh_database_url(dir: &TempDir) -> String {
     }
 }
 
+/// Whether this run stores images in S3 (TEST_STORAGE=s3, set by scripts/test.sh).
+pub fn using_s3() -> bool {
+    std::env::var("TEST_STORAGE").as_deref() == Ok("s3")
+}
+
+/// With TEST_STORAGE=s3: the AWS_* settings for a new bucket of this test's own.
+pub async fn test_s3() -> Option<Vec<(String, String)>> {
+    if !using_s3() {
+        return None;
+    }
+    let endpoint = std::env::var("TEST_S3_ENDPOINT").expect("TEST_S3_ENDPOINT is set by scripts/test.sh");
+    let bucket = format!("im-test-{}", uuid::Uuid::new_v4().simple());
+    create_bucket(&endpoint, &bucket).await;
+    Some(vec![
+        ("AWS_S3_BUCKET_NAME".into(), bucket),
+        ("AWS_REGION".into(), "us-east-1".into()),
+        ("AWS_ENDPOINT_URL_S3".into(), endpoint),
+        ("AWS_ACCESS_KEY_ID".into(), S3_ACCESS_KEY.into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), S3_SECRET_KEY.into()),
+    ])
+}
+
+pub const S3_ACCESS_KEY: &str = "interview-monitor-test";
+pub const S3_SECRET_KEY: &str = "interview-monitor-test-secret";
+
+pub fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .force_path_style(true)
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(S3_ACCESS_KEY, S3_SECRET_KEY, None, None, "test"))
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+pub async fn create_bucket(endpoint: &str, bucket: &str) {
+    s3_client(endpoint).create_bucket().bucket(bucket).send().await.expect("create the test bucket");
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
@@ -52,6 +94,14 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     env.insert("DATA_DIR".into(), dir.path().display().to_string());
     env.insert("DATABASE_URL".into(), database_url.clone());
+    if !vars.iter().any(|(name, _)| *name == "AWS_S3_BUCKET_NAME") {
+        if let Some(s3) = test_s3().await {
+            for (name, value) in s3 {
+                env.entry(name).or_insert(value);
+            }
+        }
+    }
+    let s3 = env.get("AWS_S3_BUCKET_NAME").map(|bucket| (env["AWS_ENDPOINT_URL_S3"].clone(), bucket.clone()));
     let leptos = LeptosOptions::builder().output_name("interview-monitor").site_root(dir.path().display().to_string()).build();
     let settings = Settings::from_vars(|name| env.get(name).cloned(), leptos).expect("settings");
 
@@ -70,6 +120,7 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
         db,
         database_url,
         data_dir: dir.path().to_path_buf(),
+        s3,
         _dir: dir,
         _shutdown: shutdown,
     }
@@ -109,6 +160,100 @@ impl TestApp {
         assert_eq!(response.status(), 200, "login as {}", user.email);
         response.json().await.expect("json")
     }
+}
+
+/// A well-formed JPEG of about `size` bytes (SOI, APP0, SOF0, SOS, data, EOI),
+/// different for each `seed`.
+pub fn jpeg(size: usize, seed: u8) -> Vec<u8> {
+    let mut jpeg = vec![0xFF, 0xD8];
+    jpeg.extend([0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]);
+    jpeg.extend([0xFF, 0xC0, 0x00, 0x0B, 8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
+    jpeg.extend([0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 0x3F, 0]);
+    let data = size.saturating_sub(jpeg.len() + 2);
+    jpeg.extend((0..data).map(|i| ((i as u8).wrapping_mul(31).wrapping_add(seed)) % 0xFE));
+    jpeg.extend([0xFF, 0xD9]);
+    jpeg
+}
+
+pub fn base64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+impl TestApp {
+    pub async fn upload_base64(&self, application: &str, kind: &str, bytes: &[u8]) -> Response {
+        self.post_json(
+            "/api/monitoring/upload",
+            &json!({"applicationId": application, "imageType": kind, "imageData": base64(bytes)}),
+        )
+        .await
+    }
+
+    pub async fn upload_binary(&self, application: &str, kind: &str, bytes: Vec<u8>) -> Response {
+        self.client
+            .post(self.url(&format!("/api/monitoring/upload-binary?applicationId={application}&imageType={kind}")))
+            .header("content-type", "image/jpeg")
+            .body(bytes)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Uploads and returns the new key; panics unless it succeeded.
+    pub async fn uploaded(&self, application: &str, kind: &str, bytes: &[u8]) -> String {
+        let response = self.upload_base64(application, kind, bytes).await;
+        assert_eq!(response.status(), 200, "upload");
+        let body: Value = response.json().await.expect("json");
+        body["s3Key"].as_str().expect("s3Key").to_string()
+    }
+
+    pub async fn images(&self, application: &str) -> Response {
+        self.post_json("/api/monitoring/images", &json!({"applicationId": application})).await
+    }
+
+    pub async fn signed_url(&self, key: &str) -> Response {
+        self.post_json("/api/monitoring/signed-url", &json!({"s3Key": key})).await
+    }
+
+    /// Fetches a signed URL (relative ones from this server) without cookies.
+    pub async fn fetch(&self, url: &str) -> Response {
+        let absolute = if url.starts_with('/') { self.url(url) } else { url.to_string() };
+        reqwest::get(absolute).await.expect("fetch")
+    }
+
+    /// Whether storage holds the object, asked of the store itself.
+    pub async fn object_exists(&self, key: &str) -> bool {
+        match &self.s3 {
+            Some((endpoint, bucket)) => s3_client(endpoint).head_object().bucket(bucket).key(key).send().await.is_ok(),
+            None => self.data_dir.join("objects").join(key).exists(),
+        }
+    }
+
+    pub async fn count_image_rows(&self) -> u64 {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        server::db::entities::monitoring_image::Entity::find().count(&self.db).await.expect("count")
+    }
+}
+
+/// An organization `acme` with a recruiter, a candidate and one application of theirs.
+pub struct Interview {
+    pub app: TestApp,
+    pub recruiter: TestUser,
+    pub candidate: TestUser,
+    pub application: String,
+}
+
+pub async fn interview_with(vars: &[(&str, &str)]) -> Interview {
+    let app = spawn_app_with(vars).await;
+    app.organization("acme").await;
+    let recruiter = app.user("recruiter", Some("acme")).await;
+    let candidate = app.user("candidate", None).await;
+    let application = cli::create_application(&app.db, "acme", &candidate.email, "Rust Engineer").await.expect("application").to_string();
+    Interview { app, recruiter, candidate, application }
+}
+
+pub async fn interview() -> Interview {
+    interview_with(&[]).await
 }
 
 /// The error body every failure carries: `{error, message}`.

@@ -5,4 +5,7 @@ mod auth;
 mod cli;
 mod health;
 mod helpers;
+mod monitoring;
 mod pages;
+mod access;
+mod consistency;

@@ -1,0 +1,156 @@
+//! Turning what a client sent into validated values, with errors a person understands.
+
+use base64::{
+    alphabet,
+    engine::{general_purpose::GeneralPurpose, DecodePaddingMode, GeneralPurposeConfig},
+    Engine,
+};
+use chrono::{DateTime, Utc};
+use shared::{ApplicationId, ImageKind, ObjectKey};
+
+use crate::error::AppError;
+
+/// Most keys one `signed-urls` call may ask for.
+pub const MAX_KEYS_PER_CALL: usize = 1000;
+/// Most images of each kind one `images` page returns.
+pub const MAX_PAGE: u32 = 10_000;
+/// How far ahead of the server's clock a capture time may be (clock skew).
+pub const CLOCK_SKEW_SECS: i64 = 5;
+
+/// An image to store, validated except for its content (checked by the service).
+pub struct NewImage {
+    pub application_id: ApplicationId,
+    pub kind: ImageKind,
+    pub bytes: Vec<u8>,
+    pub captured_at: Option<DateTime<Utc>>,
+}
+
+pub struct ImagePage {
+    pub before: Option<DateTime<Utc>>,
+    pub limit: Option<u32>,
+}
+
+pub fn application_id(text: &str) -> Result<ApplicationId, AppError> {
+    text.trim().parse().map_err(|e: shared::IdError| AppError::BadRequest(e.to_string()))
+}
+
+pub fn image_kind(text: &str) -> Result<ImageKind, AppError> {
+    text.parse().map_err(|e: shared::ImageKindError| AppError::BadRequest(e.to_string()))
+}
+
+pub fn object_key(text: &str) -> Result<ObjectKey, AppError> {
+    text.parse().map_err(|e: shared::ObjectKeyError| AppError::BadRequest(e.to_string()))
+}
+
+pub fn object_keys(texts: &[String]) -> Result<Vec<ObjectKey>, AppError> {
+    if texts.is_empty() {
+        return Err(AppError::BadRequest("s3Keys is empty".into()));
+    }
+    if texts.len() > MAX_KEYS_PER_CALL {
+        return Err(AppError::BadRequest(format!("at most {MAX_KEYS_PER_CALL} keys per call, got {}", texts.len())));
+    }
+    texts.iter().map(|text| object_key(text)).collect()
+}
+
+pub fn time(field: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, AppError> {
+    text.map(|text| {
+        DateTime::parse_from_rfc3339(text)
+            .map(|time| time.with_timezone(&Utc))
+            .map_err(|_| AppError::BadRequest(format!("{field} `{text}` is not an RFC 3339 time")))
+    })
+    .transpose()
+}
+
+/// A capture time: not in the future (beyond clock skew).
+pub fn captured_at(text: Option<&str>) -> Result<Option<DateTime<Utc>>, AppError> {
+    let time = time("capturedAt", text)?;
+    if let Some(time) = time {
+        if time > Utc::now() + chrono::Duration::seconds(CLOCK_SKEW_SECS) {
+            return Err(AppError::BadRequest("capturedAt is in the future".into()));
+        }
+    }
+    Ok(time)
+}
+
+pub fn page_limit(limit: Option<u32>) -> Result<Option<u32>, AppError> {
+    match limit {
+        Some(0) => Err(AppError::BadRequest("limit must be at least 1".into())),
+        Some(n) if n > MAX_PAGE => Err(AppError::BadRequest(format!("limit must be at most {MAX_PAGE}"))),
+        other => Ok(other),
+    }
+}
+
+/// Standard base64, padded or not, as browsers and other clients send it.
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+pub fn too_large(max_bytes: usize) -> AppError {
+    AppError::PayloadTooLarge(format!("the image is larger than the limit of {max_bytes} bytes"))
+}
+
+/// Decodes `imageData`: bare base64 or a `data:...;base64,` URL. Refuses an oversized
+/// image from its encoded length, before decoding it.
+pub fn decode_image_data(text: &str, max_bytes: usize) -> Result<Vec<u8>, AppError> {
+    let text = text.trim();
+    let payload = match text.strip_prefix("data:") {
+        Some(rest) => match rest.split_once(',') {
+            Some((meta, payload)) if meta.ends_with(";base64") => payload,
+            _ => return Err(AppError::BadRequest("imageData is a data URL but not a base64 one".into())),
+        },
+        None => text,
+    };
+    if payload.is_empty() {
+        return Err(AppError::BadRequest("imageData is empty".into()));
+    }
+    if payload.len() / 4 * 3 > max_bytes + 3 {
+        return Err(too_large(max_bytes));
+    }
+    let bytes = BASE64
+        .decode(payload)
+        .map_err(|e| AppError::BadRequest(format!("imageData is not valid base64: {e}")))?;
+    if bytes.is_empty() {
+        return Err(AppError::BadRequest("imageData is empty".into()));
+    }
+    if bytes.len() > max_bytes {
+        return Err(too_large(max_bytes));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_data_is_accepted_bare_or_as_a_data_url() {
+        assert_eq!(decode_image_data("/9j/4A==", 100).unwrap(), vec![0xff, 0xd8, 0xff, 0xe0]);
+        assert_eq!(decode_image_data("data:image/jpeg;base64,/9j/4A", 100).unwrap(), vec![0xff, 0xd8, 0xff, 0xe0]);
+    }
+
+    #[test]
+    fn bad_image_data_is_400_and_big_image_data_413() {
+        for bad in ["", "data:image/jpeg,abc", "***", "data:image/jpeg;base64,"] {
+            assert_eq!(decode_image_data(bad, 100).unwrap_err().status(), 400, "{bad}");
+        }
+        let big = BASE64.encode(vec![0u8; 101]);
+        assert_eq!(decode_image_data(&big, 100).unwrap_err().status(), 413);
+        let huge = "A".repeat(10_000);
+        assert_eq!(decode_image_data(&huge, 100).unwrap_err().status(), 413);
+    }
+
+    #[test]
+    fn capture_times_in_the_future_are_refused() {
+        let future = (Utc::now() + chrono::Duration::minutes(5)).to_rfc3339();
+        assert_eq!(captured_at(Some(&future)).unwrap_err().status(), 400);
+        assert!(captured_at(Some("2026-01-01T00:00:00.000Z")).unwrap().is_some());
+    }
+
+    #[test]
+    fn key_lists_are_bounded() {
+        assert!(object_keys(&[]).is_err());
+        let many = vec!["x".to_string(); MAX_KEYS_PER_CALL + 1];
+        assert!(object_keys(&many).unwrap_err().to_string().contains("at most"));
+    }
+}

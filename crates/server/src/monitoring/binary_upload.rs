@@ -1,0 +1,44 @@
+//! `POST /api/monitoring/upload-binary?applicationId=..&imageType=..[&capturedAt=..]`
+//! with the raw JPEG as the body: a third fewer bytes than base64.
+
+use std::collections::HashMap;
+
+use app::{
+    auth::ssr::SignedIn,
+    monitoring::input::{self, NewImage},
+    services::Services,
+    AppError,
+};
+use axum::{
+    body::{to_bytes, Body},
+    extract::{rejection::QueryRejection, Query},
+    http::{header, HeaderMap},
+    Extension, Json,
+};
+use shared::UploadReceipt;
+
+pub async fn upload(
+    Extension(services): Extension<Services>,
+    SignedIn(user): SignedIn,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<UploadReceipt>, AppError> {
+    let Query(params) = query.map_err(|e| AppError::BadRequest(format!("the query is malformed: {}", e.body_text())))?;
+    let param = |name: &str| params.get(name).ok_or_else(|| AppError::BadRequest(format!("the query is missing `{name}`")));
+    let application_id = input::application_id(param("applicationId")?)?;
+    let kind = input::image_kind(param("imageType")?)?;
+    let captured_at = input::captured_at(params.get("capturedAt").map(String::as_str))?;
+
+    let max = services.monitoring.max_image_bytes();
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > max) {
+        return Err(input::too_large(max));
+    }
+    let bytes = to_bytes(body, max).await.map_err(|_| input::too_large(max))?;
+    if bytes.is_empty() {
+        return Err(AppError::BadRequest("the body is empty: send the JPEG as the request body".into()));
+    }
+    let image = NewImage { application_id, kind, bytes: bytes.to_vec(), captured_at };
+    Ok(Json(services.monitoring.upload(&user, image).await?))
+}

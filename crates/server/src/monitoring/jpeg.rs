@@ -1,0 +1,80 @@
+//! Telling a JPEG from its bytes: the SOI marker, then well-formed marker segments
+//! up to a frame header and the start of scan.
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the image is not a JPEG: {0}")]
+pub struct NotJpeg(&'static str);
+
+pub fn check(bytes: &[u8]) -> Result<(), NotJpeg> {
+    if bytes.len() < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8 {
+        return Err(NotJpeg("it does not start with a JPEG marker"));
+    }
+    let mut at = 2;
+    let mut frame = false;
+    loop {
+        // Markers may be preceded by fill bytes (0xFF).
+        if bytes.get(at) != Some(&0xFF) {
+            return Err(NotJpeg("its marker segments are malformed"));
+        }
+        while bytes.get(at) == Some(&0xFF) {
+            at += 1;
+        }
+        let Some(&marker) = bytes.get(at) else {
+            return Err(NotJpeg("it ends inside a marker"));
+        };
+        at += 1;
+        match marker {
+            0xD8 | 0x00 => return Err(NotJpeg("its marker segments are malformed")),
+            0xD9 => return Err(NotJpeg("it ends before any image data")),
+            0x01 | 0xD0..=0xD7 => continue,
+            _ => {}
+        }
+        let (Some(&high), Some(&low)) = (bytes.get(at), bytes.get(at + 1)) else {
+            return Err(NotJpeg("it ends inside a segment"));
+        };
+        let length = usize::from(high) << 8 | usize::from(low);
+        if length < 2 || at + length > bytes.len() {
+            return Err(NotJpeg("a segment runs past the end"));
+        }
+        match marker {
+            // Start of frame: baseline, progressive, lossless, arithmetic variants.
+            0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => frame = true,
+            0xDA if frame => return Ok(()),
+            0xDA => return Err(NotJpeg("it has image data before a frame header")),
+            _ => {}
+        }
+        at += length;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A minimal well-formed header: SOI, APP0, SOF0, SOS, data, EOI.
+    pub fn tiny_jpeg() -> Vec<u8> {
+        let mut jpeg = vec![0xFF, 0xD8];
+        jpeg.extend([0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]);
+        jpeg.extend([0xFF, 0xC0, 0x00, 0x0B, 8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
+        jpeg.extend([0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 0x3F, 0]);
+        jpeg.extend([0x12, 0x34, 0xFF, 0xD9]);
+        jpeg
+    }
+
+    #[test]
+    fn a_well_formed_jpeg_passes() {
+        assert_eq!(check(&tiny_jpeg()), Ok(()));
+    }
+
+    #[test]
+    fn other_bytes_fail() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        let mut truncated = tiny_jpeg();
+        truncated.truncate(20);
+        let mut no_frame = vec![0xFF, 0xD8];
+        no_frame.extend([0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 0x3F, 0]);
+        for bad in [png, truncated, no_frame, vec![0xFF, 0xD8, 0xFF, 0xD9], b"hello".to_vec(), vec![0xFF, 0xD8, 0x00, 0x00]] {
+            assert!(check(&bad).is_err(), "{bad:?}");
+        }
+    }
+}

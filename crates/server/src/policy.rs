@@ -1,0 +1,112 @@
+//! The access policy of API.md, in one place. Code gets a [`Permitted`] application
+//! only from here, so a missing check does not compile.
+//!
+//! | action | candidate | recruiter | admin |
+//! |---|---|---|---|
+//! | upload | own applications | own organization's | any |
+//! | view (list, signed URLs) | own applications | own organization's | any |
+//! | delete | never | own organization's | any |
+
+use app::AppError;
+use sea_orm::DatabaseConnection;
+use shared::{ApplicationId, CurrentUser, OrganizationId, Role, UserId};
+
+use crate::db::{applications as repo, entities::job_application};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Upload,
+    View,
+    Delete,
+}
+
+impl Action {
+    pub const ALL: [Action; 3] = [Action::Upload, Action::View, Action::Delete];
+
+    fn verb(self) -> &'static str {
+        match self {
+            Action::Upload => "upload images to",
+            Action::View => "see the images of",
+            Action::Delete => "delete images of",
+        }
+    }
+}
+
+/// The rule itself.
+pub fn permits(user: &CurrentUser, action: Action, organization: OrganizationId, candidate: UserId) -> bool {
+    match user.role {
+        Role::Admin => true,
+        Role::Recruiter => user.organization_id == Some(organization),
+        Role::Candidate => action != Action::Delete && user.id == candidate,
+    }
+}
+
+/// An application the user may act on in the way asked.
+pub struct Permitted {
+    application: job_application::Model,
+}
+
+impl Permitted {
+    pub fn id(&self) -> ApplicationId {
+        ApplicationId(self.application.id)
+    }
+}
+
+fn forbidden(action: Action) -> AppError {
+    AppError::Forbidden(format!("you may not {} this application", action.verb()))
+}
+
+pub fn not_found() -> AppError {
+    AppError::NotFound("no such application".into())
+}
+
+/// Checks one loaded application.
+pub fn check(user: &CurrentUser, action: Action, application: job_application::Model) -> Result<Permitted, AppError> {
+    if permits(user, action, OrganizationId(application.organization_id), UserId(application.candidate_id)) {
+        Ok(Permitted { application })
+    } else {
+        Err(forbidden(action))
+    }
+}
+
+/// Loads the application (404 when unknown) and checks it (403 when not allowed).
+pub async fn authorize(db: &DatabaseConnection, user: &CurrentUser, action: Action, id: ApplicationId) -> Result<Permitted, AppError> {
+    let application = repo::application(db, id).await?.ok_or_else(not_found)?;
+    check(user, action, application)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    /// Every role × own/other organization (or own/other candidate) × every action.
+    #[test]
+    fn the_access_table() {
+        let org = OrganizationId(Uuid::new_v4());
+        let other_org = OrganizationId(Uuid::new_v4());
+        let me = UserId(Uuid::new_v4());
+        let someone = UserId(Uuid::new_v4());
+        let user = |role, organization_id| CurrentUser { id: me, email: "u@x.test".into(), role, organization_id };
+        use Action::*;
+        // (role, user's org, application's org, application's candidate, [upload, view, delete])
+        let table = [
+            (Role::Candidate, None, org, me, [true, true, false]),
+            (Role::Candidate, None, org, someone, [false, false, false]),
+            (Role::Recruiter, Some(org), org, someone, [true, true, true]),
+            (Role::Recruiter, Some(org), other_org, someone, [false, false, false]),
+            (Role::Recruiter, None, org, someone, [false, false, false]),
+            (Role::Admin, None, org, someone, [true, true, true]),
+            (Role::Admin, Some(other_org), org, someone, [true, true, true]),
+        ];
+        for (role, user_org, app_org, candidate, expected) in table {
+            for (action, allowed) in [Upload, View, Delete].into_iter().zip(expected) {
+                assert_eq!(
+                    permits(&user(role, user_org), action, app_org, candidate),
+                    allowed,
+                    "{role} (org {user_org:?}) {action:?} on an application of {app_org:?}"
+                );
+            }
+        }
+    }
+}

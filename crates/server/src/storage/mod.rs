@@ -1,0 +1,63 @@
+//! Object storage: one trait, two implementations with the same key layout
+//! (`monitoring/{applicationId}/{kind}/{epochMillis}-{uuid}.jpg`).
+
+pub mod file;
+pub mod s3;
+
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use shared::ObjectKey;
+
+use crate::settings::{Settings, StorageSettings};
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("object storage is unreachable")]
+    Unreachable(#[source] BoxError),
+    #[error("object storage refused the request")]
+    Refused(#[source] BoxError),
+    #[error("the object does not exist")]
+    NotFound,
+    #[error("the stored object cannot be decrypted (corrupt, or another key)")]
+    Corrupt,
+    #[error("the built-in store failed")]
+    Io(#[from] std::io::Error),
+    #[error("the storage settings are not usable: {0}")]
+    Config(String),
+}
+
+/// An object as a listing shows it.
+#[derive(Debug, Clone)]
+pub struct ListedObject {
+    pub key: String,
+    pub modified: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait ObjectStore: Send + Sync {
+    /// Stores the JPEG; when this returns Ok the object is durable.
+    async fn put(&self, key: &ObjectKey, bytes: Bytes) -> Result<(), StorageError>;
+    /// Removes the object; removing a missing object succeeds.
+    async fn delete(&self, key: &ObjectKey) -> Result<(), StorageError>;
+    /// Every object under `monitoring/`.
+    async fn list(&self) -> Result<Vec<ListedObject>, StorageError>;
+    /// A URL that serves the object until `expires_at`.
+    async fn signed_url(&self, key: &ObjectKey, ttl: Duration, expires_at: DateTime<Utc>) -> Result<String, StorageError>;
+}
+
+/// The store the settings ask for, plus the built-in store itself when that is
+/// the one (the server serves its signed URLs at `/media/...`).
+pub async fn from_settings(settings: &Settings) -> Result<(Arc<dyn ObjectStore>, Option<Arc<file::FileStore>>), StorageError> {
+    match &settings.storage {
+        StorageSettings::S3(s3) => Ok((Arc::new(s3::S3Store::new(s3)), None)),
+        StorageSettings::BuiltIn { key } => {
+            let store = Arc::new(file::FileStore::open(&settings.data_dir, key.as_ref())?);
+            Ok((store.clone(), Some(store)))
+        }
+    }
+}

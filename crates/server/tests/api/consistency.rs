@@ -1,0 +1,167 @@
+use std::{
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use serde_json::Value;
+
+use crate::helpers::{create_bucket, interview_with, jpeg, using_s3, S3_ACCESS_KEY, S3_SECRET_KEY};
+
+/// A SeaweedFS S3 server of this test's own, to stop and start again.
+struct Seaweed {
+    child: Option<Child>,
+    dir: tempfile::TempDir,
+    ports: [u16; 4],
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Seaweed {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let identities = serde_json::json!({"identities": [{"name": "test", "credentials": [{"accessKey": S3_ACCESS_KEY, "secretKey": S3_SECRET_KEY}], "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]});
+        std::fs::write(dir.path().join("s3.json"), identities.to_string()).unwrap();
+        Seaweed { child: None, dir, ports: [free_port(), free_port(), free_port(), free_port()] }
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.ports[3])
+    }
+
+    async fn start(&mut self) {
+        let weed = std::env::var("WEED_BIN").expect("WEED_BIN is set by scripts/test.sh");
+        let [master, volume, filer, s3] = self.ports;
+        let d = self.dir.path().display().to_string();
+        let child = Command::new(weed)
+            .env("WEED_S3_SSE_KEY", "interview-monitor-test-sse-key")
+            .args([
+                "server", "-ip=127.0.0.1", &format!("-dir={d}"), &format!("-master.port={master}"), "-master.telemetry=false",
+                "-master.volumeSizeLimitMB=64", "-volume.max=20", &format!("-volume.port={volume}"), "-volume.preStopSeconds=0",
+                "-filer", &format!("-filer.port={filer}"), "-s3", &format!("-s3.port={s3}"), &format!("-s3.config={d}/s3.json"),
+                "-s3.port.iceberg=0", "-s3.port.lance=0", &format!("-master.port.grpc={}", free_port()),
+                &format!("-volume.port.grpc={}", free_port()), &format!("-filer.port.grpc={}", free_port()),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start weed");
+        self.child = Some(child);
+        let client = crate::helpers::s3_client(&self.endpoint());
+        for _ in 0..150 {
+            if client.list_buckets().send().await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("SeaweedFS did not start");
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Seaweed {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+#[tokio::test]
+async fn when_s3_is_down_uploads_get_503_leave_nothing_behind_and_work_again_after() {
+    if !using_s3() {
+        eprintln!("runs with TEST_STORAGE=s3");
+        return;
+    }
+    let mut weed = Seaweed::new();
+    weed.start().await;
+    let bucket = "outage";
+    create_bucket(&weed.endpoint(), bucket).await;
+    let endpoint = weed.endpoint();
+    let i = interview_with(&[
+        ("AWS_S3_BUCKET_NAME", bucket),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL_S3", &endpoint),
+        ("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY),
+        ("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY),
+    ])
+    .await;
+    i.app.login_as(&i.candidate).await;
+    assert_eq!(i.app.upload_binary(&i.application, "camera", jpeg(5000, 1)).await.status(), 200);
+
+    weed.kill();
+    let response = i.app.upload_binary(&i.application, "camera", jpeg(5000, 2)).await;
+    assert_eq!(response.status(), 503);
+    assert!(response.json::<Value>().await.unwrap()["message"].as_str().unwrap().contains("storage"));
+    assert_eq!(i.app.count_image_rows().await, 1, "no row for the failed upload");
+
+    weed.start().await;
+    assert_eq!(i.app.upload_binary(&i.application, "camera", jpeg(5000, 3)).await.status(), 200);
+    let list: Value = i.app.images(&i.application).await.json().await.unwrap();
+    assert_eq!(list["camera"].as_array().unwrap().len(), 2);
+    for image in list["camera"].as_array().unwrap() {
+        assert!(i.app.object_exists(image["s3Key"].as_str().unwrap()).await, "every acknowledged image is stored");
+    }
+}
+
+#[tokio::test]
+async fn reconcile_reports_and_fixes_objects_without_rows_and_rows_without_objects() {
+    let i = interview_with(&[]).await;
+    i.app.login_as(&i.candidate).await;
+    let kept = i.app.uploaded(&i.application, "camera", &jpeg(900, 1)).await;
+    let lost_object = i.app.uploaded(&i.application, "camera", &jpeg(900, 2)).await;
+    let lost_row = i.app.uploaded(&i.application, "screen", &jpeg(900, 3)).await;
+
+    // Break both ways behind the server's back.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use server::db::entities::monitoring_image;
+    monitoring_image::Entity::delete_many()
+        .filter(monitoring_image::Column::ObjectKey.eq(lost_row.clone()))
+        .exec(&i.app.db)
+        .await
+        .unwrap();
+    match &i.app.s3 {
+        Some((endpoint, bucket)) => {
+            crate::helpers::s3_client(endpoint).delete_object().bucket(bucket).key(&lost_object).send().await.unwrap();
+        }
+        None => std::fs::remove_file(i.app.data_dir.join("objects").join(&lost_object)).unwrap(),
+    }
+
+    let run = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_interview-monitor"));
+        command.args(args).env("DATA_DIR", &i.app.data_dir).env("DATABASE_URL", &i.app.database_url).env("RUST_LOG", "error");
+        if let Some((endpoint, bucket)) = &i.app.s3 {
+            command
+                .env("AWS_S3_BUCKET_NAME", bucket)
+                .env("AWS_REGION", "us-east-1")
+                .env("AWS_ENDPOINT_URL_S3", endpoint)
+                .env("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY)
+                .env("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY);
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).to_string()
+    };
+
+    let fresh = run(&["storage", "reconcile"]);
+    assert!(fresh.contains("0 objects without rows"), "young objects are left alone: {fresh}");
+    let report = run(&["storage", "reconcile", "--grace-secs", "0"]);
+    assert!(report.contains(&format!("object without a row (found): {lost_row}")), "{report}");
+    assert!(report.contains(&format!("row without an object (found): {lost_object}")), "{report}");
+    assert!(i.app.object_exists(&lost_row).await, "a report changes nothing");
+
+    let fixed = run(&["storage", "reconcile", "--fix", "--grace-secs", "0"]);
+    assert!(fixed.contains("1 objects without rows, 1 rows without objects removed"), "{fixed}");
+    assert!(!i.app.object_exists(&lost_row).await);
+    let list: Value = i.app.images(&i.application).await.json().await.unwrap();
+    assert_eq!(list["camera"].as_array().unwrap().len(), 1);
+    assert_eq!(list["camera"][0]["s3Key"], kept.as_str());
+    let clean = run(&["storage", "reconcile", "--grace-secs", "0"]);
+    assert!(clean.contains("0 objects without rows, 0 rows without objects"), "{clean}");
+}

@@ -1,0 +1,113 @@
+//! The bodies of the monitoring API (camelCase on the wire).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ObjectKey;
+
+/// The answer to every upload path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadReceipt {
+    pub success: bool,
+    pub message: String,
+    pub s3_key: ObjectKey,
+    /// When the server stored it.
+    #[serde(with = "millis")]
+    pub timestamp: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageRef {
+    pub s3_key: ObjectKey,
+    /// When it was captured.
+    #[serde(with = "millis")]
+    pub timestamp: DateTime<Utc>,
+}
+
+/// `{camera, screen}`, each oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageList {
+    pub camera: Vec<ImageRef>,
+    pub screen: Vec<ImageRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteReceipt {
+    pub success: bool,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedUrl {
+    pub s3_key: ObjectKey,
+    pub url: String,
+    #[serde(with = "millis")]
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedUrls {
+    pub urls: Vec<SignedUrl>,
+}
+
+/// RFC 3339 UTC with milliseconds, as API.md writes times: `2026-11-25T09:30:00.123Z`.
+pub mod millis {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn format(time: &DateTime<Utc>) -> String {
+        time.to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
+
+    pub fn serialize<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format(time))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        DateTime::parse_from_rfc3339(&text).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom)
+    }
+
+    /// The same for optional fields.
+    pub mod option {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(time: &Option<DateTime<Utc>>, serializer: S) -> Result<S::Ok, S::Error> {
+            match time {
+                Some(time) => serializer.serialize_str(&format(time)),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+            Option::<String>::deserialize(deserializer)?
+                .map(|text| DateTime::parse_from_rfc3339(&text).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom))
+                .transpose()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_rfc3339_utc_with_milliseconds() {
+        let time = DateTime::parse_from_rfc3339("2026-11-25T09:30:00.123456+01:00").unwrap().with_timezone(&Utc);
+        assert_eq!(millis::format(&time), "2026-11-25T08:30:00.123Z");
+    }
+
+    #[test]
+    fn receipts_use_the_contract_field_names() {
+        let key: ObjectKey = "monitoring/6f1c2a3b-0000-4000-8000-00000000abcd/camera/1764063000123-0b7e0000-1111-4222-8333-444455556666.jpg"
+            .parse()
+            .unwrap();
+        let receipt = UploadReceipt { success: true, message: "ok".into(), s3_key: key, timestamp: Utc::now() };
+        let json = serde_json::to_value(&receipt).unwrap();
+        assert!(json.get("s3Key").is_some() && json.get("timestamp").is_some());
+    }
+}
