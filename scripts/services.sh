@@ -11,7 +11,8 @@ wait_for() { # wait_for WHAT SECONDS COMMAND...
     if "$@" >/dev/null 2>&1; then return 0; fi
     sleep 0.2
   done
-  die "$what did not become ready within ${seconds}s"
+  printf 'error: %s did not become ready within %ss\n' "$what" "$seconds" >&2
+  return 1
 }
 
 PIDS=()
@@ -50,12 +51,14 @@ JSON
     -master.port="$master" -master.port.grpc="$(free_port)" -master.telemetry=false -master.volumeSizeLimitMB=64 \
     -volume.max=1000 -volume.port="$volume" -volume.port.grpc="$(free_port)" -volume.preStopSeconds=0 \
     -filer -filer.port="$filer" -filer.port.grpc="$(free_port)" \
-    -s3 -s3.port="$s3" -s3.config="$dir/s3.json" -s3.port.iceberg=0 -s3.port.lance=0 > "$dir/weed.log" 2>&1 &
+    -s3 -s3.port="$s3" -s3.port.grpc="$(free_port)" -s3.config="$dir/s3.json" -s3.port.iceberg=0 -s3.port.lance=0 > "$dir/weed.log" 2>&1 &
   PIDS+=($!)
   export TEST_S3_ENDPOINT="http://127.0.0.1:$s3"
   # Ready when a signed ListBuckets answers, not merely when the port opens.
-  wait_for "SeaweedFS" 60 curl -sf --aws-sigv4 aws:amz:us-east-1:s3 \
-    --user interview-monitor-test:interview-monitor-test-secret "$TEST_S3_ENDPOINT/"
+  # (Unset gRPC ports default to the HTTP port + 10000, which can overflow: all are set.)
+  wait_for "SeaweedFS (log: $dir/weed.log)" 60 curl -sf --aws-sigv4 aws:amz:us-east-1:s3 \
+    --user interview-monitor-test:interview-monitor-test-secret "$TEST_S3_ENDPOINT/" \
+    || { tail -n 20 "$dir/weed.log" >&2; exit 1; }
   log "SeaweedFS S3 on $TEST_S3_ENDPOINT"
 }
 
@@ -68,6 +71,6 @@ start_app_server() {
   "$SERVER_BIN" serve > "$RUN_DIR/server.log" 2>&1 &
   PIDS+=($!)
   SERVER_URL="http://127.0.0.1:$port"
-  wait_for "the server" 30 curl -sf "$SERVER_URL/healthz"
+  wait_for "the server" 30 curl -sf "$SERVER_URL/healthz" || { tail -n 20 "$RUN_DIR/server.log" >&2; exit 1; }
   unset DATA_DIR BIND
 }

@@ -23,6 +23,8 @@ pub struct NewImage {
     pub kind: ImageKind,
     pub bytes: Vec<u8>,
     pub captured_at: Option<DateTime<Utc>>,
+    /// Chosen by the client for each capture, so a retried upload is stored once.
+    pub capture_id: Option<uuid::Uuid>,
 }
 
 pub struct ImagePage {
@@ -70,6 +72,16 @@ pub fn captured_at(text: Option<&str>) -> Result<Option<DateTime<Utc>>, AppError
         }
     }
     Ok(time)
+}
+
+pub fn capture_id(text: Option<&str>) -> Result<Option<uuid::Uuid>, AppError> {
+    text.map(|text| {
+        (text.len() == 36)
+            .then(|| uuid::Uuid::parse_str(text).ok())
+            .flatten()
+            .ok_or_else(|| AppError::BadRequest(format!("captureId `{text}` is not a valid UUID")))
+    })
+    .transpose()
 }
 
 pub fn page_limit(limit: Option<u32>) -> Result<Option<u32>, AppError> {

@@ -10,7 +10,13 @@ use shared::{DeleteReceipt, ImageList, SignedUrl, SignedUrls, UploadReceipt};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
-async fn upload(application_id: String, image_type: &str, image_data: String, captured_at: Option<String>) -> Result<UploadReceipt, AppError> {
+async fn upload(
+    application_id: String,
+    image_type: &str,
+    image_data: String,
+    captured_at: Option<String>,
+    capture_id: Option<String>,
+) -> Result<UploadReceipt, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
     let monitoring = crate::services::services()?.monitoring;
     let image = input::NewImage {
@@ -18,21 +24,24 @@ async fn upload(application_id: String, image_type: &str, image_data: String, ca
         kind: input::image_kind(image_type)?,
         bytes: input::decode_image_data(&image_data, monitoring.max_image_bytes())?,
         captured_at: input::captured_at(captured_at.as_deref())?,
+        capture_id: input::capture_id(capture_id.as_deref())?,
     };
     monitoring.upload(&user, image).await
 }
 
 /// `POST /api/monitoring/upload` `{applicationId, imageType, imageData}`; `imageData` is
 /// base64 JPEG, bare or as a data URL. Optional `capturedAt` (RFC 3339) keeps a queued
-/// capture's time.
+/// capture's time; optional `captureId` (a UUID the client picks per capture) makes a
+/// retried upload idempotent.
 #[server(prefix = "/api", endpoint = "monitoring/upload", input = leptos::server_fn::codec::Json)]
 pub async fn upload_monitoring_image(
     #[server(rename = "applicationId")] application_id: String,
     #[server(rename = "imageType")] image_type: String,
     #[server(rename = "imageData")] image_data: String,
     #[server(rename = "capturedAt")] captured_at: Option<String>,
+    #[server(rename = "captureId")] capture_id: Option<String>,
 ) -> Result<UploadReceipt, AppError> {
-    upload(application_id, &image_type, image_data, captured_at).await
+    upload(application_id, &image_type, image_data, captured_at, capture_id).await
 }
 
 /// `POST /api/monitoring/upload-camera` `{applicationId, imageData}`.
@@ -41,8 +50,9 @@ pub async fn upload_camera_image(
     #[server(rename = "applicationId")] application_id: String,
     #[server(rename = "imageData")] image_data: String,
     #[server(rename = "capturedAt")] captured_at: Option<String>,
+    #[server(rename = "captureId")] capture_id: Option<String>,
 ) -> Result<UploadReceipt, AppError> {
-    upload(application_id, "camera", image_data, captured_at).await
+    upload(application_id, "camera", image_data, captured_at, capture_id).await
 }
 
 /// `POST /api/monitoring/upload-screen` `{applicationId, imageData}`.
@@ -51,8 +61,9 @@ pub async fn upload_screen_image(
     #[server(rename = "applicationId")] application_id: String,
     #[server(rename = "imageData")] image_data: String,
     #[server(rename = "capturedAt")] captured_at: Option<String>,
+    #[server(rename = "captureId")] capture_id: Option<String>,
 ) -> Result<UploadReceipt, AppError> {
-    upload(application_id, "screen", image_data, captured_at).await
+    upload(application_id, "screen", image_data, captured_at, capture_id).await
 }
 
 /// `POST /api/monitoring/images` `{applicationId}` → `{camera, screen}`, oldest first.

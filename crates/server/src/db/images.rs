@@ -88,6 +88,10 @@ pub async fn find(db: &DatabaseConnection, key: &ObjectKey) -> Result<Option<mon
         .await?)
 }
 
+pub async fn find_by_id(db: &DatabaseConnection, id: Uuid) -> Result<Option<monitoring_image::Model>, PersistenceError> {
+    Ok(monitoring_image::Entity::find_by_id(id).one(db).await?)
+}
+
 /// Whether a row was deleted.
 pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<bool, PersistenceError> {
     Ok(monitoring_image::Entity::delete_by_id(id).exec(db).await?.rows_affected > 0)

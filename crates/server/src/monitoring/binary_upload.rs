@@ -1,4 +1,4 @@
-//! `POST /api/monitoring/upload-binary?applicationId=..&imageType=..[&capturedAt=..]`
+//! `POST /api/monitoring/upload-binary?applicationId=..&imageType=..[&capturedAt=..][&captureId=..]`
 //! with the raw JPEG as the body: a third fewer bytes than base64.
 
 use std::collections::HashMap;
@@ -29,6 +29,7 @@ pub async fn upload(
     let application_id = input::application_id(param("applicationId")?)?;
     let kind = input::image_kind(param("imageType")?)?;
     let captured_at = input::captured_at(params.get("capturedAt").map(String::as_str))?;
+    let capture_id = input::capture_id(params.get("captureId").map(String::as_str))?;
 
     let max = services.monitoring.max_image_bytes();
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
@@ -39,6 +40,6 @@ pub async fn upload(
     if bytes.is_empty() {
         return Err(AppError::BadRequest("the body is empty: send the JPEG as the request body".into()));
     }
-    let image = NewImage { application_id, kind, bytes: bytes.to_vec(), captured_at };
+    let image = NewImage { application_id, kind, bytes: bytes.to_vec(), captured_at, capture_id };
     Ok(Json(services.monitoring.upload(&user, image).await?))
 }

@@ -86,6 +86,24 @@ impl MonitoringService {
     }
 }
 
+impl MonitoringService {
+    async fn earlier_upload(&self, id: Uuid, application: shared::ApplicationId, kind: ImageKind) -> Result<Option<UploadReceipt>, AppError> {
+        let Some(row) = repo::find_by_id(&self.db, id).await? else {
+            return Ok(None);
+        };
+        let key: ObjectKey = row.object_key.parse().map_err(|_| AppError::internal())?;
+        if key.application_id != application || key.kind != kind {
+            return Err(AppError::BadRequest("this captureId was used for another image".into()));
+        }
+        Ok(Some(UploadReceipt {
+            success: true,
+            message: format!("{kind} image was already uploaded"),
+            s3_key: key,
+            timestamp: row.stored_at,
+        }))
+    }
+}
+
 #[async_trait]
 impl Monitoring for MonitoringService {
     fn max_image_bytes(&self) -> usize {
@@ -101,8 +119,15 @@ impl Monitoring for MonitoringService {
         let permitted = policy::authorize(&self.db, user, Action::Upload, image.application_id).await?;
         self.throttle_uploads(user.id).await?;
 
+        // A capture uploaded before (a retry whose answer was lost) is answered, not stored again.
+        if let Some(id) = image.capture_id {
+            if let Some(receipt) = self.earlier_upload(id, permitted.id(), image.kind).await? {
+                return Ok(receipt);
+            }
+        }
         let captured_at = image.captured_at.unwrap_or_else(Utc::now);
-        let key = ObjectKey::new(permitted.id(), image.kind, captured_at.timestamp_millis(), Uuid::new_v4());
+        let id = image.capture_id.unwrap_or_else(Uuid::new_v4);
+        let key = ObjectKey::new(permitted.id(), image.kind, captured_at.timestamp_millis(), id);
         let sha256 = hex(&Sha256::digest(&image.bytes));
         let size_bytes = image.bytes.len() as i64;
         self.store.put(&key, Bytes::from(image.bytes)).await?;
@@ -113,6 +138,12 @@ impl Monitoring for MonitoringService {
             // Nothing half-written: without its row the object must go too.
             if let Err(cleanup) = self.store.delete(&key).await {
                 tracing::error!(%key, error = %error_chain(&cleanup), "could not remove an unrecorded object; `storage reconcile` will");
+            }
+            // Two copies of one retried capture raced: the other one was recorded.
+            if let Some(id) = image.capture_id {
+                if let Some(receipt) = self.earlier_upload(id, permitted.id(), image.kind).await? {
+                    return Ok(receipt);
+                }
             }
             return Err(error.into());
         }

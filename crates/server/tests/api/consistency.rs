@@ -12,7 +12,8 @@ use crate::helpers::{create_bucket, interview_with, jpeg, using_s3, S3_ACCESS_KE
 struct Seaweed {
     child: Option<Child>,
     dir: tempfile::TempDir,
-    ports: [u16; 4],
+    /// HTTP ports of master, volume, filer, S3, then their gRPC ports; the same on restart.
+    ports: [u16; 8],
 }
 
 fn free_port() -> u16 {
@@ -24,7 +25,7 @@ impl Seaweed {
         let dir = tempfile::tempdir().unwrap();
         let identities = serde_json::json!({"identities": [{"name": "test", "credentials": [{"accessKey": S3_ACCESS_KEY, "secretKey": S3_SECRET_KEY}], "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]});
         std::fs::write(dir.path().join("s3.json"), identities.to_string()).unwrap();
-        Seaweed { child: None, dir, ports: [free_port(), free_port(), free_port(), free_port()] }
+        Seaweed { child: None, dir, ports: std::array::from_fn(|_| free_port()) }
     }
 
     fn endpoint(&self) -> String {
@@ -33,7 +34,7 @@ impl Seaweed {
 
     async fn start(&mut self) {
         let weed = std::env::var("WEED_BIN").expect("WEED_BIN is set by scripts/test.sh");
-        let [master, volume, filer, s3] = self.ports;
+        let [master, volume, filer, s3, master_grpc, volume_grpc, filer_grpc, s3_grpc] = self.ports;
         let d = self.dir.path().display().to_string();
         let child = Command::new(weed)
             .env("WEED_S3_SSE_KEY", "interview-monitor-test-sse-key")
@@ -41,8 +42,8 @@ impl Seaweed {
                 "server", "-ip=127.0.0.1", &format!("-dir={d}"), &format!("-master.port={master}"), "-master.telemetry=false",
                 "-master.volumeSizeLimitMB=64", "-volume.max=20", &format!("-volume.port={volume}"), "-volume.preStopSeconds=0",
                 "-filer", &format!("-filer.port={filer}"), "-s3", &format!("-s3.port={s3}"), &format!("-s3.config={d}/s3.json"),
-                "-s3.port.iceberg=0", "-s3.port.lance=0", &format!("-master.port.grpc={}", free_port()),
-                &format!("-volume.port.grpc={}", free_port()), &format!("-filer.port.grpc={}", free_port()),
+                "-s3.port.iceberg=0", "-s3.port.lance=0", &format!("-master.port.grpc={master_grpc}"),
+                &format!("-s3.port.grpc={s3_grpc}"), &format!("-volume.port.grpc={volume_grpc}"), &format!("-filer.port.grpc={filer_grpc}"),
             ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())

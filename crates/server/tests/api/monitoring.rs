@@ -277,3 +277,38 @@ async fn too_many_uploads_in_a_minute_get_429() {
     assert_eq!(response.status(), 429);
     assert_eq!(i.app.count_image_rows().await, 3);
 }
+
+#[tokio::test]
+async fn a_retried_capture_with_the_same_capture_id_is_stored_once() {
+    let i = interview().await;
+    i.app.login_as(&i.candidate).await;
+    let capture = "3d6f7a9e-0c1b-4c5d-9e8f-0a1b2c3d4e5f";
+    let at = "2026-11-25T08:00:00.000Z";
+    let upload = || async {
+        i.app
+            .client
+            .post(i.app.url(&format!(
+                "/api/monitoring/upload-binary?applicationId={}&imageType=camera&capturedAt={at}&captureId={capture}",
+                i.application
+            )))
+            .body(jpeg(1500, 5))
+            .send()
+            .await
+            .unwrap()
+    };
+    let first: Value = upload().await.json().await.unwrap();
+    let second: Value = upload().await.json().await.unwrap();
+    assert_eq!(first["s3Key"], second["s3Key"]);
+    assert!(first["s3Key"].as_str().unwrap().ends_with(&format!("{capture}.jpg")));
+    assert_eq!(i.app.count_image_rows().await, 1);
+
+    let screen = i
+        .app
+        .client
+        .post(i.app.url(&format!("/api/monitoring/upload-binary?applicationId={}&imageType=screen&captureId={capture}", i.application)))
+        .body(jpeg(1500, 5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(screen.status(), 400, "one capture id names one image");
+}
