@@ -2,6 +2,7 @@
 # Installs what is missing and runs every test: unit tests, the API tests on
 # SQLite and PostgreSQL each with the built-in store and with a real S3 server
 # (SeaweedFS), then the browser tests against the built app.
+# Usage: scripts/test.sh [rust] [browser]   (both when none is named)
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/services.sh"
 "$ROOT/scripts/setup.sh" --test
@@ -11,17 +12,24 @@ RUN_DIR=$(mktemp -d /tmp/interview-monitor-test.XXXXXX)
 chmod 755 "$RUN_DIR"
 trap 'stop_services; rm -rf "$RUN_DIR"' EXIT
 
-log "unit and API tests (SQLite, built-in store)"
-cargo test --workspace --features app/ssr
+# Stages to run: all by default, or those named (rust, browser).
+stages="${*:-rust browser}"
+want() { [[ " $stages " == *" $1 "* ]]; }
 
-start_postgres
-start_seaweedfs
-log "API tests (SQLite, S3)"
-TEST_STORAGE=s3 cargo test -p server --test api
-log "API tests (PostgreSQL, built-in store)"
-TEST_DATABASE=postgres cargo test -p server --test api
-log "API tests (PostgreSQL, S3)"
-TEST_DATABASE=postgres TEST_STORAGE=s3 cargo test -p server --test api
+if want rust; then
+  log "unit and API tests (SQLite, built-in store)"
+  cargo test --workspace --features app/ssr
+
+  start_postgres
+  start_seaweedfs
+  log "API tests (SQLite, S3)"
+  TEST_STORAGE=s3 cargo test -p server --test api
+  log "API tests (PostgreSQL, built-in store)"
+  TEST_DATABASE=postgres cargo test -p server --test api
+  log "API tests (PostgreSQL, S3)"
+  TEST_DATABASE=postgres TEST_STORAGE=s3 cargo test -p server --test api
+fi
+want browser || exit 0
 
 "$ROOT/scripts/build.sh"
 source "$ROOT/scripts/site-env.sh"

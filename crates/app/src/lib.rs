@@ -3,6 +3,8 @@
 //! Built twice: with `ssr` into the server (rendering pages, answering server
 //! functions through the [`services::Services`] the server provides), and with
 //! `hydrate` into the wasm the browser runs.
+// Leptos view types nest deeply; release builds (without erased components) need room.
+#![recursion_limit = "256"]
 
 pub mod applications;
 pub mod auth;

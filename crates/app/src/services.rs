@@ -34,6 +34,8 @@ pub trait Accounts: Send + Sync {
 pub trait Applications: Send + Sync {
     /// The applications this user may see: own (candidate), own organization's (recruiter), all (admin).
     async fn visible_to(&self, user: &CurrentUser) -> Result<Vec<ApplicationSummary>, AppError>;
+    /// One application the user may see (403 when not allowed, 404 when unknown).
+    async fn get(&self, user: &CurrentUser, id: ApplicationId) -> Result<ApplicationSummary, AppError>;
 }
 
 /// Monitoring images. Every method checks the access policy first.

@@ -11,6 +11,8 @@ use leptos_router::{
 use crate::{
     applications::ApplicationsPage,
     auth::{me, Logout, SignInPage},
+    error::AppError,
+    monitoring::InterviewPage,
 };
 
 /// The document around the app, rendered on the server.
@@ -48,6 +50,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home/>
                     <Route path=path!("/login") view=SignInPage/>
                     <Route path=path!("/applications") view=ApplicationsPage/>
+                    <Route path=path!("/applications/:id/interview") view=InterviewPage/>
                 </Routes>
             </main>
         </Router>
@@ -82,16 +85,39 @@ fn SignOut() -> impl IntoView {
     }
 }
 
+/// Sets the status of the page being rendered on the server.
+fn set_page_status(_status: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(response), Ok(status)) = (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(_status)) {
+        response.set_status(status);
+    }
+}
+
 #[component]
 fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::NOT_FOUND);
-    }
+    set_page_status(404);
     view! {
         <section class="card">
             <h1>"Not found"</h1>
             <p>"There is no page here. " <a href="/">"Go to the start page"</a></p>
+        </section>
+    }
+}
+
+/// A page the viewer may not see (403), one that does not exist (404), or another failure.
+#[component]
+pub fn Refusal(error: AppError) -> impl IntoView {
+    set_page_status(error.status());
+    let title = match &error {
+        AppError::Forbidden(_) => "Not allowed",
+        AppError::NotFound(_) => "Not found",
+        _ => "Something went wrong",
+    };
+    view! {
+        <section class="card refusal" data-status=error.status()>
+            <h1>{title}</h1>
+            <p>{error.to_string()}</p>
+            <p><a href="/applications">"Back to the applications"</a></p>
         </section>
     }
 }

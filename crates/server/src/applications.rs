@@ -3,9 +3,12 @@
 use app::{services::Applications, AppError};
 use async_trait::async_trait;
 use sea_orm::DatabaseConnection;
-use shared::{ApplicationSummary, CurrentUser, Role};
+use shared::{ApplicationId, ApplicationSummary, CurrentUser, Role};
 
-use crate::db::applications::{self as repo, Scope};
+use crate::{
+    db::applications::{self as repo, Scope},
+    policy::{self, Action},
+};
 
 pub struct ApplicationDirectory {
     pub db: DatabaseConnection,
@@ -21,5 +24,10 @@ impl Applications for ApplicationDirectory {
             (Role::Candidate, _) => Scope::Candidate(user.id),
         };
         Ok(repo::summaries(&self.db, scope).await?)
+    }
+
+    async fn get(&self, user: &CurrentUser, id: ApplicationId) -> Result<ApplicationSummary, AppError> {
+        let permitted = policy::authorize(&self.db, user, Action::View, id).await?;
+        repo::summaries(&self.db, Scope::One(permitted.id())).await?.pop().ok_or_else(policy::not_found)
     }
 }

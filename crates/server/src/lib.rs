@@ -1,5 +1,7 @@
 //! The interview-monitor server: settings, startup, accounts and sessions,
 //! persistence and (in later modules) the access policy and object storage.
+// Leptos view types nest deeply; release builds (without erased components) need room.
+#![recursion_limit = "256"]
 
 pub mod accounts;
 pub mod applications;

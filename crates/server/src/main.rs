@@ -1,3 +1,5 @@
+// Leptos view types nest deeply; release builds (without erased components) need room.
+#![recursion_limit = "256"]
 use std::process::ExitCode;
 
 use clap::Parser;

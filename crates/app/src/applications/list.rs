@@ -53,6 +53,7 @@ fn ApplicationTable(applications: Vec<ApplicationSummary>, show_candidate: bool)
                     <th>"Organization"</th>
                     {show_candidate.then(|| view! { <th>"Candidate"</th> })}
                     <th>"Created"</th>
+                    {(!show_candidate).then(|| view! { <th></th> })}
                 </tr>
             </thead>
             <tbody>
@@ -62,6 +63,9 @@ fn ApplicationTable(applications: Vec<ApplicationSummary>, show_candidate: bool)
                         <td>{application.organization_name}</td>
                         {show_candidate.then(|| view! { <td>{application.candidate_email.clone()}</td> })}
                         <td><time datetime=application.created_at.to_rfc3339()>{application.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</time></td>
+                        {(!show_candidate).then(|| view! {
+                            <td><a class="button" href=format!("/applications/{}/interview", application.id)>"Start interview"</a></td>
+                        })}
                     </tr>
                 }).collect_view()}
             </tbody>

@@ -1,8 +1,43 @@
-//! The monitoring API's server functions: thin: parse, hand to the monitoring
-//! service (which asks the access policy), return its answer or error.
+//! Monitoring: the candidate's panel, the reactive store behind it, and the
+//! monitoring API's server functions (thin: parse, hand to the monitoring service,
+//! which asks the access policy, return its answer or error).
+//!
+//! Embedding the panel in another Leptos app (its server must mount this crate's
+//! server functions and provide [`crate::services::Services`], as `server` does):
+//!
+//! ```no_run
+//! use app::monitoring::{use_monitoring_images, MonitoringPanel};
+//! use leptos::prelude::*;
+//! use shared::ApplicationId;
+//!
+//! #[component]
+//! fn Interview(application_id: ApplicationId) -> impl IntoView {
+//!     // The same store the panel uses: read its state, or list and sign images.
+//!     let images = use_monitoring_images();
+//!     let uploading = images.is_uploading();
+//!     let error = images.upload_error();
+//!     view! {
+//!         <MonitoringPanel application_id camera_interval=20 screen_interval=60/>
+//!         <p>{move || if uploading.get() { "Uploading…" } else { "" }}</p>
+//!         <p class="error">{move || error.get()}</p>
+//!     }
+//! }
+//! ```
 
+#[cfg(feature = "hydrate")]
+mod browser;
 #[cfg(feature = "ssr")]
 pub mod input;
+mod interview;
+mod panel;
+pub mod queue;
+mod store;
+#[cfg(feature = "hydrate")]
+mod worker;
+
+pub use interview::InterviewPage;
+pub use panel::{MonitoringPanel, ScreenShare};
+pub use store::{use_monitoring_images, MonitoringImages, UploadStats};
 
 use leptos::prelude::*;
 use shared::{DeleteReceipt, ImageList, SignedUrl, SignedUrls, UploadReceipt};

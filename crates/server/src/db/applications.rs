@@ -38,6 +38,7 @@ pub enum Scope {
     All,
     Organization(OrganizationId),
     Candidate(UserId),
+    One(ApplicationId),
 }
 
 /// Applications in `scope`, newest first, with their organization's name and candidate's email.
@@ -46,6 +47,7 @@ pub async fn summaries(db: &DatabaseConnection, scope: Scope) -> Result<Vec<Appl
         Scope::All => job_application::Entity::find(),
         Scope::Organization(id) => job_application::Entity::find().filter(job_application::Column::OrganizationId.eq(id.0)),
         Scope::Candidate(id) => job_application::Entity::find().filter(job_application::Column::CandidateId.eq(id.0)),
+        Scope::One(id) => job_application::Entity::find().filter(job_application::Column::Id.eq(id.0)),
     };
     let applications = query.order_by_desc(job_application::Column::CreatedAt).all(db).await?;
 

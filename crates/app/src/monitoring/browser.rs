@@ -1,0 +1,176 @@
+//! The browser's side of monitoring, through web-sys: camera and screen streams,
+//! drawing a video frame to a canvas and encoding it as JPEG, and the binary upload.
+
+use js_sys::{Date, Promise};
+use shared::{ApplicationId, ImageKind, UploadReceipt};
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    Blob, CanvasRenderingContext2d, DisplayMediaStreamConstraints, HtmlCanvasElement, HtmlVideoElement, MediaStream,
+    MediaStreamConstraints, RequestInit, Response,
+};
+
+use super::queue::Attempt;
+use crate::error::AppError;
+
+/// JPEG quality of every snapshot, as the seed's `toDataURL('image/jpeg', 0.8)`.
+pub const JPEG_QUALITY: f64 = 0.8;
+/// Wider frames (large screens) are scaled down to this before encoding.
+pub const MAX_WIDTH: u32 = 1920;
+
+fn window() -> Result<web_sys::Window, String> {
+    web_sys::window().ok_or_else(|| "no browser window".to_string())
+}
+
+/// A short text for a JS error (DOMException name and message, or its string form).
+pub fn describe(error: &JsValue) -> String {
+    if let Some(exception) = error.dyn_ref::<web_sys::DomException>() {
+        return format!("{}: {}", exception.name(), exception.message());
+    }
+    error.as_string().unwrap_or_else(|| format!("{error:?}"))
+}
+
+/// The DOMException name, e.g. `NotAllowedError`.
+pub fn error_name(error: &JsValue) -> String {
+    error.dyn_ref::<web_sys::DomException>().map(|e| e.name()).unwrap_or_default()
+}
+
+/// The browser's clock (chrono's clock needs a feature the wasm build leaves out).
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(Date::now() as i64).unwrap_or_default()
+}
+
+pub fn performance_now() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or_else(Date::now)
+}
+
+/// A random UUID from the browser (`crypto.randomUUID()`).
+pub fn random_uuid() -> Option<String> {
+    web_sys::window()?.crypto().ok().map(|crypto| crypto.random_uuid())
+}
+
+pub fn random_unit() -> f64 {
+    js_sys::Math::random()
+}
+
+pub async fn camera_stream() -> Result<MediaStream, JsValue> {
+    let devices = window().map_err(JsValue::from)?.navigator().media_devices()?;
+    let constraints = MediaStreamConstraints::new();
+    constraints.set_video(&JsValue::TRUE);
+    constraints.set_audio(&JsValue::FALSE);
+    let stream = JsFuture::from(devices.get_user_media_with_constraints(&constraints)?).await?;
+    stream.dyn_into()
+}
+
+pub async fn screen_stream() -> Result<MediaStream, JsValue> {
+    let devices = window().map_err(JsValue::from)?.navigator().media_devices()?;
+    let constraints = DisplayMediaStreamConstraints::new();
+    constraints.set_video(&JsValue::TRUE);
+    constraints.set_audio(&JsValue::FALSE);
+    let stream = JsFuture::from(devices.get_display_media_with_constraints(&constraints)?).await?;
+    stream.dyn_into()
+}
+
+pub fn stop_stream(stream: &MediaStream) {
+    for track in stream.get_tracks().iter() {
+        if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
+            track.stop();
+        }
+    }
+}
+
+thread_local! {
+    /// One canvas for every capture: making one each time costs more than drawing.
+    static CANVAS: std::cell::RefCell<Option<HtmlCanvasElement>> = const { std::cell::RefCell::new(None) };
+}
+
+fn reusable_canvas() -> Result<HtmlCanvasElement, String> {
+    if let Some(canvas) = CANVAS.with(|c| c.borrow().clone()) {
+        return Ok(canvas);
+    }
+    let document = window()?.document().ok_or("no document")?;
+    let canvas: HtmlCanvasElement = document
+        .create_element("canvas")
+        .map_err(|e| describe(&e))?
+        .dyn_into()
+        .map_err(|_| "not a canvas".to_string())?;
+    CANVAS.with(|c| *c.borrow_mut() = Some(canvas.clone()));
+    Ok(canvas)
+}
+
+/// The current frame of `video` as a JPEG at quality 0.8, at most `MAX_WIDTH` wide.
+pub async fn capture_frame(video: &HtmlVideoElement) -> Result<Blob, String> {
+    let (width, height) = (video.video_width(), video.video_height());
+    if width == 0 || height == 0 {
+        return Err("the video has no frame yet".into());
+    }
+    let scale = (f64::from(MAX_WIDTH) / f64::from(width)).min(1.0);
+    let (out_width, out_height) = ((f64::from(width) * scale).round() as u32, (f64::from(height) * scale).round() as u32);
+    let canvas = reusable_canvas()?;
+    canvas.set_width(out_width);
+    canvas.set_height(out_height);
+    let context: CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .map_err(|e| describe(&e))?
+        .ok_or("no 2d context")?
+        .dyn_into()
+        .map_err(|_| "not a 2d context".to_string())?;
+    context
+        .draw_image_with_html_video_element_and_dw_and_dh(video, 0.0, 0.0, f64::from(out_width), f64::from(out_height))
+        .map_err(|e| describe(&e))?;
+    let mut failed = None;
+    let promise = Promise::new(&mut |resolve, _reject| {
+        let callback = Closure::once_into_js(move |blob: JsValue| {
+            let _ = resolve.call1(&JsValue::NULL, &blob);
+        });
+        if let Err(error) = canvas.to_blob_with_type_and_encoder_options(callback.unchecked_ref(), "image/jpeg", &JsValue::from_f64(JPEG_QUALITY)) {
+            failed = Some(describe(&error));
+        }
+    });
+    if let Some(error) = failed {
+        return Err(error);
+    }
+    let blob = JsFuture::from(promise).await.map_err(|e| describe(&e))?;
+    blob.dyn_into::<Blob>().map_err(|_| "the browser could not encode the frame".to_string())
+}
+
+/// Uploads one JPEG through `upload-binary` (raw bytes, no base64).
+pub async fn upload_blob(
+    application: ApplicationId,
+    kind: ImageKind,
+    blob: &Blob,
+    captured_at: &str,
+    capture_id: Option<&str>,
+) -> (Attempt, Option<UploadReceipt>) {
+    let mut url = format!("/api/monitoring/upload-binary?applicationId={application}&imageType={kind}&capturedAt={captured_at}");
+    if let Some(id) = capture_id {
+        url.push_str("&captureId=");
+        url.push_str(id);
+    }
+    let Ok(window) = window() else { return (Attempt::NetworkFailure, None) };
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_body(blob);
+    let Ok(headers) = web_sys::Headers::new() else { return (Attempt::NetworkFailure, None) };
+    let _ = headers.set("content-type", "image/jpeg");
+    init.set_headers(&headers);
+    let response = match JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await {
+        Ok(response) => response,
+        Err(_) => return (Attempt::NetworkFailure, None),
+    };
+    let Ok(response) = response.dyn_into::<Response>() else { return (Attempt::NetworkFailure, None) };
+    let status = response.status();
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    if response.ok() {
+        match serde_json::from_str::<UploadReceipt>(&text) {
+            Ok(receipt) => (Attempt::Stored, Some(receipt)),
+            Err(_) => (Attempt::Status(status, "the server's answer could not be read".into()), None),
+        }
+    } else {
+        let message = serde_json::from_str::<AppError>(&text).map(|e| e.to_string()).unwrap_or_else(|_| format!("the server answered {status}"));
+        (Attempt::Status(status, message), None)
+    }
+}

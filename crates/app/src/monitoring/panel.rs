@@ -1,0 +1,321 @@
+//! `MonitoringPanel`: the candidate's camera preview, screen sharing, automatic and
+//! manual snapshots, and what happened to the uploads.
+
+use leptos::{html, prelude::*};
+use shared::ApplicationId;
+
+use super::store::{use_monitoring_images, UploadStats};
+
+/// Where the screen share stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScreenShare {
+    NotShared,
+    Starting,
+    Shared,
+    /// The user (or the browser) ended it.
+    Ended,
+}
+
+#[component]
+pub fn MonitoringPanel(
+    /// The job application the snapshots belong to.
+    application_id: ApplicationId,
+    /// Take camera snapshots.
+    #[prop(default = true)]
+    camera_monitoring: bool,
+    /// Take screen snapshots.
+    #[prop(default = true)]
+    screen_monitoring: bool,
+    /// Seconds between camera snapshots.
+    #[prop(default = 30)]
+    camera_interval: u32,
+    /// Seconds between screen snapshots.
+    #[prop(default = 30)]
+    screen_interval: u32,
+) -> impl IntoView {
+    let store = use_monitoring_images();
+    let camera_video = NodeRef::<html::Video>::new();
+    let screen_video = NodeRef::<html::Video>::new();
+    let camera_error = RwSignal::new(None::<String>);
+    let camera_live = RwSignal::new(false);
+    let screen = RwSignal::new(ScreenShare::NotShared);
+    let capture_error = RwSignal::new(None::<String>);
+
+    #[cfg(feature = "hydrate")]
+    let media = live::Media::new(store, application_id, camera_video, screen_video, camera_error, camera_live, screen, capture_error);
+    #[cfg(feature = "hydrate")]
+    {
+        if camera_monitoring {
+            media.start_camera();
+            media.every(camera_interval, shared::ImageKind::Camera);
+        }
+        if screen_monitoring {
+            media.every(screen_interval, shared::ImageKind::Screen);
+        }
+        let _ = window_event_listener(leptos::ev::online, move |_| store.wake());
+        on_cleanup(move || media.stop());
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (application_id, camera_interval, screen_interval, capture_error);
+
+    let retry_camera = move |_| {
+        #[cfg(feature = "hydrate")]
+        media.start_camera();
+    };
+    let share_screen = move |_| {
+        #[cfg(feature = "hydrate")]
+        media.start_screen();
+    };
+    let capture_camera = move |_| {
+        #[cfg(feature = "hydrate")]
+        media.capture(shared::ImageKind::Camera);
+    };
+    let capture_screen = move |_| {
+        #[cfg(feature = "hydrate")]
+        media.capture(shared::ImageKind::Screen);
+    };
+
+    let stats = store.stats();
+    view! {
+        <section class="monitoring-panel" data-camera-live=move || camera_live.get().to_string()
+            data-screen=move || format!("{:?}", screen.get()).to_lowercase()
+            data-last-encode-ms=move || stats.with(|s| s.last_encode_ms.map(|ms| format!("{ms:.1}")).unwrap_or_default())>
+            <div class="feeds">
+                <Show when=move || camera_monitoring>
+                    <figure class="feed camera">
+                        <video node_ref=camera_video class="camera-preview" autoplay=true muted=true playsinline=true></video>
+                        <figcaption>"Camera"
+                            <span class="every">" · a snapshot every " {camera_interval} " s"</span>
+                        </figcaption>
+                        {move || camera_error.get().map(|message| view! {
+                            <div class="notice error camera-error" role="alert">
+                                <p>{message}</p>
+                                <button on:click=retry_camera>"Try the camera again"</button>
+                            </div>
+                        })}
+                        <button class="secondary" on:click=capture_camera disabled=move || !camera_live.get()>"Take camera snapshot"</button>
+                    </figure>
+                </Show>
+                <Show when=move || screen_monitoring>
+                    <figure class="feed screen">
+                        <video node_ref=screen_video class="screen-preview" autoplay=true muted=true playsinline=true></video>
+                        <figcaption>"Screen"
+                            <span class="every">" · a snapshot every " {screen_interval} " s while shared"</span>
+                        </figcaption>
+                        {move || match screen.get() {
+                            ScreenShare::Shared => None,
+                            ScreenShare::Starting => Some(view! { <div class="notice"><p>"Choose what to share…"</p></div> }.into_any()),
+                            state => Some(view! {
+                                <div class="notice screen-prompt" role="status">
+                                    <p>{if state == ScreenShare::Ended {
+                                        "Screen sharing has stopped. Share your screen again to continue the interview."
+                                    } else {
+                                        "Share your screen to start the interview."
+                                    }}</p>
+                                    <button on:click=share_screen>{if state == ScreenShare::Ended { "Share screen again" } else { "Share screen" }}</button>
+                                </div>
+                            }.into_any()),
+                        }}
+                        <button class="secondary" on:click=capture_screen disabled=move || screen.get() != ScreenShare::Shared>"Take screen snapshot"</button>
+                    </figure>
+                </Show>
+            </div>
+            <UploadStatus stats uploading=store.is_uploading() error=store.upload_error() capture_error/>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn UploadStatus(
+    stats: Signal<UploadStats>,
+    uploading: Signal<bool>,
+    error: Signal<Option<String>>,
+    capture_error: RwSignal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <dl class="upload-status">
+            <dt>"Now"</dt>
+            <dd class="uploading">{move || if uploading.get() { "uploading…" } else { "idle" }}</dd>
+            <dt>"Last upload"</dt>
+            <dd class="last-success">{move || stats.with(|s| s.last_success.clone()).map(|t| t.replace('T', " ").replace('Z', " UTC")).unwrap_or_else(|| "none yet".into())}</dd>
+            <dt>"Camera"</dt>
+            <dd class="camera-count" data-captured=move || stats.with(|s| s.captured_camera) data-uploaded=move || stats.with(|s| s.uploaded_camera)>
+                {move || stats.with(|s| format!("{} uploaded of {} taken", s.uploaded_camera, s.captured_camera))}
+            </dd>
+            <dt>"Screen"</dt>
+            <dd class="screen-count" data-captured=move || stats.with(|s| s.captured_screen) data-uploaded=move || stats.with(|s| s.uploaded_screen)>
+                {move || stats.with(|s| format!("{} uploaded of {} taken", s.uploaded_screen, s.captured_screen))}
+            </dd>
+            <dt>"Waiting"</dt>
+            <dd class="queued" data-queued=move || stats.with(|s| s.queued)>
+                {move || stats.with(|s| format!("{} (at most {} wait; {} dropped)", s.queued, s.queue_bound, s.dropped))}
+            </dd>
+        </dl>
+        {move || error.get().map(|message| view! { <p class="notice error upload-error" role="alert">{message}</p> })}
+        {move || capture_error.get().map(|message| view! { <p class="notice error capture-error">{message}</p> })}
+    }
+    .into_any()
+}
+
+#[cfg(feature = "hydrate")]
+mod live {
+    //! The streams and timers, browser only. Everything lives in the component's
+    //! owner: unmounting stops every track and timer.
+
+    use gloo_timers::callback::Interval;
+    use leptos::{html, prelude::*, task::spawn_local};
+    use shared::{ApplicationId, ImageKind};
+    use wasm_bindgen::{closure::Closure, JsCast};
+    use web_sys::MediaStream;
+
+    use super::ScreenShare;
+    use crate::monitoring::{browser, store::MonitoringImages};
+
+    #[derive(Clone, Copy)]
+    pub struct Media {
+        store: MonitoringImages,
+        application: ApplicationId,
+        camera_video: NodeRef<html::Video>,
+        screen_video: NodeRef<html::Video>,
+        camera_error: RwSignal<Option<String>>,
+        camera_live: RwSignal<bool>,
+        screen: RwSignal<ScreenShare>,
+        capture_error: RwSignal<Option<String>>,
+        camera_stream: StoredValue<Option<MediaStream>, LocalStorage>,
+        screen_stream: StoredValue<Option<MediaStream>, LocalStorage>,
+        timers: StoredValue<Vec<Interval>, LocalStorage>,
+    }
+
+    fn camera_message(error: &wasm_bindgen::JsValue) -> String {
+        match browser::error_name(error).as_str() {
+            "NotAllowedError" | "SecurityError" => {
+                "Camera access was refused. Allow the camera for this site in your browser, then try again.".into()
+            }
+            "NotFoundError" | "OverconstrainedError" => "No camera was found. Connect a camera, then try again.".into(),
+            "NotReadableError" | "AbortError" => "The camera is in use by another program. Close it, then try again.".into(),
+            _ => format!("The camera could not be started ({}).", browser::describe(error)),
+        }
+    }
+
+    impl Media {
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            store: MonitoringImages,
+            application: ApplicationId,
+            camera_video: NodeRef<html::Video>,
+            screen_video: NodeRef<html::Video>,
+            camera_error: RwSignal<Option<String>>,
+            camera_live: RwSignal<bool>,
+            screen: RwSignal<ScreenShare>,
+            capture_error: RwSignal<Option<String>>,
+        ) -> Self {
+            Media {
+                store,
+                application,
+                camera_video,
+                screen_video,
+                camera_error,
+                camera_live,
+                screen,
+                capture_error,
+                camera_stream: StoredValue::new_local(None),
+                screen_stream: StoredValue::new_local(None),
+                timers: StoredValue::new_local(Vec::new()),
+            }
+        }
+
+        pub fn start_camera(self) {
+            self.camera_error.set(None);
+            spawn_local(async move {
+                match browser::camera_stream().await {
+                    Ok(stream) => {
+                        if let Some(video) = self.camera_video.get_untracked() {
+                            video.set_src_object(Some(&stream));
+                        }
+                        if let Some(Some(old)) = self.camera_stream.try_update_value(|s| s.replace(stream)) {
+                            browser::stop_stream(&old);
+                        }
+                        self.camera_live.try_set(true);
+                    }
+                    Err(error) => {
+                        self.camera_live.try_set(false);
+                        self.camera_error.try_set(Some(camera_message(&error)));
+                    }
+                }
+            });
+        }
+
+        pub fn start_screen(self) {
+            self.screen.set(ScreenShare::Starting);
+            spawn_local(async move {
+                match browser::screen_stream().await {
+                    Ok(stream) => {
+                        if let Some(video) = self.screen_video.get_untracked() {
+                            video.set_src_object(Some(&stream));
+                        }
+                        // The share ends when the user stops it from the browser's bar.
+                        let on_ended = Closure::<dyn FnMut()>::new(move || {
+                            self.screen.try_set(ScreenShare::Ended);
+                        });
+                        for track in stream.get_video_tracks().iter() {
+                            if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
+                                let _ = track.add_event_listener_with_callback("ended", on_ended.as_ref().unchecked_ref());
+                            }
+                        }
+                        on_ended.forget();
+                        if let Some(Some(old)) = self.screen_stream.try_update_value(|s| s.replace(stream)) {
+                            browser::stop_stream(&old);
+                        }
+                        self.screen.try_set(ScreenShare::Shared);
+                    }
+                    Err(error) => {
+                        self.screen.try_set(ScreenShare::NotShared);
+                        self.capture_error.try_set(Some(format!("Screen sharing did not start ({}).", browser::describe(&error))));
+                    }
+                }
+            });
+        }
+
+        /// Captures one frame of `kind` and queues it, if that feed is live.
+        pub fn capture(self, kind: ImageKind) {
+            let (video, live) = match kind {
+                ImageKind::Camera => (self.camera_video, self.camera_live.get_untracked()),
+                ImageKind::Screen => (self.screen_video, self.screen.get_untracked() == ScreenShare::Shared),
+            };
+            if !live {
+                return;
+            }
+            let Some(video) = video.get_untracked() else { return };
+            spawn_local(async move {
+                let result = match kind {
+                    ImageKind::Camera => self.store.capture_camera(&video).await,
+                    ImageKind::Screen => self.store.capture_screen(&video).await,
+                };
+                match result {
+                    Ok(blob) => {
+                        self.capture_error.try_set(None);
+                        self.store.enqueue(self.application, kind, blob);
+                    }
+                    Err(message) => {
+                        self.capture_error.try_set(Some(format!("A {kind} snapshot failed: {message}")));
+                    }
+                }
+            });
+        }
+
+        pub fn every(self, seconds: u32, kind: ImageKind) {
+            let timer = Interval::new(seconds.max(1) * 1000, move || self.capture(kind));
+            self.timers.update_value(|timers| timers.push(timer));
+        }
+
+        pub fn stop(self) {
+            self.timers.try_update_value(|timers| timers.clear());
+            for stream in [self.camera_stream, self.screen_stream] {
+                if let Some(Some(stream)) = stream.try_update_value(Option::take) {
+                    browser::stop_stream(&stream);
+                }
+            }
+        }
+    }
+}
