@@ -66,11 +66,12 @@ JSON
 start_app_server() {
   local data="$RUN_DIR/app-data" port; port=$(free_port)
   mkdir -p "$data"
-  export DATA_DIR="$data" BIND="127.0.0.1:$port"
+  # The browser tests upload faster than a person would.
+  export DATA_DIR="$data" BIND="127.0.0.1:$port" UPLOADS_PER_MINUTE=10000
   "$SERVER_BIN" demo > "$RUN_DIR/demo.txt"
   "$SERVER_BIN" serve > "$RUN_DIR/server.log" 2>&1 &
   PIDS+=($!)
   SERVER_URL="http://127.0.0.1:$port"
   wait_for "the server" 30 curl -sf "$SERVER_URL/healthz" || { tail -n 20 "$RUN_DIR/server.log" >&2; exit 1; }
-  unset DATA_DIR BIND
+  unset DATA_DIR BIND UPLOADS_PER_MINUTE
 }

@@ -42,5 +42,12 @@ for role in recruiter candidate admin; do
   export "DEMO_${upper}_EMAIL=$role@demo.test" "DEMO_${upper}_PASSWORD=$(account "$role")"
 done
 export DEMO_APPLICATION_ID=$(awk '/^Application/ {print $NF}' "$RUN_DIR/demo.txt")
+# A recruiter of another organization, for the refusals.
+export OTHER_RECRUITER_EMAIL=recruiter@other.test OTHER_RECRUITER_PASSWORD=other-recruiter-pass
+DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" org create --slug other --name "Other Co." >/dev/null
+echo "$OTHER_RECRUITER_PASSWORD" | DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" user create \
+  --email "$OTHER_RECRUITER_EMAIL" --role recruiter --org other --password-stdin >/dev/null
+export REVIEW_APPLICATION_ID=$(DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" application create \
+  --org demo --candidate candidate@demo.test --title "Review test")
 export E2E_OUTPUT_DIR="$CACHE_DIR/test-results"
 (cd end2end && npx playwright test) || { tail -n 50 "$RUN_DIR/server.log" >&2; exit 1; }

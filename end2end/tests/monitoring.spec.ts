@@ -21,7 +21,7 @@ async function counts(page: Page, kind: "camera" | "screen") {
 async function startInterview(page: Page, seconds = 2) {
   await signIn(page, demoAccount("candidate"));
   await expect(page).toHaveURL(/\/applications$/);
-  await page.getByRole("link", { name: "Start interview" }).click();
+  await page.locator(`tr[data-application-id="${application()}"]`).getByRole("link", { name: "Start interview" }).click();
   await expect(page.getByRole("heading", { name: "Before you start" })).toBeVisible();
   // Short intervals for the test; the page defaults to 30 s.
   await page.goto(`/applications/${application()}/interview?cameraInterval=${seconds}&screenInterval=${seconds}`);

@@ -10,6 +10,7 @@ pub mod applications;
 pub mod auth;
 pub mod error;
 pub mod monitoring;
+pub mod review;
 #[cfg(feature = "ssr")]
 pub mod services;
 mod shell;

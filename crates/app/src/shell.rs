@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Redirect, Route, Router, Routes},
+    SsrMode,
     hooks::use_navigate,
     path,
 };
@@ -13,6 +14,7 @@ use crate::{
     auth::{me, Logout, SignInPage},
     error::AppError,
     monitoring::InterviewPage,
+    review::ReviewPage,
 };
 
 /// The document around the app, rendered on the server.
@@ -50,7 +52,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home/>
                     <Route path=path!("/login") view=SignInPage/>
                     <Route path=path!("/applications") view=ApplicationsPage/>
-                    <Route path=path!("/applications/:id/interview") view=InterviewPage/>
+                    <Route path=path!("/applications/:id/interview") view=InterviewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/applications/:id/review") view=ReviewPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

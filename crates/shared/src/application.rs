@@ -14,4 +14,8 @@ pub struct ApplicationSummary {
     pub organization_name: String,
     pub candidate_email: String,
     pub created_at: DateTime<Utc>,
+    pub camera_images: u64,
+    pub screen_images: u64,
+    /// When the latest image was captured, if any.
+    pub last_capture_at: Option<DateTime<Utc>>,
 }

@@ -40,35 +40,110 @@ pub fn ApplicationsPage() -> impl IntoView {
     }
 }
 
+/// How the list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    Created,
+    LastCaptureNewest,
+    LastCaptureOldest,
+}
+
+fn sorted(mut applications: Vec<ApplicationSummary>, order: Order) -> Vec<ApplicationSummary> {
+    match order {
+        Order::Created => applications.sort_by(|a, b| b.created_at.cmp(&a.created_at)),
+        // Never-captured applications go last either way.
+        Order::LastCaptureNewest => applications.sort_by(|a, b| b.last_capture_at.cmp(&a.last_capture_at)),
+        Order::LastCaptureOldest => applications.sort_by_key(|a| (a.last_capture_at.is_none(), a.last_capture_at)),
+    }
+    applications
+}
+
 #[component]
 fn ApplicationTable(applications: Vec<ApplicationSummary>, show_candidate: bool) -> impl IntoView {
     if applications.is_empty() {
         return view! { <p class="muted">"No applications yet."</p> }.into_any();
     }
+    let order = RwSignal::new(Order::Created);
+    let rows = move || sorted(applications.clone(), order.get());
+    let cycle = move |_| {
+        order.update(|o| {
+            *o = match o {
+                Order::LastCaptureNewest => Order::LastCaptureOldest,
+                _ => Order::LastCaptureNewest,
+            }
+        })
+    };
+    let arrow = move || match order.get() {
+        Order::Created => "",
+        Order::LastCaptureNewest => " ↓",
+        Order::LastCaptureOldest => " ↑",
+    };
     view! {
         <table class="applications">
             <thead>
                 <tr>
                     <th>"Job"</th>
-                    <th>"Organization"</th>
                     {show_candidate.then(|| view! { <th>"Candidate"</th> })}
+                    <th>"Organization"</th>
                     <th>"Created"</th>
-                    {(!show_candidate).then(|| view! { <th></th> })}
+                    <th class="num">"Camera"</th>
+                    <th class="num">"Screen"</th>
+                    <th><button class="link sort-last-capture" on:click=cycle>"Last capture" {arrow}</button></th>
+                    <th></th>
                 </tr>
             </thead>
             <tbody>
-                {applications.into_iter().map(|application| view! {
-                    <tr data-application-id=application.id.to_string()>
-                        <td>{application.title}</td>
-                        <td>{application.organization_name}</td>
-                        {show_candidate.then(|| view! { <td>{application.candidate_email.clone()}</td> })}
-                        <td><time datetime=application.created_at.to_rfc3339()>{application.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</time></td>
-                        {(!show_candidate).then(|| view! {
-                            <td><a class="button" href=format!("/applications/{}/interview", application.id)>"Start interview"</a></td>
-                        })}
-                    </tr>
+                {move || rows().into_iter().map(|application| {
+                    let review = format!("/applications/{}/review", application.id);
+                    view! {
+                        <tr data-application-id=application.id.to_string()>
+                            <td><a href=review.clone()>{application.title}</a></td>
+                            {show_candidate.then(|| view! { <td>{application.candidate_email.clone()}</td> })}
+                            <td>{application.organization_name}</td>
+                            <td>{crate::review::time::local(application.created_at)}</td>
+                            <td class="num camera-images">{application.camera_images}</td>
+                            <td class="num screen-images">{application.screen_images}</td>
+                            <td class="last-capture">{application.last_capture_at.map(crate::review::time::local).unwrap_or_else(|| "—".into())}</td>
+                            <td class="actions">
+                                {(!show_candidate).then(|| view! {
+                                    <a class="button" href=format!("/applications/{}/interview", application.id)>"Start interview"</a>
+                                })}
+                                " " <a class="button secondary" href=review>{if show_candidate { "Review" } else { "View images" }}</a>
+                            </td>
+                        </tr>
+                    }
                 }).collect_view()}
             </tbody>
         </table>
-    }.into_any()
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+
+    fn application(created: i64, last: Option<i64>) -> ApplicationSummary {
+        ApplicationSummary {
+            id: shared::ApplicationId(uuid::Uuid::from_u128(created as u128)),
+            title: "t".into(),
+            organization_id: shared::OrganizationId(uuid::Uuid::nil()),
+            organization_name: "o".into(),
+            candidate_email: "c@x.test".into(),
+            created_at: DateTime::<Utc>::from_timestamp(created, 0).unwrap(),
+            camera_images: 0,
+            screen_images: 0,
+            last_capture_at: last.and_then(|t| DateTime::<Utc>::from_timestamp(t, 0)),
+        }
+    }
+
+    #[test]
+    fn sorting_by_last_capture_puts_never_captured_last_both_ways() {
+        let list = vec![application(1, None), application(2, Some(50)), application(3, Some(90))];
+        let created = |l: Vec<ApplicationSummary>| l.iter().map(|a| a.created_at.timestamp()).collect::<Vec<_>>();
+        assert_eq!(created(sorted(list.clone(), Order::LastCaptureNewest)), [3, 2, 1]);
+        assert_eq!(created(sorted(list.clone(), Order::LastCaptureOldest)), [2, 3, 1]);
+        assert_eq!(created(sorted(list, Order::Created)), [3, 2, 1]);
+    }
 }

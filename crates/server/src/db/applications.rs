@@ -2,13 +2,13 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select, Set};
-use shared::{ApplicationId, ApplicationSummary, OrganizationId, UserId};
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set};
+use shared::{ApplicationId, ApplicationSummary, ImageKind, OrganizationId, UserId};
 use uuid::Uuid;
 
 use super::{
-    entities::{job_application, organization, user},
+    entities::{job_application, monitoring_image, organization, user},
     PersistenceError,
 };
 
@@ -68,9 +68,34 @@ pub async fn summaries(db: &DatabaseConnection, scope: Scope) -> Result<Vec<Appl
         .map(|u| (u.id, u.email))
         .collect();
 
+    // Image counts and the latest capture per application and kind, in one query.
+    let ids: Vec<Uuid> = applications.iter().map(|a| a.id).collect();
+    let stats: Vec<(Uuid, String, i64, Option<DateTime<Utc>>)> = monitoring_image::Entity::find()
+        .select_only()
+        .column(monitoring_image::Column::ApplicationId)
+        .column(monitoring_image::Column::Kind)
+        .column_as(monitoring_image::Column::Id.count(), "images")
+        .column_as(monitoring_image::Column::CapturedAt.max(), "last_capture")
+        .filter(monitoring_image::Column::ApplicationId.is_in(ids))
+        .group_by(monitoring_image::Column::ApplicationId)
+        .group_by(monitoring_image::Column::Kind)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut counts: HashMap<(Uuid, ImageKind), (u64, Option<DateTime<Utc>>)> = HashMap::new();
+    for (application, kind, images, last) in stats {
+        if let Ok(kind) = kind.parse::<ImageKind>() {
+            counts.insert((application, kind), (images.max(0) as u64, last));
+        }
+    }
+    let count = |id: Uuid, kind: ImageKind| counts.get(&(id, kind)).copied().unwrap_or((0, None));
+
     Ok(applications
         .into_iter()
         .map(|a| ApplicationSummary {
+            camera_images: count(a.id, ImageKind::Camera).0,
+            screen_images: count(a.id, ImageKind::Screen).0,
+            last_capture_at: count(a.id, ImageKind::Camera).1.max(count(a.id, ImageKind::Screen).1),
             id: ApplicationId(a.id),
             organization_name: organizations.get(&a.organization_id).cloned().unwrap_or_default(),
             candidate_email: candidates.get(&a.candidate_id).cloned().unwrap_or_default(),

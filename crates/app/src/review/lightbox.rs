@@ -1,0 +1,74 @@
+//! The full image, with previous/next by keyboard (← →), Escape to close, and delete.
+
+use leptos::{ev, prelude::*};
+use shared::{ImageKind, ImageRef, ObjectKey};
+
+use super::{kind_label, time};
+use crate::monitoring::use_monitoring_images;
+
+#[component]
+pub fn Lightbox(
+    open: RwSignal<Option<(ImageKind, usize)>>,
+    camera: Signal<Vec<ImageRef>>,
+    screen: Signal<Vec<ImageRef>>,
+    can_delete: bool,
+    delete: Callback<Vec<ObjectKey>>,
+) -> impl IntoView {
+    let store = use_monitoring_images();
+    let list = move |kind: ImageKind| match kind {
+        ImageKind::Camera => camera,
+        ImageKind::Screen => screen,
+    };
+    let current = Memo::new(move |_| open.get().and_then(|(kind, index)| list(kind).with(|l| l.get(index).cloned()).map(|image| (kind, index, image))));
+    let url = LocalResource::new(move || {
+        let key = current.get().map(|(_, _, image)| image.s3_key);
+        async move {
+            match key {
+                Some(key) => store.get_image_url(&key).await.map(|signed| Some(signed.url)),
+                None => Ok(None),
+            }
+        }
+    });
+    let step = move |delta: isize| {
+        if let Some((kind, index)) = open.get_untracked() {
+            let len = list(kind).with_untracked(Vec::len) as isize;
+            let next = index as isize + delta;
+            if (0..len).contains(&next) {
+                open.set(Some((kind, next as usize)));
+            }
+        }
+    };
+    let _keys = window_event_listener(ev::keydown, move |event| {
+        if open.get_untracked().is_none() {
+            return;
+        }
+        match event.key().as_str() {
+            "ArrowLeft" => step(-1),
+            "ArrowRight" => step(1),
+            "Escape" => open.set(None),
+            _ => {}
+        }
+    });
+
+    move || {
+        current.get().map(|(kind, index, image)| {
+            let total = list(kind).with(Vec::len);
+            let key = image.s3_key.clone();
+            view! {
+                <div class="lightbox" role="dialog" aria-label="Image" data-key=image.s3_key.to_string()>
+                    <header>
+                        <strong>{kind_label(kind)}</strong>
+                        <span>{format!(" {} of {} · ", index + 1, total)} {time::local(image.timestamp)}</span>
+                        <button class="link" on:click=move |_| step(-1) disabled=index == 0>"← Previous"</button>
+                        <button class="link" on:click=move |_| step(1) disabled={ index + 1 >= total }>"Next →"</button>
+                        <Show when=move || can_delete>
+                            <button class="danger delete-one" on:click={let key = key.clone(); move |_| delete.run(vec![key.clone()])}>"Delete this image"</button>
+                        </Show>
+                        <button class="link close" on:click=move |_| open.set(None)>"Close"</button>
+                    </header>
+                    {move || url.get().and_then(Result::ok).flatten().map(|src| view! { <img class="full" src=src alt=format!("{} snapshot", kind_label(kind))/> })}
+                </div>
+            }
+        })
+    }
+}

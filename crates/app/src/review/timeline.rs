@@ -1,0 +1,106 @@
+//! One kind's images as a timeline, a page at a time: each page's URLs come from
+//! one `signed-urls` call and are renewed before they expire; thumbnails load
+//! lazily (only what is on screen).
+
+use std::collections::{BTreeSet, HashMap};
+
+use leptos::prelude::*;
+use shared::{ImageKind, ImageRef};
+
+use super::{kind_label, time, with_gaps, Entry, DEFAULT_INTERVAL_SECS, PAGE_SIZE};
+use crate::monitoring::use_monitoring_images;
+
+#[component]
+pub fn Timeline(
+    kind: ImageKind,
+    images: Signal<Vec<ImageRef>>,
+    can_delete: bool,
+    selected: RwSignal<BTreeSet<String>>,
+    open: RwSignal<Option<(ImageKind, usize)>>,
+) -> impl IntoView {
+    let store = use_monitoring_images();
+    let page = RwSignal::new(0usize);
+    let pages = move || images.with(|i| i.len().div_ceil(PAGE_SIZE).max(1));
+    // A filter or a delete can shrink the list under the current page.
+    Effect::new(move |_| {
+        let last = pages() - 1;
+        if page.get() > last {
+            page.set(last);
+        }
+    });
+    let page_images = Memo::new(move |_| images.with(|i| i.iter().skip(page.get() * PAGE_SIZE).take(PAGE_SIZE).cloned().collect::<Vec<_>>()));
+    let renewals = RwSignal::new(0u32);
+    let urls = LocalResource::new(move || {
+        renewals.track();
+        let keys: Vec<_> = page_images.get().into_iter().map(|image| image.s3_key).collect();
+        async move {
+            if keys.is_empty() {
+                return Ok(HashMap::new());
+            }
+            let signed = store.get_image_urls(&keys).await?;
+            Ok::<_, crate::error::AppError>(signed.into_iter().map(|s| (s.s3_key.to_string(), (s.url, s.expires_at))).collect::<HashMap<_, _>>())
+        }
+    });
+    // Renew a minute before the first of them expires.
+    Effect::new(move |_| {
+        let Some(Ok(urls)) = urls.get() else { return };
+        let Some(expires) = urls.values().map(|(_, expires)| *expires).min() else { return };
+        let now = chrono::DateTime::from_timestamp_millis(js_now_millis()).unwrap_or_default();
+        let wait = (expires - now - chrono::Duration::seconds(60)).to_std().unwrap_or_default().max(std::time::Duration::from_secs(5));
+        set_timeout(move || renewals.try_update(|n| *n += 1).unwrap_or(()), wait);
+    });
+    let url_of = move |key: &str| urls.get().and_then(Result::ok).and_then(|urls| urls.get(key).map(|(url, _)| url.clone()));
+
+    let label = kind_label(kind);
+    view! {
+        <section class=format!("timeline {}", kind.as_str()) data-kind=kind.as_str()>
+            <h2>{label} <span class="muted count">{move || format!(" · {} images", images.with(Vec::len))}</span></h2>
+            {move || urls.get().and_then(Result::err).map(|error| view! { <p class="notice error">{error.to_string()}</p> })}
+            <ol class="entries">
+                {move || {
+                    let offset = page.get() * PAGE_SIZE;
+                    let mut index = offset;
+                    with_gaps(&page_images.get(), DEFAULT_INTERVAL_SECS).into_iter().map(|entry| match entry {
+                        Entry::Gap { from, to } => view! {
+                            <li class="gap" role="note">{format!("No captures for {}", time::span(from, to))}</li>
+                        }.into_any(),
+                        Entry::Image(image) => {
+                            let position = index;
+                            index += 1;
+                            let key = image.s3_key.to_string();
+                            let checked_key = key.clone();
+                            let toggle_key = key.clone();
+                            let src = url_of(&key);
+                            view! {
+                                <li class="image" data-key=key.clone() data-time=shared::monitoring::millis::format(&image.timestamp)>
+                                    <button class="thumb" on:click=move |_| open.set(Some((kind, position))) title="Open">
+                                        {src.map(|src| view! { <img src=src loading="lazy" width="160" height="100" alt=format!("{label} snapshot")/> })}
+                                    </button>
+                                    <span class="time">{time::local(image.timestamp)}</span>
+                                    <Show when=move || can_delete>
+                                        <input type="checkbox" class="select" aria-label="Select"
+                                            prop:checked={let k = checked_key.clone(); move || selected.with(|s| s.contains(&k))}
+                                            on:change={let k = toggle_key.clone(); move |_| selected.update(|s| if !s.remove(&k) { s.insert(k.clone()); })}/>
+                                    </Show>
+                                </li>
+                            }.into_any()
+                        }
+                    }).collect_view()
+                }}
+            </ol>
+            <nav class="pages">
+                <button class="secondary" disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Earlier"</button>
+                <span class="muted">{move || format!("page {} of {}", page.get() + 1, pages())}</span>
+                <button class="secondary" disabled=move || { page.get() + 1 >= pages() } on:click=move |_| page.update(|p| *p += 1)>"Later"</button>
+            </nav>
+        </section>
+    }
+    .into_any()
+}
+
+fn js_now_millis() -> i64 {
+    #[cfg(feature = "hydrate")]
+    return js_sys::Date::now() as i64;
+    #[cfg(not(feature = "hydrate"))]
+    chrono::Utc::now().timestamp_millis()
+}
