@@ -160,7 +160,8 @@ async fn time_ms<Fut: std::future::Future<Output = ()>>(runs: usize, op: impl Fn
     median(samples)
 }
 
-async fn raw_put_rate(images: &Arc<Vec<Vec<u8>>>) -> f64 {
+/// A client of the benchmark's S3 server, as the server itself makes one.
+fn s3_client() -> aws_sdk_s3::Client {
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
         .region(aws_sdk_s3::config::Region::new("us-east-1"))
@@ -168,7 +169,11 @@ async fn raw_put_rate(images: &Arc<Vec<Vec<u8>>>) -> f64 {
         .force_path_style(true)
         .credentials_provider(aws_sdk_s3::config::Credentials::new(env("BENCH_S3_ACCESS_KEY"), env("BENCH_S3_SECRET_KEY"), None, None, "bench"))
         .build();
-    let client = aws_sdk_s3::Client::from_conf(config);
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+async fn raw_put_rate(images: &Arc<Vec<Vec<u8>>>) -> f64 {
+    let client = s3_client();
     client.create_bucket().bucket("bench-raw").send().await.ok();
     rate(UPLOADS, IN_FLIGHT, |n| {
         let client = client.clone();
@@ -190,14 +195,7 @@ async fn raw_put_rate(images: &Arc<Vec<Vec<u8>>>) -> f64 {
 }
 
 async fn create_bucket(name: &str) {
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .region(aws_sdk_s3::config::Region::new("us-east-1"))
-        .endpoint_url(env("BENCH_S3_ENDPOINT"))
-        .force_path_style(true)
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(env("BENCH_S3_ACCESS_KEY"), env("BENCH_S3_SECRET_KEY"), None, None, "bench"))
-        .build();
-    aws_sdk_s3::Client::from_conf(config).create_bucket().bucket(name).send().await.ok();
+    s3_client().create_bucket().bucket(name).send().await.ok();
 }
 
 async fn bench_store(name: &str, bucket: Option<&str>, images: &Arc<Vec<Vec<u8>>>, raw: f64) {
