@@ -23,7 +23,10 @@ use crate::{
     applications::ApplicationDirectory,
     db::{self, PersistenceError},
     http_errors, media,
-    monitoring::{binary_upload, MonitoringService},
+    monitoring::{
+        binary_upload::{self, UploadSlots},
+        MonitoringService,
+    },
     settings::Settings,
     storage::{self, file::FileStore, StorageError},
 };
@@ -36,6 +39,7 @@ pub struct AppState {
     /// The built-in store when it is the one in use: its URLs are served at `/media`.
     pub media: Option<Arc<FileStore>>,
     pub max_request_bytes: usize,
+    pub upload_slots: UploadSlots,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +51,9 @@ pub enum StartupError {
     #[error("the server failed")]
     Serve(#[source] std::io::Error),
 }
+
+/// Binary uploads read and stored at once (see [`UploadSlots`]).
+const UPLOAD_SLOTS: usize = 32;
 
 /// Connects to the database (migrating it) and wires the services.
 pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> {
@@ -69,7 +76,14 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
     };
     // Base64 is 4/3 of the image, plus the JSON around it.
     let max_request_bytes = settings.max_image_bytes / 3 * 4 + 64 * 1024;
-    Ok(AppState { leptos_options: settings.leptos.clone(), db, services, media, max_request_bytes })
+    Ok(AppState {
+        leptos_options: settings.leptos.clone(),
+        db,
+        services,
+        media,
+        max_request_bytes,
+        upload_slots: UploadSlots::new(UPLOAD_SLOTS),
+    })
 }
 
 pub fn router(state: AppState) -> Router {

@@ -1,7 +1,7 @@
 //! `POST /api/monitoring/upload-binary?applicationId=..&imageType=..[&capturedAt=..][&captureId=..]`
 //! with the raw JPEG as the body: a third fewer bytes than base64.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use app::{
     auth::ssr::SignedIn,
@@ -11,13 +11,26 @@ use app::{
 };
 use axum::{
     body::{to_bytes, Body},
-    extract::{rejection::QueryRejection, Query},
+    extract::{rejection::QueryRejection, Query, State},
     http::{header, HeaderMap},
     Extension, Json,
 };
 use shared::UploadReceipt;
+use tokio::sync::Semaphore;
+
+/// How many binary uploads are read and stored at once; the rest wait with their
+/// bodies unread, which bounds the memory a burst of uploads takes.
+#[derive(Clone)]
+pub struct UploadSlots(pub Arc<Semaphore>);
+
+impl UploadSlots {
+    pub fn new(slots: usize) -> Self {
+        UploadSlots(Arc::new(Semaphore::new(slots)))
+    }
+}
 
 pub async fn upload(
+    State(UploadSlots(slots)): State<UploadSlots>,
     Extension(services): Extension<Services>,
     SignedIn(user): SignedIn,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
@@ -36,10 +49,12 @@ pub async fn upload(
     if declared.is_some_and(|length| length > max) {
         return Err(input::too_large(max));
     }
+    let _slot = slots.acquire().await.map_err(|_| AppError::unavailable())?;
     let bytes = to_bytes(body, max).await.map_err(|_| input::too_large(max))?;
     if bytes.is_empty() {
         return Err(AppError::BadRequest("the body is empty: send the JPEG as the request body".into()));
     }
-    let image = NewImage { application_id, kind, bytes: bytes.to_vec(), captured_at, capture_id };
+    // Vec::from takes the buffer over without copying when it is not shared.
+    let image = NewImage { application_id, kind, bytes: Vec::from(bytes), captured_at, capture_id };
     Ok(Json(services.monitoring.upload(&user, image).await?))
 }
