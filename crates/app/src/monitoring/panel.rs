@@ -16,6 +16,31 @@ pub enum ScreenShare {
     Ended,
 }
 
+/// What the panel shows of its camera and screen, shared by the view and the
+/// browser-only code that drives them.
+#[derive(Clone, Copy)]
+struct Feeds {
+    camera_video: NodeRef<html::Video>,
+    screen_video: NodeRef<html::Video>,
+    camera_error: RwSignal<Option<String>>,
+    camera_live: RwSignal<bool>,
+    screen: RwSignal<ScreenShare>,
+    capture_error: RwSignal<Option<String>>,
+}
+
+impl Feeds {
+    fn new() -> Self {
+        Feeds {
+            camera_video: NodeRef::new(),
+            screen_video: NodeRef::new(),
+            camera_error: RwSignal::new(None),
+            camera_live: RwSignal::new(false),
+            screen: RwSignal::new(ScreenShare::NotShared),
+            capture_error: RwSignal::new(None),
+        }
+    }
+}
+
 #[component]
 pub fn MonitoringPanel(
     /// The job application the snapshots belong to.
@@ -34,15 +59,11 @@ pub fn MonitoringPanel(
     screen_interval: u32,
 ) -> impl IntoView {
     let store = use_monitoring_images();
-    let camera_video = NodeRef::<html::Video>::new();
-    let screen_video = NodeRef::<html::Video>::new();
-    let camera_error = RwSignal::new(None::<String>);
-    let camera_live = RwSignal::new(false);
-    let screen = RwSignal::new(ScreenShare::NotShared);
-    let capture_error = RwSignal::new(None::<String>);
+    let feeds = Feeds::new();
+    let Feeds { camera_video, screen_video, camera_error, camera_live, screen, capture_error } = feeds;
 
     #[cfg(feature = "hydrate")]
-    let media = live::Media::new(store, application_id, camera_video, screen_video, camera_error, camera_live, screen, capture_error);
+    let media = live::Media::new(store, application_id, feeds);
     #[cfg(feature = "hydrate")]
     {
         if camera_monitoring {
@@ -164,24 +185,19 @@ mod live {
     //! owner: unmounting stops every track and timer.
 
     use gloo_timers::callback::Interval;
-    use leptos::{html, prelude::*, task::spawn_local};
+    use leptos::{prelude::*, task::spawn_local};
     use shared::{ApplicationId, ImageKind};
     use wasm_bindgen::{closure::Closure, JsCast};
     use web_sys::MediaStream;
 
-    use super::ScreenShare;
+    use super::{Feeds, ScreenShare};
     use crate::monitoring::{browser, store::MonitoringImages};
 
     #[derive(Clone, Copy)]
     pub struct Media {
         store: MonitoringImages,
         application: ApplicationId,
-        camera_video: NodeRef<html::Video>,
-        screen_video: NodeRef<html::Video>,
-        camera_error: RwSignal<Option<String>>,
-        camera_live: RwSignal<bool>,
-        screen: RwSignal<ScreenShare>,
-        capture_error: RwSignal<Option<String>>,
+        feeds: Feeds,
         camera_stream: StoredValue<Option<MediaStream>, LocalStorage>,
         screen_stream: StoredValue<Option<MediaStream>, LocalStorage>,
         timers: StoredValue<Vec<Interval>, LocalStorage>,
@@ -199,26 +215,11 @@ mod live {
     }
 
     impl Media {
-        #[allow(clippy::too_many_arguments)]
-        pub fn new(
-            store: MonitoringImages,
-            application: ApplicationId,
-            camera_video: NodeRef<html::Video>,
-            screen_video: NodeRef<html::Video>,
-            camera_error: RwSignal<Option<String>>,
-            camera_live: RwSignal<bool>,
-            screen: RwSignal<ScreenShare>,
-            capture_error: RwSignal<Option<String>>,
-        ) -> Self {
+        pub fn new(store: MonitoringImages, application: ApplicationId, feeds: Feeds) -> Self {
             Media {
                 store,
                 application,
-                camera_video,
-                screen_video,
-                camera_error,
-                camera_live,
-                screen,
-                capture_error,
+                feeds,
                 camera_stream: StoredValue::new_local(None),
                 screen_stream: StoredValue::new_local(None),
                 timers: StoredValue::new_local(Vec::new()),
@@ -226,37 +227,37 @@ mod live {
         }
 
         pub fn start_camera(self) {
-            self.camera_error.set(None);
+            self.feeds.camera_error.set(None);
             spawn_local(async move {
                 match browser::camera_stream().await {
                     Ok(stream) => {
-                        if let Some(video) = self.camera_video.get_untracked() {
+                        if let Some(video) = self.feeds.camera_video.get_untracked() {
                             video.set_src_object(Some(&stream));
                         }
                         if let Some(Some(old)) = self.camera_stream.try_update_value(|s| s.replace(stream)) {
                             browser::stop_stream(&old);
                         }
-                        self.camera_live.try_set(true);
+                        self.feeds.camera_live.try_set(true);
                     }
                     Err(error) => {
-                        self.camera_live.try_set(false);
-                        self.camera_error.try_set(Some(camera_message(&error)));
+                        self.feeds.camera_live.try_set(false);
+                        self.feeds.camera_error.try_set(Some(camera_message(&error)));
                     }
                 }
             });
         }
 
         pub fn start_screen(self) {
-            self.screen.set(ScreenShare::Starting);
+            self.feeds.screen.set(ScreenShare::Starting);
             spawn_local(async move {
                 match browser::screen_stream().await {
                     Ok(stream) => {
-                        if let Some(video) = self.screen_video.get_untracked() {
+                        if let Some(video) = self.feeds.screen_video.get_untracked() {
                             video.set_src_object(Some(&stream));
                         }
                         // The share ends when the user stops it from the browser's bar.
                         let on_ended = Closure::<dyn FnMut()>::new(move || {
-                            self.screen.try_set(ScreenShare::Ended);
+                            self.feeds.screen.try_set(ScreenShare::Ended);
                         });
                         for track in stream.get_video_tracks().iter() {
                             if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
@@ -267,11 +268,11 @@ mod live {
                         if let Some(Some(old)) = self.screen_stream.try_update_value(|s| s.replace(stream)) {
                             browser::stop_stream(&old);
                         }
-                        self.screen.try_set(ScreenShare::Shared);
+                        self.feeds.screen.try_set(ScreenShare::Shared);
                     }
                     Err(error) => {
-                        self.screen.try_set(ScreenShare::NotShared);
-                        self.capture_error.try_set(Some(format!("Screen sharing did not start ({}).", browser::describe(&error))));
+                        self.feeds.screen.try_set(ScreenShare::NotShared);
+                        self.feeds.capture_error.try_set(Some(format!("Screen sharing did not start ({}).", browser::describe(&error))));
                     }
                 }
             });
@@ -280,8 +281,8 @@ mod live {
         /// Captures one frame of `kind` and queues it, if that feed is live.
         pub fn capture(self, kind: ImageKind) {
             let (video, live) = match kind {
-                ImageKind::Camera => (self.camera_video, self.camera_live.get_untracked()),
-                ImageKind::Screen => (self.screen_video, self.screen.get_untracked() == ScreenShare::Shared),
+                ImageKind::Camera => (self.feeds.camera_video, self.feeds.camera_live.get_untracked()),
+                ImageKind::Screen => (self.feeds.screen_video, self.feeds.screen.get_untracked() == ScreenShare::Shared),
             };
             if !live {
                 return;
@@ -294,11 +295,11 @@ mod live {
                 };
                 match result {
                     Ok(blob) => {
-                        self.capture_error.try_set(None);
+                        self.feeds.capture_error.try_set(None);
                         self.store.enqueue(self.application, kind, blob);
                     }
                     Err(message) => {
-                        self.capture_error.try_set(Some(format!("A {kind} snapshot failed: {message}")));
+                        self.feeds.capture_error.try_set(Some(format!("A {kind} snapshot failed: {message}")));
                     }
                 }
             });
