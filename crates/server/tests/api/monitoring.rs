@@ -312,3 +312,20 @@ async fn a_retried_capture_with_the_same_capture_id_is_stored_once() {
         .unwrap();
     assert_eq!(screen.status(), 400, "one capture id names one image");
 }
+
+#[tokio::test]
+async fn a_large_batch_is_signed_in_the_order_asked() {
+    let i = interview().await;
+    i.app.login_as(&i.candidate).await;
+    let mut keys = Vec::new();
+    for n in 0..6u8 {
+        keys.push(i.app.uploaded(&i.application, "camera", &jpeg(900, n)).await);
+    }
+    // 300 keys (repeats allowed) crosses the size at which signing is split across cores.
+    let asked: Vec<String> = (0..300).map(|n| keys[(n * 7) % keys.len()].clone()).collect();
+    let response = i.app.post_json("/api/monitoring/signed-urls", &json!({"s3Keys": asked})).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    let returned: Vec<&str> = body["urls"].as_array().unwrap().iter().map(|u| u["s3Key"].as_str().unwrap()).collect();
+    assert_eq!(returned, asked.iter().map(String::as_str).collect::<Vec<_>>());
+}
