@@ -197,32 +197,10 @@ impl Monitoring for MonitoringService {
         }
 
         let expires_at = Utc::now() + chrono::Duration::from_std(self.signed_url_ttl).unwrap_or(chrono::Duration::hours(1));
-        // Signing is CPU work (SigV4 or HMAC per key): large batches are split across
-        // the cores, and the chunks joined back in the order asked.
-        let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        let chunk_len = if keys.len() >= 128 { keys.len().div_ceil(workers) } else { keys.len().max(1) };
-        let mut chunks = Vec::new();
-        let mut rest = keys;
-        while !rest.is_empty() {
-            let tail = rest.split_off(chunk_len.min(rest.len()));
-            let (store, ttl) = (self.store.clone(), self.signed_url_ttl);
-            let chunk = std::mem::replace(&mut rest, tail);
-            chunks.push(tokio::spawn(async move {
-                let mut urls = Vec::with_capacity(chunk.len());
-                for key in chunk {
-                    let url = store.signed_url(&key, ttl, expires_at).await?;
-                    urls.push(SignedUrl { s3_key: key, url, expires_at });
-                }
-                Ok::<_, StorageError>(urls)
-            }));
-        }
-        let mut urls = Vec::new();
-        for chunk in chunks {
-            let signed = chunk.await.map_err(|error| {
-                tracing::error!(%error, "a signing task failed");
-                AppError::internal()
-            })??;
-            urls.extend(signed);
+        let mut urls = Vec::with_capacity(keys.len());
+        for key in keys {
+            let url = self.store.signed_url(&key, self.signed_url_ttl, expires_at).await?;
+            urls.push(SignedUrl { s3_key: key, url, expires_at });
         }
         Ok(urls)
     }
