@@ -3,7 +3,6 @@
 use std::io::Read;
 
 use clap::{Parser, Subcommand};
-use rand::RngCore;
 use sea_orm::DatabaseConnection;
 use shared::{OrganizationId, Role, UserId};
 
@@ -204,13 +203,6 @@ pub async fn create_application(db: &DatabaseConnection, org: &str, candidate: &
     Ok(shared::ApplicationId(application.id))
 }
 
-fn random_password() -> String {
-    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-    let mut bytes = [0u8; 12];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
 pub const DEMO_ORG: &str = "demo";
 
 /// Creates the demo data and returns what to print.
@@ -225,7 +217,7 @@ pub async fn demo(db: &DatabaseConnection) -> Result<String, CliError> {
         ("candidate", "candidate@demo.test", None),
         ("admin", "admin@demo.test", None),
     ] {
-        let password = random_password();
+        let password = crate::encoding::random_token::<12>();
         create_user(db, email, role, org, password.clone()).await?;
         lines.push(format!("  {role:<10} {email:<22} password: {password}"));
     }

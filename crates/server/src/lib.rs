@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod applications;
 pub mod cli;
 pub mod db;
+pub mod encoding;
 pub mod error;
 pub mod http_errors;
 pub mod media;

@@ -9,14 +9,16 @@ use app::{
     AppError,
 };
 use async_trait::async_trait;
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::Utc;
-use rand::RngCore;
 use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
 use shared::CurrentUser;
 
-use crate::{db::accounts as repo, settings::LoginThrottle};
+use crate::{
+    db::accounts as repo,
+    encoding::{hex, random_token},
+    settings::LoginThrottle,
+};
 
 pub struct SessionAccounts {
     pub db: DatabaseConnection,
@@ -30,13 +32,7 @@ pub fn normalize_email(email: &str) -> String {
 }
 
 fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
+    hex(&Sha256::digest(token.as_bytes()))
 }
 
 fn chrono_duration(duration: Duration) -> chrono::Duration {
@@ -80,7 +76,7 @@ impl Accounts for SessionAccounts {
             return Err(AppError::Unauthenticated("wrong email or password".into()));
         };
 
-        let token = new_token();
+        let token = random_token::<32>();
         let current = repo::current_user(&user)?;
         repo::create_session(&self.db, token_hash(&token), current.id, now + chrono_duration(self.session_ttl)).await?;
         repo::forget_login_failures(&self.db, Some(&email_subject), now).await?;

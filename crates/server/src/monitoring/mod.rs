@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use crate::{
     db::{applications as application_repo, images as repo},
+    encoding::hex,
     error::error_chain,
     policy::{self, Action},
     storage::{ObjectStore, StorageError},
@@ -55,10 +56,6 @@ impl From<StorageError> for AppError {
 
 fn image_not_found() -> AppError {
     AppError::NotFound("no such image in this application".into())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn image_refs(rows: Vec<(String, DateTime<Utc>)>) -> Result<Vec<ImageRef>, AppError> {

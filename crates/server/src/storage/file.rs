@@ -23,7 +23,10 @@ use sha2::Sha256;
 use shared::ObjectKey;
 
 use super::{ListedObject, ObjectStore, StorageError};
-use crate::settings::Secret;
+use crate::{
+    encoding::{from_hex, hex},
+    settings::Secret,
+};
 
 const NONCE_LEN: usize = 12;
 const KEY_FILE: &str = "storage.key";
@@ -43,12 +46,7 @@ fn derive(master: &[u8; 32], purpose: &str) -> [u8; 32] {
 /// 32 bytes as 64 hex digits or base64.
 fn parse_key(text: &str) -> Option<[u8; 32]> {
     let text = text.trim();
-    let bytes = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        (0..32).map(|i| u8::from_str_radix(&text[i * 2..i * 2 + 2], 16).ok()).collect::<Option<Vec<u8>>>()?
-    } else {
-        STANDARD.decode(text).ok()?
-    };
-    bytes.try_into().ok()
+    from_hex::<32>(text).or_else(|| STANDARD.decode(text).ok()?.try_into().ok())
 }
 
 /// The key from settings, else the one kept in `DATA_DIR/storage.key` (made once, 0600).
@@ -105,10 +103,10 @@ impl FileStore {
     /// Whether `sig` (hex) signs `key` until `expires` (unix seconds), and that is not past.
     /// The comparison is constant-time.
     pub fn verify(&self, key: &str, expires: i64, sig: &str, now: DateTime<Utc>) -> bool {
-        if expires < now.timestamp() || sig.len() != 64 {
+        if expires < now.timestamp() {
             return false;
         }
-        let Some(sig) = (0..32).map(|i| u8::from_str_radix(sig.get(i * 2..i * 2 + 2)?, 16).ok()).collect::<Option<Vec<u8>>>() else {
+        let Some(sig) = from_hex::<32>(sig) else {
             return false;
         };
         self.signature(key, expires).verify_slice(&sig).is_ok()
@@ -218,7 +216,7 @@ impl ObjectStore for FileStore {
     async fn signed_url(&self, key: &ObjectKey, _ttl: Duration, expires_at: DateTime<Utc>) -> Result<String, StorageError> {
         let key = key.to_string();
         let expires = expires_at.timestamp();
-        let sig: String = self.signature(&key, expires).finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        let sig = hex(&self.signature(&key, expires).finalize().into_bytes());
         Ok(format!("/media/{key}?expires={expires}&sig={sig}"))
     }
 }
