@@ -16,8 +16,14 @@ wait_for() { # wait_for WHAT SECONDS COMMAND...
 }
 
 PIDS=()
+WEED_PORTS=""
+remove_weed_sockets() {
+  for port in $WEED_PORTS; do rm -f /tmp/seaweedfs-*-"$port".sock; done
+}
+
 stop_services() {
   for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  remove_weed_sockets
   if [ -n "${PGDATA_DIR:-}" ] && [ -f "$PGDATA_DIR/postmaster.pid" ]; then
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m immediate stop >/dev/null 2>&1 || true
   fi
@@ -41,17 +47,22 @@ start_postgres() {
 # TEST_S3_ENDPOINT and WEED_BIN. Credentials match the API tests' helpers.
 start_seaweedfs() {
   export WEED_BIN="$TOOLS_DIR/seaweedfs/bin/weed"
-  local dir="$RUN_DIR/seaweedfs" master volume filer s3
+  local dir="$RUN_DIR/seaweedfs" master volume filer s3 master_grpc volume_grpc filer_grpc s3_grpc
   master=$(free_port); volume=$(free_port); filer=$(free_port); s3=$(free_port)
+  master_grpc=$(free_port); volume_grpc=$(free_port); filer_grpc=$(free_port); s3_grpc=$(free_port)
+  WEED_PORTS="$master $volume $filer $s3 $master_grpc $volume_grpc $filer_grpc $s3_grpc"
   mkdir -p "$dir"
+  # A killed SeaweedFS leaves /tmp/seaweedfs-*-PORT.sock behind; a stale one for a
+  # port we now use stops it from starting.
+  remove_weed_sockets
   cat > "$dir/s3.json" <<JSON
 {"identities":[{"name":"test","credentials":[{"accessKey":"interview-monitor-test","secretKey":"interview-monitor-test-secret"}],"actions":["Admin","Read","Write","List","Tagging"]}]}
 JSON
   WEED_S3_SSE_KEY=interview-monitor-test-sse-key "$WEED_BIN" server -ip=127.0.0.1 -dir="$dir" \
-    -master.port="$master" -master.port.grpc="$(free_port)" -master.telemetry=false -master.volumeSizeLimitMB=64 \
-    -volume.max=1000 -volume.port="$volume" -volume.port.grpc="$(free_port)" -volume.preStopSeconds=0 \
-    -filer -filer.port="$filer" -filer.port.grpc="$(free_port)" \
-    -s3 -s3.port="$s3" -s3.port.grpc="$(free_port)" -s3.config="$dir/s3.json" -s3.port.iceberg=0 -s3.port.lance=0 > "$dir/weed.log" 2>&1 &
+    -master.port="$master" -master.port.grpc="$master_grpc" -master.telemetry=false -master.volumeSizeLimitMB=64 \
+    -volume.max=1000 -volume.port="$volume" -volume.port.grpc="$volume_grpc" -volume.preStopSeconds=0 \
+    -filer -filer.port="$filer" -filer.port.grpc="$filer_grpc" \
+    -s3 -s3.port="$s3" -s3.port.grpc="$s3_grpc" -s3.config="$dir/s3.json" -s3.port.iceberg=0 -s3.port.lance=0 > "$dir/weed.log" 2>&1 &
   PIDS+=($!)
   export TEST_S3_ENDPOINT="http://127.0.0.1:$s3"
   # Ready when a signed ListBuckets answers, not merely when the port opens.

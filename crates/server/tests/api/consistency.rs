@@ -16,6 +16,20 @@ struct Seaweed {
     ports: [u16; 8],
 }
 
+/// SeaweedFS leaves `/tmp/seaweedfs-<part>-<port>.sock` behind when killed; one left
+/// from an earlier run for a port we now use stops it from starting.
+fn remove_stale_sockets(ports: &[u16]) {
+    let Ok(entries) = std::fs::read_dir("/tmp") else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let stale = name.starts_with("seaweedfs-")
+            && name.strip_suffix(".sock").and_then(|n| n.rsplit('-').next()).and_then(|p| p.parse::<u16>().ok()).is_some_and(|p| ports.contains(&p));
+        if stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -36,6 +50,8 @@ impl Seaweed {
         let weed = std::env::var("WEED_BIN").expect("WEED_BIN is set by scripts/test.sh");
         let [master, volume, filer, s3, master_grpc, volume_grpc, filer_grpc, s3_grpc] = self.ports;
         let d = self.dir.path().display().to_string();
+        remove_stale_sockets(&self.ports);
+        let log = std::fs::File::create(self.dir.path().join("weed.log")).unwrap();
         let child = Command::new(weed)
             .env("WEED_S3_SSE_KEY", "interview-monitor-test-sse-key")
             .args([
@@ -46,18 +62,20 @@ impl Seaweed {
                 &format!("-s3.port.grpc={s3_grpc}"), &format!("-volume.port.grpc={volume_grpc}"), &format!("-filer.port.grpc={filer_grpc}"),
             ])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("start weed");
         self.child = Some(child);
         let client = crate::helpers::s3_client(&self.endpoint());
-        for _ in 0..150 {
+        for _ in 0..300 {
             if client.list_buckets().send().await.is_ok() {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        panic!("SeaweedFS did not start");
+        let log = std::fs::read_to_string(self.dir.path().join("weed.log")).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(15).collect();
+        panic!("SeaweedFS did not start within 60 s; its log ends:\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
     }
 
     fn kill(&mut self) {
@@ -65,6 +83,7 @@ impl Seaweed {
             let _ = child.kill();
             let _ = child.wait();
         }
+        remove_stale_sockets(&self.ports);
     }
 }
 
