@@ -20,6 +20,12 @@ pub enum AppError {
     /// 404
     #[error("{0}")]
     NotFound(String),
+    /// 408: the request body stopped arriving.
+    #[error("{0}")]
+    RequestTimeout(String),
+    /// 409: conflicts with what is recorded (a `captureId` reused for another image).
+    #[error("{0}")]
+    Conflict(String),
     /// 413
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -47,6 +53,8 @@ impl AppError {
             AppError::Unauthenticated(_) => 401,
             AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
+            AppError::RequestTimeout(_) => 408,
+            AppError::Conflict(_) => 409,
             AppError::PayloadTooLarge(_) => 413,
             AppError::UnsupportedMediaType(_) => 415,
             AppError::TooManyRequests(_) => 429,

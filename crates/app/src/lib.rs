@@ -16,6 +16,10 @@ pub mod services;
 mod shell;
 
 pub use error::AppError;
+
+/// The header through which a rendered page hands its CSP nonce to the server's
+/// security-headers layer (which removes it and writes the policy).
+pub const CSP_NONCE_HEADER: &str = "x-interview-monitor-csp-nonce";
 pub use shell::{shell, App};
 
 /// The wasm entry point: makes the server-rendered page interactive.

@@ -12,6 +12,15 @@ use crate::{
     monitoring::input::{ImagePage, NewImage},
 };
 
+/// Who is calling, as the server's edge worked it out: the client's address and
+/// whether it reached us over HTTPS (forwarded headers believed only from
+/// trusted proxies). The server puts one into every request's extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientInfo {
+    pub address: IpAddr,
+    pub https: bool,
+}
+
 /// A session just opened by a successful sign-in.
 pub struct NewSession {
     pub user: CurrentUser,
@@ -22,8 +31,10 @@ pub struct NewSession {
 
 #[async_trait]
 pub trait Accounts: Send + Sync {
-    /// Checks the credentials (throttled per email and per client address) and opens a session.
-    async fn sign_in(&self, email: &str, password: &str, client: Option<IpAddr>) -> Result<NewSession, AppError>;
+    /// Checks the credentials (throttled per email and per client address) and opens a
+    /// session; `replaces` (the caller's current session, if any) ends, so a session
+    /// id is never carried across a sign-in.
+    async fn sign_in(&self, email: &str, password: &str, client: Option<IpAddr>, replaces: Option<&str>) -> Result<NewSession, AppError>;
     /// Ends the session server-side; unknown tokens are ignored.
     async fn sign_out(&self, token: &str) -> Result<(), AppError>;
     /// The user of a live session, or `None` when it is unknown or expired.

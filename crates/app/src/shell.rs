@@ -19,6 +19,7 @@ use crate::{
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    hand_over_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -85,6 +86,17 @@ fn SignOut() -> impl IntoView {
     });
     view! {
         <button class="link" on:click=move |_| { logout.dispatch(Logout {}); }>"Sign out"</button>
+    }
+}
+
+/// Tells the server's security-headers layer the nonce Leptos put on this page's
+/// inline scripts, so the Content-Security-Policy can allow exactly those.
+fn hand_over_nonce() {
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
+        if let Ok(value) = http::HeaderValue::from_str(&nonce) {
+            response.insert_header(http::HeaderName::from_static(crate::CSP_NONCE_HEADER), value);
+        }
     }
 }
 

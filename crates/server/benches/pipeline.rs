@@ -279,7 +279,8 @@ async fn bench_listing() {
         let rows = chunk.iter().map(|n| {
             let kind = if n % 2 == 0 { shared::ImageKind::Camera } else { shared::ImageKind::Screen };
             let captured = start + chrono::Duration::seconds(*n * 15);
-            let key = shared::ObjectKey::new(shared::ApplicationId(application), kind, captured.timestamp_millis(), uuid::Uuid::new_v4());
+            let key = shared::ObjectKey::new(shared::ApplicationId(application), kind, captured.timestamp_millis(), uuid::Uuid::new_v4())
+                .expect("a time after 1970");
             monitoring_image::ActiveModel {
                 id: Set(key.id),
                 application_id: Set(application),
@@ -290,6 +291,7 @@ async fn bench_listing() {
                 size_bytes: Set(65536),
                 sha256: Set("0".repeat(64)),
                 uploaded_by: Set(uploader),
+                pending: Set(false),
             }
         });
         monitoring_image::Entity::insert_many(rows).exec_without_returning(&db).await.unwrap();

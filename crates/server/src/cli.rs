@@ -238,6 +238,9 @@ async fn reconcile(db: &DatabaseConnection, settings: &Settings, fix: bool, grac
     for key in &report.rows_without_objects {
         lines.push(format!("row without an object ({verb}): {key}"));
     }
+    for key in &report.unfinished_uploads {
+        lines.push(format!("stored object of an unfinished upload ({}): {key}", if fix { "completed" } else { "found" }));
+    }
     for key in &report.foreign_objects {
         lines.push(format!("not an image key (left alone): {key}"));
     }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::{
-    extract::{Path, Query, State},
+    extract::{rejection::QueryRejection, Path, Query, State},
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -13,9 +13,11 @@ use shared::ObjectKey;
 
 use crate::storage::{file::FileStore, StorageError};
 
+/// The query of a signed URL, as text: a malformed value is a refused link (403),
+/// like a changed one, not a bad request.
 #[derive(Deserialize)]
 pub struct Signature {
-    expires: Option<i64>,
+    expires: Option<String>,
     sig: Option<String>,
 }
 
@@ -24,11 +26,18 @@ fn refuse() -> Response {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn serve(State(store): State<Option<Arc<FileStore>>>, Path(key): Path<String>, Query(signature): Query<Signature>) -> Response {
+pub async fn serve(
+    State(store): State<Option<Arc<FileStore>>>,
+    Path(key): Path<String>,
+    signature: Result<Query<Signature>, QueryRejection>,
+) -> Response {
     let Some(store) = store else {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     };
-    let (Some(expires), Some(sig)) = (signature.expires, signature.sig) else {
+    let Ok(Query(signature)) = signature else {
+        return refuse();
+    };
+    let (Some(expires), Some(sig)) = (signature.expires.and_then(|e| e.parse::<i64>().ok()), signature.sig) else {
         return refuse();
     };
     let now = Utc::now();

@@ -1,5 +1,7 @@
 //! The access policy of API.md, in one place. Code gets a [`Permitted`] application
-//! only from here, so a missing check does not compile.
+//! only from here, and the repository functions that read or change an
+//! application's images take that handle, not an id: a query for an application
+//! nobody checked does not compile.
 //!
 //! | action | candidate | recruiter | admin |
 //! |---|---|---|---|
@@ -49,6 +51,11 @@ pub struct Permitted {
 impl Permitted {
     pub fn id(&self) -> ApplicationId {
         ApplicationId(self.application.id)
+    }
+
+    /// When the application was created: no capture of it can be older.
+    pub fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.application.created_at
     }
 }
 

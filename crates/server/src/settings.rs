@@ -3,6 +3,7 @@
 
 use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
 
+use ipnet::IpNet;
 use leptos::config::LeptosOptions;
 
 /// A value that must not end up in logs: `Debug` prints a placeholder.
@@ -37,6 +38,11 @@ pub struct Settings {
     pub uploads_per_minute: u64,
     pub login_throttle: LoginThrottle,
     pub storage: StorageSettings,
+    /// Peers whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed (TRUSTED_PROXIES).
+    pub trusted_proxies: Vec<IpNet>,
+    /// The origin users reach the server at (PUBLIC_URL), e.g. `https://monitor.example.com`;
+    /// cross-site checks compare against it. Unset: the request's own scheme and host.
+    pub public_origin: Option<String>,
     pub leptos: LeptosOptions,
 }
 
@@ -170,6 +176,15 @@ impl Settings {
             None => StorageSettings::BuiltIn { key: get("STORAGE_ENCRYPTION_KEY").map(Secret::new) },
         };
 
+        let trusted_proxies = parse(&get, "TRUSTED_PROXIES", Vec::new(), trusted_proxies)?;
+        let public_origin = get("PUBLIC_URL")
+            .map(|url| origin_of(&url).ok_or_else(|| SettingsError::Invalid {
+                name: "PUBLIC_URL",
+                value: url.clone(),
+                reason: "expected http(s)://host[:port], without a path".into(),
+            }))
+            .transpose()?;
+
         leptos.site_addr = bind;
         if leptos.output_name.is_empty() {
             leptos.output_name = "interview-monitor".into();
@@ -185,9 +200,36 @@ impl Settings {
             uploads_per_minute,
             login_throttle: LoginThrottle::default(),
             storage,
+            trusted_proxies,
+            public_origin,
             leptos,
         })
     }
+}
+
+/// `10.0.0.0/8, 192.168.1.7`: networks, or single addresses (as /32 or /128).
+fn trusted_proxies(text: &str) -> Result<Vec<IpNet>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            part.parse::<IpNet>()
+                .or_else(|_| part.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("`{part}` is not an IP address or CIDR network"))
+        })
+        .collect()
+}
+
+/// `scheme://host[:port]` of an http(s) URL with no path beyond `/`, lowercased.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let host = rest.strip_suffix('/').unwrap_or(rest);
+    let valid = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+    valid.then(|| format!("{scheme}://{}", host.to_ascii_lowercase()))
 }
 
 fn parse<T>(
@@ -229,6 +271,17 @@ mod tests {
             let message = settings(&[(name, value)]).unwrap_err().to_string();
             assert!(message.starts_with(name), "{message}");
             assert!(!message.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn trusted_proxies_and_the_public_url_are_checked() {
+        let s = settings(&[("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1 ,::1"), ("PUBLIC_URL", "https://Monitor.Example.com/")]).unwrap();
+        assert_eq!(s.trusted_proxies.len(), 3);
+        assert!(s.trusted_proxies[1].contains(&"127.0.0.1".parse::<std::net::IpAddr>().unwrap()));
+        assert_eq!(s.public_origin.as_deref(), Some("https://monitor.example.com"));
+        for (name, value) in [("TRUSTED_PROXIES", "10.0.0.0/33"), ("TRUSTED_PROXIES", "proxy.local"), ("PUBLIC_URL", "ftp://x"), ("PUBLIC_URL", "https://x/app")] {
+            assert!(settings(&[(name, value)]).unwrap_err().to_string().starts_with(name), "{name}={value}");
         }
     }
 

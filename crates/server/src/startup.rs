@@ -1,7 +1,7 @@
 //! Building the app from settings and serving it on a listener until told to stop.
 //! Tests call [`run`] with a listener on port 0.
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{future::Future, sync::Arc};
 
 use app::{services::Services, shell, App};
 use axum::{
@@ -16,18 +16,25 @@ use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
-use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
+use tower_http::trace::TraceLayer;
 
 use crate::{
-    accounts::SessionAccounts,
+    accounts::{sign_in_form, SessionAccounts},
     applications::ApplicationDirectory,
     db::{self, PersistenceError},
+    edge::{
+        client::{self, TrustedProxies},
+        guard::{self, RequestRules, SIGN_IN_FORM_PATH},
+        headers::{self, PagePolicy},
+        listener,
+    },
     http_errors, media,
     monitoring::{
         binary_upload::{self, UploadSlots},
         MonitoringService,
     },
-    settings::Settings,
+    openapi,
+    settings::{Settings, StorageSettings},
     storage::{self, file::FileStore, StorageError},
 };
 
@@ -38,8 +45,10 @@ pub struct AppState {
     pub services: Services,
     /// The built-in store when it is the one in use: its URLs are served at `/media`.
     pub media: Option<Arc<FileStore>>,
-    pub max_request_bytes: usize,
     pub upload_slots: UploadSlots,
+    pub trusted_proxies: TrustedProxies,
+    pub request_rules: RequestRules,
+    pub page_policy: PagePolicy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +63,24 @@ pub enum StartupError {
 
 /// Binary uploads read and stored at once (see [`UploadSlots`]).
 const UPLOAD_SLOTS: usize = 32;
+/// Of those, how many one user may hold: a client that stalls its bodies can
+/// take no more than this from everyone else, and a browser retrying one capture
+/// a few times at once still gets every copy answered.
+const UPLOAD_SLOTS_PER_USER: usize = 8;
+
+/// The origin signed image URLs point at, when it is not this server.
+fn image_origin(storage: &StorageSettings) -> Option<String> {
+    match storage {
+        StorageSettings::BuiltIn { .. } => None,
+        StorageSettings::S3(s3) => Some(match &s3.endpoint {
+            Some(endpoint) => {
+                let (scheme, rest) = endpoint.split_once("://").unwrap_or(("https", endpoint));
+                format!("{scheme}://{}", rest.split('/').next().unwrap_or(rest))
+            }
+            None => format!("https://{}.s3.{}.amazonaws.com", s3.bucket, s3.region),
+        }),
+    }
+}
 
 /// Connects to the database (migrating it) and wires the services.
 pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> {
@@ -74,15 +101,19 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             uploads_per_minute: settings.uploads_per_minute,
         }),
     };
-    // Base64 is 4/3 of the image, plus the JSON around it.
-    let max_request_bytes = settings.max_image_bytes / 3 * 4 + 64 * 1024;
     Ok(AppState {
         leptos_options: settings.leptos.clone(),
         db,
         services,
         media,
-        max_request_bytes,
-        upload_slots: UploadSlots::new(UPLOAD_SLOTS),
+        upload_slots: UploadSlots::new(UPLOAD_SLOTS, UPLOAD_SLOTS_PER_USER),
+        trusted_proxies: TrustedProxies(Arc::new(settings.trusted_proxies.clone())),
+        request_rules: RequestRules {
+            public_origin: settings.public_origin.clone(),
+            // Base64 is 4/3 of the image, plus the JSON around it.
+            upload_body: settings.max_image_bytes.div_ceil(3) * 4 + 64 * 1024,
+        },
+        page_policy: PagePolicy { image_origin: image_origin(&settings.storage) },
     })
 }
 
@@ -92,19 +123,24 @@ pub fn router(state: AppState) -> Router {
     let context = move || provide_context(services.clone());
 
     // leptos_routes_with_context also mounts every server function at its path.
+    // Layers run outside in: trace, identify the client, security headers, request
+    // checks, then the handler (whose AppError gets its status innermost).
     Router::new()
         .route("/healthz", get(healthz))
         .route("/media/{*key}", get(media::serve))
-        .route("/api/monitoring/upload-binary", post(binary_upload::upload))
+        .route("/api/openapi.yaml", get(openapi::document))
+        .route(guard::BINARY_UPLOAD_PATH, post(binary_upload::upload))
+        .route(SIGN_IN_FORM_PATH, post(sign_in_form::submit))
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(http_errors::status_from_app_error))
-        // Refuses larger bodies from Content-Length at once, and cuts off streams past it.
-        .layer(RequestBodyLimitLayer::new(state.max_request_bytes))
         .layer(Extension(state.services.clone()))
+        .layer(middleware::from_fn_with_state(state.request_rules.clone(), guard::check))
+        .layer(middleware::from_fn_with_state(state.page_policy.clone(), headers::secure))
+        .layer(middleware::from_fn_with_state(state.trusted_proxies.clone(), client::identify))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -135,6 +171,5 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartupError> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(StartupError::Serve)
+    listener::serve(router(state), listener, shutdown).await.map_err(StartupError::Serve)
 }

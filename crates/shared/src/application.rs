@@ -13,9 +13,11 @@ pub struct ApplicationSummary {
     pub organization_id: OrganizationId,
     pub organization_name: String,
     pub candidate_email: String,
+    #[serde(with = "crate::monitoring::millis")]
     pub created_at: DateTime<Utc>,
     pub camera_images: u64,
     pub screen_images: u64,
     /// When the latest image was captured, if any.
+    #[serde(default, with = "crate::monitoring::millis::option")]
     pub last_capture_at: Option<DateTime<Utc>>,
 }

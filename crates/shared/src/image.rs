@@ -60,8 +60,16 @@ pub struct ObjectKey {
 pub struct ObjectKeyError(pub String);
 
 impl ObjectKey {
-    pub fn new(application_id: ApplicationId, kind: ImageKind, epoch_millis: i64, id: Uuid) -> Self {
-        ObjectKey { application_id, kind, epoch_millis, id }
+    /// The latest capture time a key can hold: 15 digits of milliseconds (year 33658).
+    pub const MAX_EPOCH_MILLIS: i64 = 999_999_999_999_999;
+
+    /// A key for a capture at `epoch_millis`, which must lie in `0..=MAX_EPOCH_MILLIS`
+    /// so that every key made here parses back (a negative time would print a `-`).
+    pub fn new(application_id: ApplicationId, kind: ImageKind, epoch_millis: i64, id: Uuid) -> Result<Self, ObjectKeyError> {
+        if !(0..=Self::MAX_EPOCH_MILLIS).contains(&epoch_millis) {
+            return Err(ObjectKeyError(format!("a capture time of {epoch_millis} ms since 1970")));
+        }
+        Ok(ObjectKey { application_id, kind, epoch_millis, id })
     }
 }
 
@@ -79,7 +87,9 @@ impl FromStr for ObjectKey {
         let kind = kind.parse::<ImageKind>().map_err(|_| error())?;
         let stem = file.strip_suffix(".jpg").ok_or_else(error)?;
         let (millis, id) = stem.split_once('-').ok_or_else(error)?;
-        if millis.is_empty() || millis.len() > 15 || !millis.bytes().all(|b| b.is_ascii_digit()) {
+        // Only the form the server prints: digits without leading zeros, at most 15 of them.
+        let canonical = millis == "0" || !millis.starts_with('0');
+        if millis.is_empty() || millis.len() > 15 || !canonical || !millis.bytes().all(|b| b.is_ascii_digit()) {
             return Err(error());
         }
         let epoch_millis = millis.parse::<i64>().map_err(|_| error())?;
@@ -141,6 +151,8 @@ mod tests {
             format!("monitoring/{APP}/camera/1-{ID}.png"),
             format!("monitoring/{APP}/camera/-{ID}.jpg"),
             format!("monitoring/{APP}/camera/+1-{ID}.jpg"),
+            format!("monitoring/{APP}/camera/01-{ID}.jpg"),
+            format!("monitoring/{APP}/camera/1000000000000000-{ID}.jpg"),
             format!("monitoring/{APP}/camera/1-{ID}.jpg/extra"),
             format!("other/{APP}/camera/1-{ID}.jpg"),
             format!("monitoring/../camera/1-{ID}.jpg"),
@@ -148,6 +160,40 @@ mod tests {
         ];
         for text in bad {
             assert!(text.parse::<ObjectKey>().is_err(), "{text} should be rejected");
+        }
+    }
+
+    #[test]
+    fn times_outside_the_key_range_make_no_key() {
+        let app: ApplicationId = APP.parse().unwrap();
+        let id = Uuid::parse_str(ID).unwrap();
+        assert!(ObjectKey::new(app, ImageKind::Camera, -1, id).is_err());
+        assert!(ObjectKey::new(app, ImageKind::Camera, ObjectKey::MAX_EPOCH_MILLIS + 1, id).is_err());
+        assert!(ObjectKey::new(app, ImageKind::Camera, i64::MIN, id).is_err());
+        let last = ObjectKey::new(app, ImageKind::Screen, ObjectKey::MAX_EPOCH_MILLIS, id).unwrap();
+        assert_eq!(last.to_string().parse::<ObjectKey>().unwrap(), last);
+    }
+
+    proptest::proptest! {
+        /// Every key the server can make prints to a text that parses back to it.
+        #[test]
+        fn every_key_in_range_round_trips(millis in 0..=ObjectKey::MAX_EPOCH_MILLIS, a: u128, b: u128, screen: bool) {
+            let kind = if screen { ImageKind::Screen } else { ImageKind::Camera };
+            let key = ObjectKey::new(ApplicationId(Uuid::from_u128(a)), kind, millis, Uuid::from_u128(b)).unwrap();
+            proptest::prop_assert_eq!(key.to_string().parse::<ObjectKey>().unwrap(), key);
+        }
+
+        /// Parsing never panics, and what parses prints back to the same text.
+        #[test]
+        fn parsing_any_text_is_total(text in "(monitoring/)?[0-9a-f-]{0,40}(/(camera|screen))?/?[0-9+-]{0,20}-?[0-9a-f-]{0,40}(\\.jpg)?") {
+            if let Ok(key) = text.parse::<ObjectKey>() {
+                proptest::prop_assert_eq!(key.to_string(), text);
+            }
+        }
+
+        #[test]
+        fn parsing_arbitrary_unicode_never_panics(text in "\\PC{0,200}") {
+            let _ = text.parse::<ObjectKey>();
         }
     }
 

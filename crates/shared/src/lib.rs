@@ -5,6 +5,7 @@ pub mod application;
 pub mod id;
 pub mod image;
 pub mod monitoring;
+pub mod redirect;
 pub mod user;
 
 pub use application::ApplicationSummary;

@@ -24,6 +24,17 @@ pub struct ImageRef {
     /// When it was captured.
     #[serde(with = "millis")]
     pub timestamp: DateTime<Utc>,
+    /// When the server stored it (later than `timestamp` by the time it waited in
+    /// the browser's queue).
+    #[serde(with = "millis")]
+    pub stored_at: DateTime<Utc>,
+}
+
+impl ImageRef {
+    /// Received more than a minute after it was captured (it waited in a queue).
+    pub fn received_late(&self) -> bool {
+        self.stored_at - self.timestamp > chrono::Duration::minutes(1)
+    }
 }
 
 /// `{camera, screen}`, each oldest first.
@@ -99,6 +110,18 @@ mod tests {
     fn times_are_rfc3339_utc_with_milliseconds() {
         let time = DateTime::parse_from_rfc3339("2026-11-25T09:30:00.123456+01:00").unwrap().with_timezone(&Utc);
         assert_eq!(millis::format(&time), "2026-11-25T08:30:00.123Z");
+    }
+
+    proptest::proptest! {
+        /// Any instant from 1970 to 9999 prints with milliseconds and parses back to the same millisecond.
+        #[test]
+        fn times_round_trip_at_millisecond_precision(millis in 0i64..253_402_300_799_999) {
+            let time = DateTime::from_timestamp_millis(millis).unwrap();
+            let text = millis::format(&time);
+            proptest::prop_assert_eq!(text.len(), 24);
+            let back: DateTime<Utc> = DateTime::parse_from_rfc3339(&text).unwrap().with_timezone(&Utc);
+            proptest::prop_assert_eq!(back, time);
+        }
     }
 
     #[test]

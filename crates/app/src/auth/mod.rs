@@ -15,7 +15,8 @@ pub use sign_in::SignInPage;
 #[server(prefix = "/api", endpoint = "auth/login", input = leptos::server_fn::codec::Json)]
 pub async fn login(email: String, password: String) -> Result<CurrentUser, AppError> {
     let client = ssr::client_address().await;
-    let session = crate::services::services()?.accounts.sign_in(email.trim(), &password, client).await?;
+    let current = ssr::session_token().await;
+    let session = crate::services::services()?.accounts.sign_in(&email, &password, client, current.as_deref()).await?;
     ssr::set_session_cookie(&session.token, session.lifetime).await;
     Ok(session.user)
 }

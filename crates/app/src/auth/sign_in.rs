@@ -3,13 +3,20 @@
 use leptos::{ev::SubmitEvent, html, prelude::*};
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use shared::redirect::{after_sign_in, local_path};
+
 use super::Login;
 
-/// Where to go after signing in: the `next` query parameter when it is a local
-/// path (never another site), else the applications list.
-fn next_path(next: Option<String>) -> String {
-    next.filter(|path| path.starts_with('/') && !path.starts_with("//"))
-        .unwrap_or_else(|| "/applications".to_string())
+/// Words for the error kinds the server's form handler (`POST /login`) sends back.
+fn form_error(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "unauthenticated" => "wrong email or password",
+        "too_many_requests" => "too many failed sign-in attempts; wait a few minutes and try again",
+        "bad_request" => "the email or password is not valid",
+        "unavailable" => "the service is busy; try again in a moment",
+        "" => return None,
+        _ => "sign-in failed; try again",
+    })
 }
 
 #[component]
@@ -22,10 +29,12 @@ pub fn SignInPage() -> impl IntoView {
 
     Effect::new(move |_| {
         if let Some(Ok(_user)) = login.value().get() {
-            let next = next_path(query.read_untracked().get("next"));
+            let next = after_sign_in(query.read_untracked().get("next").as_deref());
             navigate(&next, Default::default());
         }
     });
+    // Carried through the form when it is posted without the wasm.
+    let next = move || query.read().get("next").filter(|next| local_path(next).is_some());
 
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
@@ -33,16 +42,23 @@ pub fn SignInPage() -> impl IntoView {
         login.dispatch(Login { email: email.value(), password: password.value() });
     };
 
-    let error = move || match login.value().get() {
-        Some(Err(error)) => Some(view! { <p class="form-error" role="alert">{error.to_string()}</p> }),
-        _ => None,
+    let error = move || {
+        let message = match login.value().get() {
+            Some(Err(error)) => Some(error.to_string()),
+            Some(Ok(_)) => None,
+            None => query.read().get("error").as_deref().and_then(form_error).map(str::to_string),
+        };
+        message.map(|message| view! { <p class="form-error" role="alert">{message}</p> })
     };
 
     view! {
         <section class="card sign-in">
             <h1>"Sign in"</h1>
             <p class="muted">"Interview monitoring for candidates, recruiters and admins."</p>
-            <form on:submit=on_submit>
+            // Posts to the server's form handler until the wasm takes over, so a
+            // password never ends up in a URL.
+            <form method="post" action="/login" on:submit=on_submit>
+                {move || next().map(|next| view! { <input type="hidden" name="next" value=next/> })}
                 <label>"Email"
                     <input type="email" name="email" autocomplete="username" required node_ref=email/>
                 </label>
@@ -60,13 +76,12 @@ pub fn SignInPage() -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::next_path;
+    use super::form_error;
 
     #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(next_path(Some("/applications/1".into())), "/applications/1");
-        assert_eq!(next_path(Some("//evil.example".into())), "/applications");
-        assert_eq!(next_path(Some("https://evil.example".into())), "/applications");
-        assert_eq!(next_path(None), "/applications");
+    fn only_known_error_kinds_are_shown_in_words_of_ours() {
+        assert_eq!(form_error("unauthenticated"), Some("wrong email or password"));
+        assert_eq!(form_error("call 555-0100 to unlock your account"), Some("sign-in failed; try again"));
+        assert_eq!(form_error(""), None);
     }
 }

@@ -1,10 +1,10 @@
 //! Server side of sessions: the cookie, and the `SignedIn` extractor every
 //! server function and handler uses to learn who is calling.
 
-use std::{net::{IpAddr, SocketAddr}, time::Duration};
+use std::{net::IpAddr, time::Duration};
 
 use axum::{
-    extract::{ConnectInfo, FromRequestParts},
+    extract::FromRequestParts,
     http::{header, request::Parts, HeaderValue},
     response::{IntoResponse, Response},
     Json,
@@ -13,9 +13,25 @@ use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use shared::CurrentUser;
 
-use crate::{error::AppError, services::Services};
+use crate::{
+    error::AppError,
+    services::{ClientInfo, Services},
+};
 
+/// The session cookie over plain HTTP (development, tests).
 pub const SESSION_COOKIE: &str = "im_session";
+/// The session cookie over HTTPS: the `__Host-` prefix makes browsers refuse it
+/// unless it is `Secure`, host-only and for `/`, so no subdomain can plant one.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-im_session";
+
+fn cookie_name(https: bool) -> &'static str {
+    if https { SECURE_SESSION_COOKIE } else { SESSION_COOKIE }
+}
+
+/// Whether the request came over HTTPS, as the server's edge decided.
+pub fn over_https(parts: &Parts) -> bool {
+    parts.extensions.get::<ClientInfo>().is_some_and(|client| client.https)
+}
 
 /// The signed-in user. Extracting it fails with 401 when there is no live session.
 pub struct SignedIn(pub CurrentUser);
@@ -28,7 +44,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
             tracing::error!("Services missing from request extensions");
             AppError::internal()
         })?;
-        let token = token_from_headers(&parts.headers).ok_or_else(AppError::unauthenticated)?;
+        let token = token_from_headers(&parts.headers, over_https(parts)).ok_or_else(AppError::unauthenticated)?;
         let user = services.accounts.session_user(&token).await?;
         user.map(SignedIn).ok_or_else(AppError::unauthenticated)
     }
@@ -55,38 +71,27 @@ fn request_parts() -> Result<Parts, AppError> {
     })
 }
 
-fn token_from_headers(headers: &axum::http::HeaderMap) -> Option<String> {
+/// The session token of the request: only the cookie named for its scheme counts.
+pub fn token_from_headers(headers: &axum::http::HeaderMap, https: bool) -> Option<String> {
+    let name = cookie_name(https);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(cookie, _)| *cookie == name)
         .map(|(_, value)| value.to_string())
         .filter(|value| !value.is_empty())
 }
 
 pub async fn session_token() -> Option<String> {
-    request_parts().ok().and_then(|parts| token_from_headers(&parts.headers))
+    request_parts().ok().and_then(|parts| token_from_headers(&parts.headers, over_https(&parts)))
 }
 
+/// The client's address (behind trusted proxies, the one they forwarded for).
 pub async fn client_address() -> Option<IpAddr> {
-    let parts = request_parts().ok()?;
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
-}
-
-/// Whether the browser reached us over HTTPS (directly or through a proxy that says so).
-fn over_https(parts: &Parts) -> bool {
-    parts.uri.scheme_str() == Some("https")
-        || parts
-            .headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+    request_parts().ok()?.extensions.get::<ClientInfo>().map(|client| client.address)
 }
 
 fn set_cookie(value: String) {
@@ -100,18 +105,23 @@ fn set_cookie(value: String) {
     }
 }
 
-fn cookie_attributes(max_age_secs: u64) -> String {
-    let secure = request_parts().map(|parts| over_https(&parts)).unwrap_or(false);
+/// The `Set-Cookie` value for a session token (empty with `max_age_secs` 0 to clear it).
+pub fn session_cookie(token: &str, max_age_secs: u64, https: bool) -> String {
     format!(
-        "Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
-        if secure { "; Secure" } else { "" }
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
+        cookie_name(https),
+        if https { "; Secure" } else { "" }
     )
 }
 
+fn request_https() -> bool {
+    request_parts().map(|parts| over_https(&parts)).unwrap_or(false)
+}
+
 pub async fn set_session_cookie(token: &str, lifetime: Duration) {
-    set_cookie(format!("{SESSION_COOKIE}={token}; {}", cookie_attributes(lifetime.as_secs())));
+    set_cookie(session_cookie(token, lifetime.as_secs(), request_https()));
 }
 
 pub fn clear_session_cookie() {
-    set_cookie(format!("{SESSION_COOKIE}=; {}", cookie_attributes(0)));
+    set_cookie(session_cookie("", 0, request_https()));
 }

@@ -35,9 +35,43 @@ pub fn error_name(error: &JsValue) -> String {
     error.dyn_ref::<web_sys::DomException>().map(|e| e.name()).unwrap_or_default()
 }
 
-/// The browser's clock (chrono's clock needs a feature the wasm build leaves out).
+thread_local! {
+    /// The server's clock minus the browser's, in milliseconds, learnt from the
+    /// `Date` header of the server's answers: capture times are taken on the
+    /// server's clock, so a laptop whose clock runs fast or slow loses nothing.
+    static CLOCK_OFFSET_MS: std::cell::Cell<Option<f64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Learns the server's clock from an answer's `Date` header (whole seconds: the
+/// middle of that second is the best guess, within half a second).
+pub fn learn_server_clock(response: &Response) {
+    let Ok(Some(date)) = response.headers().get("date") else { return };
+    let server = Date::parse(&date);
+    if server.is_nan() {
+        return;
+    }
+    let offset = server + 500.0 - Date::now();
+    CLOCK_OFFSET_MS.with(|cell| cell.set(Some(offset)));
+}
+
+/// Asks the server for its clock once (the first capture may come before any upload's answer).
+pub async fn sync_server_clock() {
+    if CLOCK_OFFSET_MS.with(|cell| cell.get()).is_some() {
+        return;
+    }
+    let Ok(window) = window() else { return };
+    if let Ok(response) = JsFuture::from(window.fetch_with_str("/healthz")).await {
+        if let Ok(response) = response.dyn_into::<Response>() {
+            learn_server_clock(&response);
+        }
+    }
+}
+
+/// The server's clock as well as the browser knows it (its own until it has heard
+/// from the server). chrono's clock needs a feature the wasm build leaves out.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::from_timestamp_millis(Date::now() as i64).unwrap_or_default()
+    let offset = CLOCK_OFFSET_MS.with(|cell| cell.get()).unwrap_or(0.0);
+    chrono::DateTime::from_timestamp_millis((Date::now() + offset) as i64).unwrap_or_default()
 }
 
 pub fn performance_now() -> f64 {
@@ -159,6 +193,7 @@ pub async fn upload_blob(
         Err(_) => return (Attempt::NetworkFailure, None),
     };
     let Ok(response) = response.dyn_into::<Response>() else { return (Attempt::NetworkFailure, None) };
+    learn_server_clock(&response);
     let status = response.status();
     let text = match response.text() {
         Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),

@@ -229,6 +229,8 @@ mod live {
         pub fn start_camera(self) {
             self.feeds.camera_error.set(None);
             spawn_local(async move {
+                // Capture times are on the server's clock from the first snapshot on.
+                browser::sync_server_clock().await;
                 match browser::camera_stream().await {
                     Ok(stream) => {
                         if let Some(video) = self.feeds.camera_video.get_untracked() {

@@ -77,6 +77,12 @@ pub fn Timeline(
                                         {src.map(|src| view! { <img src=src loading="lazy" width="160" height="100" alt=format!("{label} snapshot")/> })}
                                     </button>
                                     <span class="time">{time::local(image.timestamp)}</span>
+                                    // A capture that waited in the browser's queue (offline, say) says when it arrived.
+                                    {image.received_late().then(|| view! {
+                                        <span class="late" title="Captured while the upload could not go through">
+                                            {format!("received {}", time::local(image.stored_at))}
+                                        </span>
+                                    })}
                                     <Show when=move || can_delete>
                                         <input type="checkbox" class="select" aria-label="Select"
                                             prop:checked={let k = checked_key.clone(); move || selected.with(|s| s.contains(&k))}

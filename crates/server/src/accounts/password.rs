@@ -1,4 +1,19 @@
 //! argon2id password hashes (PHC strings), computed off the async threads.
+//!
+//! Each hash takes ~19 MiB and a core for tens of milliseconds, so hashes run on
+//! a fixed set of threads, one per core ([`HASHERS`]): at most that many at once,
+//! and the memory the allocator keeps after a hash stays with those few threads
+//! (on tokio's blocking pool every new thread kept another 19 MiB: hundreds of
+//! MiB under a sign-in flood). A caller that cannot get a turn within
+//! [`HASHING_WAIT`] gets [`PasswordError::Busy`] (503) instead of a queue that
+//! grows with the attack.
+
+use std::{
+    sync::{mpsc, Arc, LazyLock, Mutex},
+    time::Duration,
+};
+
+use tokio::sync::{oneshot, Semaphore, SemaphorePermit};
 
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
@@ -9,14 +24,67 @@ use argon2::{
 pub enum PasswordError {
     #[error("hashing failed: {0}")]
     Hash(String),
-    #[error("the hashing task failed")]
-    Task(#[from] tokio::task::JoinError),
+    #[error("every hashing slot stayed busy")]
+    Busy,
 }
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Longer passwords are refused before hashing (argon2 reads every byte).
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The hashing threads, and a semaphore with one turn per thread.
+struct Hashers {
+    jobs: Mutex<mpsc::Sender<Job>>,
+    turns: Semaphore,
+}
+
+static HASHERS: LazyLock<Hashers> = LazyLock::new(|| {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let (sender, receiver) = mpsc::channel::<Job>();
+    let receiver = Arc::new(Mutex::new(receiver));
+    for n in 0..threads {
+        let receiver = receiver.clone();
+        let spawned = std::thread::Builder::new().name(format!("password-hash-{n}")).spawn(move || loop {
+            let job = match receiver.lock() {
+                Ok(receiver) => receiver.recv(),
+                Err(_) => return,
+            };
+            match job {
+                Ok(job) => job(),
+                Err(_) => return,
+            }
+        });
+        if let Err(error) = spawned {
+            tracing::error!(%error, "cannot start a password hashing thread");
+        }
+    }
+    Hashers { jobs: Mutex::new(sender), turns: Semaphore::new(threads) }
+});
+
+/// Longest wait for a hashing turn.
+pub const HASHING_WAIT: Duration = Duration::from_secs(5);
+
+/// Runs `work` on a hashing thread once a turn is free (within [`HASHING_WAIT`]).
+async fn on_hasher<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, PasswordError> {
+    let hashers = &*HASHERS;
+    let turn: SemaphorePermit<'static> = match tokio::time::timeout(HASHING_WAIT, hashers.turns.acquire()).await {
+        Ok(Ok(permit)) => permit,
+        _ => return Err(PasswordError::Busy),
+    };
+    let (done, result) = oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = done.send(work());
+    });
+    hashers.jobs.lock().map_err(|_| PasswordError::Busy)?.send(job).map_err(|_| PasswordError::Busy)?;
+    let outcome = result.await.map_err(|_| PasswordError::Busy);
+    drop(turn);
+    outcome
+}
 
 pub async fn hash(password: String) -> Result<String, PasswordError> {
-    tokio::task::spawn_blocking(move || {
+    on_hasher(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
@@ -29,7 +97,7 @@ pub async fn hash(password: String) -> Result<String, PasswordError> {
 /// Whether `password` matches `phc`. With `phc = None` (no such user) a hash is
 /// still verified, so an unknown email takes as long as a wrong password.
 pub async fn verify(password: String, phc: Option<String>) -> Result<bool, PasswordError> {
-    tokio::task::spawn_blocking(move || {
+    on_hasher(move || {
         let (phc, known) = match phc {
             Some(phc) => (phc, true),
             None => (DUMMY_HASH.to_string(), false),

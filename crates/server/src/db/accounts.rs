@@ -100,13 +100,26 @@ pub async fn delete_expired_sessions(db: &DatabaseConnection, now: DateTime<Utc>
     Ok(session::Entity::delete_many().filter(session::Column::ExpiresAt.lte(now)).exec(db).await?.rows_affected)
 }
 
-pub async fn record_login_failures(db: &impl ConnectionTrait, subjects: &[String], at: DateTime<Utc>) -> Result<(), PersistenceError> {
-    let rows = subjects.iter().map(|subject| login_failure::ActiveModel {
-        id: Set(Uuid::new_v4()),
+/// The rows one sign-in attempt recorded (one per subject).
+pub struct LoginAttempt(Vec<Uuid>);
+
+pub async fn record_login_failures(db: &impl ConnectionTrait, subjects: &[String], at: DateTime<Utc>) -> Result<LoginAttempt, PersistenceError> {
+    let ids: Vec<Uuid> = subjects.iter().map(|_| Uuid::new_v4()).collect();
+    let rows = subjects.iter().zip(&ids).map(|(subject, id)| login_failure::ActiveModel {
+        id: Set(*id),
         subject: Set(subject.clone()),
         failed_at: Set(at),
     });
     login_failure::Entity::insert_many(rows).exec_without_returning(db).await?;
+    Ok(LoginAttempt(ids))
+}
+
+/// Removes what `record_login_failures` wrote for an attempt that did not fail.
+pub async fn forget_login_attempt(db: &impl ConnectionTrait, attempt: &LoginAttempt) -> Result<(), PersistenceError> {
+    login_failure::Entity::delete_many()
+        .filter(login_failure::Column::Id.is_in(attempt.0.iter().copied()))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

@@ -77,6 +77,7 @@ pub async fn summaries(db: &DatabaseConnection, scope: Scope) -> Result<Vec<Appl
         .column_as(monitoring_image::Column::Id.count(), "images")
         .column_as(monitoring_image::Column::CapturedAt.max(), "last_capture")
         .filter(monitoring_image::Column::ApplicationId.is_in(ids))
+        .filter(monitoring_image::Column::Pending.eq(false))
         .group_by(monitoring_image::Column::ApplicationId)
         .group_by(monitoring_image::Column::Kind)
         .into_tuple()

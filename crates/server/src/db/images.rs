@@ -1,27 +1,35 @@
-//! Monitoring image rows.
+//! Monitoring image rows. Everything that reads or changes one application's
+//! images takes the [`Permitted`] handle the access policy hands out, so a
+//! query for an application nobody checked does not compile.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
-use shared::{ApplicationId, ImageKind, ObjectKey, UserId};
+use shared::{ImageKind, ObjectKey, UserId};
 use uuid::Uuid;
 
 use super::{entities::monitoring_image, PersistenceError};
+use crate::policy::Permitted;
 
 pub struct NewImageRow<'a> {
     pub key: &'a ObjectKey,
     pub captured_at: DateTime<Utc>,
+    /// When the reservation is made; set again when the image is completed.
     pub stored_at: DateTime<Utc>,
     pub size_bytes: i64,
     pub sha256: String,
     pub uploaded_by: UserId,
 }
 
-pub async fn insert(db: &DatabaseConnection, row: NewImageRow<'_>) -> Result<(), PersistenceError> {
+/// Reserves the row of an image about to be stored (`pending` until [`complete`]).
+/// A second reservation of the same capture id is `Duplicate`.
+pub async fn reserve(db: &DatabaseConnection, permitted: &Permitted, row: NewImageRow<'_>) -> Result<(), PersistenceError> {
+    debug_assert_eq!(row.key.application_id, permitted.id());
     monitoring_image::ActiveModel {
         id: Set(row.key.id),
-        application_id: Set(row.key.application_id.0),
+        application_id: Set(permitted.id().0),
         kind: Set(row.key.kind.as_str().to_string()),
         object_key: Set(row.key.to_string()),
         captured_at: Set(row.captured_at),
@@ -29,38 +37,59 @@ pub async fn insert(db: &DatabaseConnection, row: NewImageRow<'_>) -> Result<(),
         size_bytes: Set(row.size_bytes),
         sha256: Set(row.sha256),
         uploaded_by: Set(row.uploaded_by.0),
+        pending: Set(true),
     }
     .insert(db)
-    .await?;
+    .await
+    .map_err(|e| PersistenceError::duplicate_as(e, || format!("capture {}", row.key.id)))?;
     Ok(())
 }
 
-/// `(key, captured_at)` of one kind, oldest first; with `limit`, the latest `limit`
-/// captured before `before`.
+/// Marks a reserved image as stored.
+pub async fn complete(db: &impl ConnectionTrait, id: Uuid, stored_at: DateTime<Utc>) -> Result<(), PersistenceError> {
+    monitoring_image::Entity::update_many()
+        .col_expr(monitoring_image::Column::Pending, false.into())
+        .col_expr(monitoring_image::Column::StoredAt, stored_at.into())
+        .filter(monitoring_image::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Gives up a reservation whose object was not stored. Completed rows are never touched.
+pub async fn release(db: &impl ConnectionTrait, id: Uuid) -> Result<(), PersistenceError> {
+    monitoring_image::Entity::delete_many()
+        .filter(monitoring_image::Column::Id.eq(id))
+        .filter(monitoring_image::Column::Pending.eq(true))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// `(key, captured_at, stored_at)` of one kind, oldest first; with `limit`, the
+/// latest `limit` captured before `before`.
 pub async fn list(
     db: &DatabaseConnection,
-    application: ApplicationId,
+    permitted: &Permitted,
     kind: ImageKind,
     before: Option<DateTime<Utc>>,
     limit: Option<u32>,
-) -> Result<Vec<(String, DateTime<Utc>)>, PersistenceError> {
+) -> Result<Vec<(String, DateTime<Utc>, DateTime<Utc>)>, PersistenceError> {
     let mut query = monitoring_image::Entity::find()
         .select_only()
         .column(monitoring_image::Column::ObjectKey)
         .column(monitoring_image::Column::CapturedAt)
-        .filter(monitoring_image::Column::ApplicationId.eq(application.0))
-        .filter(monitoring_image::Column::Kind.eq(kind.as_str()));
+        .column(monitoring_image::Column::StoredAt)
+        .filter(monitoring_image::Column::ApplicationId.eq(permitted.id().0))
+        .filter(monitoring_image::Column::Kind.eq(kind.as_str()))
+        .filter(monitoring_image::Column::Pending.eq(false));
     if let Some(before) = before {
         query = query.filter(monitoring_image::Column::CapturedAt.lt(before));
     }
-    let mut rows: Vec<(String, DateTime<Utc>)> = match limit {
+    let mut rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)> = match limit {
         Some(limit) => {
-            let mut rows: Vec<(String, DateTime<Utc>)> = query
-                .order_by_desc(monitoring_image::Column::CapturedAt)
-                .limit(u64::from(limit))
-                .into_tuple()
-                .all(db)
-                .await?;
+            let mut rows: Vec<_> =
+                query.order_by_desc(monitoring_image::Column::CapturedAt).limit(u64::from(limit)).into_tuple().all(db).await?;
             rows.reverse();
             rows
         }
@@ -71,32 +100,46 @@ pub async fn list(
     Ok(rows)
 }
 
-pub async fn recorded_keys(db: &DatabaseConnection, keys: &[String]) -> Result<Vec<String>, PersistenceError> {
+/// Which of `keys` are stored images of the permitted applications.
+pub async fn recorded_keys(db: &DatabaseConnection, permitted: &[Permitted], keys: &[String]) -> Result<Vec<String>, PersistenceError> {
     Ok(monitoring_image::Entity::find()
         .select_only()
         .column(monitoring_image::Column::ObjectKey)
+        .filter(monitoring_image::Column::ApplicationId.is_in(permitted.iter().map(|p| p.id().0)))
         .filter(monitoring_image::Column::ObjectKey.is_in(keys.iter().cloned()))
+        .filter(monitoring_image::Column::Pending.eq(false))
         .into_tuple()
         .all(db)
         .await?)
 }
 
-pub async fn find(db: &DatabaseConnection, key: &ObjectKey) -> Result<Option<monitoring_image::Model>, PersistenceError> {
+/// The stored image with this key in a permitted application.
+pub async fn find(db: &DatabaseConnection, permitted: &Permitted, key: &ObjectKey) -> Result<Option<monitoring_image::Model>, PersistenceError> {
     Ok(monitoring_image::Entity::find()
+        .filter(monitoring_image::Column::ApplicationId.eq(permitted.id().0))
         .filter(monitoring_image::Column::ObjectKey.eq(key.to_string()))
+        .filter(monitoring_image::Column::Pending.eq(false))
         .one(db)
         .await?)
 }
 
-pub async fn find_by_id(db: &DatabaseConnection, id: Uuid) -> Result<Option<monitoring_image::Model>, PersistenceError> {
+/// Any row (reserved or stored) with this capture id: how a repeated upload finds the first.
+pub async fn find_capture(db: &DatabaseConnection, id: Uuid) -> Result<Option<monitoring_image::Model>, PersistenceError> {
     Ok(monitoring_image::Entity::find_by_id(id).one(db).await?)
 }
 
-/// Whether a row was deleted.
-pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<bool, PersistenceError> {
-    Ok(monitoring_image::Entity::delete_by_id(id).exec(db).await?.rows_affected > 0)
+/// Deletes an image of a permitted application; whether a row was deleted.
+pub async fn delete(db: &DatabaseConnection, permitted: &Permitted, id: Uuid) -> Result<bool, PersistenceError> {
+    Ok(monitoring_image::Entity::delete_many()
+        .filter(monitoring_image::Column::Id.eq(id))
+        .filter(monitoring_image::Column::ApplicationId.eq(permitted.id().0))
+        .exec(db)
+        .await?
+        .rows_affected
+        > 0)
 }
 
+/// Uploads (reserved or stored) by `user` since `since`: what the per-minute limit counts.
 pub async fn uploads_since(db: &DatabaseConnection, user: UserId, since: DateTime<Utc>) -> Result<u64, PersistenceError> {
     Ok(monitoring_image::Entity::find()
         .filter(monitoring_image::Column::UploadedBy.eq(user.0))
@@ -105,13 +148,30 @@ pub async fn uploads_since(db: &DatabaseConnection, user: UserId, since: DateTim
         .await?)
 }
 
-/// Every recorded key with its row id, for reconciliation.
-pub async fn all_keys(db: &DatabaseConnection) -> Result<Vec<(Uuid, String)>, PersistenceError> {
-    Ok(monitoring_image::Entity::find()
+/// A row as reconciliation sees it.
+pub struct RecordedObject {
+    pub id: Uuid,
+    pub key: String,
+    pub pending: bool,
+    pub stored_at: DateTime<Utc>,
+}
+
+/// Every row, for reconciliation (an operator's whole-store check, not one application's).
+pub async fn all_rows(db: &DatabaseConnection) -> Result<Vec<RecordedObject>, PersistenceError> {
+    let rows: Vec<(Uuid, String, bool, DateTime<Utc>)> = monitoring_image::Entity::find()
         .select_only()
         .column(monitoring_image::Column::Id)
         .column(monitoring_image::Column::ObjectKey)
+        .column(monitoring_image::Column::Pending)
+        .column(monitoring_image::Column::StoredAt)
         .into_tuple()
         .all(db)
-        .await?)
+        .await?;
+    Ok(rows.into_iter().map(|(id, key, pending, stored_at)| RecordedObject { id, key, pending, stored_at }).collect())
+}
+
+/// Removes a row found without its object (reconciliation only).
+pub async fn forget(db: &DatabaseConnection, id: Uuid) -> Result<(), PersistenceError> {
+    monitoring_image::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
 }

@@ -7,7 +7,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateTables)]
+        vec![Box::new(CreateTables), Box::new(CaptureReservations)]
     }
 }
 
@@ -27,7 +27,7 @@ enum LoginFailures { Table, Id, Subject, FailedAt }
 enum JobApplications { Table, Id, OrganizationId, CandidateId, Title, CreatedAt }
 
 #[derive(DeriveIden)]
-enum MonitoringImages { Table, Id, ApplicationId, Kind, ObjectKey, CapturedAt, StoredAt, SizeBytes, Sha256, UploadedBy }
+enum MonitoringImages { Table, Id, ApplicationId, Kind, ObjectKey, CapturedAt, StoredAt, SizeBytes, Sha256, UploadedBy, Pending }
 
 struct CreateTables;
 
@@ -164,5 +164,29 @@ impl MigrationTrait for CreateTables {
             )
             .await?;
         Ok(())
+    }
+}
+
+/// `pending`: an upload reserves its image row before the object is stored and
+/// completes it after, so copies of one capture sent at once store it once.
+struct CaptureReservations;
+
+impl MigrationName for CaptureReservations {
+    fn name(&self) -> &str {
+        "m20261125_000002_capture_reservations"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CaptureReservations {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(MonitoringImages::Table)
+                    .add_column(boolean(MonitoringImages::Pending).default(false))
+                    .take(),
+            )
+            .await
     }
 }

@@ -1,7 +1,10 @@
 //! `POST /api/monitoring/upload-binary?applicationId=..&imageType=..[&capturedAt=..][&captureId=..]`
 //! with the raw JPEG as the body: a third fewer bytes than base64.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use app::{
     auth::ssr::SignedIn,
@@ -10,27 +13,76 @@ use app::{
     AppError,
 };
 use axum::{
-    body::{to_bytes, Body},
+    body::Body,
     extract::{rejection::QueryRejection, Query, State},
     http::{header, HeaderMap},
     Extension, Json,
 };
-use shared::UploadReceipt;
-use tokio::sync::Semaphore;
+use shared::{UploadReceipt, UserId};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// How many binary uploads are read and stored at once; the rest wait with their
-/// bodies unread, which bounds the memory a burst of uploads takes.
+use crate::edge::{body::read_limited, guard::body_deadline};
+
+/// How many binary uploads are read and stored at once, overall and per user.
+/// The rest wait with their bodies unread (which bounds the memory a burst
+/// takes); a user already holding their share is answered 429 at once, so one
+/// client that stalls its bodies cannot take every slot from everyone else.
 #[derive(Clone)]
-pub struct UploadSlots(pub Arc<Semaphore>);
+pub struct UploadSlots {
+    overall: Arc<Semaphore>,
+    per_user: usize,
+    held: Arc<Mutex<HashMap<UserId, usize>>>,
+}
+
+/// One upload's slot, the user's share counted from the moment it is asked for;
+/// gives both back when dropped (also when the request goes away while waiting).
+pub struct UploadSlot {
+    overall: Option<OwnedSemaphorePermit>,
+    user: UserId,
+    held: Arc<Mutex<HashMap<UserId, usize>>>,
+}
+
+impl Drop for UploadSlot {
+    fn drop(&mut self) {
+        self.overall.take();
+        if let Ok(mut held) = self.held.lock() {
+            if let Some(count) = held.get_mut(&self.user) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    held.remove(&self.user);
+                }
+            }
+        }
+    }
+}
 
 impl UploadSlots {
-    pub fn new(slots: usize) -> Self {
-        UploadSlots(Arc::new(Semaphore::new(slots)))
+    pub fn new(overall: usize, per_user: usize) -> Self {
+        UploadSlots { overall: Arc::new(Semaphore::new(overall)), per_user, held: Arc::default() }
+    }
+
+    /// Takes one of the user's slots (429 when they hold all of theirs), then
+    /// waits for one of the overall slots.
+    pub async fn acquire(&self, user: UserId) -> Result<UploadSlot, AppError> {
+        let mut slot = {
+            let mut held = self.held.lock().map_err(|_| AppError::internal())?;
+            let count = held.entry(user).or_insert(0);
+            if *count >= self.per_user {
+                return Err(AppError::TooManyRequests(format!(
+                    "{} of your uploads are already in progress; wait for them to finish",
+                    self.per_user
+                )));
+            }
+            *count += 1;
+            UploadSlot { overall: None, user, held: self.held.clone() }
+        };
+        slot.overall = Some(self.overall.clone().acquire_owned().await.map_err(|_| AppError::unavailable())?);
+        Ok(slot)
     }
 }
 
 pub async fn upload(
-    State(UploadSlots(slots)): State<UploadSlots>,
+    State(slots): State<UploadSlots>,
     Extension(services): Extension<Services>,
     SignedIn(user): SignedIn,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
@@ -49,8 +101,9 @@ pub async fn upload(
     if declared.is_some_and(|length| length > max) {
         return Err(input::too_large(max));
     }
-    let _slot = slots.acquire().await.map_err(|_| AppError::unavailable())?;
-    let bytes = to_bytes(body, max).await.map_err(|_| input::too_large(max))?;
+    let _slot = slots.acquire(user.id).await?;
+    let (idle, deadline) = body_deadline();
+    let bytes = read_limited(body, max, idle, deadline).await?;
     if bytes.is_empty() {
         return Err(AppError::BadRequest("the body is empty: send the JPEG as the request body".into()));
     }

@@ -77,4 +77,22 @@ mod tests {
             assert!(check(&bad).is_err(), "{bad:?}");
         }
     }
+
+    proptest::proptest! {
+        /// Any bytes at all: a verdict, never a panic (a huge segment length near the end included).
+        #[test]
+        fn checking_any_bytes_is_total(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            let _ = check(&bytes);
+        }
+
+        /// The header of a real JPEG with anything after it is still a JPEG; cut inside it, never.
+        #[test]
+        fn cuts_and_tails(tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..100), cut in 0usize..43) {
+            let mut jpeg = tiny_jpeg();
+            jpeg.truncate(43);
+            proptest::prop_assert!(check(&jpeg[..cut]).is_err());
+            jpeg.extend(tail);
+            proptest::prop_assert_eq!(check(&jpeg), Ok(()));
+        }
+    }
 }

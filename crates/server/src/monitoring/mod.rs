@@ -1,6 +1,7 @@
 //! The monitoring service: the server's side of `app::services::Monitoring`.
-//! Policy first, then storage, then the database; an image row exists only for an
-//! object that is stored.
+//! Policy first, then a reservation row, then storage, then the row completed:
+//! only completed rows are images anyone can list or sign, so an image is seen
+//! only once its object is stored.
 
 pub mod binary_upload;
 pub mod jpeg;
@@ -9,7 +10,7 @@ pub mod reconcile;
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use app::{
-    monitoring::input::{ImagePage, NewImage},
+    monitoring::input::{self, ImagePage, NewImage},
     services::Monitoring,
     AppError,
 };
@@ -22,7 +23,7 @@ use shared::{CurrentUser, DeleteReceipt, ImageKind, ImageList, ImageRef, ObjectK
 use uuid::Uuid;
 
 use crate::{
-    db::{applications as application_repo, images as repo},
+    db::{applications as application_repo, images as repo, PersistenceError},
     encoding::hex,
     error::error_chain,
     policy::{self, Action},
@@ -58,22 +59,66 @@ fn image_not_found() -> AppError {
     AppError::NotFound("no such image in this application".into())
 }
 
-fn image_refs(rows: Vec<(String, DateTime<Utc>)>) -> Result<Vec<ImageRef>, AppError> {
+fn image_refs(rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)>) -> Result<Vec<ImageRef>, AppError> {
     rows.into_iter()
-        .map(|(key, timestamp)| {
+        .map(|(key, timestamp, stored_at)| {
             let s3_key = key.parse::<ObjectKey>().map_err(|e| {
                 tracing::error!(error = %e, "a recorded key does not parse");
                 AppError::internal()
             })?;
-            Ok(ImageRef { s3_key, timestamp })
+            Ok(ImageRef { s3_key, timestamp, stored_at })
         })
         .collect()
 }
 
+/// How long a repeated upload waits for the first copy of its capture to be stored.
+const SETTLE_WAIT: Duration = Duration::from_secs(30);
+/// A reservation older than this was abandoned (its upload crashed or lost the
+/// database after storing): a repeated upload finishes it.
+const ABANDONED_AFTER: Duration = Duration::from_secs(60);
+
+/// A capture time the server accepts: not before the application existed (no
+/// backdating), not ahead of the server's clock by more than the skew allowance.
+/// A capture that waited days in a browser's queue is fine.
+pub fn check_capture_time(captured_at: DateTime<Utc>, application_created: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), AppError> {
+    let text = shared::monitoring::millis::format(&captured_at);
+    if captured_at > now + chrono::Duration::seconds(input::CLOCK_SKEW_SECS) {
+        return Err(AppError::BadRequest(format!("capturedAt {text} is in the future")));
+    }
+    // Millisecond keys: the creation time is compared at the same precision.
+    if captured_at.timestamp_millis() < application_created.timestamp_millis() {
+        return Err(AppError::BadRequest(format!(
+            "capturedAt {text} is before the application was created ({})",
+            shared::monitoring::millis::format(&application_created)
+        )));
+    }
+    Ok(())
+}
+
+/// How this request came to store a capture.
+#[derive(PartialEq, Eq)]
+enum Claim {
+    /// It reserved the row itself.
+    Reserved,
+    /// It finishes a reservation another request abandoned (same bytes).
+    TakenOver,
+}
+
+/// What became of a reservation attempt for a capture that was reserved already.
+enum Earlier {
+    /// Stored: answer with its receipt.
+    Stored(UploadReceipt),
+    /// Its reservation was given up: reserve again.
+    Released,
+    /// Abandoned after its object may have been put: this request finishes it.
+    Abandoned,
+}
+
 impl MonitoringService {
-    async fn throttle_uploads(&self, user: UserId) -> Result<(), AppError> {
-        let since = Utc::now() - chrono::Duration::minutes(1);
-        if repo::uploads_since(&self.db, user, since).await? >= self.uploads_per_minute {
+    /// Counts this upload (already reserved) against the user's per-minute limit.
+    async fn throttle_uploads(&self, user: UserId, now: DateTime<Utc>) -> Result<(), AppError> {
+        let since = now - chrono::Duration::minutes(1);
+        if repo::uploads_since(&self.db, user, since).await? > self.uploads_per_minute {
             return Err(AppError::TooManyRequests(format!(
                 "more than {} uploads in a minute; slow down",
                 self.uploads_per_minute
@@ -81,23 +126,40 @@ impl MonitoringService {
         }
         Ok(())
     }
-}
 
-impl MonitoringService {
-    async fn earlier_upload(&self, id: Uuid, application: shared::ApplicationId, kind: ImageKind) -> Result<Option<UploadReceipt>, AppError> {
-        let Some(row) = repo::find_by_id(&self.db, id).await? else {
-            return Ok(None);
-        };
-        let key: ObjectKey = row.object_key.parse().map_err(|_| AppError::internal())?;
-        if key.application_id != application || key.kind != kind {
-            return Err(AppError::BadRequest("this captureId was used for another image".into()));
+    /// Waits for the other upload of this capture id to settle.
+    async fn earlier_upload(&self, key: &ObjectKey, sha256: &str) -> Result<Earlier, AppError> {
+        let started = tokio::time::Instant::now();
+        loop {
+            let Some(row) = repo::find_capture(&self.db, key.id).await? else {
+                return Ok(Earlier::Released);
+            };
+            if row.object_key != key.to_string() || row.sha256 != sha256 {
+                return Err(AppError::Conflict("this captureId was used for another image".into()));
+            }
+            if !row.pending {
+                return Ok(Earlier::Stored(UploadReceipt {
+                    success: true,
+                    message: format!("{} image was already uploaded", key.kind),
+                    s3_key: key.clone(),
+                    timestamp: row.stored_at,
+                }));
+            }
+            if Utc::now() - row.stored_at > chrono::Duration::from_std(ABANDONED_AFTER).unwrap_or_default() {
+                return Ok(Earlier::Abandoned);
+            }
+            if started.elapsed() > SETTLE_WAIT {
+                return Err(AppError::Unavailable("an earlier copy of this capture is still being stored; try again".into()));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Ok(Some(UploadReceipt {
-            success: true,
-            message: format!("{kind} image was already uploaded"),
-            s3_key: key,
-            timestamp: row.stored_at,
-        }))
+    }
+
+    /// Gives up a reservation after a failure; a failure to do so is left to reconcile.
+    async fn release(&self, id: Uuid) {
+        if let Err(error) = repo::release(&self.db, id).await {
+            tracing::warn!(%id, error = %error_chain(&error), "could not release a reservation; `storage reconcile` will");
+        }
     }
 }
 
@@ -114,36 +176,54 @@ impl Monitoring for MonitoringService {
         }
         jpeg::check(&image.bytes).map_err(|e| AppError::UnsupportedMediaType(e.to_string()))?;
         let permitted = policy::authorize(&self.db, user, Action::Upload, image.application_id).await?;
-        self.throttle_uploads(user.id).await?;
-
-        // A capture uploaded before (a retry whose answer was lost) is answered, not stored again.
-        if let Some(id) = image.capture_id {
-            if let Some(receipt) = self.earlier_upload(id, permitted.id(), image.kind).await? {
-                return Ok(receipt);
-            }
-        }
-        let captured_at = image.captured_at.unwrap_or_else(Utc::now);
+        let now = Utc::now();
+        let captured_at = image.captured_at.unwrap_or(now);
+        check_capture_time(captured_at, permitted.created_at(), now)?;
         let id = image.capture_id.unwrap_or_else(Uuid::new_v4);
-        let key = ObjectKey::new(permitted.id(), image.kind, captured_at.timestamp_millis(), id);
+        let key = ObjectKey::new(permitted.id(), image.kind, captured_at.timestamp_millis(), id)
+            .map_err(|e| AppError::BadRequest(e.to_string()))?;
         let sha256 = hex(&Sha256::digest(&image.bytes));
         let size_bytes = image.bytes.len() as i64;
-        self.store.put(&key, Bytes::from(image.bytes)).await?;
 
-        let stored_at = Utc::now();
-        let row = repo::NewImageRow { key: &key, captured_at, stored_at, size_bytes, sha256, uploaded_by: user.id };
-        if let Err(error) = repo::insert(&self.db, row).await {
-            // Nothing half-written: without its row the object must go too.
-            if let Err(cleanup) = self.store.delete(&key).await {
-                tracing::error!(%key, error = %error_chain(&cleanup), "could not remove an unrecorded object; `storage reconcile` will");
-            }
-            // Two copies of one retried capture raced: the other one was recorded.
-            if let Some(id) = image.capture_id {
-                if let Some(receipt) = self.earlier_upload(id, permitted.id(), image.kind).await? {
-                    return Ok(receipt);
+        // Reserve the capture first: of many copies sent at once exactly one stores
+        // it, the others wait for it and answer with its receipt.
+        let mut claim = None;
+        for _ in 0..3 {
+            let row = repo::NewImageRow { key: &key, captured_at, stored_at: now, size_bytes, sha256: sha256.clone(), uploaded_by: user.id };
+            match repo::reserve(&self.db, &permitted, row).await {
+                Ok(()) => {
+                    claim = Some(Claim::Reserved);
+                    break;
                 }
+                Err(PersistenceError::Duplicate(_)) => match self.earlier_upload(&key, &sha256).await? {
+                    Earlier::Stored(receipt) => return Ok(receipt),
+                    Earlier::Released => continue,
+                    Earlier::Abandoned => {
+                        claim = Some(Claim::TakenOver);
+                        break;
+                    }
+                },
+                Err(error) => return Err(error.into()),
+            }
+        }
+        let claim = claim.ok_or_else(|| AppError::Unavailable("other copies of this capture keep failing; try again".into()))?;
+        let finish_abandoned = claim == Claim::TakenOver;
+        if !finish_abandoned {
+            if let Err(error) = self.throttle_uploads(user.id, now).await {
+                self.release(id).await;
+                return Err(error);
+            }
+        }
+        if let Err(error) = self.store.put(&key, Bytes::from(image.bytes)).await {
+            if !finish_abandoned {
+                self.release(id).await;
             }
             return Err(error.into());
         }
+        let stored_at = Utc::now();
+        // Should this fail, the object is stored and the row stays reserved: a retry
+        // of the capture, or reconcile, completes it.
+        repo::complete(&self.db, id, stored_at).await?;
         Ok(UploadReceipt {
             success: true,
             message: format!("{} image uploaded", image.kind),
@@ -154,8 +234,8 @@ impl Monitoring for MonitoringService {
 
     async fn images(&self, user: &CurrentUser, application: shared::ApplicationId, page: ImagePage) -> Result<ImageList, AppError> {
         let permitted = policy::authorize(&self.db, user, Action::View, application).await?;
-        let camera = repo::list(&self.db, permitted.id(), ImageKind::Camera, page.before, page.limit).await?;
-        let screen = repo::list(&self.db, permitted.id(), ImageKind::Screen, page.before, page.limit).await?;
+        let camera = repo::list(&self.db, &permitted, ImageKind::Camera, page.before, page.limit).await?;
+        let screen = repo::list(&self.db, &permitted, ImageKind::Screen, page.before, page.limit).await?;
         Ok(ImageList { camera: image_refs(camera)?, screen: image_refs(screen)? })
     }
 
@@ -165,10 +245,10 @@ impl Monitoring for MonitoringService {
         if key.application_id != permitted.id() || key.kind != kind {
             return Err(image_not_found());
         }
-        let row = repo::find(&self.db, &key).await?.ok_or_else(image_not_found)?;
+        let row = repo::find(&self.db, &permitted, &key).await?.ok_or_else(image_not_found)?;
         // The object goes first: if storage is down the row stays and the delete can be retried.
         self.store.delete(&key).await?;
-        if !repo::delete(&self.db, row.id).await? {
+        if !repo::delete(&self.db, &permitted, row.id).await? {
             return Err(image_not_found());
         }
         tracing::info!(user = %user.id, "image deleted");
@@ -176,19 +256,22 @@ impl Monitoring for MonitoringService {
     }
 
     async fn signed_urls(&self, user: &CurrentUser, keys: Vec<ObjectKey>) -> Result<Vec<SignedUrl>, AppError> {
-        // One query for the applications of all keys, checked here.
+        // One query for the applications of all keys, each checked by the policy.
         let mut ids: Vec<_> = keys.iter().map(|key| key.application_id).collect();
         ids.sort();
         ids.dedup();
-        let applications: HashMap<Uuid, _> =
+        let mut applications: HashMap<Uuid, _> =
             application_repo::applications(&self.db, &ids).await?.into_iter().map(|a| (a.id, a)).collect();
-        for id in &ids {
-            let application = applications.get(&id.0).cloned().ok_or_else(policy::not_found)?;
-            policy::check(user, Action::View, application)?;
-        }
-        // And one for the keys themselves: only recorded images are signed.
+        let permitted = ids
+            .iter()
+            .map(|id| {
+                let application = applications.remove(&id.0).ok_or_else(policy::not_found)?;
+                policy::check(user, Action::View, application)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        // And one for the keys themselves: only stored images are signed.
         let texts: Vec<String> = keys.iter().map(ToString::to_string).collect();
-        let recorded: std::collections::HashSet<String> = repo::recorded_keys(&self.db, &texts).await?.into_iter().collect();
+        let recorded: std::collections::HashSet<String> = repo::recorded_keys(&self.db, &permitted, &texts).await?.into_iter().collect();
         if let Some(missing) = texts.iter().find(|key| !recorded.contains(*key)) {
             return Err(AppError::NotFound(format!("no such image: {missing}")));
         }

@@ -1,13 +1,13 @@
 //! `interview-monitor storage reconcile [--fix]`: objects without rows and rows
-//! without objects. Objects younger than the grace period are left alone: an
-//! upload in flight has its object before its row.
+//! without objects. Objects and reservations younger than the grace period are
+//! left alone: an upload in flight has its reservation, then its object, then
+//! its completed row.
 
 use std::{collections::HashSet, time::Duration};
 
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use shared::ObjectKey;
-use uuid::Uuid;
 
 use crate::{
     db::{images as repo, PersistenceError},
@@ -26,16 +26,18 @@ pub enum ReconcileError {
 pub struct Report {
     /// Stored objects no row records (removed with `fix`).
     pub unrecorded_objects: Vec<String>,
-    /// Rows whose object is missing (removed with `fix`).
+    /// Rows whose object is missing, and abandoned reservations without one (removed with `fix`).
     pub rows_without_objects: Vec<String>,
+    /// Abandoned reservations whose object was stored (completed with `fix`).
+    pub unfinished_uploads: Vec<String>,
     /// Objects under `monitoring/` that are not image keys (never touched).
     pub foreign_objects: Vec<String>,
 }
 
 pub async fn reconcile(db: &DatabaseConnection, store: &dyn ObjectStore, fix: bool, grace: Duration) -> Result<Report, ReconcileError> {
-    let rows = repo::all_keys(db).await?;
+    let rows = repo::all_rows(db).await?;
     let objects = store.list().await?;
-    let recorded: HashSet<&str> = rows.iter().map(|(_, key)| key.as_str()).collect();
+    let recorded: HashSet<&str> = rows.iter().map(|row| row.key.as_str()).collect();
     let stored: HashSet<&str> = objects.iter().map(|object| object.key.as_str()).collect();
     let settled_before = Utc::now() - chrono::Duration::from_std(grace).unwrap_or_default();
 
@@ -54,13 +56,28 @@ pub async fn reconcile(db: &DatabaseConnection, store: &dyn ObjectStore, fix: bo
             Err(_) => report.foreign_objects.push(object.key.clone()),
         }
     }
-    let missing: Vec<&(Uuid, String)> = rows.iter().filter(|(_, key)| !stored.contains(key.as_str())).collect();
-    for (id, key) in missing {
-        // Listed again one by one: the listing may predate a concurrent upload's row.
-        if fix {
-            repo::delete(db, *id).await?;
+    for row in &rows {
+        let has_object = stored.contains(row.key.as_str());
+        if row.pending && row.stored_at > settled_before {
+            continue; // an upload in flight
         }
-        report.rows_without_objects.push(key.clone());
+        match (row.pending, has_object) {
+            (false, true) => {}
+            (true, true) => {
+                // The object was stored and the row never completed (a crash or a
+                // database outage in between): the evidence is whole, so keep it.
+                if fix {
+                    repo::complete(db, row.id, Utc::now()).await?;
+                }
+                report.unfinished_uploads.push(row.key.clone());
+            }
+            (_, false) => {
+                if fix {
+                    repo::forget(db, row.id).await?;
+                }
+                report.rows_without_objects.push(row.key.clone());
+            }
+        }
     }
     Ok(report)
 }

@@ -38,20 +38,29 @@ async fn emails_are_matched_case_insensitively() {
 }
 
 #[tokio::test]
-async fn the_cookie_is_secure_behind_an_https_proxy() {
-    let app = spawn_app().await;
-    let user = app.user("candidate", None).await;
-    let response = app
-        .client
-        .post(app.url("/api/auth/login"))
-        .header("x-forwarded-proto", "https")
-        .json(&json!({"email": user.email, "password": user.password}))
-        .send()
-        .await
-        .unwrap();
+async fn the_cookie_is_secure_and_host_bound_behind_a_trusted_https_proxy_only() {
+    let login = |app: &crate::helpers::TestApp, user: &crate::helpers::TestUser| {
+        app.client
+            .post(app.url("/api/auth/login"))
+            .header("x-forwarded-proto", "https")
+            .json(&json!({"email": user.email, "password": user.password}))
+            .send()
+    };
+    let proxied = spawn_app_with(&[("TRUSTED_PROXIES", "127.0.0.1/32")]).await;
+    let user = proxied.user("candidate", None).await;
+    let response = login(&proxied, &user).await.unwrap();
     assert_eq!(response.status(), 200);
+    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(cookie.starts_with("__Host-im_session=") && cookie.contains("; Secure") && cookie.contains("Path=/"), "{cookie}");
+    assert!(response.headers().get("strict-transport-security").is_some(), "HSTS over HTTPS");
+
+    // From a peer nobody trusts, the header is a claim, not a fact.
+    let direct = spawn_app().await;
+    let user = direct.user("candidate", None).await;
+    let response = login(&direct, &user).await.unwrap();
     let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap();
-    assert!(cookie.contains("; Secure"));
+    assert!(cookie.starts_with("im_session=") && !cookie.contains("Secure"), "{cookie}");
+    assert!(response.headers().get("strict-transport-security").is_none());
 }
 
 #[tokio::test]

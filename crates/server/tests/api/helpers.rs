@@ -256,6 +256,39 @@ pub async fn interview() -> Interview {
     interview_with(&[]).await
 }
 
+impl Interview {
+    /// Moves the application's creation back to 2026-01-01, so captures with
+    /// fixed times in 2026 (before the test ran) are accepted.
+    pub async fn backdated(self) -> Self {
+        self.app.set_application_created(&self.application, "2026-01-01T00:00:00Z").await;
+        self
+    }
+}
+
+impl TestApp {
+    pub async fn set_application_created(&self, application: &str, at: &str) {
+        use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+        use server::db::entities::job_application;
+        let id = uuid::Uuid::parse_str(application).expect("application id");
+        let mut row = job_application::Entity::find_by_id(id).one(&self.db).await.expect("query").expect("application").into_active_model();
+        row.created_at = Set(chrono::DateTime::parse_from_rfc3339(at).expect("time").with_timezone(&chrono::Utc));
+        row.update(&self.db).await.expect("update");
+    }
+
+    /// The session cookie this app's client holds after `login_as` (as `name=value`).
+    pub async fn session_cookie_of(&self, user: &TestUser) -> String {
+        let response = new_client()
+            .post(self.url("/api/auth/login"))
+            .json(&json!({"email": user.email, "password": user.password}))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(response.status(), 200);
+        let cookie = response.headers().get("set-cookie").expect("a cookie").to_str().expect("text");
+        cookie.split(';').next().expect("name=value").to_string()
+    }
+}
+
 /// The error body every failure carries: `{error, message}`.
 pub async fn error_body(response: Response) -> Value {
     let body: Value = response.json().await.expect("error body is JSON");

@@ -9,3 +9,4 @@ mod monitoring;
 mod pages;
 mod access;
 mod consistency;
+mod hardening;

@@ -151,7 +151,7 @@ async fn a_recruiter_deletes_an_image_from_the_list_and_storage_and_twice_is_404
 
 #[tokio::test]
 async fn capture_times_are_kept_and_future_ones_refused() {
-    let i = interview().await;
+    let i = interview().await.backdated().await;
     i.app.login_as(&i.candidate).await;
     let earlier = "2026-11-25T08:00:00.250Z";
     let response = i
@@ -180,7 +180,7 @@ async fn capture_times_are_kept_and_future_ones_refused() {
 
 #[tokio::test]
 async fn long_interviews_page_through_images() {
-    let i = interview().await;
+    let i = interview().await.backdated().await;
     i.app.login_as(&i.candidate).await;
     for minute in 0..5u8 {
         let at = format!("2026-11-25T08:0{minute}:00.000Z");
@@ -280,7 +280,7 @@ async fn too_many_uploads_in_a_minute_get_429() {
 
 #[tokio::test]
 async fn a_retried_capture_with_the_same_capture_id_is_stored_once() {
-    let i = interview().await;
+    let i = interview().await.backdated().await;
     i.app.login_as(&i.candidate).await;
     let capture = "3d6f7a9e-0c1b-4c5d-9e8f-0a1b2c3d4e5f";
     let at = "2026-11-25T08:00:00.000Z";
@@ -291,6 +291,7 @@ async fn a_retried_capture_with_the_same_capture_id_is_stored_once() {
                 "/api/monitoring/upload-binary?applicationId={}&imageType=camera&capturedAt={at}&captureId={capture}",
                 i.application
             )))
+            .header("content-type", "image/jpeg")
             .body(jpeg(1500, 5))
             .send()
             .await
@@ -306,11 +307,12 @@ async fn a_retried_capture_with_the_same_capture_id_is_stored_once() {
         .app
         .client
         .post(i.app.url(&format!("/api/monitoring/upload-binary?applicationId={}&imageType=screen&captureId={capture}", i.application)))
+        .header("content-type", "image/jpeg")
         .body(jpeg(1500, 5))
         .send()
         .await
         .unwrap();
-    assert_eq!(screen.status(), 400, "one capture id names one image");
+    assert_eq!(screen.status(), 409, "one capture id names one image");
 }
 
 #[tokio::test]

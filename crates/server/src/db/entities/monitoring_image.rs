@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// One stored snapshot; written only after its object is stored.
+/// One snapshot. Reserved (`pending`) before its object is stored and completed
+/// after; only completed rows are images anyone sees.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "monitoring_images")]
 pub struct Model {
@@ -17,6 +18,8 @@ pub struct Model {
     /// SHA-256 of the JPEG bytes, hex.
     pub sha256: String,
     pub uploaded_by: Uuid,
+    /// Reserved by an upload whose object is not stored yet.
+    pub pending: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

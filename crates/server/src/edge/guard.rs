@@ -1,0 +1,181 @@
+//! Checks on every state-changing request before it reaches a handler.
+//!
+//! - **Cross-site requests are refused** (403): an `Origin` other than ours
+//!   (`PUBLIC_URL`, else the request's own scheme and host) or
+//!   `Sec-Fetch-Site: cross-site`. Requests with neither header (other services,
+//!   command-line clients) pass: browsers always send one of them on a
+//!   cross-site `POST`, so a form or script on another site cannot ride on a
+//!   candidate's or recruiter's session cookie.
+//! - **Content types are what the path takes** (415): JSON on `/api/...`, a
+//!   JPEG on the binary upload, a form on `POST /login`. A cross-site form can
+//!   send only forms and `text/plain`, so this is a second wall.
+//! - **Bodies are bounded** (413) and **must keep arriving** (408): 64 KiB for
+//!   most paths, what 1,000 keys need for `signed-urls`, the image limit for
+//!   uploads. JSON bodies must be objects (400).
+//!
+//! The binary upload's body is read by its handler, which holds an upload
+//! slot meanwhile; the same limits apply there.
+
+use std::time::Duration;
+
+use app::{services::ClientInfo, AppError};
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    http::{header, HeaderMap, Method},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use tokio::time::Instant;
+
+use super::body::{read_limited, IDLE_TIMEOUT, TOTAL_TIMEOUT};
+
+/// Most bodies: sign-in, listing, delete.
+pub const SMALL_BODY: usize = 64 * 1024;
+/// `signed-urls`: 1,000 keys of ~112 characters, quoted, with commas.
+pub const KEYS_BODY: usize = 128 * 1024;
+pub const BINARY_UPLOAD_PATH: &str = "/api/monitoring/upload-binary";
+pub const SIGN_IN_FORM_PATH: &str = "/login";
+
+#[derive(Clone)]
+pub struct RequestRules {
+    /// `scheme://host[:port]` from PUBLIC_URL.
+    pub public_origin: Option<String>,
+    /// The largest JSON upload body (base64 of the largest image, plus the JSON).
+    pub upload_body: usize,
+}
+
+enum Expected {
+    Json { limit: usize },
+    Jpeg,
+    Form,
+    /// Not a path that takes a body of ours; bounded all the same.
+    Other,
+}
+
+impl RequestRules {
+    fn expected(&self, path: &str) -> Expected {
+        match path {
+            BINARY_UPLOAD_PATH => Expected::Jpeg,
+            SIGN_IN_FORM_PATH => Expected::Form,
+            "/api/monitoring/upload" | "/api/monitoring/upload-camera" | "/api/monitoring/upload-screen" => {
+                Expected::Json { limit: self.upload_body }
+            }
+            "/api/monitoring/signed-urls" => Expected::Json { limit: KEYS_BODY },
+            path if path.starts_with("/api/") => Expected::Json { limit: SMALL_BODY },
+            _ => Expected::Other,
+        }
+    }
+
+    /// Our origin, as browsers write it in `Origin`.
+    fn own_origin(&self, headers: &HeaderMap, https: bool) -> Option<String> {
+        if let Some(origin) = &self.public_origin {
+            return Some(origin.clone());
+        }
+        let host = headers.get(header::HOST)?.to_str().ok()?;
+        Some(format!("{}://{}", if https { "https" } else { "http" }, host.to_ascii_lowercase()))
+    }
+
+    fn cross_site(&self, headers: &HeaderMap, https: bool) -> bool {
+        if headers.get("sec-fetch-site").is_some_and(|site| site.as_bytes().eq_ignore_ascii_case(b"cross-site")) {
+            return true;
+        }
+        match headers.get(header::ORIGIN) {
+            None => false,
+            Some(origin) => {
+                let origin = origin.to_str().unwrap_or("").to_ascii_lowercase();
+                self.own_origin(headers, https).is_none_or(|own| own != origin)
+            }
+        }
+    }
+}
+
+/// The media type without parameters, lowercased: `application/json; charset=utf-8` → `application/json`.
+fn media_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+fn wrong_type(expected: &str) -> Response {
+    AppError::UnsupportedMediaType(format!("send this request with Content-Type: {expected}")).into_response()
+}
+
+pub async fn check(State(rules): State<RequestRules>, request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(request).await;
+    }
+    let https = request.extensions().get::<ClientInfo>().is_some_and(|client| client.https);
+    if rules.cross_site(request.headers(), https) {
+        return AppError::Forbidden("cross-site requests are not accepted".into()).into_response();
+    }
+    let media = media_type(request.headers());
+    let (limit, json) = match rules.expected(request.uri().path()) {
+        Expected::Jpeg if media == "image/jpeg" => return next.run(request).await,
+        Expected::Jpeg => return wrong_type("image/jpeg"),
+        Expected::Form if media == "application/x-www-form-urlencoded" => (SMALL_BODY, false),
+        Expected::Form => return wrong_type("application/x-www-form-urlencoded"),
+        Expected::Json { limit } if media == "application/json" => (limit, true),
+        Expected::Json { .. } => return wrong_type("application/json"),
+        Expected::Other => (SMALL_BODY, false),
+    };
+    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return AppError::PayloadTooLarge(format!("the request body is larger than the limit of {limit} bytes")).into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match read_limited(body, limit, IDLE_TIMEOUT, Instant::now() + TOTAL_TIMEOUT).await {
+        Ok(bytes) => bytes,
+        Err(error) => return AppError::from(error).into_response(),
+    };
+    if json && bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return AppError::BadRequest("the body must be a JSON object".into()).into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// How long a handler may take to read a body it reads itself.
+pub fn body_deadline() -> (Duration, Instant) {
+    (IDLE_TIMEOUT, Instant::now() + TOTAL_TIMEOUT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(public: Option<&str>) -> RequestRules {
+        RequestRules { public_origin: public.map(str::to_string), upload_body: 1000 }
+    }
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, value.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn only_our_own_origin_may_post() {
+        let r = rules(None);
+        assert!(!r.cross_site(&headers(&[("host", "127.0.0.1:3000")]), false));
+        assert!(!r.cross_site(&headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")]), false));
+        assert!(r.cross_site(&headers(&[("host", "127.0.0.1:3000"), ("origin", "https://127.0.0.1:3000")]), false));
+        assert!(r.cross_site(&headers(&[("host", "127.0.0.1:3000"), ("origin", "http://evil.example")]), false));
+        assert!(r.cross_site(&headers(&[("host", "127.0.0.1:3000"), ("origin", "null")]), false));
+        assert!(r.cross_site(&headers(&[("host", "127.0.0.1:3000"), ("sec-fetch-site", "cross-site")]), false));
+        assert!(!r.cross_site(&headers(&[("host", "a"), ("sec-fetch-site", "same-origin"), ("origin", "http://a")]), false));
+        let behind_proxy = rules(Some("https://monitor.example.com"));
+        assert!(!behind_proxy.cross_site(&headers(&[("host", "10.0.0.5:3000"), ("origin", "https://monitor.example.com")]), false));
+        assert!(behind_proxy.cross_site(&headers(&[("host", "10.0.0.5:3000"), ("origin", "http://10.0.0.5:3000")]), false));
+    }
+
+    #[test]
+    fn media_types_ignore_parameters_and_case() {
+        assert_eq!(media_type(&headers(&[("content-type", "Application/JSON; charset=utf-8")])), "application/json");
+        assert_eq!(media_type(&HeaderMap::new()), "");
+    }
+}

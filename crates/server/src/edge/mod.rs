@@ -1,0 +1,16 @@
+//! The HTTP edge: what every request passes through before a handler sees it,
+//! and what every response gets on its way out.
+//!
+//! - [`listener`]: the accept loop (header read timeout, graceful shutdown);
+//! - [`client`]: who is calling (the address and scheme, believing forwarded
+//!   headers only from `TRUSTED_PROXIES`);
+//! - [`guard`]: cross-site requests refused, content types and body sizes checked,
+//!   bodies that stop arriving cut off;
+//! - [`body`]: reading a body under a size limit and deadlines;
+//! - [`headers`]: the security headers of every response.
+
+pub mod body;
+pub mod client;
+pub mod guard;
+pub mod headers;
+pub mod listener;
