@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use shared::CurrentUser;
 
 use crate::{
-    db::accounts as repo,
+    db::{accounts as repo, counters},
     encoding::{hex, random_token},
     settings::LoginThrottle,
 };
@@ -55,23 +55,33 @@ fn chrono_duration(duration: Duration) -> chrono::Duration {
 }
 
 impl SessionAccounts {
-    /// Whether any subject has more than its limit of attempts in the window,
-    /// counting the attempt just recorded (so concurrent attempts see each other).
-    async fn throttled(&self, subjects: &[(String, u64)], now: chrono::DateTime<Utc>) -> Result<bool, AppError> {
-        let since = now - chrono_duration(self.throttle.window);
-        for (subject, limit) in subjects {
-            if repo::count_login_failures(&self.db, subject, since).await? > *limit {
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    }
-
-    /// Checks the password of a recorded attempt: `Ok(Some(user))` when it matches.
+    /// Checks the password: `Ok(Some(user))` when it matches.
     async fn check_password(&self, email: &str, password: &str) -> Result<Option<crate::db::entities::user::Model>, AppError> {
         let user = repo::user_by_email(&self.db, email).await?;
         let matches = password::verify(password.to_string(), user.as_ref().map(|u| u.password_hash.clone())).await?;
         Ok(user.filter(|_| matches))
+    }
+
+    /// Counts this attempt against each subject. `Err(within)` names the subjects
+    /// that were still within their limits when another one was over.
+    async fn count_attempt<'a>(&self, subjects: &'a [(String, u64)], now: chrono::DateTime<Utc>) -> Result<Result<(), Vec<&'a (String, u64)>>, AppError> {
+        let window = self.throttle.window.as_secs() as i64;
+        let mut within = Vec::new();
+        for subject in subjects {
+            if counters::take(&self.db, &subject.0, now, window).await? <= subject.1 {
+                within.push(subject);
+            }
+        }
+        Ok(if within.len() == subjects.len() { Ok(()) } else { Err(within) })
+    }
+
+    /// An attempt that was not a failure of the password gives its count back.
+    async fn give_back<'a>(&self, subjects: impl IntoIterator<Item = &'a (String, u64)>) {
+        for (subject, _) in subjects {
+            if let Err(error) = counters::give_back(&self.db, subject).await {
+                tracing::warn!(error = %crate::error::error_chain(&error), "could not give back a sign-in attempt");
+            }
+        }
     }
 }
 
@@ -86,25 +96,27 @@ impl Accounts for SessionAccounts {
         if let Some(addr) = client {
             subjects.push((format!("addr:{addr}"), self.throttle.per_address));
         }
-        // The attempt is recorded as a failure before the password is checked and
-        // only forgotten if it succeeds: however many arrive at once, no more than
-        // the limit get as far as the (costly) hash.
+        // Every attempt is counted before the password is checked, with one atomic
+        // step per subject: however many arrive at once, no more than the limit get
+        // as far as the (costly) hash. Only wrong passwords keep their count.
         let now = Utc::now();
-        let names: Vec<String> = subjects.iter().map(|(subject, _)| subject.clone()).collect();
-        let attempt = repo::record_login_failures(&self.db, &names, now).await?;
-        let user = match self.throttled(&subjects, now).await {
-            Ok(false) => self.check_password(&email, password).await,
-            Ok(true) => Err(AppError::TooManyRequests("too many failed sign-in attempts; wait a few minutes and try again".into())),
+        let user = match self.count_attempt(&subjects, now).await {
+            Ok(Ok(())) => self.check_password(&email, password).await,
+            Ok(Err(within)) => {
+                // Over the limit of one subject (say the address): not a failure of the others.
+                self.give_back(within).await;
+                Err(AppError::TooManyRequests("too many failed sign-in attempts; wait a few minutes and try again".into()))
+            }
             Err(error) => Err(error),
         };
         let user = match user {
             Ok(Some(user)) => user,
-            // A wrong password stays recorded: that is the failure the throttle counts.
             Ok(None) => return Err(AppError::Unauthenticated("wrong email or password".into())),
-            // Refused or failed before the password was checked: not a failure of the user's.
             Err(error) => {
-                if let Err(cleanup) = repo::forget_login_attempt(&self.db, &attempt).await {
-                    tracing::warn!(error = %crate::error::error_chain(&cleanup), "could not forget a sign-in attempt");
+                // Failed before the password was checked: not a failure of the user's.
+                // (A refused attempt keeps the over-limit count where it is.)
+                if !matches!(error, AppError::TooManyRequests(_)) {
+                    self.give_back(&subjects).await;
                 }
                 return Err(error);
             }
@@ -116,11 +128,11 @@ impl Accounts for SessionAccounts {
         if let Some(old) = replaces {
             repo::delete_session(&self.db, &token_hash(old)).await?;
         }
-        repo::forget_login_attempt(&self.db, &attempt).await?;
-        repo::forget_login_failures(&self.db, Some(&email_subject), now).await?;
+        counters::reset(&self.db, &email_subject).await?;
+        self.give_back(&subjects[1..]).await;
         // Housekeeping rides on sign-ins: cheap with the indexes, and needs no timer per instance.
         repo::delete_expired_sessions(&self.db, now).await?;
-        repo::forget_login_failures(&self.db, None, now - chrono_duration(self.throttle.window)).await?;
+        counters::forget_before(&self.db, now - chrono_duration(self.throttle.window) - chrono::Duration::days(1)).await?;
         tracing::info!(user = %current.id, "signed in");
         Ok(NewSession { user: current, token, lifetime: self.session_ttl })
     }

@@ -2,14 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, Set,
 };
 use shared::{CurrentUser, OrganizationId, Role, UserId};
 use uuid::Uuid;
 
 use super::{
-    entities::{login_failure, organization, session, user},
+    entities::{organization, session, user},
     PersistenceError,
 };
 
@@ -98,45 +98,4 @@ pub async fn delete_session(db: &DatabaseConnection, token_hash: &str) -> Result
 
 pub async fn delete_expired_sessions(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, PersistenceError> {
     Ok(session::Entity::delete_many().filter(session::Column::ExpiresAt.lte(now)).exec(db).await?.rows_affected)
-}
-
-/// The rows one sign-in attempt recorded (one per subject).
-pub struct LoginAttempt(Vec<Uuid>);
-
-pub async fn record_login_failures(db: &impl ConnectionTrait, subjects: &[String], at: DateTime<Utc>) -> Result<LoginAttempt, PersistenceError> {
-    let ids: Vec<Uuid> = subjects.iter().map(|_| Uuid::new_v4()).collect();
-    let rows = subjects.iter().zip(&ids).map(|(subject, id)| login_failure::ActiveModel {
-        id: Set(*id),
-        subject: Set(subject.clone()),
-        failed_at: Set(at),
-    });
-    login_failure::Entity::insert_many(rows).exec_without_returning(db).await?;
-    Ok(LoginAttempt(ids))
-}
-
-/// Removes what `record_login_failures` wrote for an attempt that did not fail.
-pub async fn forget_login_attempt(db: &impl ConnectionTrait, attempt: &LoginAttempt) -> Result<(), PersistenceError> {
-    login_failure::Entity::delete_many()
-        .filter(login_failure::Column::Id.is_in(attempt.0.iter().copied()))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-pub async fn count_login_failures(db: &DatabaseConnection, subject: &str, since: DateTime<Utc>) -> Result<u64, PersistenceError> {
-    Ok(login_failure::Entity::find()
-        .filter(login_failure::Column::Subject.eq(subject))
-        .filter(login_failure::Column::FailedAt.gt(since))
-        .count(db)
-        .await?)
-}
-
-pub async fn forget_login_failures(db: &DatabaseConnection, subject: Option<&str>, before: DateTime<Utc>) -> Result<(), PersistenceError> {
-    let mut delete = login_failure::Entity::delete_many();
-    delete = match subject {
-        Some(subject) => delete.filter(login_failure::Column::Subject.eq(subject)),
-        None => delete.filter(login_failure::Column::FailedAt.lt(before)),
-    };
-    delete.exec(db).await?;
-    Ok(())
 }

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
 use shared::{ImageKind, ObjectKey, UserId};
@@ -137,15 +137,6 @@ pub async fn delete(db: &DatabaseConnection, permitted: &Permitted, id: Uuid) ->
         .await?
         .rows_affected
         > 0)
-}
-
-/// Uploads (reserved or stored) by `user` since `since`: what the per-minute limit counts.
-pub async fn uploads_since(db: &DatabaseConnection, user: UserId, since: DateTime<Utc>) -> Result<u64, PersistenceError> {
-    Ok(monitoring_image::Entity::find()
-        .filter(monitoring_image::Column::UploadedBy.eq(user.0))
-        .filter(monitoring_image::Column::StoredAt.gt(since))
-        .count(db)
-        .await?)
 }
 
 /// A row as reconciliation sees it.

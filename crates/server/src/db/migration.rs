@@ -7,7 +7,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateTables), Box::new(CaptureReservations)]
+        vec![Box::new(CreateTables), Box::new(CaptureReservations), Box::new(RateCounters)]
     }
 }
 
@@ -188,5 +188,41 @@ impl MigrationTrait for CaptureReservations {
                     .take(),
             )
             .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum RateCountersTable {
+    #[sea_orm(iden = "rate_counters")]
+    Table,
+    Subject,
+    WindowStart,
+    Count,
+}
+
+/// `rate_counters` replaces `login_failures`: throttles count with one atomic
+/// statement per request (see `db::counters`).
+struct RateCounters;
+
+impl MigrationName for RateCounters {
+    fn name(&self) -> &str {
+        "m20261125_000003_rate_counters"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for RateCounters {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(RateCountersTable::Table)
+                    .col(string(RateCountersTable::Subject).primary_key())
+                    .col(big_integer(RateCountersTable::WindowStart))
+                    .col(big_integer(RateCountersTable::Count))
+                    .take(),
+            )
+            .await?;
+        manager.drop_table(Table::drop().table(LoginFailures::Table).take()).await
     }
 }

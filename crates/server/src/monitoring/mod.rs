@@ -23,7 +23,7 @@ use shared::{CurrentUser, DeleteReceipt, ImageKind, ImageList, ImageRef, ObjectK
 use uuid::Uuid;
 
 use crate::{
-    db::{applications as application_repo, images as repo, PersistenceError},
+    db::{applications as application_repo, counters, images as repo, PersistenceError},
     encoding::hex,
     error::error_chain,
     policy::{self, Action},
@@ -69,6 +69,10 @@ fn image_refs(rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)>) -> Result<Vec<I
             Ok(ImageRef { s3_key, timestamp, stored_at })
         })
         .collect()
+}
+
+fn upload_subject(user: UserId) -> String {
+    format!("uploads:{user}")
 }
 
 /// How long a repeated upload waits for the first copy of its capture to be stored.
@@ -117,8 +121,7 @@ enum Earlier {
 impl MonitoringService {
     /// Counts this upload (already reserved) against the user's per-minute limit.
     async fn throttle_uploads(&self, user: UserId, now: DateTime<Utc>) -> Result<(), AppError> {
-        let since = now - chrono::Duration::minutes(1);
-        if repo::uploads_since(&self.db, user, since).await? > self.uploads_per_minute {
+        if counters::take(&self.db, &upload_subject(user), now, 60).await? > self.uploads_per_minute {
             return Err(AppError::TooManyRequests(format!(
                 "more than {} uploads in a minute; slow down",
                 self.uploads_per_minute
@@ -159,6 +162,13 @@ impl MonitoringService {
     async fn release(&self, id: Uuid) {
         if let Err(error) = repo::release(&self.db, id).await {
             tracing::warn!(%id, error = %error_chain(&error), "could not release a reservation; `storage reconcile` will");
+        }
+    }
+
+    /// An upload that was counted but not stored does not count.
+    async fn uncount(&self, user: UserId) {
+        if let Err(error) = counters::give_back(&self.db, &upload_subject(user)).await {
+            tracing::warn!(error = %error_chain(&error), "could not give back an upload's count");
         }
     }
 }
@@ -217,6 +227,7 @@ impl Monitoring for MonitoringService {
         if let Err(error) = self.store.put(&key, Bytes::from(image.bytes)).await {
             if !finish_abandoned {
                 self.release(id).await;
+                self.uncount(user.id).await;
             }
             return Err(error.into());
         }

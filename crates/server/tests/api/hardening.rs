@@ -212,10 +212,12 @@ async fn eight_copies_of_one_capture_at_once_store_one_readable_image() {
 async fn the_per_minute_upload_limit_holds_under_thirty_at_once() {
     let i = interview_with(&[("UPLOADS_PER_MINUTE", "10")]).await;
     i.app.login_as(&i.candidate).await;
-    let uploads = (0..30u8).map(|n| i.app.upload_binary(&i.application, "camera", jpeg(900, n)));
+    // JSON uploads: binary ones would meet the per-user share of upload slots first.
+    let images: Vec<Vec<u8>> = (0..30u8).map(|n| jpeg(900, n)).collect();
+    let uploads = images.iter().map(|image| i.app.upload_base64(&i.application, "camera", image));
     let statuses: Vec<u16> = join_all(uploads).await.into_iter().map(|r| r.status().as_u16()).collect();
     let stored = i.app.count_image_rows().await;
-    assert!((1..=10).contains(&stored), "{stored} stored with a limit of 10");
+    assert_eq!(stored, 10, "exactly the limit is stored, however they race");
     assert_eq!(statuses.iter().filter(|s| **s == 200).count() as u64, stored);
     assert!(statuses.iter().all(|s| *s == 200 || *s == 429), "{statuses:?}");
 }
@@ -227,12 +229,8 @@ async fn sign_in_attempts_at_once_cannot_pass_the_throttle() {
     let attempts = (0..60).map(|_| new_client().post(app.url("/api/auth/login")).json(&json!({"email": user.email, "password": "wrong"})).send());
     let statuses: Vec<u16> = join_all(attempts).await.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
     let checked = statuses.iter().filter(|s| **s == 401).count();
-    assert!((1..=5).contains(&checked), "{checked} wrong passwords were checked with a limit of 5 per email");
+    assert_eq!(checked, 5, "exactly 5 wrong passwords were checked, however they raced");
     assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
-    // Refused attempts were not failures of the password: the rest of the five may still be tried, no more.
-    for _ in checked..5 {
-        assert_eq!(app.login(&user.email, "wrong").await.status(), 401);
-    }
     assert_eq!(app.login(&user.email, &user.password).await.status(), 429, "locked after five failures");
 }
 

@@ -1,7 +1,6 @@
 //! SeaORM entities, one module per table.
 
 pub mod job_application;
-pub mod login_failure;
 pub mod monitoring_image;
 pub mod organization;
 pub mod session;
