@@ -62,17 +62,18 @@ impl SessionAccounts {
         Ok(user.filter(|_| matches))
     }
 
-    /// Counts this attempt against each subject. `Err(within)` names the subjects
-    /// that were still within their limits when another one was over.
-    async fn count_attempt<'a>(&self, subjects: &'a [(String, u64)], now: chrono::DateTime<Utc>) -> Result<Result<(), Vec<&'a (String, u64)>>, AppError> {
+    /// Counts this attempt against each subject in turn, stopping at the first
+    /// over its limit. `Err(counted)` names the subjects counted before that one,
+    /// whose counts go back: an attempt refused for its address is not a failure
+    /// of its email, and one refused for its email never inflates its address.
+    async fn count_attempt<'a>(&self, subjects: &'a [(String, u64)], now: chrono::DateTime<Utc>) -> Result<Result<(), &'a [(String, u64)]>, AppError> {
         let window = self.throttle.window.as_secs() as i64;
-        let mut within = Vec::new();
-        for subject in subjects {
-            if counters::take(&self.db, &subject.0, now, window).await? <= subject.1 {
-                within.push(subject);
+        for (index, (subject, limit)) in subjects.iter().enumerate() {
+            if counters::take(&self.db, subject, now, window).await? > *limit {
+                return Ok(Err(&subjects[..index]));
             }
         }
-        Ok(if within.len() == subjects.len() { Ok(()) } else { Err(within) })
+        Ok(Ok(()))
     }
 
     /// An attempt that was not a failure of the password gives its count back.
@@ -102,9 +103,8 @@ impl Accounts for SessionAccounts {
         let now = Utc::now();
         let user = match self.count_attempt(&subjects, now).await {
             Ok(Ok(())) => self.check_password(&email, password).await,
-            Ok(Err(within)) => {
-                // Over the limit of one subject (say the address): not a failure of the others.
-                self.give_back(within).await;
+            Ok(Err(counted)) => {
+                self.give_back(counted).await;
                 Err(AppError::TooManyRequests("too many failed sign-in attempts; wait a few minutes and try again".into()))
             }
             Err(error) => Err(error),

@@ -496,7 +496,8 @@ async fn the_api_description_is_served() {
     assert!(text.contains("/api/monitoring/upload-binary"));
 }
 
-/// The server binary as its own process, so its memory can be read.
+/// The server binary as its own process, so its memory can be read
+/// (`IM_SERVER_BIN` names another build, e.g. the release one for the README's figures).
 struct ServerProcess {
     child: std::process::Child,
     address: String,
@@ -516,7 +517,8 @@ impl ServerProcess {
         let database_url = crate::helpers::fresh_database_url(&dir).await;
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let command = || {
-            let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_interview-monitor"));
+            let binary = std::env::var("IM_SERVER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_interview-monitor").to_string());
+            let mut command = std::process::Command::new(binary);
             command
                 .env("DATA_DIR", dir.path())
                 .env("DATABASE_URL", &database_url)
