@@ -164,20 +164,10 @@ async fn eight_copies_of_one_capture_at_once_store_one_readable_image() {
     let capture = uuid::Uuid::new_v4();
     let at = shared::monitoring::millis::format(&chrono::Utc::now());
     let image = jpeg(30_000, 7);
-    let copies = (0..8).map(|_| {
-        i.app
-            .client
-            .post(i.app.url(&format!(
-                "/api/monitoring/upload-binary?applicationId={}&imageType=camera&capturedAt={at}&captureId={capture}",
-                i.application
-            )))
-            .header("content-type", "image/jpeg")
-            .body(image.clone())
-            .send()
-    });
+    let capture = capture.to_string();
+    let copies = (0..8).map(|_| i.app.upload_capture(&i.application, "camera", Some(&at), Some(&capture), image.clone()));
     let mut keys = Vec::new();
     for response in join_all(copies).await {
-        let response = response.unwrap();
         assert_eq!(response.status(), 200);
         keys.push(response.json::<Value>().await.unwrap()["s3Key"].as_str().unwrap().to_string());
     }
@@ -191,18 +181,7 @@ async fn eight_copies_of_one_capture_at_once_store_one_readable_image() {
     assert_eq!(fetched.bytes().await.unwrap().to_vec(), image);
 
     // The same capture id with other bytes is a conflict, and changes nothing.
-    let other = i
-        .app
-        .client
-        .post(i.app.url(&format!(
-            "/api/monitoring/upload-binary?applicationId={}&imageType=camera&capturedAt={at}&captureId={capture}",
-            i.application
-        )))
-        .header("content-type", "image/jpeg")
-        .body(jpeg(30_000, 8))
-        .send()
-        .await
-        .unwrap();
+    let other = i.app.upload_capture(&i.application, "camera", Some(&at), Some(&capture), jpeg(30_000, 8)).await;
     assert_eq!(other.status(), 409);
     let fetched = i.app.fetch(url["url"].as_str().unwrap()).await;
     assert_eq!(fetched.bytes().await.unwrap().to_vec(), image);
@@ -249,49 +228,23 @@ async fn credentials_no_account_can_have_are_400() {
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_client_has_its_own_failures() {
     let app = spawn_app_with(&[("TRUSTED_PROXIES", "127.0.0.0/8")]).await;
-    let login = |from: &'static str, email: String| {
-        new_client()
-            .post(app.url("/api/auth/login"))
-            .header("x-forwarded-for", from)
-            .json(&json!({"email": email, "password": "wrong-password"}))
-            .send()
-    };
     for n in 0..20 {
-        assert_eq!(login("198.51.100.1", format!("guess{n}@example.test")).await.unwrap().status(), 401);
+        assert_eq!(app.login_forwarded("198.51.100.1", &format!("guess{n}@example.test"), "wrong-password").await.status(), 401);
     }
-    assert_eq!(login("198.51.100.1", "one-more@example.test".into()).await.unwrap().status(), 429);
+    assert_eq!(app.login_forwarded("198.51.100.1", "one-more@example.test", "wrong-password").await.status(), 429);
     // Someone else behind the same proxy is not locked out.
     let user = app.user("candidate", None).await;
-    let response = new_client()
-        .post(app.url("/api/auth/login"))
-        .header("x-forwarded-for", "203.0.113.50")
-        .json(&json!({"email": user.email, "password": user.password}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    assert_eq!(app.login_forwarded("203.0.113.50", &user.email, &user.password).await.status(), 200);
 }
 
 #[tokio::test]
 async fn forwarded_for_from_an_untrusted_peer_does_not_reset_the_throttle() {
     let app = spawn_app().await;
     for n in 0..20 {
-        let response = new_client()
-            .post(app.url("/api/auth/login"))
-            .header("x-forwarded-for", format!("192.0.2.{n}"))
-            .json(&json!({"email": format!("guess{n}@example.test"), "password": "wrong-password"}))
-            .send()
-            .await
-            .unwrap();
+        let response = app.login_forwarded(&format!("192.0.2.{n}"), &format!("guess{n}@example.test"), "wrong-password").await;
         assert_eq!(response.status(), 401);
     }
-    let response = new_client()
-        .post(app.url("/api/auth/login"))
-        .header("x-forwarded-for", "192.0.2.200")
-        .json(&json!({"email": "another@example.test", "password": "wrong-password"}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.login_forwarded("192.0.2.200", "another@example.test", "wrong-password").await;
     assert_eq!(response.status(), 429, "the spoofed header changed nothing");
 }
 

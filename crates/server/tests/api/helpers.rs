@@ -190,10 +190,27 @@ impl TestApp {
     }
 
     pub async fn upload_binary(&self, application: &str, kind: &str, bytes: Vec<u8>) -> Response {
-        self.client
-            .post(self.url(&format!("/api/monitoring/upload-binary?applicationId={application}&imageType={kind}")))
-            .header("content-type", "image/jpeg")
-            .body(bytes)
+        self.upload_capture(application, kind, None, None, bytes).await
+    }
+
+    /// A binary upload of one capture, with its time and id when given.
+    pub async fn upload_capture(&self, application: &str, kind: &str, at: Option<&str>, capture: Option<&str>, bytes: Vec<u8>) -> Response {
+        let mut url = format!("/api/monitoring/upload-binary?applicationId={application}&imageType={kind}");
+        if let Some(at) = at {
+            url.push_str(&format!("&capturedAt={at}"));
+        }
+        if let Some(capture) = capture {
+            url.push_str(&format!("&captureId={capture}"));
+        }
+        self.client.post(self.url(&url)).header("content-type", "image/jpeg").body(bytes).send().await.expect("request")
+    }
+
+    /// A sign-in from a fresh client that says it forwards for `client`.
+    pub async fn login_forwarded(&self, client: &str, email: &str, password: &str) -> Response {
+        new_client()
+            .post(self.url("/api/auth/login"))
+            .header("x-forwarded-for", client)
+            .json(&json!({"email": email, "password": password}))
             .send()
             .await
             .expect("request")

@@ -284,34 +284,14 @@ async fn a_retried_capture_with_the_same_capture_id_is_stored_once() {
     i.app.login_as(&i.candidate).await;
     let capture = "3d6f7a9e-0c1b-4c5d-9e8f-0a1b2c3d4e5f";
     let at = "2026-11-25T08:00:00.000Z";
-    let upload = || async {
-        i.app
-            .client
-            .post(i.app.url(&format!(
-                "/api/monitoring/upload-binary?applicationId={}&imageType=camera&capturedAt={at}&captureId={capture}",
-                i.application
-            )))
-            .header("content-type", "image/jpeg")
-            .body(jpeg(1500, 5))
-            .send()
-            .await
-            .unwrap()
-    };
+    let upload = || i.app.upload_capture(&i.application, "camera", Some(at), Some(capture), jpeg(1500, 5));
     let first: Value = upload().await.json().await.unwrap();
     let second: Value = upload().await.json().await.unwrap();
     assert_eq!(first["s3Key"], second["s3Key"]);
     assert!(first["s3Key"].as_str().unwrap().ends_with(&format!("{capture}.jpg")));
     assert_eq!(i.app.count_image_rows().await, 1);
 
-    let screen = i
-        .app
-        .client
-        .post(i.app.url(&format!("/api/monitoring/upload-binary?applicationId={}&imageType=screen&captureId={capture}", i.application)))
-        .header("content-type", "image/jpeg")
-        .body(jpeg(1500, 5))
-        .send()
-        .await
-        .unwrap();
+    let screen = i.app.upload_capture(&i.application, "screen", None, Some(capture), jpeg(1500, 5)).await;
     assert_eq!(screen.status(), 409, "one capture id names one image");
 }
 
