@@ -168,6 +168,10 @@ pub async fn capture_frame(video: &HtmlVideoElement) -> Result<Blob, String> {
     blob.dyn_into::<Blob>().map_err(|_| "the browser could not encode the frame".to_string())
 }
 
+/// Longest an upload may take, answer included; then it is abandoned and
+/// retried like a network failure (a stalled connection cannot hold the queue).
+pub const UPLOAD_TIMEOUT_MS: u32 = 30_000;
+
 /// Uploads one JPEG through `upload-binary` (raw bytes, no base64).
 pub async fn upload_blob(
     application: ApplicationId,
@@ -175,6 +179,21 @@ pub async fn upload_blob(
     blob: &Blob,
     captured_at: &str,
     capture_id: Option<&str>,
+) -> (Attempt, Option<UploadReceipt>) {
+    let Ok(controller) = web_sys::AbortController::new() else { return (Attempt::NetworkFailure, None) };
+    let abort = controller.clone();
+    // Dropped (and so cancelled) when this function returns.
+    let _deadline = gloo_timers::callback::Timeout::new(UPLOAD_TIMEOUT_MS, move || abort.abort());
+    upload_with(application, kind, blob, captured_at, capture_id, &controller.signal()).await
+}
+
+async fn upload_with(
+    application: ApplicationId,
+    kind: ImageKind,
+    blob: &Blob,
+    captured_at: &str,
+    capture_id: Option<&str>,
+    signal: &web_sys::AbortSignal,
 ) -> (Attempt, Option<UploadReceipt>) {
     let mut url = format!("/api/monitoring/upload-binary?applicationId={application}&imageType={kind}&capturedAt={captured_at}");
     if let Some(id) = capture_id {
@@ -185,6 +204,7 @@ pub async fn upload_blob(
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_body(blob);
+    init.set_signal(Some(signal));
     let Ok(headers) = web_sys::Headers::new() else { return (Attempt::NetworkFailure, None) };
     let _ = headers.set("content-type", "image/jpeg");
     init.set_headers(&headers);
@@ -195,8 +215,12 @@ pub async fn upload_blob(
     let Ok(response) = response.dyn_into::<Response>() else { return (Attempt::NetworkFailure, None) };
     learn_server_clock(&response);
     let status = response.status();
+    // Aborted while the answer was read: as good as no answer.
     let text = match response.text() {
-        Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
+        Ok(promise) => match JsFuture::from(promise).await {
+            Ok(text) => text.as_string().unwrap_or_default(),
+            Err(_) => return (Attempt::NetworkFailure, None),
+        },
         Err(_) => String::new(),
     };
     if response.ok() {

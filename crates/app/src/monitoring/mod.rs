@@ -30,6 +30,8 @@ mod browser;
 pub mod input;
 mod interview;
 mod panel;
+#[cfg(feature = "hydrate")]
+mod persist;
 pub mod queue;
 mod store;
 #[cfg(feature = "hydrate")]

@@ -73,8 +73,21 @@ pub fn MonitoringPanel(
         if screen_monitoring {
             media.every(screen_interval, shared::ImageKind::Screen);
         }
-        let _ = window_event_listener(leptos::ev::online, move |_| store.wake());
-        on_cleanup(move || media.stop());
+        // What an earlier visit left waiting goes first.
+        store.restore(application_id);
+        let online = window_event_listener(leptos::ev::online, move |_| store.wake());
+        // Captures still waiting are safe in IndexedDB, but the candidate should know.
+        let leaving = window_event_listener(leptos::ev::beforeunload, move |event| {
+            if store.waiting() > 0 {
+                event.prevent_default();
+                event.set_return_value("Captures are still waiting to upload.");
+            }
+        });
+        on_cleanup(move || {
+            online.remove();
+            leaving.remove();
+            media.stop();
+        });
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (application_id, camera_interval, screen_interval, capture_error);
@@ -147,6 +160,24 @@ pub fn MonitoringPanel(
     .into_any()
 }
 
+/// Sign-in in a new tab, coming back to this page after.
+fn sign_in_again() -> String {
+    let here = leptos_router::hooks::use_location();
+    let path = format!("{}{}", here.pathname.get_untracked(), here.search.get_untracked());
+    let query = format!("next={}", query_value(&path));
+    format!("/login?{query}")
+}
+
+/// Percent-encodes a path for a query value.
+fn query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
 #[component]
 fn UploadStatus(
     stats: Signal<UploadStats>,
@@ -170,9 +201,28 @@ fn UploadStatus(
             </dd>
             <dt>"Waiting"</dt>
             <dd class="queued" data-queued=move || stats.with(|s| s.queued)>
-                {move || stats.with(|s| format!("{} (at most {} wait; {} dropped)", s.queued, s.queue_bound, s.dropped))}
+                {move || stats.with(|s| format!(
+                    "{} (at most {} or {} MB wait; {} dropped)",
+                    s.queued, s.queue_bound, super::queue::QUEUE_BYTES / (1024 * 1024), s.dropped
+                ))}
             </dd>
         </dl>
+        {move || stats.with(|s| (s.restored > 0).then(|| (s.restored, s.restored_uploaded))).map(|(restored, uploaded)| view! {
+            <p class="notice restored" data-restored=restored data-restored-uploaded=uploaded role="status">
+                {if uploaded >= restored {
+                    format!("{restored} captures from your last visit uploaded.")
+                } else {
+                    format!("Uploading {restored} captures from your last visit ({uploaded} done)…")
+                }}
+            </p>
+        })}
+        {move || stats.with(|s| s.signed_out).then(|| view! {
+            <p class="notice error signed-out" role="alert">
+                "Your session has ended. Captures continue and are kept; "
+                <a href=sign_in_again() target="_blank" rel="opener">"sign in again"</a>
+                " (in a new tab) and they upload from where they stopped."
+            </p>
+        })}
         {move || error.get().map(|message| view! { <p class="notice error upload-error" role="alert">{message}</p> })}
         {move || capture_error.get().map(|message| view! { <p class="notice error capture-error">{message}</p> })}
     }
@@ -201,6 +251,10 @@ mod live {
         camera_stream: StoredValue<Option<MediaStream>, LocalStorage>,
         screen_stream: StoredValue<Option<MediaStream>, LocalStorage>,
         timers: StoredValue<Vec<Interval>, LocalStorage>,
+        /// The current share's `ended` handler.
+        screen_ended: StoredValue<Option<Closure<dyn FnMut()>>, LocalStorage>,
+        /// The current camera track's `ended`, `mute` and `unmute` handlers.
+        camera_watch: StoredValue<Vec<Closure<dyn FnMut()>>, LocalStorage>,
     }
 
     fn camera_message(error: &wasm_bindgen::JsValue) -> String {
@@ -223,6 +277,8 @@ mod live {
                 camera_stream: StoredValue::new_local(None),
                 screen_stream: StoredValue::new_local(None),
                 timers: StoredValue::new_local(Vec::new()),
+                screen_ended: StoredValue::new_local(None),
+                camera_watch: StoredValue::new_local(Vec::new()),
             }
         }
 
@@ -233,12 +289,18 @@ mod live {
                 browser::sync_server_clock().await;
                 match browser::camera_stream().await {
                     Ok(stream) => {
+                        // The permission prompt may be answered after the page was left.
+                        let Some(old) = self.camera_stream.try_update_value(|s| s.replace(stream.clone())) else {
+                            browser::stop_stream(&stream);
+                            return;
+                        };
+                        if let Some(old) = old {
+                            browser::stop_stream(&old);
+                        }
                         if let Some(video) = self.feeds.camera_video.get_untracked() {
                             video.set_src_object(Some(&stream));
                         }
-                        if let Some(Some(old)) = self.camera_stream.try_update_value(|s| s.replace(stream)) {
-                            browser::stop_stream(&old);
-                        }
+                        self.watch_camera(&stream);
                         self.feeds.camera_live.try_set(true);
                     }
                     Err(error) => {
@@ -254,22 +316,28 @@ mod live {
             spawn_local(async move {
                 match browser::screen_stream().await {
                     Ok(stream) => {
+                        let Some(old) = self.screen_stream.try_update_value(|s| s.replace(stream.clone())) else {
+                            browser::stop_stream(&stream);
+                            return;
+                        };
+                        if let Some(old) = old {
+                            browser::stop_stream(&old);
+                        }
                         if let Some(video) = self.feeds.screen_video.get_untracked() {
                             video.set_src_object(Some(&stream));
                         }
-                        // The share ends when the user stops it from the browser's bar.
+                        // The share ends when the user stops it from the browser's bar. The
+                        // handler lives as long as this share: replaced by the next, dropped
+                        // with the panel.
                         let on_ended = Closure::<dyn FnMut()>::new(move || {
                             self.feeds.screen.try_set(ScreenShare::Ended);
                         });
                         for track in stream.get_video_tracks().iter() {
                             if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
-                                let _ = track.add_event_listener_with_callback("ended", on_ended.as_ref().unchecked_ref());
+                                track.set_onended(Some(on_ended.as_ref().unchecked_ref()));
                             }
                         }
-                        on_ended.forget();
-                        if let Some(Some(old)) = self.screen_stream.try_update_value(|s| s.replace(stream)) {
-                            browser::stop_stream(&old);
-                        }
+                        self.screen_ended.try_set_value(Some(on_ended));
                         self.feeds.screen.try_set(ScreenShare::Shared);
                     }
                     Err(error) => {
@@ -278,6 +346,33 @@ mod live {
                     }
                 }
             });
+        }
+
+        /// An unplugged camera ends its track; a camera whose permission is
+        /// withdrawn or that stops delivering mutes it. Either way the panel says
+        /// so, is not live, and takes no camera snapshots until it is back.
+        fn watch_camera(self, stream: &MediaStream) {
+            let feeds = self.feeds;
+            let lost = move |message: &str| {
+                feeds.camera_live.try_set(false);
+                feeds.camera_error.try_set(Some(message.to_string()));
+            };
+            let on_ended = Closure::<dyn FnMut()>::new(move || {
+                lost("Camera disconnected: it was unplugged, or its permission was withdrawn. Connect it and try again.")
+            });
+            let on_mute = Closure::<dyn FnMut()>::new(move || lost("The camera stopped sending pictures."));
+            let on_unmute = Closure::<dyn FnMut()>::new(move || {
+                feeds.camera_error.try_set(None);
+                feeds.camera_live.try_set(true);
+            });
+            for track in stream.get_video_tracks().iter() {
+                if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
+                    track.set_onended(Some(on_ended.as_ref().unchecked_ref()));
+                    track.set_onmute(Some(on_mute.as_ref().unchecked_ref()));
+                    track.set_onunmute(Some(on_unmute.as_ref().unchecked_ref()));
+                }
+            }
+            self.camera_watch.try_set_value(vec![on_ended, on_mute, on_unmute]);
         }
 
         /// Captures one frame of `kind` and queues it, if that feed is live.
@@ -316,9 +411,18 @@ mod live {
             self.timers.try_update_value(|timers| timers.clear());
             for stream in [self.camera_stream, self.screen_stream] {
                 if let Some(Some(stream)) = stream.try_update_value(Option::take) {
+                    for track in stream.get_tracks().iter() {
+                        if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
+                            track.set_onended(None);
+                            track.set_onmute(None);
+                            track.set_onunmute(None);
+                        }
+                    }
                     browser::stop_stream(&stream);
                 }
             }
+            self.screen_ended.try_set_value(None);
+            self.camera_watch.try_set_value(Vec::new());
         }
     }
 }

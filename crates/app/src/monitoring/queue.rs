@@ -6,8 +6,10 @@ use std::collections::VecDeque;
 /// Delays grow from `BASE_MS` doubling per attempt up to `MAX_MS`, with full jitter.
 pub const BASE_MS: f64 = 500.0;
 pub const MAX_MS: f64 = 30_000.0;
-/// Captures kept while uploads cannot go through; the newest are dropped beyond it.
+/// Captures kept while uploads cannot go through; the newest are dropped beyond
+/// either bound.
 pub const QUEUE_BOUND: usize = 200;
+pub const QUEUE_BYTES: usize = 50 * 1024 * 1024;
 
 /// What happened to one upload attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +29,8 @@ pub enum Next {
     Retry,
     /// Give it up and show why (a 4xx: retrying cannot help).
     GiveUp(String),
+    /// The session has ended (401): keep everything, ask for a new sign-in, try again.
+    WaitForSignIn,
 }
 
 pub fn next(attempt: &Attempt) -> Next {
@@ -35,6 +39,7 @@ pub fn next(attempt: &Attempt) -> Next {
         Attempt::NetworkFailure => Next::Retry,
         // Throttled, or the server or storage is failing: worth another try.
         Attempt::Status(429 | 500..=599, _) => Next::Retry,
+        Attempt::Status(401, _) => Next::WaitForSignIn,
         Attempt::Status(status, message) => Next::GiveUp(format!("{message} ({status})")),
     }
 }
@@ -46,39 +51,54 @@ pub fn backoff_ms(attempt: u32, random: f64) -> u32 {
     (ceiling * (0.25 + 0.75 * random.clamp(0.0, 1.0))) as u32
 }
 
-/// A FIFO that keeps its oldest items when full and counts what it turned away.
+/// A FIFO bounded by count and by bytes that keeps its oldest items when full
+/// and counts what it turned away.
 #[derive(Debug)]
 pub struct BoundedQueue<T> {
-    items: VecDeque<T>,
+    items: VecDeque<(T, usize)>,
     bound: usize,
+    max_bytes: usize,
+    bytes: usize,
     dropped: usize,
 }
 
 impl<T> BoundedQueue<T> {
-    pub fn new(bound: usize) -> Self {
-        BoundedQueue { items: VecDeque::new(), bound, dropped: 0 }
+    pub fn new(bound: usize, max_bytes: usize) -> Self {
+        BoundedQueue { items: VecDeque::new(), bound, max_bytes, bytes: 0, dropped: 0 }
     }
 
-    /// Whether it was kept.
-    pub fn push(&mut self, item: T) -> bool {
-        if self.items.len() >= self.bound {
+    /// Whether it was kept (`size` is its bytes).
+    pub fn push(&mut self, item: T, size: usize) -> bool {
+        if self.items.len() >= self.bound || self.bytes.saturating_add(size) > self.max_bytes {
             self.dropped += 1;
             return false;
         }
-        self.items.push_back(item);
+        self.bytes += size;
+        self.items.push_back((item, size));
         true
     }
 
     pub fn front(&self) -> Option<&T> {
-        self.items.front()
+        self.items.front().map(|(item, _)| item)
     }
 
     pub fn front_mut(&mut self) -> Option<&mut T> {
-        self.items.front_mut()
+        self.items.front_mut().map(|(item, _)| item)
     }
 
     pub fn pop_front(&mut self) -> Option<T> {
-        self.items.pop_front()
+        let (item, size) = self.items.pop_front()?;
+        self.bytes -= size;
+        Some(item)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.items.iter().map(|(item, _)| item)
+    }
+
+    /// Bytes waiting.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     pub fn len(&self) -> usize {
@@ -98,6 +118,12 @@ impl<T> BoundedQueue<T> {
     }
 }
 
+/// Captures found from an earlier visit go first, in the order they were taken:
+/// by capture time (RFC 3339 UTC with milliseconds sorts as text), then id.
+pub fn restore_order<T>(items: &mut [T], key: impl Fn(&T) -> (&str, &str)) {
+    items.sort_by(|a, b| key(a).cmp(&key(b)));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,7 +135,8 @@ mod tests {
         for status in [429, 500, 502, 503, 504] {
             assert_eq!(next(&Attempt::Status(status, "x".into())), Next::Retry, "{status}");
         }
-        for status in [400, 401, 403, 404, 413, 415] {
+        assert_eq!(next(&Attempt::Status(401, "signed out".into())), Next::WaitForSignIn);
+        for status in [400, 403, 404, 409, 413, 415] {
             assert!(matches!(next(&Attempt::Status(status, "why".into())), Next::GiveUp(m) if m.contains("why")), "{status}");
         }
     }
@@ -127,14 +154,42 @@ mod tests {
 
     #[test]
     fn a_full_queue_keeps_its_oldest_and_counts_the_rest() {
-        let mut queue = BoundedQueue::new(2);
-        assert!(queue.push(1) && queue.push(2));
-        assert!(!queue.push(3));
+        let mut queue = BoundedQueue::new(2, 1000);
+        assert!(queue.push(1, 10) && queue.push(2, 10));
+        assert!(!queue.push(3, 10));
         assert_eq!((queue.len(), queue.dropped()), (2, 1));
         assert_eq!(queue.pop_front(), Some(1));
-        assert!(queue.push(4));
+        assert!(queue.push(4, 10));
         assert_eq!(queue.pop_front(), Some(2));
         assert_eq!(queue.pop_front(), Some(4));
         assert!(queue.is_empty());
+        assert_eq!(queue.bytes(), 0);
+    }
+
+    #[test]
+    fn the_byte_bound_turns_away_what_does_not_fit_and_frees_what_leaves() {
+        let mut queue = BoundedQueue::new(200, 100);
+        assert!(queue.push("a", 60));
+        assert!(!queue.push("too big", 41), "60 + 41 > 100");
+        assert!(queue.push("b", 40), "exactly the bound fits");
+        assert!(!queue.push("c", 1));
+        assert_eq!((queue.bytes(), queue.dropped()), (100, 2));
+        assert_eq!(queue.pop_front(), Some("a"));
+        assert!(queue.push("c", 60));
+        assert_eq!(queue.bytes(), 100);
+        assert!(!queue.push("huge", usize::MAX), "no overflow");
+    }
+
+    #[test]
+    fn restored_captures_go_in_the_order_they_were_taken() {
+        let mut kept = vec![
+            ("2026-11-25T10:00:02.000Z", "b"),
+            ("2026-11-25T09:59:59.999Z", "z"),
+            ("2026-11-25T10:00:02.000Z", "a"),
+            ("2026-11-25T10:00:01.500Z", "c"),
+        ];
+        restore_order(&mut kept, |(time, id)| (*time, *id));
+        let ids: Vec<&str> = kept.iter().map(|(_, id)| *id).collect();
+        assert_eq!(ids, ["z", "c", "a", "b"]);
     }
 }

@@ -23,6 +23,12 @@ pub struct UploadStats {
     pub dropped: usize,
     /// Captures the server refused (4xx), not retried.
     pub refused: usize,
+    /// Captures an earlier visit left waiting (found on this page's load), and
+    /// how many of them are uploaded by now.
+    pub restored: usize,
+    pub restored_uploaded: usize,
+    /// The session has ended: uploads wait for a new sign-in.
+    pub signed_out: bool,
     /// When the last upload succeeded (RFC 3339).
     pub last_success: Option<String>,
     /// How long the last capture took to draw and encode, in milliseconds.
@@ -192,6 +198,16 @@ mod browser_members {
         /// Cuts a retry's wait short (the browser is back online).
         pub fn wake(&self) {
             self.worker.wake();
+        }
+
+        /// Uploads first whatever an earlier visit to this application left waiting.
+        pub fn restore(&self, application: ApplicationId) {
+            self.worker.restore(*self, application);
+        }
+
+        /// Captures not uploaded yet.
+        pub fn waiting(&self) -> usize {
+            self.worker.waiting()
         }
     }
 }

@@ -38,7 +38,7 @@ pub fn Lightbox(
             }
         }
     };
-    let _keys = window_event_listener(ev::keydown, move |event| {
+    let keys = window_event_listener(ev::keydown, move |event| {
         if open.get_untracked().is_none() {
             return;
         }
@@ -49,6 +49,8 @@ pub fn Lightbox(
             _ => {}
         }
     });
+    // Dropping the handle would leave the listener on the window after the page is gone.
+    on_cleanup(move || keys.remove());
 
     move || {
         current.get().map(|(kind, index, image)| {

@@ -1,0 +1,120 @@
+//! The capture queue's copy in IndexedDB, so a reload, a closed tab or a crash
+//! loses nothing: a capture is written here before it is queued, and removed
+//! once the server has stored it (or refused it for good). web-sys directly:
+//! the four operations needed are smaller than any IndexedDB crate's wasm.
+
+use js_sys::{Array, Object, Promise, Reflect};
+use shared::{ApplicationId, ImageKind};
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, IdbDatabase, IdbObjectStoreParameters, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
+
+const DATABASE: &str = "interview-monitor";
+const STORE: &str = "captures";
+const VERSION: u32 = 1;
+
+/// A capture as kept until the server has it.
+#[derive(Clone)]
+pub struct StoredCapture {
+    /// The capture id: the key here, and the server's idempotency key.
+    pub id: String,
+    pub application: ApplicationId,
+    pub kind: ImageKind,
+    /// RFC 3339, on the server's clock.
+    pub captured_at: String,
+    pub blob: Blob,
+}
+
+thread_local! {
+    static OPENED: std::cell::RefCell<Option<IdbDatabase>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Waits for a request's success (its result) or error.
+async fn settle(request: &IdbRequest) -> Result<JsValue, JsValue> {
+    let mut handlers = None;
+    let promise = Promise::new(&mut |resolve, reject| handlers = Some((resolve, reject)));
+    let Some((resolve, reject)) = handlers else { return Err(JsValue::from_str("no promise")) };
+    let done = request.clone();
+    let on_success = Closure::<dyn FnMut()>::new(move || {
+        let _ = resolve.call1(&JsValue::NULL, &done.result().unwrap_or(JsValue::UNDEFINED));
+    });
+    let failed = request.clone();
+    let on_error = Closure::<dyn FnMut()>::new(move || {
+        let error = failed.error().ok().flatten().map(JsValue::from).unwrap_or(JsValue::NULL);
+        let _ = reject.call1(&JsValue::NULL, &error);
+    });
+    request.set_onsuccess(Some(on_success.as_ref().unchecked_ref()));
+    request.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    let result = JsFuture::from(promise).await;
+    request.set_onsuccess(None);
+    request.set_onerror(None);
+    result
+}
+
+async fn database() -> Result<IdbDatabase, JsValue> {
+    if let Some(db) = OPENED.with(|opened| opened.borrow().clone()) {
+        return Ok(db);
+    }
+    let factory = web_sys::window()
+        .ok_or("no window")?
+        .indexed_db()?
+        .ok_or("this browser keeps no IndexedDB (private mode?)")?;
+    let request: IdbOpenDbRequest = factory.open_with_u32(DATABASE, VERSION)?;
+    let upgrading = request.clone();
+    let on_upgrade = Closure::<dyn FnMut()>::new(move || {
+        if let Ok(db) = upgrading.result().and_then(|db| db.dyn_into::<IdbDatabase>().map_err(JsValue::from)) {
+            if !db.object_store_names().contains(STORE) {
+                let parameters = IdbObjectStoreParameters::new();
+                parameters.set_key_path(&JsValue::from_str("id"));
+                let _ = db.create_object_store_with_optional_parameters(STORE, &parameters);
+            }
+        }
+    });
+    request.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
+    let db: IdbDatabase = settle(&request).await?.dyn_into()?;
+    request.set_onupgradeneeded(None);
+    OPENED.with(|opened| *opened.borrow_mut() = Some(db.clone()));
+    Ok(db)
+}
+
+async fn in_store(mode: IdbTransactionMode, act: impl FnOnce(&web_sys::IdbObjectStore) -> Result<IdbRequest, JsValue>) -> Result<JsValue, JsValue> {
+    let db = database().await?;
+    let store = db.transaction_with_str_and_mode(STORE, mode)?.object_store(STORE)?;
+    settle(&act(&store)?).await
+}
+
+/// Writes a capture; done when IndexedDB has it.
+pub async fn keep(capture: &StoredCapture) -> Result<(), JsValue> {
+    let record = Object::new();
+    Reflect::set(&record, &"id".into(), &capture.id.as_str().into())?;
+    Reflect::set(&record, &"application".into(), &capture.application.to_string().into())?;
+    Reflect::set(&record, &"kind".into(), &capture.kind.as_str().into())?;
+    Reflect::set(&record, &"capturedAt".into(), &capture.captured_at.as_str().into())?;
+    Reflect::set(&record, &"blob".into(), &capture.blob)?;
+    in_store(IdbTransactionMode::Readwrite, |store| store.put(&record)).await.map(|_| ())
+}
+
+/// Forgets a capture the server stored (or refused for good).
+pub async fn forget(id: &str) -> Result<(), JsValue> {
+    in_store(IdbTransactionMode::Readwrite, |store| store.delete(&JsValue::from_str(id))).await.map(|_| ())
+}
+
+/// Every capture kept for `application`, in no particular order.
+pub async fn kept_for(application: ApplicationId) -> Result<Vec<StoredCapture>, JsValue> {
+    let all: Array = in_store(IdbTransactionMode::Readonly, |store| store.get_all()).await?.dyn_into()?;
+    let text = |record: &JsValue, field: &str| Reflect::get(record, &field.into()).ok().and_then(|v| v.as_string());
+    Ok(all
+        .iter()
+        .filter_map(|record| {
+            let application = text(&record, "application")?.parse::<ApplicationId>().ok()?;
+            Some(StoredCapture {
+                id: text(&record, "id")?,
+                application,
+                kind: text(&record, "kind")?.parse().ok()?,
+                captured_at: text(&record, "capturedAt")?,
+                blob: Reflect::get(&record, &"blob".into()).ok()?.dyn_into().ok()?,
+            })
+        })
+        .filter(|capture| capture.application == application)
+        .collect())
+}

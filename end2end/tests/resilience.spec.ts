@@ -1,0 +1,172 @@
+import { BrowserContext, expect, Page, test } from "@playwright/test";
+import { demoAccount, signIn } from "./helpers";
+
+// The candidate's panel on a bad day: reloads, closed tabs, an ended session, a
+// stalled connection, an unplugged camera. Nothing taken may be lost or stored twice.
+
+const application = () => process.env.DEMO_APPLICATION_ID!;
+
+async function serverKeys(page: Page) {
+  const response = await page.request.post("/api/monitoring/images", { data: { applicationId: application() } });
+  expect(response.status()).toBe(200);
+  const body = (await response.json()) as { camera: { s3Key: string }[]; screen: { s3Key: string }[] };
+  return [...body.camera, ...body.screen].map((image) => image.s3Key);
+}
+
+async function panelCounts(page: Page) {
+  const read = async (kind: string, what: string) => Number(await page.locator(`.${kind}-count`).getAttribute(`data-${what}`));
+  return {
+    captured: (await read("camera", "captured")) + (await read("screen", "captured")),
+    uploaded: (await read("camera", "uploaded")) + (await read("screen", "uploaded")),
+    queued: Number(await page.locator(".queued").getAttribute("data-queued")),
+  };
+}
+
+async function openPanel(page: Page, seconds: number, shareScreen: boolean) {
+  await page.goto(`/applications/${application()}/interview?cameraInterval=${seconds}&screenInterval=${seconds}`);
+  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1);
+  await page.getByRole("button", { name: "I agree, start monitoring" }).click();
+  await expect(page.locator(".monitoring-panel[data-camera-live=true]")).toHaveCount(1);
+  if (shareScreen) {
+    await page.getByRole("button", { name: "Share screen" }).click();
+    await expect(page.locator(".monitoring-panel[data-screen=shared]")).toHaveCount(1);
+  }
+}
+
+/** Signs in, starts a 2-second interview, lets captures queue offline for 7 s. */
+async function queueOffline(page: Page, context: BrowserContext) {
+  await signIn(page, demoAccount("candidate"));
+  await expect(page).toHaveURL(/\/applications$/);
+  const before = await serverKeys(page);
+  await openPanel(page, 2, true);
+  await expect.poll(async () => (await panelCounts(page)).uploaded, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+  await context.setOffline(true);
+  await page.waitForTimeout(7_000);
+  const left = await panelCounts(page);
+  expect(left.queued).toBeGreaterThanOrEqual(4);
+  // Taken = uploaded + waiting: nothing in between.
+  expect(left.captured).toBe(left.uploaded + left.queued);
+  return { before, left };
+}
+
+/** Back online on a fresh page load with hour-long intervals: only the restored captures upload. */
+async function resumeAndCheck(page: Page, context: BrowserContext, before: string[], left: { uploaded: number; queued: number }) {
+  await context.setOffline(false);
+  await openPanel(page, 3600, false);
+  const notice = page.locator(".restored");
+  await expect(notice).toHaveCount(1);
+  // A capture may have been taken between reading the counts and leaving.
+  const restored = Number(await notice.getAttribute("data-restored"));
+  expect(restored).toBeGreaterThanOrEqual(left.queued);
+  expect(restored).toBeLessThanOrEqual(left.queued + 2);
+  await expect(notice).toHaveAttribute("data-restored-uploaded", String(restored), { timeout: 30_000 });
+  await expect(notice).toContainText(`${restored} captures from your last visit uploaded`);
+  const after = await serverKeys(page);
+  expect(new Set(after).size).toBe(after.length); // none twice
+  expect(after.length - before.length).toBe(left.uploaded + restored); // every capture taken before leaving
+  console.log(`captures kept across leaving the page: ${restored} of ${restored} (plus ${left.uploaded} uploaded before)`);
+}
+
+test("a reload while offline loses no capture and stores none twice", async ({ page, context }) => {
+  test.setTimeout(120_000);
+  const { before, left } = await queueOffline(page, context);
+  page.on("dialog", (dialog) => dialog.accept()); // "captures are still waiting" on leaving
+  await page.reload().catch(() => {}); // offline: the reload itself fails
+  await resumeAndCheck(page, context, before, left);
+});
+
+test("a closed tab leaves its captures for the next visit", async ({ page, context }) => {
+  test.setTimeout(120_000);
+  const { before, left } = await queueOffline(page, context);
+  await page.close({ runBeforeUnload: false });
+  const next = await context.newPage();
+  await resumeAndCheck(next, context, before, left);
+});
+
+test("leaving with captures waiting asks first", async ({ page, context }) => {
+  test.setTimeout(60_000);
+  await queueOffline(page, context);
+  let asked = "";
+  page.on("dialog", async (dialog) => {
+    asked = dialog.type();
+    await dialog.dismiss(); // stay
+  });
+  await page.goto("about:blank").catch(() => {});
+  expect(asked).toBe("beforeunload");
+  await expect(page.locator(".monitoring-panel")).toHaveCount(1);
+});
+
+test("an ended session pauses uploads until the candidate signs in again, and nothing is lost", async ({ page, context }) => {
+  test.setTimeout(120_000);
+  await signIn(page, demoAccount("candidate"));
+  await expect(page).toHaveURL(/\/applications$/);
+  const before = await serverKeys(page);
+  await openPanel(page, 2, true);
+  await expect.poll(async () => (await panelCounts(page)).uploaded, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+
+  // Signed out elsewhere (another tab): the session ends on the server.
+  const other = await context.newPage();
+  expect((await other.request.post("/api/auth/logout", { data: {} })).status()).toBe(200);
+  await expect(page.locator(".signed-out")).toBeVisible({ timeout: 20_000 });
+  const paused = await panelCounts(page);
+  await page.waitForTimeout(5_000);
+  const later = await panelCounts(page);
+  expect(later.captured).toBeGreaterThan(paused.captured); // captures go on
+  expect(later.queued).toBeGreaterThan(0); // and wait
+  await expect(page.locator(".upload-error")).not.toContainText("refused");
+
+  await signIn(other, demoAccount("candidate"));
+  await expect(other).toHaveURL(/\/applications$/);
+  await expect(page.locator(".signed-out")).toHaveCount(0, { timeout: 20_000 });
+  await expect.poll(async () => (await panelCounts(page)).queued, { timeout: 30_000 }).toBe(0);
+  await page.getByRole("link", { name: "interview-monitor" }).click(); // stop capturing
+  const done = await panelCounts(page);
+  expect(done.uploaded).toBe(done.captured);
+  const after = await serverKeys(other);
+  expect(new Set(after).size).toBe(after.length);
+  expect(after.length - before.length).toBeGreaterThanOrEqual(done.captured);
+});
+
+test("a stalled upload holds the queue no longer than its timeout", async ({ page }) => {
+  test.setTimeout(120_000);
+  await signIn(page, demoAccount("candidate"));
+  await expect(page).toHaveURL(/\/applications$/);
+  let stalled = 0;
+  await page.route("**/api/monitoring/upload-binary*", async (route) => {
+    if (stalled === 0) {
+      stalled = Date.now();
+      return; // never answered
+    }
+    await route.continue();
+  });
+  await openPanel(page, 2, false);
+  await expect.poll(() => stalled, { timeout: 20_000 }).toBeGreaterThan(0);
+  await expect.poll(async () => (await panelCounts(page)).uploaded, { timeout: 45_000 }).toBeGreaterThanOrEqual(1);
+  const waited = (Date.now() - stalled) / 1000;
+  console.log(`a stalled upload held the queue for ${waited.toFixed(1)} s (timeout 30 s)`);
+  expect(waited).toBeLessThan(40);
+  await expect.poll(async () => (await panelCounts(page)).queued, { timeout: 20_000 }).toBeLessThanOrEqual(1);
+});
+
+test("a camera that goes away is shown as disconnected and sends no frames", async ({ page }) => {
+  test.setTimeout(60_000);
+  await signIn(page, demoAccount("candidate"));
+  await expect(page).toHaveURL(/\/applications$/);
+  await openPanel(page, 1, false);
+  await expect.poll(async () => Number(await page.locator(".camera-count").getAttribute("data-captured"))).toBeGreaterThanOrEqual(1);
+  await page.evaluate(() => {
+    const video = document.querySelector("video.camera-preview") as HTMLVideoElement;
+    const track = (video.srcObject as MediaStream).getVideoTracks()[0];
+    track.stop();
+    track.dispatchEvent(new Event("ended")); // what the browser fires when a camera is unplugged
+  });
+  await expect(page.locator(".camera-error")).toContainText("Camera disconnected");
+  await expect(page.locator(".monitoring-panel[data-camera-live=false]")).toHaveCount(1);
+  await expect(page.getByRole("button", { name: "Take camera snapshot" })).toBeDisabled();
+  const taken = Number(await page.locator(".camera-count").getAttribute("data-captured"));
+  await page.waitForTimeout(3_500);
+  expect(Number(await page.locator(".camera-count").getAttribute("data-captured"))).toBe(taken);
+  await page.getByRole("button", { name: "Try the camera again" }).click();
+  await expect(page.locator(".monitoring-panel[data-camera-live=true]")).toHaveCount(1);
+  await expect.poll(async () => Number(await page.locator(".camera-count").getAttribute("data-captured"))).toBeGreaterThan(taken);
+});
