@@ -23,6 +23,7 @@ use crate::{
     applications::ApplicationDirectory,
     db::{self, PersistenceError},
     edge::{
+        caching::{self, CachePolicy},
         client::{self, TrustedProxies},
         guard::{self, RequestRules, SIGN_IN_FORM_PATH},
         headers::{self, PagePolicy},
@@ -49,6 +50,7 @@ pub struct AppState {
     pub trusted_proxies: TrustedProxies,
     pub request_rules: RequestRules,
     pub page_policy: PagePolicy,
+    pub cache_policy: CachePolicy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +116,10 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             upload_body: settings.max_image_bytes.div_ceil(3) * 4 + 64 * 1024,
         },
         page_policy: PagePolicy { image_origin: image_origin(&settings.storage) },
+        cache_policy: CachePolicy {
+            pkg_prefix: format!("/{}/", settings.leptos.site_pkg_dir.trim_matches('/')),
+            hashed_names: settings.leptos.hash_files,
+        },
     })
 }
 
@@ -140,6 +146,7 @@ pub fn router(state: AppState) -> Router {
         .layer(Extension(state.services.clone()))
         .layer(middleware::from_fn_with_state(state.request_rules.clone(), guard::check))
         .layer(middleware::from_fn_with_state(state.page_policy.clone(), headers::secure))
+        .layer(middleware::from_fn_with_state(state.cache_policy.clone(), caching::apply))
         .layer(middleware::from_fn_with_state(state.trusted_proxies.clone(), client::identify))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

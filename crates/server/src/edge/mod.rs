@@ -7,9 +7,11 @@
 //! - [`guard`]: cross-site requests refused, content types and body sizes checked,
 //!   bodies that stop arriving cut off;
 //! - [`body`]: reading a body under a size limit and deadlines;
-//! - [`headers`]: the security headers of every response.
+//! - [`headers`]: the security headers of every response;
+//! - [`caching`]: `Cache-Control` (the hashed site files for a year, pages revalidated).
 
 pub mod body;
+pub mod caching;
 pub mod client;
 pub mod guard;
 pub mod headers;
