@@ -81,12 +81,6 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            // tower-http's body limit cut the request off while it was read.
-            ServerFnErrorErr::Args(message) | ServerFnErrorErr::Deserialization(message)
-                if message.contains("length limit exceeded") =>
-            {
-                AppError::PayloadTooLarge("the request body is larger than the limit".into())
-            }
             ServerFnErrorErr::Args(message) | ServerFnErrorErr::Deserialization(message) => {
                 AppError::BadRequest(format!("the request is malformed: {message}"))
             }

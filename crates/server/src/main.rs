@@ -75,10 +75,24 @@ async fn serve(settings: Settings) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    tracing::info!("listening on http://{}", settings.bind);
+    let scheme = if settings.tls.is_some() { "https" } else { "http" };
+    tracing::info!("listening on {scheme}://{}", settings.bind);
+    // Ctrl-C or SIGTERM (systemd, container runtimes): stop accepting, let the
+    // requests in flight finish (bounded), then exit.
     let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("shutting down");
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = terminate => {}
+        }
+        tracing::info!("shutting down: finishing the requests in flight");
     };
     match startup::run(settings, listener, shutdown).await {
         Ok(()) => ExitCode::SUCCESS,

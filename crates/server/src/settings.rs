@@ -43,6 +43,8 @@ pub struct Settings {
     /// The origin users reach the server at (PUBLIC_URL), e.g. `https://monitor.example.com`;
     /// cross-site checks compare against it. Unset: the request's own scheme and host.
     pub public_origin: Option<String>,
+    /// `(certificate chain, private key)` PEM files: the server speaks HTTPS itself.
+    pub tls: Option<(PathBuf, PathBuf)>,
     pub leptos: LeptosOptions,
 }
 
@@ -185,6 +187,13 @@ impl Settings {
             }))
             .transpose()?;
 
+        let tls = match (get("TLS_CERT_FILE"), get("TLS_KEY_FILE")) {
+            (Some(cert), Some(key)) => Some((PathBuf::from(cert), PathBuf::from(key))),
+            (None, None) => None,
+            (Some(_), None) => return Err(SettingsError::Invalid { name: "TLS_KEY_FILE", value: String::new(), reason: "required with TLS_CERT_FILE".into() }),
+            (None, Some(_)) => return Err(SettingsError::Invalid { name: "TLS_CERT_FILE", value: String::new(), reason: "required with TLS_KEY_FILE".into() }),
+        };
+
         leptos.site_addr = bind;
         if leptos.output_name.is_empty() {
             leptos.output_name = "interview-monitor".into();
@@ -202,6 +211,7 @@ impl Settings {
             storage,
             trusted_proxies,
             public_origin,
+            tls,
             leptos,
         })
     }

@@ -51,6 +51,8 @@ pub struct AppState {
     pub request_rules: RequestRules,
     pub page_policy: PagePolicy,
     pub cache_policy: CachePolicy,
+    /// Set when the server speaks HTTPS itself (TLS_CERT_FILE, TLS_KEY_FILE).
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +61,8 @@ pub enum StartupError {
     Database(#[from] PersistenceError),
     #[error("cannot open object storage")]
     Storage(#[from] StorageError),
+    #[error("cannot set up HTTPS")]
+    Tls(#[from] crate::edge::tls::TlsError),
     #[error("the server failed")]
     Serve(#[source] std::io::Error),
 }
@@ -116,6 +120,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             upload_body: settings.max_image_bytes.div_ceil(3) * 4 + 64 * 1024,
         },
         page_policy: PagePolicy { image_origin: image_origin(&settings.storage) },
+        tls: settings.tls.as_ref().map(|(cert, key)| crate::edge::tls::acceptor(cert, key)).transpose()?,
         cache_policy: CachePolicy {
             pkg_prefix: format!("/{}/", settings.leptos.site_pkg_dir.trim_matches('/')),
             hashed_names: settings.leptos.hash_files,
@@ -178,5 +183,6 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartupError> {
-    listener::serve(router(state), listener, shutdown).await.map_err(StartupError::Serve)
+    let tls = state.tls.clone();
+    listener::serve(router(state), listener, tls, shutdown).await.map_err(StartupError::Serve)
 }

@@ -160,24 +160,6 @@ pub fn MonitoringPanel(
     .into_any()
 }
 
-/// Sign-in in a new tab, coming back to this page after.
-fn sign_in_again() -> String {
-    let here = leptos_router::hooks::use_location();
-    let path = format!("{}{}", here.pathname.get_untracked(), here.search.get_untracked());
-    let query = format!("next={}", query_value(&path));
-    format!("/login?{query}")
-}
-
-/// Percent-encodes a path for a query value.
-fn query_value(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
 #[component]
 fn UploadStatus(
     stats: Signal<UploadStats>,
@@ -219,8 +201,9 @@ fn UploadStatus(
         {move || stats.with(|s| s.signed_out).then(|| view! {
             <p class="notice error signed-out" role="alert">
                 "Your session has ended. Captures continue and are kept; "
-                <a href=sign_in_again() target="_blank" rel="opener">"sign in again"</a>
-                " (in a new tab) and they upload from where they stopped."
+                // Not this page again in the new tab: that would start a second panel.
+                <a href="/login" target="_blank">"sign in again"</a>
+                " (in a new tab, then come back here) and they upload from where they stopped."
             </p>
         })}
         {move || error.get().map(|message| view! { <p class="notice error upload-error" role="alert">{message}</p> })}

@@ -1,7 +1,8 @@
 //! The HTTP edge: what every request passes through before a handler sees it,
 //! and what every response gets on its way out.
 //!
-//! - [`listener`]: the accept loop (header read timeout, graceful shutdown);
+//! - [`listener`]: the accept loop (header read timeout, graceful shutdown), over
+//!   [`tls`] when the server speaks HTTPS itself;
 //! - [`client`]: who is calling (the address and scheme, believing forwarded
 //!   headers only from `TRUSTED_PROXIES`);
 //! - [`guard`]: cross-site requests refused, content types and body sizes checked,
@@ -16,3 +17,4 @@ pub mod client;
 pub mod guard;
 pub mod headers;
 pub mod listener;
+pub mod tls;

@@ -10,7 +10,7 @@ use tokio::{
     net::TcpStream,
 };
 
-use crate::helpers::{base64, error_body, interview, interview_with, jpeg, new_client, spawn_app, spawn_app_with};
+use crate::helpers::{base64, error_body, interview, interview_with, jpeg, new_client, spawn_app, spawn_app_with, ServerProcess};
 
 fn host_of(address: &str) -> String {
     address.trim_start_matches("http://").to_string()
@@ -449,88 +449,11 @@ async fn the_api_description_is_served() {
     assert!(text.contains("/api/monitoring/upload-binary"));
 }
 
-/// The server binary as its own process, so its memory can be read
-/// (`IM_SERVER_BIN` names another build, e.g. the release one for the README's figures).
-struct ServerProcess {
-    child: std::process::Child,
-    address: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl ServerProcess {
-    async fn start(users: &[(&str, &str)]) -> ServerProcess {
-        let dir = tempfile::tempdir().unwrap();
-        let database_url = crate::helpers::fresh_database_url(&dir).await;
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let command = || {
-            let binary = std::env::var("IM_SERVER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_interview-monitor").to_string());
-            let mut command = std::process::Command::new(binary);
-            command
-                .env("DATA_DIR", dir.path())
-                .env("DATABASE_URL", &database_url)
-                .env("BIND", format!("127.0.0.1:{port}"))
-                .env("RUST_LOG", "warn")
-                .env_remove("AWS_S3_BUCKET_NAME");
-            command
-        };
-        for (email, password) in users {
-            let mut create = command()
-                .args(["user", "create", "--email", email, "--role", "candidate", "--password-stdin"])
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::null())
-                .spawn()
-                .unwrap();
-            create.stdin.take().unwrap().write_all_blocking(password);
-            assert!(create.wait().unwrap().success());
-        }
-        let child = command().arg("serve").stderr(std::process::Stdio::null()).spawn().unwrap();
-        let address = format!("http://127.0.0.1:{port}");
-        for _ in 0..150 {
-            if reqwest::get(format!("{address}/healthz")).await.is_ok_and(|r| r.status() == 200) {
-                return ServerProcess { child, address, _dir: dir };
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the server did not start");
-    }
-
-    /// `(current, peak)` resident memory in MiB.
-    fn memory_mib(&self) -> (f64, f64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|line| line.starts_with(name))
-                .and_then(|line| line.split_whitespace().nth(1))
-                .and_then(|kib| kib.parse::<f64>().ok())
-                .unwrap_or(0.0)
-                / 1024.0
-        };
-        (field("VmRSS:"), field("VmHWM:"))
-    }
-}
-
-trait WriteAllBlocking {
-    fn write_all_blocking(self, text: &str);
-}
-
-impl WriteAllBlocking for std::process::ChildStdin {
-    fn write_all_blocking(mut self, text: &str) {
-        use std::io::Write;
-        self.write_all(format!("{text}\n").as_bytes()).unwrap();
-    }
-}
-
 #[tokio::test]
 async fn six_hundred_sign_ins_at_once_keep_memory_bounded_and_answer_without_5xx() {
-    let server = ServerProcess::start(&[("flooded@example.test", "the-right-password")]).await;
+    let mut server = ServerProcess::prepare().await;
+    server.cli(&["user", "create", "--email", "flooded@example.test", "--role", "candidate", "--password-stdin"], Some("the-right-password"));
+    server.serve().await;
     let (before, _) = server.memory_mib();
     let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
     let attempts = (0..600).map(|n| {

@@ -312,3 +312,95 @@ pub async fn error_body(response: Response) -> Value {
     assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "error has a message: {body}");
     body
 }
+
+/// The server binary as its own process, so its memory can be read and signals
+/// sent to it (`IM_SERVER_BIN` names another build, e.g. the release one for the
+/// README's figures).
+pub struct ServerProcess {
+    pub child: Option<std::process::Child>,
+    pub address: String,
+    pub database_url: String,
+    port: u16,
+    dir: TempDir,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl ServerProcess {
+    /// A data directory, a fresh database and a free port; nothing running yet.
+    pub async fn prepare() -> ServerProcess {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = fresh_database_url(&dir).await;
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+        ServerProcess { child: None, address: format!("http://127.0.0.1:{port}"), database_url, port, dir }
+    }
+
+    fn command(&self) -> std::process::Command {
+        let binary = std::env::var("IM_SERVER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_interview-monitor").to_string());
+        let mut command = std::process::Command::new(binary);
+        command
+            .env("DATA_DIR", self.dir.path())
+            .env("DATABASE_URL", &self.database_url)
+            .env("BIND", format!("127.0.0.1:{}", self.port))
+            .env("RUST_LOG", "warn")
+            .env_remove("AWS_S3_BUCKET_NAME");
+        command
+    }
+
+    /// Runs a command of the CLI against this server's data; its output.
+    pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> String {
+        use std::io::Write;
+        let mut child = self
+            .command()
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the CLI starts");
+        if let Some(text) = stdin {
+            child.stdin.take().expect("stdin").write_all(format!("{text}\n").as_bytes()).expect("write stdin");
+        }
+        let output = child.wait_with_output().expect("the CLI ends");
+        assert!(output.status.success(), "interview-monitor {args:?} failed");
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    }
+
+    /// Starts `serve` and waits until it answers.
+    pub async fn serve(&mut self) {
+        let child = self.command().arg("serve").stderr(std::process::Stdio::null()).spawn().expect("serve starts");
+        self.child = Some(child);
+        for _ in 0..150 {
+            if reqwest::get(format!("{}/healthz", self.address)).await.is_ok_and(|r| r.status() == 200) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the server did not start");
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// `(current, peak)` resident memory in MiB.
+    pub fn memory_mib(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|line| line.starts_with(name))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse::<f64>().ok())
+                .unwrap_or(0.0)
+                / 1024.0
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+}

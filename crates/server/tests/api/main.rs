@@ -10,3 +10,5 @@ mod pages;
 mod access;
 mod consistency;
 mod hardening;
+mod https;
+mod operations;

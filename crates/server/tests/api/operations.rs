@@ -1,0 +1,79 @@
+//! Running the server as an operator does: signals, restarts.
+
+use std::time::Duration;
+
+use futures::future::join_all;
+use serde_json::{json, Value};
+
+use crate::helpers::{jpeg, ServerProcess};
+
+/// A body that arrives in 15 pieces over about 1.5 s.
+fn slow_body(image: Vec<u8>) -> reqwest::Body {
+    let chunks: Vec<Vec<u8>> = image.chunks(image.len().div_ceil(15)).map(<[u8]>::to_vec).collect();
+    reqwest::Body::wrap_stream(futures::stream::unfold(chunks.into_iter(), |mut chunks| async move {
+        let chunk = chunks.next()?;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        Some((Ok::<_, std::io::Error>(chunk), chunks))
+    }))
+}
+
+#[tokio::test]
+async fn sigterm_lets_the_uploads_in_flight_finish_and_loses_none() {
+    let mut server = ServerProcess::prepare().await;
+    server.cli(&["org", "create", "--slug", "acme", "--name", "Acme"], None);
+    server.cli(&["user", "create", "--email", "c@example.test", "--role", "candidate", "--password-stdin"], Some("candidate-pass"));
+    let application = server.cli(&["application", "create", "--org", "acme", "--candidate", "c@example.test", "--title", "T"], None);
+    server.serve().await;
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login = client.post(format!("{}/api/auth/login", server.address)).json(&json!({"email": "c@example.test", "password": "candidate-pass"}));
+    assert_eq!(login.send().await.unwrap().status(), 200);
+
+    // A user's share of upload slots, all in flight when the signal comes.
+    let uploads = (0..8u8).map(|n| {
+        client
+            .post(format!("{}/api/monitoring/upload-binary?applicationId={application}&imageType=camera", server.address))
+            .header("content-type", "image/jpeg")
+            .body(slow_body(jpeg(30_000, n)))
+            .send()
+    });
+    let address = server.address.clone();
+    let pid = server.pid();
+    let signal = async move {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // No longer accepting.
+        reqwest::Client::new().get(format!("{address}/healthz")).timeout(Duration::from_secs(2)).send().await.is_err()
+    };
+    let (answers, refused_new) = tokio::join!(join_all(uploads), signal);
+    let statuses: Vec<u16> = answers.into_iter().map(|r| r.map(|r| r.status().as_u16()).unwrap_or(0)).collect();
+    assert_eq!(statuses, vec![200; 8], "every upload in flight finished");
+    assert!(refused_new, "new connections are refused once shutting down");
+
+    let child = server.child.as_mut().unwrap();
+    let mut exited = None;
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait().unwrap() {
+            exited = Some(status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(exited.is_some_and(|status| status.success()), "the server exits cleanly: {exited:?}");
+
+    // After a restart every one of them is there.
+    server.serve().await;
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login = client.post(format!("{}/api/auth/login", server.address)).json(&json!({"email": "c@example.test", "password": "candidate-pass"}));
+    assert_eq!(login.send().await.unwrap().status(), 200);
+    let list: Value = client
+        .post(format!("{}/api/monitoring/images", server.address))
+        .json(&json!({"applicationId": application}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["camera"].as_array().unwrap().len(), 8);
+}
