@@ -63,6 +63,24 @@ impl AppError {
         }
     }
 
+    /// The `error` field of the wire form (also a metrics label).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Unauthenticated(_) => "unauthenticated",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound(_) => "not_found",
+            AppError::RequestTimeout(_) => "request_timeout",
+            AppError::Conflict(_) => "conflict",
+            AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal(_) => "internal",
+            AppError::Network(_) => "network",
+        }
+    }
+
     pub fn unauthenticated() -> Self {
         AppError::Unauthenticated("you are not signed in, or your session has expired".into())
     }
@@ -112,6 +130,13 @@ mod tests {
     fn errors_cross_the_wire_as_kind_and_message() {
         let json = serde_json::to_value(AppError::NotFound("no such application".into())).unwrap();
         assert_eq!(json, serde_json::json!({"error": "not_found", "message": "no such application"}));
+    }
+
+    #[test]
+    fn kinds_are_the_wire_names() {
+        for error in [AppError::Conflict("x".into()), AppError::RequestTimeout("x".into()), AppError::Unavailable("x".into())] {
+            assert_eq!(serde_json::to_value(&error).unwrap()["error"], error.kind());
+        }
     }
 
     #[test]

@@ -19,6 +19,13 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
 
 impl From<PersistenceError> for AppError {
     fn from(error: PersistenceError) -> Self {
+        let kind = match &error {
+            PersistenceError::Unreachable(_) => "unreachable",
+            PersistenceError::Duplicate(_) => "duplicate",
+            PersistenceError::Query(_) => "query",
+            PersistenceError::Corrupt(_) => "corrupt",
+        };
+        metrics::counter!("interview_monitor_database_errors_total", "kind" => kind).increment(1);
         match &error {
             PersistenceError::Unreachable(_) => {
                 tracing::warn!(error = %error_chain(&error), "database unreachable");

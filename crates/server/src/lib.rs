@@ -18,3 +18,4 @@ pub mod policy;
 pub mod settings;
 pub mod startup;
 pub mod storage;
+pub mod telemetry;

@@ -51,6 +51,7 @@ pub struct AppState {
     pub request_rules: RequestRules,
     pub page_policy: PagePolicy,
     pub cache_policy: CachePolicy,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Set when the server speaks HTTPS itself (TLS_CERT_FILE, TLS_KEY_FILE).
     pub tls: Option<tokio_rustls::TlsAcceptor>,
 }
@@ -120,6 +121,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             upload_body: settings.max_image_bytes.div_ceil(3) * 4 + 64 * 1024,
         },
         page_policy: PagePolicy { image_origin: image_origin(&settings.storage) },
+        metrics: crate::telemetry::recorder(),
         tls: settings.tls.as_ref().map(|(cert, key)| crate::edge::tls::acceptor(cert, key)).transpose()?,
         cache_policy: CachePolicy {
             pkg_prefix: format!("/{}/", settings.leptos.site_pkg_dir.trim_matches('/')),
@@ -140,6 +142,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/media/{*key}", get(media::serve))
         .route("/api/openapi.yaml", get(openapi::document))
+        .route("/metrics", get(crate::telemetry::render))
         .route(guard::BINARY_UPLOAD_PATH, post(binary_upload::upload))
         .route(SIGN_IN_FORM_PATH, post(sign_in_form::submit))
         .leptos_routes_with_context(&state, routes, context, {

@@ -90,6 +90,28 @@ impl SessionAccounts {
 impl Accounts for SessionAccounts {
     #[tracing::instrument(skip_all)]
     async fn sign_in(&self, email: &str, password: &str, client: Option<IpAddr>, replaces: Option<&str>) -> Result<NewSession, AppError> {
+        let result = self.open_session(email, password, client, replaces).await;
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(error) => error.kind(),
+        };
+        metrics::counter!("interview_monitor_sign_ins_total", "outcome" => outcome).increment(1);
+        result
+    }
+
+    async fn sign_out(&self, token: &str) -> Result<(), AppError> {
+        Ok(repo::delete_session(&self.db, &token_hash(token)).await?)
+    }
+
+    async fn session_user(&self, token: &str) -> Result<Option<CurrentUser>, AppError> {
+        let user = repo::session_user(&self.db, &token_hash(token), Utc::now()).await?;
+        Ok(user.as_ref().map(repo::current_user).transpose()?)
+    }
+}
+
+impl SessionAccounts {
+    /// Checks the credentials under the throttle and opens a session.
+    async fn open_session(&self, email: &str, password: &str, client: Option<IpAddr>, replaces: Option<&str>) -> Result<NewSession, AppError> {
         check_credential_sizes(email, password)?;
         let email = normalize_email(email);
         let email_subject = format!("email:{email}");
@@ -135,14 +157,5 @@ impl Accounts for SessionAccounts {
         counters::forget_before(&self.db, now - chrono_duration(self.throttle.window) - chrono::Duration::days(1)).await?;
         tracing::info!(user = %current.id, "signed in");
         Ok(NewSession { user: current, token, lifetime: self.session_ttl })
-    }
-
-    async fn sign_out(&self, token: &str) -> Result<(), AppError> {
-        Ok(repo::delete_session(&self.db, &token_hash(token)).await?)
-    }
-
-    async fn session_user(&self, token: &str) -> Result<Option<CurrentUser>, AppError> {
-        let user = repo::session_user(&self.db, &token_hash(token), Utc::now()).await?;
-        Ok(user.as_ref().map(repo::current_user).transpose()?)
     }
 }

@@ -44,7 +44,9 @@ pub struct UploadSlot {
 
 impl Drop for UploadSlot {
     fn drop(&mut self) {
-        self.overall.take();
+        if self.overall.take().is_some() {
+            metrics::gauge!("interview_monitor_upload_slots_in_use").decrement(1.0);
+        }
         if let Ok(mut held) = self.held.lock() {
             if let Some(count) = held.get_mut(&self.user) {
                 *count = count.saturating_sub(1);
@@ -77,6 +79,7 @@ impl UploadSlots {
             UploadSlot { overall: None, user, held: self.held.clone() }
         };
         slot.overall = Some(self.overall.clone().acquire_owned().await.map_err(|_| AppError::unavailable())?);
+        metrics::gauge!("interview_monitor_upload_slots_in_use").increment(1.0);
         Ok(slot)
     }
 }

@@ -41,6 +41,15 @@ pub struct MonitoringService {
 
 impl From<StorageError> for AppError {
     fn from(error: StorageError) -> Self {
+        let kind = match &error {
+            StorageError::Unreachable(_) => "unreachable",
+            StorageError::Refused(_) => "refused",
+            StorageError::NotFound => "not_found",
+            StorageError::Corrupt => "corrupt",
+            StorageError::Io(_) => "io",
+            StorageError::Config(_) => "config",
+        };
+        metrics::counter!("interview_monitor_storage_errors_total", "kind" => kind).increment(1);
         match &error {
             StorageError::Unreachable(_) => {
                 tracing::warn!(error = %error_chain(&error), "object storage unreachable");
@@ -173,14 +182,9 @@ impl MonitoringService {
     }
 }
 
-#[async_trait]
-impl Monitoring for MonitoringService {
-    fn max_image_bytes(&self) -> usize {
-        self.max_image_bytes
-    }
-
-    #[tracing::instrument(skip_all, fields(application = %image.application_id, kind = %image.kind, bytes = image.bytes.len()))]
-    async fn upload(&self, user: &CurrentUser, image: NewImage) -> Result<UploadReceipt, AppError> {
+impl MonitoringService {
+    /// Checks, reserves, stores and records one image (see the module's comment).
+    async fn store_image(&self, user: &CurrentUser, image: NewImage) -> Result<UploadReceipt, AppError> {
         if image.bytes.len() > self.max_image_bytes {
             return Err(app::monitoring::input::too_large(self.max_image_bytes));
         }
@@ -242,6 +246,29 @@ impl Monitoring for MonitoringService {
             timestamp: stored_at,
         })
     }
+}
+
+#[async_trait]
+impl Monitoring for MonitoringService {
+    fn max_image_bytes(&self) -> usize {
+        self.max_image_bytes
+    }
+
+    #[tracing::instrument(skip_all, fields(application = %image.application_id, kind = %image.kind, bytes = image.bytes.len()))]
+    async fn upload(&self, user: &CurrentUser, image: NewImage) -> Result<UploadReceipt, AppError> {
+        let (kind, bytes, started) = (image.kind.as_str(), image.bytes.len() as u64, std::time::Instant::now());
+        let result = self.store_image(user, image).await;
+        let outcome = match &result {
+            Ok(_) => "stored",
+            Err(error) => error.kind(),
+        };
+        metrics::counter!("interview_monitor_uploads_total", "kind" => kind, "outcome" => outcome).increment(1);
+        if result.is_ok() {
+            metrics::counter!("interview_monitor_upload_bytes_total", "kind" => kind).increment(bytes);
+            metrics::histogram!("interview_monitor_upload_seconds").record(started.elapsed().as_secs_f64());
+        }
+        result
+    }
 
     async fn images(&self, user: &CurrentUser, application: shared::ApplicationId, page: ImagePage) -> Result<ImageList, AppError> {
         let permitted = policy::authorize(&self.db, user, Action::View, application).await?;
@@ -267,6 +294,17 @@ impl Monitoring for MonitoringService {
     }
 
     async fn signed_urls(&self, user: &CurrentUser, keys: Vec<ObjectKey>) -> Result<Vec<SignedUrl>, AppError> {
+        let started = std::time::Instant::now();
+        let urls = self.sign(user, keys).await?;
+        metrics::histogram!("interview_monitor_signing_seconds").record(started.elapsed().as_secs_f64());
+        metrics::counter!("interview_monitor_signed_urls_total").increment(urls.len() as u64);
+        Ok(urls)
+    }
+}
+
+impl MonitoringService {
+    /// Checks every key's application with the policy, then signs them in the order asked.
+    async fn sign(&self, user: &CurrentUser, keys: Vec<ObjectKey>) -> Result<Vec<SignedUrl>, AppError> {
         // One query for the applications of all keys, each checked by the policy.
         let mut ids: Vec<_> = keys.iter().map(|key| key.application_id).collect();
         ids.sort();

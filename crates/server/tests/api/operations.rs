@@ -77,3 +77,41 @@ async fn sigterm_lets_the_uploads_in_flight_finish_and_loses_none() {
         .unwrap();
     assert_eq!(list["camera"].as_array().unwrap().len(), 8);
 }
+
+/// The value of one series in Prometheus text (0 when absent).
+fn series(text: &str, name_and_labels: &str) -> f64 {
+    text.lines()
+        .find(|line| line.starts_with(name_and_labels) && line[name_and_labels.len()..].starts_with(' '))
+        .and_then(|line| line.rsplit(' ').next())
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn metrics_count_uploads_sign_ins_and_signing_in_prometheus_text() {
+    let i = crate::helpers::interview().await;
+    let metrics = || async {
+        let response = i.app.client.get(i.app.url("/metrics")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+        response.text().await.unwrap()
+    };
+    let before = metrics().await;
+    i.app.login_as(&i.candidate).await;
+    assert_eq!(i.app.login(&i.candidate.email, "wrong-password").await.status(), 401);
+    i.app.login_as(&i.candidate).await;
+    let key = i.app.uploaded(&i.application, "camera", &jpeg(3000, 1)).await;
+    assert_eq!(i.app.upload_base64(&i.application, "camera", b"not a jpeg").await.status(), 415);
+    assert_eq!(i.app.signed_url(&key).await.status(), 200);
+    let after = metrics().await;
+
+    let grew = |name: &str| series(&after, name) - series(&before, name);
+    assert!(grew(r#"interview_monitor_uploads_total{kind="camera",outcome="stored"}"#) >= 1.0, "{after}");
+    assert!(grew(r#"interview_monitor_uploads_total{kind="camera",outcome="unsupported_media_type"}"#) >= 1.0);
+    assert!(grew(r#"interview_monitor_upload_bytes_total{kind="camera"}"#) >= 3000.0);
+    assert!(grew(r#"interview_monitor_sign_ins_total{outcome="ok"}"#) >= 2.0);
+    assert!(grew(r#"interview_monitor_sign_ins_total{outcome="unauthenticated"}"#) >= 1.0);
+    assert!(grew("interview_monitor_signed_urls_total") >= 1.0);
+    assert!(after.contains("interview_monitor_upload_seconds_bucket{le=\"0.005\"}"), "latency histograms with buckets");
+    assert!(after.contains("interview_monitor_signing_seconds_count"));
+}
