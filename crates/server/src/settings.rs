@@ -43,6 +43,10 @@ pub struct Settings {
     /// The origin users reach the server at (PUBLIC_URL), e.g. `https://monitor.example.com`;
     /// cross-site checks compare against it. Unset: the request's own scheme and host.
     pub public_origin: Option<String>,
+    /// How often each instance sweeps storage (RECONCILE_INTERVAL_SECS), leaving alone
+    /// what is younger than RECONCILE_GRACE_SECS (uploads in flight).
+    pub reconcile_every: Duration,
+    pub reconcile_grace: Duration,
     /// `(certificate chain, private key)` PEM files: the server speaks HTTPS itself.
     pub tls: Option<(PathBuf, PathBuf)>,
     pub leptos: LeptosOptions,
@@ -178,6 +182,8 @@ impl Settings {
             None => StorageSettings::BuiltIn { key: get("STORAGE_ENCRYPTION_KEY").map(Secret::new) },
         };
 
+        let reconcile_every = seconds("RECONCILE_INTERVAL_SECS", 3600)?;
+        let reconcile_grace = seconds("RECONCILE_GRACE_SECS", 900)?;
         let trusted_proxies = parse(&get, "TRUSTED_PROXIES", Vec::new(), trusted_proxies)?;
         let public_origin = get("PUBLIC_URL")
             .map(|url| origin_of(&url).ok_or_else(|| SettingsError::Invalid {
@@ -211,6 +217,8 @@ impl Settings {
             storage,
             trusted_proxies,
             public_origin,
+            reconcile_every,
+            reconcile_grace,
             tls,
             leptos,
         })

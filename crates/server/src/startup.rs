@@ -43,6 +43,10 @@ use crate::{
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
+    /// The object store, for the periodic sweep.
+    pub store: Arc<dyn storage::ObjectStore>,
+    /// `(every, grace)` of the sweep.
+    pub sweep: (std::time::Duration, std::time::Duration),
     pub services: Services,
     /// The built-in store when it is the one in use: its URLs are served at `/media`.
     pub media: Option<Arc<FileStore>>,
@@ -102,7 +106,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         applications: Arc::new(ApplicationDirectory { db: db.clone() }),
         monitoring: Arc::new(MonitoringService {
             db: db.clone(),
-            store,
+            store: store.clone(),
             max_image_bytes: settings.max_image_bytes,
             signed_url_ttl: settings.signed_url_ttl,
             uploads_per_minute: settings.uploads_per_minute,
@@ -111,6 +115,8 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
     Ok(AppState {
         leptos_options: settings.leptos.clone(),
         db,
+        store,
+        sweep: (settings.reconcile_every, settings.reconcile_grace),
         services,
         media,
         upload_slots: UploadSlots::new(UPLOAD_SLOTS, UPLOAD_SLOTS_PER_USER),
@@ -187,5 +193,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartupError> {
     let tls = state.tls.clone();
-    listener::serve(router(state), listener, tls, shutdown).await.map_err(StartupError::Serve)
+    let sweeper = tokio::spawn(crate::monitoring::reconcile::sweep_every(state.db.clone(), state.store.clone(), state.sweep.0, state.sweep.1));
+    let served = listener::serve(router(state), listener, tls, shutdown).await.map_err(StartupError::Serve);
+    sweeper.abort();
+    served
 }

@@ -1,5 +1,6 @@
-//! `interview-monitor storage reconcile [--fix]`: objects without rows and rows
-//! without objects. Objects and reservations younger than the grace period are
+//! Objects without rows and rows without objects: swept by every server
+//! instance every `RECONCILE_INTERVAL_SECS` ([`sweep_every`]), and on demand by
+//! `interview-monitor storage reconcile [--fix]`. Objects and reservations younger than the grace period are
 //! left alone: an upload in flight has its reservation, then its object, then
 //! its completed row.
 
@@ -80,4 +81,30 @@ pub async fn reconcile(db: &DatabaseConnection, store: &dyn ObjectStore, fix: bo
         }
     }
     Ok(report)
+}
+
+/// Runs `reconcile` with `fix` every `interval` until the task is dropped. Several
+/// instances may sweep at once: removing a missing object or completing a
+/// completed row changes nothing.
+pub async fn sweep_every(db: DatabaseConnection, store: std::sync::Arc<dyn ObjectStore>, interval: Duration, grace: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker.tick().await; // the first tick is now: wait a whole interval first
+    loop {
+        ticker.tick().await;
+        match reconcile(&db, store.as_ref(), true, grace).await {
+            Ok(report) => {
+                let fixed = report.unrecorded_objects.len() + report.rows_without_objects.len() + report.unfinished_uploads.len();
+                if fixed > 0 {
+                    tracing::info!(
+                        unrecorded_objects = report.unrecorded_objects.len(),
+                        rows_without_objects = report.rows_without_objects.len(),
+                        unfinished_uploads = report.unfinished_uploads.len(),
+                        "storage swept"
+                    );
+                }
+            }
+            Err(error) => tracing::warn!(error = %crate::error::error_chain(&error), "the storage sweep failed; next time"),
+        }
+    }
 }

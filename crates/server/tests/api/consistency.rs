@@ -185,3 +185,47 @@ async fn reconcile_reports_and_fixes_objects_without_rows_and_rows_without_objec
     let clean = run(&["storage", "reconcile", "--grace-secs", "0"]);
     assert!(clean.contains("0 objects without rows, 0 rows without objects"), "{clean}");
 }
+
+#[tokio::test]
+async fn each_server_sweeps_orphan_objects_and_finishes_abandoned_uploads_by_itself() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let i = crate::helpers::interview_with(&[("RECONCILE_INTERVAL_SECS", "1"), ("RECONCILE_GRACE_SECS", "1")]).await;
+    let long_ago = chrono::Utc::now() - chrono::Duration::minutes(5);
+    let orphan = format!("monitoring/{}/camera/{}-{}.jpg", i.application, long_ago.timestamp_millis(), uuid::Uuid::new_v4());
+    i.app.put_raw_object(&orphan, crate::helpers::jpeg(900, 1)).await;
+
+    // An upload that stored its object and then lost the database before completing its row.
+    let id = uuid::Uuid::new_v4();
+    let unfinished = format!("monitoring/{}/screen/{}-{id}.jpg", i.application, long_ago.timestamp_millis());
+    i.app.put_raw_object(&unfinished, crate::helpers::jpeg(900, 2)).await;
+    let candidate = server::db::accounts::user_by_email(&i.app.db, &i.candidate.email).await.unwrap().unwrap();
+    server::db::entities::monitoring_image::ActiveModel {
+        id: Set(id),
+        application_id: Set(uuid::Uuid::parse_str(&i.application).unwrap()),
+        kind: Set("screen".into()),
+        object_key: Set(unfinished.clone()),
+        captured_at: Set(long_ago),
+        stored_at: Set(long_ago),
+        size_bytes: Set(900),
+        sha256: Set("0".repeat(64)),
+        uploaded_by: Set(candidate.id),
+        pending: Set(true),
+    }
+    .insert(&i.app.db)
+    .await
+    .unwrap();
+
+    i.app.login_as(&i.recruiter).await;
+    let mut swept = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let list: serde_json::Value = i.app.images(&i.application).await.json().await.unwrap();
+        let finished = list["screen"].as_array().unwrap().iter().any(|image| image["s3Key"] == unfinished.as_str());
+        if finished && !i.app.object_exists(&orphan).await {
+            swept = true;
+            break;
+        }
+    }
+    assert!(swept, "the orphan is removed and the unfinished upload completed without anyone asking");
+    assert!(i.app.object_exists(&unfinished).await);
+}

@@ -246,6 +246,20 @@ impl TestApp {
         }
     }
 
+    /// Puts bytes into the store directly, behind the server's back.
+    pub async fn put_raw_object(&self, key: &str, bytes: Vec<u8>) {
+        match &self.s3 {
+            Some((endpoint, bucket)) => {
+                s3_client(endpoint).put_object().bucket(bucket).key(key).body(bytes.into()).send().await.expect("put");
+            }
+            None => {
+                let path = self.data_dir.join("objects").join(key);
+                std::fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
+                std::fs::write(path, bytes).expect("write");
+            }
+        }
+    }
+
     pub async fn count_image_rows(&self) -> u64 {
         use sea_orm::{EntityTrait, PaginatorTrait};
         server::db::entities::monitoring_image::Entity::find().count(&self.db).await.expect("count")

@@ -115,3 +115,62 @@ async fn metrics_count_uploads_sign_ins_and_signing_in_prometheus_text() {
     assert!(after.contains("interview_monitor_upload_seconds_bucket{le=\"0.005\"}"), "latency histograms with buckets");
     assert!(after.contains("interview_monitor_signing_seconds_count"));
 }
+
+#[tokio::test]
+async fn sigkill_with_64_uploads_in_flight_leaves_no_image_without_its_object() {
+    let mut server = ServerProcess::prepare().await;
+    server.cli(&["org", "create", "--slug", "acme", "--name", "Acme"], None);
+    server.cli(&["user", "create", "--email", "c@example.test", "--role", "candidate", "--password-stdin"], Some("candidate-pass"));
+    let application = server.cli(&["application", "create", "--org", "acme", "--candidate", "c@example.test", "--title", "T"], None);
+    server.serve().await;
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let address = server.address.clone();
+    let sign_in = || client.post(format!("{address}/api/auth/login")).json(&json!({"email": "c@example.test", "password": "candidate-pass"})).send();
+    assert_eq!(sign_in().await.unwrap().status(), 200);
+
+    let images: Vec<String> = (0..64u8).map(|n| crate::helpers::base64(&jpeg(64 * 1024, n))).collect();
+    let uploads = images.iter().map(|image| {
+        client
+            .post(format!("{}/api/monitoring/upload", server.address))
+            .json(&json!({"applicationId": application, "imageType": "camera", "imageData": image}))
+            .send()
+    });
+    let pid = server.pid();
+    let kill = async move {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert!(std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap().success());
+    };
+    let (answers, ()) = tokio::join!(join_all(uploads), kill);
+    let stored = answers.iter().filter(|r| r.as_ref().is_ok_and(|r| r.status() == 200)).count();
+    let _ = server.child.as_mut().unwrap().wait();
+
+    server.serve().await;
+    assert_eq!(sign_in().await.unwrap().status(), 200);
+    let list: Value = client
+        .post(format!("{}/api/monitoring/images", server.address))
+        .json(&json!({"applicationId": application}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let keys: Vec<String> = list["camera"].as_array().unwrap().iter().map(|i| i["s3Key"].as_str().unwrap().to_string()).collect();
+    assert!(keys.len() >= stored, "every answered upload is listed ({} listed, {stored} answered 200)", keys.len());
+    for key in &keys {
+        let signed: Value = client
+            .post(format!("{}/api/monitoring/signed-url", server.address))
+            .json(&json!({"s3Key": key}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let image = client.get(format!("{}{}", server.address, signed["url"].as_str().unwrap())).send().await.unwrap();
+        assert_eq!(image.status(), 200, "{key} is listed, so its object is there");
+    }
+    println!("SIGKILL with 64 uploads in flight: {stored} answered, {} listed after restart, each readable", keys.len());
+    let report = server.cli(&["storage", "reconcile", "--grace-secs", "0"], None);
+    assert!(report.contains("0 rows without objects"), "{report}");
+}
