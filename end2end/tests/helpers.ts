@@ -20,3 +20,13 @@ export async function signIn(page: Page, account: { email: string; password: str
   await page.getByLabel("Password").fill(account.password);
   await page.getByRole("button", { name: "Sign in" }).click();
 }
+
+/** Ends the video track shown in `selector` as the browser does when a device goes away or a share is stopped. */
+export async function endTrack(page: Page, selector: string) {
+  await page.evaluate((selector) => {
+    const video = document.querySelector(selector) as HTMLVideoElement;
+    const track = (video.srcObject as MediaStream).getVideoTracks()[0];
+    track.stop();
+    track.dispatchEvent(new Event("ended")); // stop() alone fires nothing; the browser fires this
+  }, selector);
+}

@@ -1,5 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
-import { demoAccount, signIn } from "./helpers";
+import { demoAccount, endTrack, signIn } from "./helpers";
 
 const application = () => process.env.DEMO_APPLICATION_ID!;
 
@@ -104,12 +104,7 @@ test("a 30-second outage loses no capture and stores none twice", async ({ page,
 
 test("ending the screen share shows the prompt to share again", async ({ page }) => {
   await startInterview(page, 30);
-  await page.evaluate(() => {
-    const video = document.querySelector("video.screen-preview") as HTMLVideoElement;
-    const track = (video.srcObject as MediaStream).getVideoTracks()[0];
-    track.stop();
-    track.dispatchEvent(new Event("ended")); // what the browser fires when the user stops sharing
-  });
+  await endTrack(page, "video.screen-preview"); // the user stops sharing
   await expect(page.locator(".screen-prompt")).toContainText("Screen sharing has stopped");
   await expect(page.getByRole("button", { name: "Take screen snapshot" })).toBeDisabled();
   await page.getByRole("button", { name: "Share screen again" }).click();

@@ -1,5 +1,5 @@
 import { BrowserContext, expect, Page, test } from "@playwright/test";
-import { demoAccount, signIn } from "./helpers";
+import { demoAccount, endTrack, signIn } from "./helpers";
 
 // The candidate's panel on a bad day: reloads, closed tabs, an ended session, a
 // stalled connection, an unplugged camera. Nothing taken may be lost or stored twice.
@@ -157,12 +157,7 @@ test("a camera that goes away is shown as disconnected and sends no frames", asy
   await expect(page).toHaveURL(/\/applications$/);
   await openPanel(page, 1, false);
   await expect.poll(async () => Number(await page.locator(".camera-count").getAttribute("data-captured"))).toBeGreaterThanOrEqual(1);
-  await page.evaluate(() => {
-    const video = document.querySelector("video.camera-preview") as HTMLVideoElement;
-    const track = (video.srcObject as MediaStream).getVideoTracks()[0];
-    track.stop();
-    track.dispatchEvent(new Event("ended")); // what the browser fires when a camera is unplugged
-  });
+  await endTrack(page, "video.camera-preview"); // the camera is unplugged
   await expect(page.locator(".camera-error")).toContainText("Camera disconnected");
   await expect(page.locator(".monitoring-panel[data-camera-live=false]")).toHaveCount(1);
   await expect(page.getByRole("button", { name: "Take camera snapshot" })).toBeDisabled();

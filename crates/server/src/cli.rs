@@ -238,6 +238,9 @@ async fn reconcile(db: &DatabaseConnection, settings: &Settings, fix: bool, grac
     for key in &report.rows_without_objects {
         lines.push(format!("row without an object ({verb}): {key}"));
     }
+    for key in &report.abandoned_reservations {
+        lines.push(format!("reservation of an upload that never stored its object ({verb}): {key}"));
+    }
     for key in &report.unfinished_uploads {
         lines.push(format!("stored object of an unfinished upload ({}): {key}", if fix { "completed" } else { "found" }));
     }
@@ -245,9 +248,10 @@ async fn reconcile(db: &DatabaseConnection, settings: &Settings, fix: bool, grac
         lines.push(format!("not an image key (left alone): {key}"));
     }
     lines.push(format!(
-        "{} objects without rows, {} rows without objects {verb}",
+        "{} objects without rows, {} rows without objects, {} abandoned reservations {verb}",
         report.unrecorded_objects.len(),
-        report.rows_without_objects.len()
+        report.rows_without_objects.len(),
+        report.abandoned_reservations.len()
     ));
     Ok(lines.join("\n"))
 }

@@ -27,8 +27,12 @@ pub enum ReconcileError {
 pub struct Report {
     /// Stored objects no row records (removed with `fix`).
     pub unrecorded_objects: Vec<String>,
-    /// Rows whose object is missing, and abandoned reservations without one (removed with `fix`).
+    /// Stored images whose object is missing (removed with `fix`): evidence lost
+    /// outside the server, never by a crash of it.
     pub rows_without_objects: Vec<String>,
+    /// Reservations abandoned before their object was stored (removed with `fix`):
+    /// what a crash in the middle of an upload leaves.
+    pub abandoned_reservations: Vec<String>,
     /// Abandoned reservations whose object was stored (completed with `fix`).
     pub unfinished_uploads: Vec<String>,
     /// Objects under `monitoring/` that are not image keys (never touched).
@@ -72,11 +76,15 @@ pub async fn reconcile(db: &DatabaseConnection, store: &dyn ObjectStore, fix: bo
                 }
                 report.unfinished_uploads.push(row.key.clone());
             }
-            (_, false) => {
+            (pending, false) => {
                 if fix {
                     repo::forget(db, row.id).await?;
                 }
-                report.rows_without_objects.push(row.key.clone());
+                if pending {
+                    report.abandoned_reservations.push(row.key.clone());
+                } else {
+                    report.rows_without_objects.push(row.key.clone());
+                }
             }
         }
     }
@@ -94,11 +102,15 @@ pub async fn sweep_every(db: DatabaseConnection, store: std::sync::Arc<dyn Objec
         ticker.tick().await;
         match reconcile(&db, store.as_ref(), true, grace).await {
             Ok(report) => {
-                let fixed = report.unrecorded_objects.len() + report.rows_without_objects.len() + report.unfinished_uploads.len();
+                let fixed = report.unrecorded_objects.len()
+                    + report.rows_without_objects.len()
+                    + report.abandoned_reservations.len()
+                    + report.unfinished_uploads.len();
                 if fixed > 0 {
                     tracing::info!(
                         unrecorded_objects = report.unrecorded_objects.len(),
                         rows_without_objects = report.rows_without_objects.len(),
+                        abandoned_reservations = report.abandoned_reservations.len(),
                         unfinished_uploads = report.unfinished_uploads.len(),
                         "storage swept"
                     );
