@@ -326,11 +326,7 @@ impl MonitoringService {
         }
 
         let expires_at = Utc::now() + chrono::Duration::from_std(self.signed_url_ttl).unwrap_or(chrono::Duration::hours(1));
-        let mut urls = Vec::with_capacity(keys.len());
-        for key in keys {
-            let url = self.store.signed_url(&key, self.signed_url_ttl, expires_at).await?;
-            urls.push(SignedUrl { s3_key: key, url, expires_at });
-        }
-        Ok(urls)
+        let urls = self.store.signed_urls(&keys, self.signed_url_ttl, expires_at).await?;
+        Ok(keys.into_iter().zip(urls).map(|(s3_key, url)| SignedUrl { s3_key, url, expires_at }).collect())
     }
 }

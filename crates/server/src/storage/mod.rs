@@ -2,6 +2,7 @@
 //! (`monitoring/{applicationId}/{kind}/{epochMillis}-{uuid}.jpg`).
 
 pub mod file;
+pub mod presign;
 pub mod s3;
 
 use std::{sync::Arc, time::Duration};
@@ -48,6 +49,15 @@ pub trait ObjectStore: Send + Sync {
     async fn list(&self) -> Result<Vec<ListedObject>, StorageError>;
     /// A URL that serves the object until `expires_at`.
     async fn signed_url(&self, key: &ObjectKey, ttl: Duration, expires_at: DateTime<Utc>) -> Result<String, StorageError>;
+
+    /// URLs for many keys, in order (a store may sign a batch faster than one by one).
+    async fn signed_urls(&self, keys: &[ObjectKey], ttl: Duration, expires_at: DateTime<Utc>) -> Result<Vec<String>, StorageError> {
+        let mut urls = Vec::with_capacity(keys.len());
+        for key in keys {
+            urls.push(self.signed_url(key, ttl, expires_at).await?);
+        }
+        Ok(urls)
+    }
 }
 
 /// The store the settings ask for, plus the built-in store itself when that is

@@ -16,12 +16,14 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use shared::ObjectKey;
 
-use super::{ListedObject, ObjectStore, StorageError};
+use super::{presign::Presigner, ListedObject, ObjectStore, StorageError};
 use crate::settings::S3Settings;
 
 pub struct S3Store {
     client: Client,
     bucket: String,
+    /// Signs URLs without the SDK's per-request machinery (static credentials only).
+    presigner: Option<Presigner>,
 }
 
 impl S3Store {
@@ -43,7 +45,13 @@ impl S3Store {
         if let Some(endpoint) = &settings.endpoint {
             config = config.endpoint_url(endpoint).force_path_style(true);
         }
-        S3Store { client: Client::from_conf(config.build()), bucket: settings.bucket.clone() }
+        let presigner = match (&settings.access_key_id, &settings.secret_access_key) {
+            (Some(id), Some(secret)) => {
+                Some(Presigner::new(settings.endpoint.as_deref(), &settings.bucket, &settings.region, id, secret.expose()))
+            }
+            _ => None,
+        };
+        S3Store { client: Client::from_conf(config.build()), bucket: settings.bucket.clone(), presigner }
     }
 
     pub fn client(&self) -> &Client {
@@ -112,8 +120,37 @@ impl ObjectStore for S3Store {
         Ok(objects)
     }
 
-    async fn signed_url(&self, key: &ObjectKey, ttl: Duration, _expires_at: DateTime<Utc>) -> Result<String, StorageError> {
-        let presigning = PresigningConfig::expires_in(ttl).map_err(|e| StorageError::Config(e.to_string()))?;
+    async fn signed_url(&self, key: &ObjectKey, ttl: Duration, expires_at: DateTime<Utc>) -> Result<String, StorageError> {
+        let mut urls = self.signed_urls(std::slice::from_ref(key), ttl, expires_at).await?;
+        urls.pop().ok_or_else(|| StorageError::Config("no URL was signed".into()))
+    }
+
+    async fn signed_urls(&self, keys: &[ObjectKey], ttl: Duration, expires_at: DateTime<Utc>) -> Result<Vec<String>, StorageError> {
+        match &self.presigner {
+            Some(presigner) => {
+                let signed_at = expires_at - chrono::Duration::from_std(ttl).unwrap_or_default();
+                let texts: Vec<String> = keys.iter().map(ToString::to_string).collect();
+                Ok(presigner.urls(texts.iter().map(String::as_str), signed_at, ttl.as_secs()).collect())
+            }
+            None => {
+                let mut urls = Vec::with_capacity(keys.len());
+                for key in keys {
+                    urls.push(self.sdk_signed_url(key, ttl, None).await?);
+                }
+                Ok(urls)
+            }
+        }
+    }
+}
+
+impl S3Store {
+    /// The SDK's presigned URL (for credentials it resolves itself, and to test ours against).
+    pub async fn sdk_signed_url(&self, key: &ObjectKey, ttl: Duration, start: Option<std::time::SystemTime>) -> Result<String, StorageError> {
+        let mut presigning = PresigningConfig::builder().expires_in(ttl);
+        if let Some(start) = start {
+            presigning = presigning.start_time(start);
+        }
+        let presigning = presigning.build().map_err(|e| StorageError::Config(e.to_string()))?;
         let request = self
             .client
             .get_object()
@@ -123,5 +160,39 @@ impl ObjectStore for S3Store {
             .await
             .map_err(classify)?;
         Ok(request.uri().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::Secret;
+
+    fn store(endpoint: Option<&str>) -> S3Store {
+        S3Store::new(&S3Settings {
+            bucket: "interview-images".into(),
+            region: "eu-central-1".into(),
+            endpoint: endpoint.map(str::to_string),
+            access_key_id: Some("AKIDEXAMPLE".into()),
+            secret_access_key: Some(Secret::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")),
+        })
+    }
+
+    /// Ours and the SDK's, at the same instant, for path-style and virtual-hosted buckets.
+    #[tokio::test]
+    async fn our_presigned_urls_are_the_sdks_byte_for_byte() {
+        let key: ObjectKey =
+            "monitoring/6f1c2a3b-0000-4000-8000-00000000abcd/camera/1764063000123-0b7e0000-1111-4222-8333-444455556666.jpg".parse().unwrap();
+        for endpoint in [Some("http://127.0.0.1:8333"), Some("https://s3.example.com"), None] {
+            let store = store(endpoint);
+            for (seconds, ttl) in [(1_795_000_000, 3600), (1_795_086_399, 60), (1_795_086_400, 604_800)] {
+                let start = std::time::UNIX_EPOCH + Duration::from_secs(seconds);
+                let expected = store.sdk_signed_url(&key, Duration::from_secs(ttl), Some(start)).await.unwrap();
+                let signed_at = DateTime::from_timestamp(seconds as i64, 0).unwrap();
+                let ours: Vec<String> = store.presigner.as_ref().unwrap().urls([key.to_string().as_str()], signed_at, ttl).collect();
+                assert_eq!(ours[0], expected, "endpoint {endpoint:?}, at {seconds}, ttl {ttl}");
+                assert!(expected.contains("X-Amz-Signature=") && expected.contains(&key.to_string()), "{expected}");
+            }
+        }
     }
 }
