@@ -7,7 +7,7 @@ use js_sys::{Array, Object, Promise, Reflect};
 use shared::{ApplicationId, ImageKind};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, IdbDatabase, IdbObjectStoreParameters, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
+use web_sys::{Blob, IdbDatabase, IdbObjectStoreParameters, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbTransactionMode};
 
 const DATABASE: &str = "interview-monitor";
 const STORE: &str = "captures";
@@ -77,13 +77,43 @@ async fn database() -> Result<IdbDatabase, JsValue> {
     Ok(db)
 }
 
-async fn in_store(mode: IdbTransactionMode, act: impl FnOnce(&web_sys::IdbObjectStore) -> Result<IdbRequest, JsValue>) -> Result<JsValue, JsValue> {
-    let db = database().await?;
-    let store = db.transaction_with_str_and_mode(STORE, mode)?.object_store(STORE)?;
-    settle(&act(&store)?).await
+/// Watches `transaction` for its commit: a request's success alone is not
+/// durable, and a page that unloads before the commit loses the write. The
+/// handlers are set at once (before anything is awaited), so the event cannot
+/// be missed; they must live until the returned future is done.
+fn commit_watch(transaction: &IdbTransaction) -> Result<(JsFuture, [Closure<dyn FnMut()>; 2]), JsValue> {
+    let mut handlers = None;
+    let promise = Promise::new(&mut |resolve, reject| handlers = Some((resolve, reject)));
+    let Some((resolve, reject)) = handlers else { return Err(JsValue::from_str("no promise")) };
+    let on_complete = Closure::<dyn FnMut()>::new(move || {
+        let _ = resolve.call0(&JsValue::NULL);
+    });
+    let on_failure = Closure::<dyn FnMut()>::new(move || {
+        let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("the IndexedDB transaction did not commit"));
+    });
+    transaction.set_oncomplete(Some(on_complete.as_ref().unchecked_ref()));
+    transaction.set_onerror(Some(on_failure.as_ref().unchecked_ref()));
+    transaction.set_onabort(Some(on_failure.as_ref().unchecked_ref()));
+    Ok((JsFuture::from(promise), [on_complete, on_failure]))
 }
 
-/// Writes a capture; done when IndexedDB has it.
+async fn in_store(mode: IdbTransactionMode, act: impl FnOnce(&web_sys::IdbObjectStore) -> Result<IdbRequest, JsValue>) -> Result<JsValue, JsValue> {
+    let db = database().await?;
+    let transaction = db.transaction_with_str_and_mode(STORE, mode)?;
+    let store = transaction.object_store(STORE)?;
+    let (commit, handlers) = commit_watch(&transaction)?;
+    let request = act(&store)?;
+    let result = settle(&request).await;
+    let committed = commit.await;
+    transaction.set_oncomplete(None);
+    transaction.set_onerror(None);
+    transaction.set_onabort(None);
+    drop(handlers);
+    committed?;
+    result
+}
+
+/// Writes a capture; done when IndexedDB has committed it.
 pub async fn keep(capture: &StoredCapture) -> Result<(), JsValue> {
     let record = Object::new();
     Reflect::set(&record, &"id".into(), &capture.id.as_str().into())?;
