@@ -36,16 +36,13 @@ async fn candidate_client(address: &str) -> reqwest::Client {
     client
 }
 
+/// A JSON `POST` to `path` and its JSON answer.
+async fn post_json(client: &reqwest::Client, address: &str, path: &str, body: Value) -> Value {
+    client.post(format!("{address}{path}")).json(&body).send().await.unwrap().json().await.unwrap()
+}
+
 async fn camera_keys(client: &reqwest::Client, address: &str, application: &str) -> Vec<String> {
-    let list: Value = client
-        .post(format!("{address}/api/monitoring/images"))
-        .json(&json!({"applicationId": application}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = post_json(client, address, "/api/monitoring/images", json!({"applicationId": application})).await;
     list["camera"].as_array().unwrap().iter().map(|i| i["s3Key"].as_str().unwrap().to_string()).collect()
 }
 
@@ -164,15 +161,7 @@ async fn sigkill_with_64_uploads_in_flight_leaves_no_image_without_its_object() 
     let keys = camera_keys(&client, &server.address, &application).await;
     assert!(keys.len() >= stored, "every answered upload is listed ({} listed, {stored} answered 200)", keys.len());
     for key in &keys {
-        let signed: Value = client
-            .post(format!("{}/api/monitoring/signed-url", server.address))
-            .json(&json!({"s3Key": key}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let signed = post_json(&client, &server.address, "/api/monitoring/signed-url", json!({"s3Key": key})).await;
         let image = client.get(format!("{}{}", server.address, signed["url"].as_str().unwrap())).send().await.unwrap();
         assert_eq!(image.status(), 200, "{key} is listed, so its object is there");
     }
