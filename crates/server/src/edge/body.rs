@@ -14,6 +14,11 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest time a whole body may take (5 MiB at about 700 kbit/s).
 pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The idle timeout and the deadline for a body whose reading starts now.
+pub fn body_deadline() -> (Duration, Instant) {
+    (IDLE_TIMEOUT, Instant::now() + TOTAL_TIMEOUT)
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum BodyError {
     #[error("the request body is larger than the limit of {0} bytes")]

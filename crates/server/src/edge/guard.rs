@@ -16,8 +16,6 @@
 //! The binary upload's body is read by its handler, which holds an upload
 //! slot meanwhile; the same limits apply there.
 
-use std::time::Duration;
-
 use app::{services::ClientInfo, AppError};
 use axum::{
     body::Body,
@@ -26,9 +24,8 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use tokio::time::Instant;
 
-use super::body::{read_limited, IDLE_TIMEOUT, TOTAL_TIMEOUT};
+use super::body::{body_deadline, read_limited};
 
 /// Most bodies: sign-in, listing, delete.
 pub const SMALL_BODY: usize = 64 * 1024;
@@ -127,7 +124,8 @@ pub async fn check(State(rules): State<RequestRules>, request: Request, next: Ne
         return AppError::PayloadTooLarge(format!("the request body is larger than the limit of {limit} bytes")).into_response();
     }
     let (parts, body) = request.into_parts();
-    let bytes = match read_limited(body, limit, IDLE_TIMEOUT, Instant::now() + TOTAL_TIMEOUT).await {
+    let (idle, deadline) = body_deadline();
+    let bytes = match read_limited(body, limit, idle, deadline).await {
         Ok(bytes) => bytes,
         Err(error) => return AppError::from(error).into_response(),
     };
@@ -135,11 +133,6 @@ pub async fn check(State(rules): State<RequestRules>, request: Request, next: Ne
         return AppError::BadRequest("the body must be a JSON object".into()).into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
-}
-
-/// How long a handler may take to read a body it reads itself.
-pub fn body_deadline() -> (Duration, Instant) {
-    (IDLE_TIMEOUT, Instant::now() + TOTAL_TIMEOUT)
 }
 
 #[cfg(test)]

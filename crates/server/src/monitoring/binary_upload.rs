@@ -21,7 +21,7 @@ use axum::{
 use shared::{UploadReceipt, UserId};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::edge::{body::read_limited, guard::body_deadline};
+use crate::edge::body::{body_deadline, read_limited};
 
 /// How many binary uploads are read and stored at once, overall and per user.
 /// The rest wait with their bodies unread (which bounds the memory a burst

@@ -142,11 +142,12 @@ impl MonitoringService {
     /// Waits for the other upload of this capture id to settle.
     async fn earlier_upload(&self, key: &ObjectKey, sha256: &str) -> Result<Earlier, AppError> {
         let started = tokio::time::Instant::now();
+        let text = key.to_string();
         loop {
             let Some(row) = repo::find_capture(&self.db, key.id).await? else {
                 return Ok(Earlier::Released);
             };
-            if row.object_key != key.to_string() || row.sha256 != sha256 {
+            if row.object_key != text || row.sha256 != sha256 {
                 return Err(AppError::Conflict("this captureId was used for another image".into()));
             }
             if !row.pending {
@@ -221,15 +222,16 @@ impl MonitoringService {
             }
         }
         let claim = claim.ok_or_else(|| AppError::Unavailable("other copies of this capture keep failing; try again".into()))?;
-        let finish_abandoned = claim == Claim::TakenOver;
-        if !finish_abandoned {
+        // A taken-over reservation was counted by the request that made it; should this
+        // put fail too, it stays for the sweep.
+        if claim == Claim::Reserved {
             if let Err(error) = self.throttle_uploads(user.id, now).await {
                 self.release(id).await;
                 return Err(error);
             }
         }
         if let Err(error) = self.store.put(&key, Bytes::from(image.bytes)).await {
-            if !finish_abandoned {
+            if claim == Claim::Reserved {
                 self.release(id).await;
                 self.uncount(user.id).await;
             }
