@@ -4,6 +4,7 @@
 pub mod application;
 pub mod id;
 pub mod image;
+pub mod integrity;
 pub mod monitoring;
 pub mod redirect;
 pub mod user;
