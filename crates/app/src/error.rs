@@ -17,6 +17,9 @@ pub enum AppError {
     /// 403: signed in, but not allowed.
     #[error("{0}")]
     Forbidden(String),
+    /// 403: a candidate's capture or event before consent was recorded.
+    #[error("{0}")]
+    ConsentRequired(String),
     /// 404
     #[error("{0}")]
     NotFound(String),
@@ -51,7 +54,7 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => 400,
             AppError::Unauthenticated(_) => 401,
-            AppError::Forbidden(_) => 403,
+            AppError::Forbidden(_) | AppError::ConsentRequired(_) => 403,
             AppError::NotFound(_) => 404,
             AppError::RequestTimeout(_) => 408,
             AppError::Conflict(_) => 409,
@@ -69,6 +72,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::Unauthenticated(_) => "unauthenticated",
             AppError::Forbidden(_) => "forbidden",
+            AppError::ConsentRequired(_) => "consent_required",
             AppError::NotFound(_) => "not_found",
             AppError::RequestTimeout(_) => "request_timeout",
             AppError::Conflict(_) => "conflict",

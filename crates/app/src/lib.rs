@@ -9,6 +9,7 @@
 pub mod applications;
 pub mod auth;
 pub mod error;
+pub mod integrity;
 pub mod monitoring;
 pub mod review;
 #[cfg(feature = "ssr")]

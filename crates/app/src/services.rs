@@ -5,10 +5,14 @@
 use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
-use shared::{ApplicationId, ApplicationSummary, CurrentUser, DeleteReceipt, ImageKind, ImageList, ObjectKey, SignedUrl, UploadReceipt};
+use shared::{
+    integrity::{ConsentReceipt, ConsentTerms, EventList, EventsAccepted, ReviewRecorded, SessionStarted, Verdict},
+    ApplicationId, ApplicationSummary, CurrentUser, DeleteReceipt, ImageKind, ImageList, ObjectKey, SignedUrl, UploadReceipt,
+};
 
 use crate::{
     error::AppError,
+    integrity::input::NewEvent,
     monitoring::input::{ImagePage, NewImage},
 };
 
@@ -62,11 +66,48 @@ pub trait Monitoring: Send + Sync {
     async fn signed_urls(&self, user: &CurrentUser, keys: Vec<ObjectKey>) -> Result<Vec<SignedUrl>, AppError>;
 }
 
+/// Consent, sessions, events and verdicts. Every method checks the access policy first.
+#[async_trait]
+pub trait Integrity: Send + Sync {
+    /// What the consent page states (retention, link lifetime) and whether this candidate consented.
+    async fn terms(&self, user: &CurrentUser, application: ApplicationId) -> Result<ConsentTerms, AppError>;
+    /// Records the application's candidate's consent to the text `version`.
+    async fn consent(&self, user: &CurrentUser, application: ApplicationId, version: &str) -> Result<ConsentReceipt, AppError>;
+    /// Records the start of a panel: its intervals (seconds) and the browser.
+    async fn start_session(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+        intervals: (u32, u32),
+        user_agent: &str,
+    ) -> Result<SessionStarted, AppError>;
+    /// Stores events, each id once (409 when an id was used for another event).
+    async fn record_events(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+        session: Option<uuid::Uuid>,
+        events: Vec<NewEvent>,
+    ) -> Result<EventsAccepted, AppError>;
+    /// The timeline's events (the server's gaps among them) and the summary.
+    async fn events(&self, user: &CurrentUser, application: ApplicationId) -> Result<EventList, AppError>;
+    /// A reviewer's verdict on one flagged event.
+    async fn review_flag(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+        event: uuid::Uuid,
+        verdict: Verdict,
+        note: String,
+    ) -> Result<ReviewRecorded, AppError>;
+}
+
 #[derive(Clone)]
 pub struct Services {
     pub accounts: Arc<dyn Accounts>,
     pub applications: Arc<dyn Applications>,
     pub monitoring: Arc<dyn Monitoring>,
+    pub integrity: Arc<dyn Integrity>,
 }
 
 /// The services of the current request, from Leptos context.

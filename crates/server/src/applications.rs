@@ -23,11 +23,25 @@ impl Applications for ApplicationDirectory {
             (Role::Recruiter, None) => return Ok(Vec::new()),
             (Role::Candidate, _) => Scope::Candidate(user.id),
         };
-        Ok(repo::summaries(&self.db, scope).await?)
+        with_integrity(&self.db, repo::summaries(&self.db, scope).await?).await
     }
 
     async fn get(&self, user: &CurrentUser, id: ApplicationId) -> Result<ApplicationSummary, AppError> {
         let permitted = policy::authorize(&self.db, user, Action::View, id).await?;
-        repo::summaries(&self.db, Scope::One(permitted.id())).await?.pop().ok_or_else(policy::not_found)
+        let one = repo::summaries(&self.db, Scope::One(permitted.id())).await?;
+        with_integrity(&self.db, one).await?.pop().ok_or_else(policy::not_found)
     }
+}
+
+/// Adds each application's integrity level and unreviewed flags (one batch of queries).
+async fn with_integrity(db: &DatabaseConnection, mut applications: Vec<ApplicationSummary>) -> Result<Vec<ApplicationSummary>, AppError> {
+    let ids: Vec<_> = applications.iter().map(|a| a.id.0).collect();
+    let summaries = crate::integrity::summaries(db, &ids).await?;
+    for application in &mut applications {
+        if let Some(summary) = summaries.get(&application.id.0) {
+            application.integrity_level = summary.level;
+            application.unreviewed_flags = summary.unreviewed_flags;
+        }
+    }
+    Ok(applications)
 }

@@ -1,5 +1,5 @@
 //! The interview-monitor server: settings, startup, accounts and sessions,
-//! persistence and (in later modules) the access policy and object storage.
+//! persistence, the access policy, object storage, monitoring and integrity signals.
 // Leptos view types nest deeply; release builds (without erased components) need room.
 #![recursion_limit = "256"]
 
@@ -11,6 +11,7 @@ pub mod edge;
 pub mod encoding;
 pub mod error;
 pub mod http_errors;
+pub mod integrity;
 pub mod media;
 pub mod monitoring;
 pub mod openapi;

@@ -8,6 +8,7 @@
 //! | upload | own applications | own organization's | any |
 //! | view (list, signed URLs) | own applications | own organization's | any |
 //! | delete | never | own organization's | any |
+//! | review (verdicts on flags) | never | own organization's | any |
 
 use app::AppError;
 use sea_orm::DatabaseConnection;
@@ -20,16 +21,18 @@ pub enum Action {
     Upload,
     View,
     Delete,
+    Review,
 }
 
 impl Action {
-    pub const ALL: [Action; 3] = [Action::Upload, Action::View, Action::Delete];
+    pub const ALL: [Action; 4] = [Action::Upload, Action::View, Action::Delete, Action::Review];
 
     fn verb(self) -> &'static str {
         match self {
             Action::Upload => "upload images to",
             Action::View => "see the images of",
             Action::Delete => "delete images of",
+            Action::Review => "review the flags of",
         }
     }
 }
@@ -39,7 +42,7 @@ pub fn permits(user: &CurrentUser, action: Action, organization: OrganizationId,
     match user.role {
         Role::Admin => true,
         Role::Recruiter => user.organization_id == Some(organization),
-        Role::Candidate => action != Action::Delete && user.id == candidate,
+        Role::Candidate => matches!(action, Action::Upload | Action::View) && user.id == candidate,
     }
 }
 
@@ -56,6 +59,11 @@ impl Permitted {
     /// When the application was created: no capture of it can be older.
     pub fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.application.created_at
+    }
+
+    /// The application's candidate.
+    pub fn candidate(&self) -> UserId {
+        UserId(self.application.candidate_id)
     }
 }
 
@@ -96,18 +104,18 @@ mod tests {
         let someone = UserId(Uuid::new_v4());
         let user = |role, organization_id| CurrentUser { id: me, email: "u@x.test".into(), role, organization_id };
         use Action::*;
-        // (role, user's org, application's org, application's candidate, [upload, view, delete])
+        // (role, user's org, application's org, application's candidate, [upload, view, delete, review])
         let table = [
-            (Role::Candidate, None, org, me, [true, true, false]),
-            (Role::Candidate, None, org, someone, [false, false, false]),
-            (Role::Recruiter, Some(org), org, someone, [true, true, true]),
-            (Role::Recruiter, Some(org), other_org, someone, [false, false, false]),
-            (Role::Recruiter, None, org, someone, [false, false, false]),
-            (Role::Admin, None, org, someone, [true, true, true]),
-            (Role::Admin, Some(other_org), org, someone, [true, true, true]),
+            (Role::Candidate, None, org, me, [true, true, false, false]),
+            (Role::Candidate, None, org, someone, [false, false, false, false]),
+            (Role::Recruiter, Some(org), org, someone, [true, true, true, true]),
+            (Role::Recruiter, Some(org), other_org, someone, [false, false, false, false]),
+            (Role::Recruiter, None, org, someone, [false, false, false, false]),
+            (Role::Admin, None, org, someone, [true, true, true, true]),
+            (Role::Admin, Some(other_org), org, someone, [true, true, true, true]),
         ];
         for (role, user_org, app_org, candidate, expected) in table {
-            for (action, allowed) in [Upload, View, Delete].into_iter().zip(expected) {
+            for (action, allowed) in [Upload, View, Delete, Review].into_iter().zip(expected) {
                 assert_eq!(
                     permits(&user(role, user_org), action, app_org, candidate),
                     allowed,

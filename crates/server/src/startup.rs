@@ -19,6 +19,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 use crate::{
+    integrity::IntegrityService,
     accounts::{sign_in_form, SessionAccounts},
     applications::ApplicationDirectory,
     db::{self, PersistenceError},
@@ -110,6 +111,12 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             max_image_bytes: settings.max_image_bytes,
             signed_url_ttl: settings.signed_url_ttl,
             uploads_per_minute: settings.uploads_per_minute,
+        }),
+        integrity: Arc::new(IntegrityService {
+            db: db.clone(),
+            // Nothing purges yet: the consent text says images are kept until deleted.
+            retention_days: None,
+            signed_url_ttl: settings.signed_url_ttl,
         }),
     };
     Ok(AppState {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{ApplicationId, OrganizationId};
+use crate::{integrity::IntegrityLevel, ApplicationId, OrganizationId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -20,4 +20,10 @@ pub struct ApplicationSummary {
     /// When the latest image was captured, if any.
     #[serde(default, with = "crate::monitoring::millis::option")]
     pub last_capture_at: Option<DateTime<Utc>>,
+    /// The integrity summary's level: where a reviewer should look first.
+    #[serde(default)]
+    pub integrity_level: IntegrityLevel,
+    /// Flagged events nobody has marked ok or concern yet.
+    #[serde(default)]
+    pub unreviewed_flags: u32,
 }

@@ -5,7 +5,7 @@ use leptos_router::components::Redirect;
 use shared::{ApplicationSummary, Role};
 
 use super::list_applications;
-use crate::{auth::me, error::AppError};
+use crate::{auth::me, error::AppError, integrity::LevelBadge};
 
 fn heading(role: Role) -> &'static str {
     match role {
@@ -46,6 +46,8 @@ enum Order {
     Created,
     LastCaptureNewest,
     LastCaptureOldest,
+    /// Highest integrity level first, then most unreviewed flags.
+    NeedsReview,
 }
 
 fn sorted(mut applications: Vec<ApplicationSummary>, order: Order) -> Vec<ApplicationSummary> {
@@ -54,6 +56,9 @@ fn sorted(mut applications: Vec<ApplicationSummary>, order: Order) -> Vec<Applic
         // Never-captured applications go last either way.
         Order::LastCaptureNewest => applications.sort_by(|a, b| b.last_capture_at.cmp(&a.last_capture_at)),
         Order::LastCaptureOldest => applications.sort_by_key(|a| (a.last_capture_at.is_none(), a.last_capture_at)),
+        Order::NeedsReview => applications.sort_by(|a, b| {
+            (b.integrity_level, b.unreviewed_flags, b.created_at).cmp(&(a.integrity_level, a.unreviewed_flags, a.created_at))
+        }),
     }
     applications
 }
@@ -64,7 +69,14 @@ fn ApplicationTable(applications: Vec<ApplicationSummary>, show_candidate: bool)
         return view! { <p class="muted">"No applications yet."</p> }.into_any();
     }
     let order = RwSignal::new(Order::Created);
-    let rows = move || sorted(applications.clone(), order.get());
+    let to_review_only = RwSignal::new(false);
+    let rows = move || {
+        let mut rows = sorted(applications.clone(), order.get());
+        if to_review_only.get() {
+            rows.retain(|a| a.unreviewed_flags > 0);
+        }
+        rows
+    };
     let cycle = move |_| {
         order.update(|o| {
             *o = match o {
@@ -74,11 +86,19 @@ fn ApplicationTable(applications: Vec<ApplicationSummary>, show_candidate: bool)
         })
     };
     let arrow = move || match order.get() {
-        Order::Created => "",
         Order::LastCaptureNewest => " ↓",
         Order::LastCaptureOldest => " ↑",
+        _ => "",
     };
+    let review_arrow = move || if order.get() == Order::NeedsReview { " ↓" } else { "" };
     view! {
+        {show_candidate.then(|| view! {
+            <p class="list-controls">
+                <button class="link sort-needs-review" on:click=move |_| order.set(Order::NeedsReview)>"Needs review first"</button>
+                <label><input type="checkbox" class="to-review-only" prop:checked=to_review_only on:change=move |_| to_review_only.update(|v| *v = !*v)/>
+                    " Only with flags to review"</label>
+            </p>
+        })}
         <table class="applications">
             <thead>
                 <tr>
@@ -89,6 +109,10 @@ fn ApplicationTable(applications: Vec<ApplicationSummary>, show_candidate: bool)
                     <th class="num">"Camera"</th>
                     <th class="num">"Screen"</th>
                     <th><button class="link sort-last-capture" on:click=cycle>"Last capture" {arrow}</button></th>
+                    {show_candidate.then(|| view! {
+                        <th><button class="link sort-integrity" on:click=move |_| order.set(Order::NeedsReview)>"Integrity" {review_arrow}</button></th>
+                        <th class="num">"To review"</th>
+                    })}
                     <th></th>
                 </tr>
             </thead>
@@ -104,6 +128,10 @@ fn ApplicationTable(applications: Vec<ApplicationSummary>, show_candidate: bool)
                             <td class="num camera-images">{application.camera_images}</td>
                             <td class="num screen-images">{application.screen_images}</td>
                             <td class="last-capture">{application.last_capture_at.map(crate::review::time::local).unwrap_or_else(|| "—".into())}</td>
+                            {show_candidate.then(|| view! {
+                                <td class="integrity"><LevelBadge level=application.integrity_level/></td>
+                                <td class="num unreviewed" data-unreviewed=application.unreviewed_flags>{application.unreviewed_flags}</td>
+                            })}
                             <td class="actions">
                                 {(!show_candidate).then(|| view! {
                                     <a class="button" href=format!("/applications/{}/interview", application.id)>"Start interview"</a>
@@ -135,6 +163,8 @@ mod tests {
             camera_images: 0,
             screen_images: 0,
             last_capture_at: last.and_then(|t| DateTime::<Utc>::from_timestamp(t, 0)),
+            integrity_level: Default::default(),
+            unreviewed_flags: 0,
         }
     }
 
@@ -145,5 +175,14 @@ mod tests {
         assert_eq!(created(sorted(list.clone(), Order::LastCaptureNewest)), [3, 2, 1]);
         assert_eq!(created(sorted(list.clone(), Order::LastCaptureOldest)), [2, 3, 1]);
         assert_eq!(created(sorted(list, Order::Created)), [3, 2, 1]);
+    }
+
+    #[test]
+    fn needs_review_first_puts_the_highest_level_then_the_most_unreviewed_first() {
+        use shared::integrity::IntegrityLevel as L;
+        let with = |created, level, unreviewed| ApplicationSummary { integrity_level: level, unreviewed_flags: unreviewed, ..application(created, None) };
+        let list = vec![with(1, L::None, 0), with(2, L::Some, 3), with(3, L::Major, 1), with(4, L::Some, 7)];
+        let created: Vec<_> = sorted(list, Order::NeedsReview).iter().map(|a| a.created_at.timestamp()).collect();
+        assert_eq!(created, [3, 4, 2, 1]);
     }
 }

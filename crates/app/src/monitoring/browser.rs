@@ -54,6 +54,13 @@ pub fn learn_server_clock(response: &Response) {
     CLOCK_OFFSET_MS.with(|cell| cell.set(Some(offset)));
 }
 
+/// Learns the server's clock from a time it sent (to the millisecond; the answer's
+/// travel time is the error).
+pub fn learn_server_time(server: chrono::DateTime<chrono::Utc>) {
+    let offset = server.timestamp_millis() as f64 - Date::now();
+    CLOCK_OFFSET_MS.with(|cell| cell.set(Some(offset)));
+}
+
 /// Asks the server for its clock once (the first capture may come before any upload's answer).
 pub async fn sync_server_clock() {
     if CLOCK_OFFSET_MS.with(|cell| cell.get()).is_some() {
@@ -99,7 +106,10 @@ pub async fn camera_stream() -> Result<MediaStream, JsValue> {
 pub async fn screen_stream() -> Result<MediaStream, JsValue> {
     let devices = window().map_err(JsValue::from)?.navigator().media_devices()?;
     let constraints = DisplayMediaStreamConstraints::new();
-    constraints.set_video(&JsValue::TRUE);
+    // Ask for the entire screen (the browser may still let the candidate pick a window).
+    let video = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&video, &"displaySurface".into(), &"monitor".into());
+    constraints.set_video(&video);
     constraints.set_audio(&JsValue::FALSE);
     let stream = JsFuture::from(devices.get_display_media_with_constraints(&constraints)?).await?;
     stream.dyn_into()
@@ -180,56 +190,69 @@ pub async fn upload_blob(
     captured_at: &str,
     capture_id: Option<&str>,
 ) -> (Attempt, Option<UploadReceipt>) {
-    let Ok(controller) = web_sys::AbortController::new() else { return (Attempt::NetworkFailure, None) };
-    let abort = controller.clone();
-    // Dropped (and so cancelled) when this function returns.
-    let _deadline = gloo_timers::callback::Timeout::new(UPLOAD_TIMEOUT_MS, move || abort.abort());
-    upload_with(application, kind, blob, captured_at, capture_id, &controller.signal()).await
-}
-
-async fn upload_with(
-    application: ApplicationId,
-    kind: ImageKind,
-    blob: &Blob,
-    captured_at: &str,
-    capture_id: Option<&str>,
-    signal: &web_sys::AbortSignal,
-) -> (Attempt, Option<UploadReceipt>) {
     let mut url = format!("/api/monitoring/upload-binary?applicationId={application}&imageType={kind}&capturedAt={captured_at}");
     if let Some(id) = capture_id {
         url.push_str("&captureId=");
         url.push_str(id);
     }
-    let Ok(window) = window() else { return (Attempt::NetworkFailure, None) };
+    match post(&url, blob, "image/jpeg").await {
+        Answer::Ok(text) => match serde_json::from_str::<UploadReceipt>(&text) {
+            Ok(receipt) => (Attempt::Stored, Some(receipt)),
+            Err(_) => (Attempt::Status(200, "the server's answer could not be read".into()), None),
+        },
+        Answer::Failed(attempt) => (attempt, None),
+    }
+}
+
+/// Sends events (a JSON array of `EventInput`) in one call.
+pub async fn send_events(application: ApplicationId, session: Option<&str>, events_json: &str) -> Attempt {
+    let session = session.map(|s| format!(",\"sessionId\":\"{s}\"")).unwrap_or_default();
+    let body = format!("{{\"applicationId\":\"{application}\"{session},\"events\":{events_json}}}");
+    match post("/api/monitoring/events", &JsValue::from_str(&body), "application/json").await {
+        Answer::Ok(_) => Attempt::Stored,
+        Answer::Failed(attempt) => attempt,
+    }
+}
+
+enum Answer {
+    /// A 2xx answer's text.
+    Ok(String),
+    Failed(Attempt),
+}
+
+/// POSTs `body`, abandoning it after [`UPLOAD_TIMEOUT_MS`] (a stalled connection cannot hold the queue).
+async fn post(url: &str, body: &JsValue, content_type: &str) -> Answer {
+    let Ok(controller) = web_sys::AbortController::new() else { return Answer::Failed(Attempt::NetworkFailure) };
+    let abort = controller.clone();
+    // Dropped (and so cancelled) when this function returns.
+    let _deadline = gloo_timers::callback::Timeout::new(UPLOAD_TIMEOUT_MS, move || abort.abort());
+    let Ok(window) = window() else { return Answer::Failed(Attempt::NetworkFailure) };
     let init = RequestInit::new();
     init.set_method("POST");
-    init.set_body(blob);
-    init.set_signal(Some(signal));
-    let Ok(headers) = web_sys::Headers::new() else { return (Attempt::NetworkFailure, None) };
-    let _ = headers.set("content-type", "image/jpeg");
+    init.set_body(body);
+    init.set_signal(Some(&controller.signal()));
+    let Ok(headers) = web_sys::Headers::new() else { return Answer::Failed(Attempt::NetworkFailure) };
+    let _ = headers.set("content-type", content_type);
     init.set_headers(&headers);
-    let response = match JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await {
+    let response = match JsFuture::from(window.fetch_with_str_and_init(url, &init)).await {
         Ok(response) => response,
-        Err(_) => return (Attempt::NetworkFailure, None),
+        Err(_) => return Answer::Failed(Attempt::NetworkFailure),
     };
-    let Ok(response) = response.dyn_into::<Response>() else { return (Attempt::NetworkFailure, None) };
+    let Ok(response) = response.dyn_into::<Response>() else { return Answer::Failed(Attempt::NetworkFailure) };
     learn_server_clock(&response);
     let status = response.status();
     // Aborted while the answer was read: as good as no answer.
     let text = match response.text() {
         Ok(promise) => match JsFuture::from(promise).await {
             Ok(text) => text.as_string().unwrap_or_default(),
-            Err(_) => return (Attempt::NetworkFailure, None),
+            Err(_) => return Answer::Failed(Attempt::NetworkFailure),
         },
         Err(_) => String::new(),
     };
     if response.ok() {
-        match serde_json::from_str::<UploadReceipt>(&text) {
-            Ok(receipt) => (Attempt::Stored, Some(receipt)),
-            Err(_) => (Attempt::Status(status, "the server's answer could not be read".into()), None),
-        }
+        Answer::Ok(text)
     } else {
         let message = serde_json::from_str::<AppError>(&text).map(|e| e.to_string()).unwrap_or_else(|_| format!("the server answered {status}"));
-        (Attempt::Status(status, message), None)
+        Answer::Failed(Attempt::Status(status, message))
     }
 }

@@ -33,6 +33,8 @@ mod panel;
 #[cfg(feature = "hydrate")]
 mod persist;
 pub mod queue;
+#[cfg(feature = "hydrate")]
+mod signals;
 mod store;
 #[cfg(feature = "hydrate")]
 mod worker;

@@ -63,9 +63,14 @@ pub fn MonitoringPanel(
     let Feeds { camera_video, screen_video, camera_error, camera_live, screen, capture_error } = feeds;
 
     #[cfg(feature = "hydrate")]
-    let media = live::Media::new(store, application_id, feeds);
+    let signals = super::signals::Signals::new(store, application_id);
+    #[cfg(feature = "hydrate")]
+    let media = live::Media::new(store, application_id, feeds, signals);
     #[cfg(feature = "hydrate")]
     {
+        // What an earlier visit left waiting goes first.
+        store.restore(application_id);
+        live::start_session(signals, application_id, (camera_interval, screen_interval));
         if camera_monitoring {
             media.start_camera();
             media.every(camera_interval, shared::ImageKind::Camera);
@@ -73,9 +78,11 @@ pub fn MonitoringPanel(
         if screen_monitoring {
             media.every(screen_interval, shared::ImageKind::Screen);
         }
-        // What an earlier visit left waiting goes first.
-        store.restore(application_id);
-        let online = window_event_listener(leptos::ev::online, move |_| store.wake());
+        let online = window_event_listener(leptos::ev::online, move |_| {
+            signals.end(shared::integrity::EventKind::Offline, None);
+            store.wake();
+        });
+        let offline = window_event_listener(leptos::ev::offline, move |_| signals.start(shared::integrity::EventKind::Offline, None));
         // Captures still waiting are safe in IndexedDB, but the candidate should know.
         let leaving = window_event_listener(leptos::ev::beforeunload, move |event| {
             if store.waiting() > 0 {
@@ -83,10 +90,14 @@ pub fn MonitoringPanel(
                 event.set_return_value("Captures are still waiting to upload.");
             }
         });
+        let watching = live::watch_page(signals, media);
         on_cleanup(move || {
             online.remove();
+            offline.remove();
             leaving.remove();
+            watching.stop();
             media.stop();
+            super::signals::clear_heartbeat(application_id);
         });
     }
     #[cfg(not(feature = "hydrate"))]
@@ -107,6 +118,10 @@ pub fn MonitoringPanel(
     let capture_screen = move |_| {
         #[cfg(feature = "hydrate")]
         media.capture(shared::ImageKind::Screen);
+    };
+    let full_screen = move |_| {
+        #[cfg(feature = "hydrate")]
+        live::enter_full_screen();
     };
 
     let stats = store.stats();
@@ -154,6 +169,10 @@ pub fn MonitoringPanel(
                     </figure>
                 </Show>
             </div>
+            <p class="full-screen-offer">
+                <button class="secondary enter-full-screen" on:click=full_screen>"Full screen"</button>
+                <span class="muted">" Work in full screen: leaving it, switching tabs or windows and pasting are recorded for the reviewer."</span>
+            </p>
             <UploadStatus stats uploading=store.is_uploading() error=store.upload_error() capture_error/>
         </section>
     }
@@ -181,6 +200,8 @@ fn UploadStatus(
             <dd class="screen-count" data-captured=move || stats.with(|s| s.captured_screen) data-uploaded=move || stats.with(|s| s.uploaded_screen)>
                 {move || stats.with(|s| format!("{} uploaded of {} taken", s.uploaded_screen, s.captured_screen))}
             </dd>
+            <dt>"Events"</dt>
+            <dd class="events-sent" data-sent=move || stats.with(|s| s.events_sent)>{move || stats.with(|s| format!("{} recorded", s.events_sent))}</dd>
             <dt>"Waiting"</dt>
             <dd class="queued" data-queued=move || stats.with(|s| s.queued)>
                 {move || stats.with(|s| format!(
@@ -217,20 +238,32 @@ mod live {
     //! The streams and timers, browser only. Everything lives in the component's
     //! owner: unmounting stops every track and timer.
 
-    use gloo_timers::callback::Interval;
+    use gloo_timers::callback::{Interval, Timeout};
     use leptos::{prelude::*, task::spawn_local};
-    use shared::{ApplicationId, ImageKind};
+    use shared::{integrity::EventKind, ApplicationId, ImageKind};
     use wasm_bindgen::{closure::Closure, JsCast};
     use web_sys::MediaStream;
 
     use super::{Feeds, ScreenShare};
-    use crate::monitoring::{browser, store::MonitoringImages};
+    use crate::monitoring::{
+        browser,
+        signals::{self, linked, Signals},
+        store::MonitoringImages,
+        worker::Worker,
+    };
+
+    /// Snapshots taken for one event serve another within this time (coming back
+    /// to a tab both shows it and focuses the window).
+    const SNAPSHOTS_SHARED_MS: f64 = 2_000.0;
 
     #[derive(Clone, Copy)]
     pub struct Media {
         store: MonitoringImages,
         application: ApplicationId,
         feeds: Feeds,
+        signals: Signals,
+        /// The last snapshots taken around an event: when, and their capture ids.
+        last_snapshots: StoredValue<(f64, Vec<String>), LocalStorage>,
         camera_stream: StoredValue<Option<MediaStream>, LocalStorage>,
         screen_stream: StoredValue<Option<MediaStream>, LocalStorage>,
         timers: StoredValue<Vec<Interval>, LocalStorage>,
@@ -252,11 +285,13 @@ mod live {
     }
 
     impl Media {
-        pub fn new(store: MonitoringImages, application: ApplicationId, feeds: Feeds) -> Self {
+        pub fn new(store: MonitoringImages, application: ApplicationId, feeds: Feeds, signals: Signals) -> Self {
             Media {
                 store,
                 application,
                 feeds,
+                signals,
+                last_snapshots: StoredValue::new_local((f64::NEG_INFINITY, Vec::new())),
                 camera_stream: StoredValue::new_local(None),
                 screen_stream: StoredValue::new_local(None),
                 timers: StoredValue::new_local(Vec::new()),
@@ -285,6 +320,7 @@ mod live {
                         }
                         self.watch_camera(&stream);
                         self.feeds.camera_live.try_set(true);
+                        self.signals.end(EventKind::CameraLost, None);
                     }
                     Err(error) => {
                         self.feeds.camera_live.try_set(false);
@@ -314,6 +350,7 @@ mod live {
                         // with the panel.
                         let on_ended = Closure::<dyn FnMut()>::new(move || {
                             self.feeds.screen.try_set(ScreenShare::Ended);
+                            self.signals.start(EventKind::ScreenShareEnded, None);
                         });
                         for track in stream.get_video_tracks().iter() {
                             if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
@@ -322,6 +359,17 @@ mod live {
                         }
                         self.screen_ended.try_set_value(Some(on_ended));
                         self.feeds.screen.try_set(ScreenShare::Shared);
+                        if let Some(surface) = signals::display_surface(&stream).filter(|s| s != "monitor") {
+                            self.signals.instant(EventKind::ScreenShareNotMonitor, Some(serde_json::json!({"displaySurface": surface})));
+                        }
+                        // Sharing again: once the new share shows, both snapshots go with the interruption.
+                        if self.signals.is_open(EventKind::ScreenShareEnded) {
+                            Timeout::new(1_000, move || {
+                                let ids = self.snapshots();
+                                self.signals.end(EventKind::ScreenShareEnded, linked(&ids, None));
+                            })
+                            .forget();
+                        }
                     }
                     Err(error) => {
                         self.feeds.screen.try_set(ScreenShare::NotShared);
@@ -336,9 +384,11 @@ mod live {
         /// so, is not live, and takes no camera snapshots until it is back.
         fn watch_camera(self, stream: &MediaStream) {
             let feeds = self.feeds;
+            let signals = self.signals;
             let lost = move |message: &str| {
                 feeds.camera_live.try_set(false);
                 feeds.camera_error.try_set(Some(message.to_string()));
+                signals.start(EventKind::CameraLost, None);
             };
             let on_ended = Closure::<dyn FnMut()>::new(move || {
                 lost("Camera disconnected: it was unplugged, or its permission was withdrawn. Connect it and try again.")
@@ -347,6 +397,7 @@ mod live {
             let on_unmute = Closure::<dyn FnMut()>::new(move || {
                 feeds.camera_error.try_set(None);
                 feeds.camera_live.try_set(true);
+                signals.end(EventKind::CameraLost, None);
             });
             for track in stream.get_video_tracks().iter() {
                 if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
@@ -360,14 +411,41 @@ mod live {
 
         /// Captures one frame of `kind` and queues it, if that feed is live.
         pub fn capture(self, kind: ImageKind) {
+            self.capture_as(kind, Worker::new_id());
+        }
+
+        /// A camera and a screen snapshot now (those that are live), for an event
+        /// to link to: their capture ids. Within a moment of the last such pair,
+        /// that pair.
+        pub fn snapshots(self) -> Vec<String> {
+            let now = js_sys::Date::now();
+            if let Some((at, ids)) = self.last_snapshots.try_get_value() {
+                if now - at < SNAPSHOTS_SHARED_MS {
+                    return ids;
+                }
+            }
+            let ids: Vec<String> = ImageKind::ALL
+                .into_iter()
+                .filter_map(|kind| {
+                    let id = Worker::new_id();
+                    self.capture_as(kind, id.clone()).then_some(id)
+                })
+                .collect();
+            self.last_snapshots.try_set_value((now, ids.clone()));
+            ids
+        }
+
+        /// As [`Self::capture`] with the capture id given; whether the feed was live.
+        fn capture_as(self, kind: ImageKind, id: String) -> bool {
+            // Called from timers and listeners that may outlive the panel: nothing here may panic.
             let (video, live) = match kind {
-                ImageKind::Camera => (self.feeds.camera_video, self.feeds.camera_live.get_untracked()),
-                ImageKind::Screen => (self.feeds.screen_video, self.feeds.screen.get_untracked() == ScreenShare::Shared),
+                ImageKind::Camera => (self.feeds.camera_video, self.feeds.camera_live.try_get_untracked().unwrap_or(false)),
+                ImageKind::Screen => (self.feeds.screen_video, self.feeds.screen.try_get_untracked() == Some(ScreenShare::Shared)),
             };
             if !live {
-                return;
+                return false;
             }
-            let Some(video) = video.get_untracked() else { return };
+            let Some(video) = video.try_get_untracked().flatten() else { return false };
             spawn_local(async move {
                 let result = match kind {
                     ImageKind::Camera => self.store.capture_camera(&video).await,
@@ -376,13 +454,14 @@ mod live {
                 match result {
                     Ok(blob) => {
                         self.feeds.capture_error.try_set(None);
-                        self.store.enqueue(self.application, kind, blob);
+                        self.store.enqueue_as(self.application, kind, blob, id);
                     }
                     Err(message) => {
                         self.feeds.capture_error.try_set(Some(format!("A {kind} snapshot failed: {message}")));
                     }
                 }
             });
+            true
         }
 
         pub fn every(self, seconds: u32, kind: ImageKind) {
@@ -407,5 +486,124 @@ mod live {
             self.screen_ended.try_set_value(None);
             self.camera_watch.try_set_value(Vec::new());
         }
+    }
+
+    /// Starts the monitoring session (retrying while the server cannot be
+    /// reached), learns the server's clock from it, and says whether this panel
+    /// resumes one that was reloaded or crashed, and whether the screen is extended.
+    pub fn start_session(signals: Signals, application: ApplicationId, (camera, screen): (u32, u32)) {
+        let previous = signals::previous_panel(application);
+        signals::heartbeat(application, None);
+        spawn_local(async move {
+            let mut wait = 1_000u32;
+            let mut announced = false;
+            loop {
+                let result = crate::integrity::start_session(application.to_string(), i64::from(camera), i64::from(screen)).await;
+                let started = match result {
+                    Ok(started) => {
+                        browser::learn_server_time(started.server_time);
+                        signals.set_session(started.session_id.to_string());
+                        signals::heartbeat(application, Some(&started.session_id.to_string()));
+                        true
+                    }
+                    Err(crate::AppError::Forbidden(_) | crate::AppError::ConsentRequired(_) | crate::AppError::NotFound(_) | crate::AppError::BadRequest(_)) => true,
+                    Err(_) => false,
+                };
+                if !announced {
+                    announced = true;
+                    if let Some((session, ago)) = &previous {
+                        signals.instant(
+                            EventKind::PageReload,
+                            Some(serde_json::json!({"previousSessionId": session, "secondsSinceLastSign": (ago / 1000.0).round()})),
+                        );
+                    }
+                    if signals::screens_extended() == Some(true) {
+                        signals.instant(EventKind::MultipleDisplays, None);
+                    }
+                }
+                if started {
+                    break;
+                }
+                gloo_timers::future::TimeoutFuture::new(wait).await;
+                wait = (wait * 2).min(30_000);
+            }
+        });
+    }
+
+    pub fn enter_full_screen() {
+        if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            let _ = root.request_fullscreen();
+        }
+    }
+
+    /// The page's listeners (tab, window, full screen, clipboard) and the
+    /// heartbeat; all removed by `stop`.
+    #[derive(Clone, Copy)]
+    pub struct Watching {
+        listeners: StoredValue<Vec<(web_sys::EventTarget, &'static str, Closure<dyn FnMut(web_sys::Event)>)>, LocalStorage>,
+        heartbeat: StoredValue<Option<Interval>, LocalStorage>,
+    }
+
+    impl Watching {
+        pub fn stop(self) {
+            if let Some(listeners) = self.listeners.try_update_value(std::mem::take) {
+                for (target, name, handler) in listeners {
+                    let _ = target.remove_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
+                }
+            }
+            self.heartbeat.try_set_value(None);
+        }
+    }
+
+    pub fn watch_page(signals: Signals, media: Media) -> Watching {
+        let watching = Watching { listeners: StoredValue::new_local(Vec::new()), heartbeat: StoredValue::new_local(None) };
+        let Some(window) = web_sys::window() else { return watching };
+        let Some(document) = window.document() else { return watching };
+        let listen = |target: &web_sys::EventTarget, name: &'static str, handler: Box<dyn FnMut(web_sys::Event)>| {
+            let closure = Closure::<dyn FnMut(web_sys::Event)>::wrap(handler);
+            if target.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref()).is_ok() {
+                watching.listeners.update_value(|l| l.push((target.clone(), name, closure)));
+            }
+        };
+        let back = move |kind: EventKind| {
+            if signals.is_open(kind) {
+                let ids = media.snapshots();
+                signals.end(kind, linked(&ids, None));
+            }
+        };
+        let seen = document.clone();
+        listen(&document, "visibilitychange", Box::new(move |_| {
+            if seen.hidden() {
+                signals.start(EventKind::TabHidden, None);
+            } else {
+                back(EventKind::TabHidden);
+            }
+        }));
+        listen(&window, "blur", Box::new(move |_| signals.start(EventKind::WindowBlur, None)));
+        listen(&window, "focus", Box::new(move |_| back(EventKind::WindowBlur)));
+        let full = document.clone();
+        let was_full = StoredValue::new_local(false);
+        listen(&document, "fullscreenchange", Box::new(move |_| {
+            let now_full = full.fullscreen_element().is_some();
+            if now_full {
+                signals.end(EventKind::FullscreenExit, None);
+            } else if was_full.get_value() {
+                signals.start(EventKind::FullscreenExit, None);
+            }
+            was_full.set_value(now_full);
+        }));
+        listen(&document, "paste", Box::new(move |event| {
+            let length = signals::pasted_length(&event);
+            let ids = media.snapshots();
+            signals.instant(EventKind::Paste, linked(&ids, Some(serde_json::json!({"length": length}))));
+        }));
+        listen(&document, "copy", Box::new(move |_| {
+            signals.instant(EventKind::Copy, Some(serde_json::json!({"length": signals::selected_length()})));
+        }));
+        let application = media.application;
+        watching.heartbeat.set_value(Some(Interval::new(signals::HEARTBEAT_MS, move || {
+            signals::heartbeat(application, signals.session().as_deref());
+        })));
+        watching
     }
 }

@@ -1,6 +1,6 @@
-//! The capture queue's copy in IndexedDB, so a reload, a closed tab or a crash
-//! loses nothing: a capture is written here before it is queued, and removed
-//! once the server has stored it (or refused it for good). web-sys directly:
+//! The upload queue's copy in IndexedDB, so a reload, a closed tab or a crash
+//! loses nothing: a capture or an event is written here before it is queued,
+//! and removed once the server has stored it (or refused it for good). web-sys directly:
 //! the four operations needed are smaller than any IndexedDB crate's wasm.
 
 use js_sys::{Array, Object, Promise, Reflect};
@@ -13,16 +13,24 @@ const DATABASE: &str = "interview-monitor";
 const STORE: &str = "captures";
 const VERSION: u32 = 1;
 
-/// A capture as kept until the server has it.
+/// A capture or an event as kept until the server has it.
 #[derive(Clone)]
 pub struct StoredCapture {
-    /// The capture id: the key here, and the server's idempotency key.
+    /// The key here: a capture's id (the server's idempotency key), or an event's
+    /// id with its state (`…:open`, `…:ended`), so an event's end never
+    /// overwrites or deletes its start while that is being sent.
     pub id: String,
     pub application: ApplicationId,
-    pub kind: ImageKind,
     /// RFC 3339, on the server's clock.
     pub captured_at: String,
-    pub blob: Blob,
+    pub item: StoredItem,
+}
+
+#[derive(Clone)]
+pub enum StoredItem {
+    Capture { kind: ImageKind, blob: Blob },
+    /// An event as its JSON body, and the monitoring session it happened in.
+    Event { json: String, session: Option<String> },
 }
 
 thread_local! {
@@ -113,23 +121,33 @@ async fn in_store(mode: IdbTransactionMode, act: impl FnOnce(&web_sys::IdbObject
     result
 }
 
-/// Writes a capture; done when IndexedDB has committed it.
+/// Writes a capture or an event; done when IndexedDB has committed it.
 pub async fn keep(capture: &StoredCapture) -> Result<(), JsValue> {
     let record = Object::new();
     Reflect::set(&record, &"id".into(), &capture.id.as_str().into())?;
     Reflect::set(&record, &"application".into(), &capture.application.to_string().into())?;
-    Reflect::set(&record, &"kind".into(), &capture.kind.as_str().into())?;
     Reflect::set(&record, &"capturedAt".into(), &capture.captured_at.as_str().into())?;
-    Reflect::set(&record, &"blob".into(), &capture.blob)?;
+    match &capture.item {
+        StoredItem::Capture { kind, blob } => {
+            Reflect::set(&record, &"kind".into(), &kind.as_str().into())?;
+            Reflect::set(&record, &"blob".into(), blob)?;
+        }
+        StoredItem::Event { json, session } => {
+            Reflect::set(&record, &"event".into(), &json.as_str().into())?;
+            if let Some(session) = session {
+                Reflect::set(&record, &"session".into(), &session.as_str().into())?;
+            }
+        }
+    }
     in_store(IdbTransactionMode::Readwrite, |store| store.put(&record)).await.map(|_| ())
 }
 
-/// Forgets a capture the server stored (or refused for good).
+/// Forgets what the server stored (or refused for good).
 pub async fn forget(id: &str) -> Result<(), JsValue> {
     in_store(IdbTransactionMode::Readwrite, |store| store.delete(&JsValue::from_str(id))).await.map(|_| ())
 }
 
-/// Every capture kept for `application`, in no particular order.
+/// Everything kept for `application`, in no particular order.
 pub async fn kept_for(application: ApplicationId) -> Result<Vec<StoredCapture>, JsValue> {
     let all: Array = in_store(IdbTransactionMode::Readonly, |store| store.get_all()).await?.dyn_into()?;
     let text = |record: &JsValue, field: &str| Reflect::get(record, &field.into()).ok().and_then(|v| v.as_string());
@@ -137,13 +155,14 @@ pub async fn kept_for(application: ApplicationId) -> Result<Vec<StoredCapture>, 
         .iter()
         .filter_map(|record| {
             let application = text(&record, "application")?.parse::<ApplicationId>().ok()?;
-            Some(StoredCapture {
-                id: text(&record, "id")?,
-                application,
-                kind: text(&record, "kind")?.parse().ok()?,
-                captured_at: text(&record, "capturedAt")?,
-                blob: Reflect::get(&record, &"blob".into()).ok()?.dyn_into().ok()?,
-            })
+            let item = match text(&record, "event") {
+                Some(json) => StoredItem::Event { json, session: text(&record, "session") },
+                None => StoredItem::Capture {
+                    kind: text(&record, "kind")?.parse().ok()?,
+                    blob: Reflect::get(&record, &"blob".into()).ok()?.dyn_into().ok()?,
+                },
+            };
+            Some(StoredCapture { id: text(&record, "id")?, application, captured_at: text(&record, "capturedAt")?, item })
         })
         .filter(|capture| capture.application == application)
         .collect())

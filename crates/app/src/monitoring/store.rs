@@ -21,8 +21,10 @@ pub struct UploadStats {
     pub queue_bound: usize,
     /// Captures turned away because the queue was full.
     pub dropped: usize,
-    /// Captures the server refused (4xx), not retried.
+    /// Captures (or events) the server refused (4xx), not retried.
     pub refused: usize,
+    /// Events the server has stored.
+    pub events_sent: usize,
     /// Captures an earlier visit left waiting (found on this page's load), and
     /// how many of them are uploaded by now.
     pub restored: usize,
@@ -121,7 +123,7 @@ mod browser_members {
     use super::MonitoringImages;
     use crate::{
         error::AppError,
-        monitoring::{browser, queue::Attempt},
+        monitoring::{browser, queue::Attempt, worker::Worker},
     };
 
     impl MonitoringImages {
@@ -188,11 +190,24 @@ mod browser_members {
         /// Queues a capture: uploaded in order, with its capture time, retried with
         /// backoff while the network or the server fails, never twice.
         pub fn enqueue(&self, application: ApplicationId, kind: ImageKind, blob: Blob) {
+            self.enqueue_as(application, kind, blob, Worker::new_id());
+        }
+
+        /// As [`Self::enqueue`], with the capture id chosen already (an event links to it).
+        pub fn enqueue_as(&self, application: ApplicationId, kind: ImageKind, blob: Blob, id: String) {
             self.update_stats(|s| match kind {
                 ImageKind::Camera => s.captured_camera += 1,
                 ImageKind::Screen => s.captured_screen += 1,
             });
-            self.worker.push(*self, application, kind, blob);
+            self.worker.push(*self, application, kind, blob, id);
+        }
+
+        /// Queues an event behind the captures taken before it. `ended` tells its end
+        /// from its start (both are kept until sent; the end wins).
+        pub fn enqueue_event(&self, application: ApplicationId, session: Option<String>, event: &crate::integrity::EventInput, ended: bool) {
+            let Ok(json) = serde_json::to_string(event) else { return };
+            let key = format!("{}:{}", event.event_id, if ended { "ended" } else { "open" });
+            self.worker.push_event(*self, application, key, event.at.clone(), json, session);
         }
 
         /// Cuts a retry's wait short (the browser is back online).

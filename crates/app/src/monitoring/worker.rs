@@ -1,4 +1,5 @@
-//! The upload queue in the browser: one worker takes captures in order, retries
+//! The upload queue in the browser: one worker takes captures and events in
+//! order (consecutive events go in one call), retries
 //! the head with backoff and jitter while uploads fail for network or server
 //! reasons, waits for a new sign-in when the session has ended, gives up (and
 //! says why) on other 4xx, and keeps at most `QUEUE_BOUND` captures or
@@ -11,7 +12,8 @@ use shared::{ApplicationId, ImageKind};
 use web_sys::Blob;
 
 use super::{
-    browser, persist,
+    browser,
+    persist::{self, StoredItem},
     queue::{backoff_ms, next, restore_order, BoundedQueue, Next, QUEUE_BOUND, QUEUE_BYTES},
     store::MonitoringImages,
 };
@@ -19,14 +21,17 @@ use super::{
 /// How often a queue waiting for a new sign-in tries again.
 const SIGNED_OUT_RETRY_MS: u32 = 3000;
 
+/// Events one call carries at most (the server's limit).
+const EVENTS_PER_CALL: usize = shared::integrity::MAX_EVENTS_PER_CALL;
+
 #[derive(Clone)]
 struct Pending {
-    /// The capture id: IndexedDB's key and the server's idempotency key.
+    /// IndexedDB's key: a capture's id (the server's idempotency key too), or an
+    /// event's id with its state.
     id: String,
     application: ApplicationId,
-    kind: ImageKind,
-    blob: Blob,
     captured_at: String,
+    item: StoredItem,
     attempts: u32,
     /// Found in IndexedDB from an earlier visit.
     restored: bool,
@@ -34,26 +39,54 @@ struct Pending {
 
 impl Pending {
     fn from_kept(kept: persist::StoredCapture) -> Self {
-        Pending {
-            id: kept.id,
-            application: kept.application,
-            kind: kept.kind,
-            blob: kept.blob,
-            captured_at: kept.captured_at,
-            attempts: 0,
-            restored: true,
-        }
+        Pending { id: kept.id, application: kept.application, captured_at: kept.captured_at, item: kept.item, attempts: 0, restored: true }
     }
 
     fn to_kept(&self) -> persist::StoredCapture {
-        persist::StoredCapture {
-            id: self.id.clone(),
-            application: self.application,
-            kind: self.kind,
-            captured_at: self.captured_at.clone(),
-            blob: self.blob.clone(),
+        persist::StoredCapture { id: self.id.clone(), application: self.application, captured_at: self.captured_at.clone(), item: self.item.clone() }
+    }
+
+    fn size(&self) -> usize {
+        match &self.item {
+            StoredItem::Capture { blob, .. } => blob.size() as usize,
+            StoredItem::Event { json, .. } => json.len(),
         }
     }
+
+    /// The event's id (before the `:state` of its key), for events.
+    fn event_id(&self) -> Option<&str> {
+        matches!(self.item, StoredItem::Event { .. }).then(|| self.id.split(':').next().unwrap_or(&self.id))
+    }
+}
+
+/// The events at the head of the queue that go in one call: consecutive, of one
+/// session, at most [`EVENTS_PER_CALL`]; an event's end replaces its start.
+fn event_batch(queue: &BoundedQueue<Pending>) -> (usize, Option<String>, String) {
+    let mut taken = 0;
+    let mut session = None;
+    let mut bodies: Vec<(String, String)> = Vec::new();
+    for pending in queue.iter() {
+        let StoredItem::Event { json, session: of } = &pending.item else { break };
+        if taken > 0 && *of != session {
+            break;
+        }
+        let id = pending.event_id().unwrap_or_default().to_string();
+        let full = bodies.len() == EVENTS_PER_CALL;
+        match bodies.iter_mut().find(|(known, _)| *known == id) {
+            // An event's end replaces its start, whichever was queued first.
+            Some(body) => {
+                if pending.id.ends_with(":ended") {
+                    body.1 = json.clone();
+                }
+            }
+            None if full => break,
+            None => bodies.push((id, json.clone())),
+        }
+        session = of.clone();
+        taken += 1;
+    }
+    let array = format!("[{}]", bodies.into_iter().map(|(_, json)| json).collect::<Vec<_>>().join(","));
+    (taken, session, array)
 }
 
 #[derive(Clone, Copy)]
@@ -98,7 +131,7 @@ impl Worker {
 
     /// Queues `pending` in memory (unless it is there already) and starts the worker.
     fn admit(&self, store: MonitoringImages, pending: Pending) {
-        let size = pending.blob.size() as usize;
+        let size = pending.size();
         let id = pending.id.clone();
         let known = self.queue.try_with_value(|q| q.iter().any(|p| p.id == id)).unwrap_or(true);
         if known {
@@ -122,16 +155,30 @@ impl Worker {
         }
     }
 
-    pub fn push(&self, store: MonitoringImages, application: ApplicationId, kind: ImageKind, blob: Blob) {
+    /// A new id for a capture or an event.
+    pub fn new_id() -> String {
+        browser::random_uuid().unwrap_or_else(fallback_id)
+    }
+
+    pub fn push(&self, store: MonitoringImages, application: ApplicationId, kind: ImageKind, blob: Blob, id: String) {
         let pending = Pending {
-            id: browser::random_uuid().unwrap_or_else(fallback_id),
+            id,
             application,
-            kind,
-            blob,
             captured_at: shared::monitoring::millis::format(&browser::now()),
+            item: StoredItem::Capture { kind, blob },
             attempts: 0,
             restored: false,
         };
+        self.keep_and_admit(store, pending);
+    }
+
+    /// Queues an event (its JSON body) under `key` (`{eventId}:{state}`).
+    pub fn push_event(&self, store: MonitoringImages, application: ApplicationId, key: String, at: String, json: String, session: Option<String>) {
+        let pending = Pending { id: key, application, captured_at: at, item: StoredItem::Event { json, session }, attempts: 0, restored: false };
+        self.keep_and_admit(store, pending);
+    }
+
+    fn keep_and_admit(&self, store: MonitoringImages, pending: Pending) {
         let worker = *self;
         // Into IndexedDB first: from then on a reload or a crash cannot lose it.
         // (IndexedDB finishes writes in the order they were asked, so captures
@@ -156,7 +203,8 @@ impl Worker {
                 return;
             }
             restore_order(&mut kept, |capture| (capture.captured_at.as_str(), capture.id.as_str()));
-            store.update_stats(|s| s.restored += kept.len());
+            let captures = kept.iter().filter(|k| matches!(k.item, StoredItem::Capture { .. })).count();
+            store.update_stats(|s| s.restored += captures);
             for capture in kept {
                 worker.admit(store, Pending::from_kept(capture));
             }
@@ -177,12 +225,16 @@ impl Worker {
         self.woken.try_set_value(false);
     }
 
-    /// Takes the head off the queue and out of IndexedDB.
-    fn finish_head(&self, head: &Pending) {
-        self.queue.try_update_value(|q| q.pop_front());
-        let id = head.id.clone();
+    /// Takes the first `count` items off the queue and out of IndexedDB.
+    fn finish_head(&self, count: usize) {
+        let done: Vec<String> = self
+            .queue
+            .try_update_value(|q| (0..count).filter_map(|_| q.pop_front()).map(|p| p.id).collect())
+            .unwrap_or_default();
         spawn_local(async move {
-            let _ = persist::forget(&id).await;
+            for id in done {
+                let _ = persist::forget(&id).await;
+            }
         });
     }
 
@@ -192,18 +244,28 @@ impl Worker {
             if !store.set_uploading(true) {
                 break;
             }
-            let (attempt, _) = browser::upload_blob(head.application, head.kind, &head.blob, &head.captured_at, Some(&head.id)).await;
+            let (attempt, count, what) = match &head.item {
+                StoredItem::Capture { kind, blob } => {
+                    let (attempt, _) = browser::upload_blob(head.application, *kind, blob, &head.captured_at, Some(&head.id)).await;
+                    (attempt, 1, format!("a {kind} capture"))
+                }
+                StoredItem::Event { .. } => {
+                    let Some((count, session, array)) = self.queue.try_with_value(event_batch) else { break };
+                    (browser::send_events(head.application, session.as_deref(), &array).await, count, format!("{count} events"))
+                }
+            };
             match next(&attempt) {
                 Next::Advance => {
-                    self.finish_head(&head);
+                    self.finish_head(count);
                     let at = shared::monitoring::millis::format(&browser::now());
                     store.set_error(None);
                     store.update_stats(|s| {
-                        match head.kind {
-                            ImageKind::Camera => s.uploaded_camera += 1,
-                            ImageKind::Screen => s.uploaded_screen += 1,
+                        match &head.item {
+                            StoredItem::Capture { kind: ImageKind::Camera, .. } => s.uploaded_camera += 1,
+                            StoredItem::Capture { kind: ImageKind::Screen, .. } => s.uploaded_screen += 1,
+                            StoredItem::Event { .. } => s.events_sent += count,
                         }
-                        if head.restored {
+                        if head.restored && matches!(head.item, StoredItem::Capture { .. }) {
                             s.restored_uploaded += 1;
                         }
                         s.signed_out = false;
@@ -211,9 +273,9 @@ impl Worker {
                     });
                 }
                 Next::GiveUp(message) => {
-                    self.finish_head(&head);
-                    store.set_error(Some(format!("a {} capture was refused: {message}", head.kind)));
-                    store.update_stats(|s| s.refused += 1);
+                    self.finish_head(count);
+                    store.set_error(Some(format!("{what} refused: {message}")));
+                    store.update_stats(|s| s.refused += count);
                 }
                 Next::WaitForSignIn => {
                     // Nothing is dropped: captures go on queueing until the candidate signs in again.

@@ -1,5 +1,6 @@
 //! Review: recruiters and admins (and candidates, read-only) see an interview's
-//! images as two timelines, open them full size, and delete them.
+//! integrity summary and events, its images as two timelines with the events
+//! between them, open them full size, and delete them.
 
 mod lightbox;
 mod page;
@@ -9,32 +10,47 @@ mod timeline;
 pub use page::ReviewPage;
 
 use chrono::{DateTime, Utc};
-use shared::{ImageKind, ImageRef};
+use shared::{
+    integrity::{EventKind, MonitoringEvent},
+    ImageKind, ImageRef,
+};
 
 /// Thumbnails per page of a timeline; each page is signed with one call.
 pub const PAGE_SIZE: usize = 24;
-/// The capture interval assumed when marking gaps (a gap is longer than twice it).
-pub const DEFAULT_INTERVAL_SECS: i64 = 30;
 
-/// One row of a timeline: an image, or a gap in the captures before it.
+/// One row of a timeline: an image, or an event between images (a capture gap
+/// the server found among them).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Entry {
     Image(ImageRef),
-    Gap { from: DateTime<Utc>, to: DateTime<Utc> },
+    Event(MonitoringEvent),
 }
 
-/// The images in capture order with a gap marked wherever two neighbours are
-/// more than twice `interval_secs` apart.
-pub fn with_gaps(images: &[ImageRef], interval_secs: i64) -> Vec<Entry> {
+/// Whether an event belongs on `kind`'s timeline: a capture gap on its own kind's,
+/// everything else on both.
+pub fn on_timeline(event: &MonitoringEvent, kind: ImageKind) -> bool {
+    event.kind != EventKind::CaptureGap
+        || event.detail.as_ref().and_then(|d| d.get("imageType")).and_then(|v| v.as_str()) == Some(kind.as_str())
+}
+
+/// One page of images in capture order with the events of the page's span
+/// between them: `after` and `before` bound the span (the neighbouring pages'
+/// images); the first and last pages are open at their outer end.
+pub fn with_events(images: &[ImageRef], events: &[MonitoringEvent], after: Option<DateTime<Utc>>, before: Option<DateTime<Utc>>) -> Vec<Entry> {
+    let mut events: Vec<&MonitoringEvent> = events
+        .iter()
+        .filter(|e| after.is_none_or(|t| e.at >= t) && before.is_none_or(|t| e.at < t))
+        .collect();
+    events.sort_by_key(|e| e.at);
+    let mut events = events.into_iter().peekable();
     let mut entries = Vec::with_capacity(images.len());
-    for (index, image) in images.iter().enumerate() {
-        if let Some(previous) = index.checked_sub(1).map(|i| &images[i]) {
-            if (image.timestamp - previous.timestamp).num_seconds() > 2 * interval_secs {
-                entries.push(Entry::Gap { from: previous.timestamp, to: image.timestamp });
-            }
+    for image in images {
+        while let Some(event) = events.next_if(|e| e.at <= image.timestamp) {
+            entries.push(Entry::Event(event.clone()));
         }
         entries.push(Entry::Image(image.clone()));
     }
+    entries.extend(events.map(|e| Entry::Event(e.clone())));
     entries
 }
 
@@ -63,13 +79,36 @@ mod tests {
         ImageRef { s3_key: key.parse().unwrap(), timestamp: DateTime::from_timestamp(second, 0).unwrap(), stored_at: DateTime::from_timestamp(second, 0).unwrap() }
     }
 
+    fn event(kind: EventKind, second: i64, image_type: Option<&str>) -> MonitoringEvent {
+        MonitoringEvent {
+            event_id: uuid::Uuid::from_u128(second as u128),
+            kind,
+            at: DateTime::from_timestamp(second, 0).unwrap(),
+            ended_at: None,
+            detail: image_type.map(|t| serde_json::json!({"imageType": t})),
+            source: shared::integrity::EventSource::Browser,
+            review: None,
+        }
+    }
+
     #[test]
-    fn gaps_longer_than_twice_the_interval_are_marked() {
-        let images = [image(0), image(30), image(60), image(200), image(230)];
-        let entries = with_gaps(&images, 30);
-        assert_eq!(entries.len(), 6);
-        assert_eq!(entries[3], Entry::Gap { from: images[2].timestamp, to: images[3].timestamp });
-        assert_eq!(with_gaps(&images[..3], 30).len(), 3, "exactly the interval is no gap");
+    fn events_sit_between_the_images_of_their_page() {
+        let images = [image(0), image(30), image(60)];
+        let events = [event(EventKind::Paste, 45, None), event(EventKind::TabHidden, -10, None), event(EventKind::Copy, 90, None)];
+        let kinds = |entries: Vec<Entry>| {
+            entries.into_iter().map(|e| match e { Entry::Image(i) => i.timestamp.timestamp().to_string(), Entry::Event(e) => e.kind.to_string() }).collect::<Vec<_>>()
+        };
+        assert_eq!(kinds(with_events(&images, &events, None, None)), ["tab_hidden", "0", "30", "paste", "60", "copy"]);
+        // A middle page: only what happened from its first image up to the next page's.
+        let bounds = (Some(images[0].timestamp), Some(images[2].timestamp));
+        assert_eq!(kinds(with_events(&images[..2], &events, bounds.0, bounds.1)), ["0", "30", "paste"]);
+    }
+
+    #[test]
+    fn a_capture_gap_shows_on_its_own_kind_only() {
+        let gap = event(EventKind::CaptureGap, 10, Some("screen"));
+        assert!(on_timeline(&gap, ImageKind::Screen) && !on_timeline(&gap, ImageKind::Camera));
+        assert!(on_timeline(&event(EventKind::Paste, 10, None), ImageKind::Camera));
     }
 
     #[test]

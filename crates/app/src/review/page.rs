@@ -1,13 +1,21 @@
 //! The review page of one application.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_params_map};
-use shared::{ApplicationSummary, ImageKind, ImageRef, ObjectKey, Role};
+use shared::{integrity::MonitoringEvent, ApplicationSummary, ImageKind, ImageRef, ObjectKey, Role};
 
-use super::{filtered, lightbox::Lightbox, timeline::Timeline, time};
-use crate::{applications::get_application, auth::me, error::AppError, monitoring::use_monitoring_images, shell::Refusal};
+use super::{filtered, lightbox::Lightbox, on_timeline, timeline::Timeline, time};
+use crate::{
+    applications::get_application,
+    auth::me,
+    error::AppError,
+    integrity::{list_events, IntegrityPanel},
+    monitoring::use_monitoring_images,
+    shell::Refusal,
+};
 
 #[component]
 pub fn ReviewPage() -> impl IntoView {
@@ -21,7 +29,7 @@ pub fn ReviewPage() -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || page.get().map(|result| match result {
-                Ok((user, application)) => view! { <Review application can_delete=user.role != Role::Candidate/> }.into_any(),
+                Ok((user, application)) => view! { <Review application can_delete=user.role != Role::Candidate can_review=user.role != Role::Candidate/> }.into_any(),
                 Err(AppError::Unauthenticated(_)) => {
                     view! { <Redirect path=format!("/login?next=/applications/{}/review", id())/> }.into_any()
                 }
@@ -31,9 +39,10 @@ pub fn ReviewPage() -> impl IntoView {
     }
 }
 
-/// The images (loaded in the browser: times are shown in the viewer's zone).
+/// The summary, the events and the images (loaded in the browser: times are
+/// shown in the viewer's zone).
 #[component]
-fn Review(application: ApplicationSummary, can_delete: bool) -> impl IntoView {
+fn Review(application: ApplicationSummary, can_delete: bool, can_review: bool) -> impl IntoView {
     let store = use_monitoring_images();
     let application_id = application.id;
     let version = RwSignal::new(0u32);
@@ -41,6 +50,14 @@ fn Review(application: ApplicationSummary, can_delete: bool) -> impl IntoView {
         version.track();
         async move { store.get_images(application_id).await }
     });
+    let events_version = RwSignal::new(0u32);
+    let events = LocalResource::new(move || {
+        events_version.track();
+        version.track();
+        async move { list_events(application_id.to_string()).await }
+    });
+    // Set by clicking an event: only the images around it are shown.
+    let window = RwSignal::new(None::<(DateTime<Utc>, DateTime<Utc>)>);
     let show_camera = RwSignal::new(true);
     let show_screen = RwSignal::new(true);
     let from = RwSignal::new(String::new());
@@ -49,15 +66,48 @@ fn Review(application: ApplicationSummary, can_delete: bool) -> impl IntoView {
     let open = RwSignal::new(None::<(ImageKind, usize)>);
     let action_error = RwSignal::new(None::<String>);
 
+    let bounds = move || match window.get() {
+        Some((from, to)) => (Some(from), Some(to)),
+        None => (time::from_local_input(&from.get()), time::from_local_input(&to.get())),
+    };
     let of_kind = move |kind: ImageKind| -> Vec<ImageRef> {
         let all = images.get().and_then(Result::ok).map(|list| match kind {
             ImageKind::Camera => list.camera,
             ImageKind::Screen => list.screen,
         });
-        filtered(&all.unwrap_or_default(), time::from_local_input(&from.get()), time::from_local_input(&to.get()))
+        let (from, to) = bounds();
+        filtered(&all.unwrap_or_default(), from, to)
     };
     let camera = Signal::derive(move || of_kind(ImageKind::Camera));
     let screen = Signal::derive(move || of_kind(ImageKind::Screen));
+    let events_of = move |kind: ImageKind| -> Vec<MonitoringEvent> {
+        let (from, to) = bounds();
+        events.get().and_then(Result::ok).map(|list| list.events).unwrap_or_default().into_iter()
+            .filter(|e| on_timeline(e, kind) && from.is_none_or(|t| e.ended_at.unwrap_or(e.at) >= t) && to.is_none_or(|t| e.at <= t))
+            .collect()
+    };
+    let camera_events = Signal::derive(move || events_of(ImageKind::Camera));
+    let screen_events = Signal::derive(move || events_of(ImageKind::Screen));
+    let captures = Signal::derive(move || {
+        images.get().and_then(Result::ok).map(|list| {
+            list.camera.into_iter().chain(list.screen).map(|image| (image.s3_key.id, image.s3_key)).collect::<HashMap<_, _>>()
+        }).unwrap_or_default()
+    });
+    let jump = Callback::new(move |(from, to, key): (DateTime<Utc>, DateTime<Utc>, Option<ObjectKey>)| {
+        window.set(Some((from, to)));
+        if let Some(key) = key {
+            let list = if key.kind == ImageKind::Camera { camera } else { screen };
+            if let Some(index) = list.with_untracked(|l| l.iter().position(|image| image.s3_key == key)) {
+                open.set(Some((key.kind, index)));
+            }
+        }
+        #[cfg(feature = "hydrate")]
+        if let Some(timelines) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector(".timelines").ok().flatten()) {
+            timelines.scroll_into_view();
+        }
+    });
+    let reviewed = Callback::new(move |()| events_version.update(|v| *v += 1));
+    let events_signal = Signal::derive(move || events.get());
 
     let delete = Callback::new(move |keys: Vec<ObjectKey>| {
         if keys.is_empty() || !time::confirm(&format!("Delete {} image(s)? This cannot be undone.", keys.len())) {
@@ -84,6 +134,7 @@ fn Review(application: ApplicationSummary, can_delete: bool) -> impl IntoView {
         <section class="card review">
             <h1>{application.title.clone()}</h1>
             <p class="muted">{application.candidate_email.clone()} " · " {application.organization_name.clone()}</p>
+            <IntegrityPanel application_id events=events_signal captures can_review jump reviewed/>
             <form class="filters" on:submit=|ev| ev.prevent_default()>
                 <label><input type="checkbox" prop:checked=show_camera on:change=move |_| show_camera.update(|v| *v = !*v)/> " Camera"</label>
                 <label><input type="checkbox" prop:checked=show_screen on:change=move |_| show_screen.update(|v| *v = !*v)/> " Screen"</label>
@@ -95,6 +146,12 @@ fn Review(application: ApplicationSummary, can_delete: bool) -> impl IntoView {
                     </button>
                 </Show>
             </form>
+            {move || window.get().map(|(from, to)| view! {
+                <p class="notice around" role="status">
+                    {format!("Showing the images from {} to {}. ", time::local(from), time::local(to))}
+                    <button class="link show-all" on:click=move |_| window.set(None)>"Show all"</button>
+                </p>
+            })}
             {move || action_error.get().map(|message| view! { <p class="notice error" role="alert">{message}</p> })}
             {move || match images.get() {
                 None => view! { <p class="muted">"Loading images…"</p> }.into_any(),
@@ -102,10 +159,10 @@ fn Review(application: ApplicationSummary, can_delete: bool) -> impl IntoView {
                 Some(Ok(_)) => view! {
                     <div class="timelines">
                         <Show when=move || show_camera.get()>
-                            <Timeline kind=ImageKind::Camera images=camera can_delete selected open/>
+                            <Timeline kind=ImageKind::Camera images=camera events=camera_events can_delete selected open/>
                         </Show>
                         <Show when=move || show_screen.get()>
-                            <Timeline kind=ImageKind::Screen images=screen can_delete selected open/>
+                            <Timeline kind=ImageKind::Screen images=screen events=screen_events can_delete selected open/>
                         </Show>
                     </div>
                 }.into_any(),

@@ -5,15 +5,20 @@
 use std::collections::{BTreeSet, HashMap};
 
 use leptos::prelude::*;
-use shared::{ImageKind, ImageRef};
+use shared::{
+    integrity::{EventKind, MonitoringEvent},
+    ImageKind, ImageRef,
+};
 
-use super::{kind_label, time, with_gaps, Entry, DEFAULT_INTERVAL_SECS, PAGE_SIZE};
-use crate::monitoring::use_monitoring_images;
+use super::{kind_label, time, with_events, Entry, PAGE_SIZE};
+use crate::{integrity::review::icon, monitoring::use_monitoring_images};
 
 #[component]
 pub fn Timeline(
     kind: ImageKind,
     images: Signal<Vec<ImageRef>>,
+    /// The events on this timeline (see `on_timeline`), drawn between the images.
+    events: Signal<Vec<MonitoringEvent>>,
     can_delete: bool,
     selected: RwSignal<BTreeSet<String>>,
     open: RwSignal<Option<(ImageKind, usize)>>,
@@ -60,9 +65,23 @@ pub fn Timeline(
                 {move || {
                     let offset = page.get() * PAGE_SIZE;
                     let mut index = offset;
-                    with_gaps(&page_images.get(), DEFAULT_INTERVAL_SECS).into_iter().map(|entry| match entry {
-                        Entry::Gap { from, to } => view! {
-                            <li class="gap" role="note">{format!("No captures for {}", time::span(from, to))}</li>
+                    let current = page.get();
+                    let (after, before) = images.with(|all| {
+                        let at = |index: usize| all.get(index).map(|image: &ImageRef| image.timestamp);
+                        ((current > 0).then(|| at(current * PAGE_SIZE)).flatten(), at((current + 1) * PAGE_SIZE))
+                    });
+                    events.with(|events| with_events(&page_images.get(), events, after, before)).into_iter().map(|entry| match entry {
+                        Entry::Event(event) if event.kind == EventKind::CaptureGap => view! {
+                            <li class="gap" role="note" data-event-id=event.event_id.to_string()>
+                                {format!("No captures for {}", time::span(event.at, event.ended_at.unwrap_or(event.at)))}
+                            </li>
+                        }.into_any(),
+                        Entry::Event(event) => view! {
+                            <li class=format!("marker kind-{}", event.kind.as_str()) role="note" data-event-id=event.event_id.to_string()>
+                                <span class="icon" aria-hidden="true">{icon(event.kind)}</span>
+                                {format!(" {} · {}", event.kind.label(), time::local(event.at))}
+                                {event.ended_at.map(|end| format!(" · {}", time::span(event.at, end)))}
+                            </li>
                         }.into_any(),
                         Entry::Image(image) => {
                             let position = index;

@@ -97,6 +97,9 @@ pub async fn summaries(db: &DatabaseConnection, scope: Scope) -> Result<Vec<Appl
             camera_images: count(a.id, ImageKind::Camera).0,
             screen_images: count(a.id, ImageKind::Screen).0,
             last_capture_at: count(a.id, ImageKind::Camera).1.max(count(a.id, ImageKind::Screen).1),
+            // Filled in by the integrity summary.
+            integrity_level: Default::default(),
+            unreviewed_flags: 0,
             id: ApplicationId(a.id),
             organization_name: organizations.get(&a.organization_id).cloned().unwrap_or_default(),
             candidate_email: candidates.get(&a.candidate_id).cloned().unwrap_or_default(),

@@ -7,7 +7,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateTables), Box::new(CaptureReservations), Box::new(RateCounters)]
+        vec![Box::new(CreateTables), Box::new(CaptureReservations), Box::new(RateCounters), Box::new(IntegritySignals)]
     }
 }
 
@@ -224,5 +224,131 @@ impl MigrationTrait for RateCounters {
             )
             .await?;
         manager.drop_table(Table::drop().table(LoginFailures::Table).take()).await
+    }
+}
+
+#[derive(DeriveIden)]
+enum Consents { Table, Id, ApplicationId, UserId, ConsentVersion, ConsentedAt }
+
+#[derive(DeriveIden)]
+enum MonitoringSessions { Table, Id, ApplicationId, UserId, StartedAt, CameraInterval, ScreenInterval, UserAgent }
+
+#[derive(DeriveIden)]
+enum MonitoringEvents { Table, Id, ApplicationId, SessionId, Kind, At, EndedAt, Detail, Source, RecordedAt, RecordedBy }
+
+#[derive(DeriveIden)]
+enum FlagReviews { Table, EventId, ApplicationId, Verdict, Note, ReviewedBy, ReviewedAt }
+
+/// Consent, monitoring sessions, events and reviewers' verdicts on flags.
+struct IntegritySignals;
+
+impl MigrationName for IntegritySignals {
+    fn name(&self) -> &str {
+        "m20261125_000004_integrity_signals"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for IntegritySignals {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let to_application = |table: &dyn Fn() -> DynIden, column: DynIden| {
+            foreign_key((table(), column), (JobApplications::Table, JobApplications::Id), ForeignKeyAction::Restrict)
+        };
+        manager
+            .create_table(
+                Table::create()
+                    .table(Consents::Table)
+                    .col(pk_uuid(Consents::Id))
+                    .col(uuid(Consents::ApplicationId))
+                    .col(uuid(Consents::UserId))
+                    .col(string(Consents::ConsentVersion))
+                    .col(timestamp_with_time_zone(Consents::ConsentedAt))
+                    .foreign_key(&mut to_application(&|| Consents::Table.into_iden(), Consents::ApplicationId.into_iden()))
+                    .foreign_key(&mut foreign_key((Consents::Table, Consents::UserId), (Users::Table, Users::Id), ForeignKeyAction::Restrict))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("consents_application_user_version")
+                    .table(Consents::Table)
+                    .col(Consents::ApplicationId)
+                    .col(Consents::UserId)
+                    .col(Consents::ConsentVersion)
+                    .unique()
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(MonitoringSessions::Table)
+                    .col(pk_uuid(MonitoringSessions::Id))
+                    .col(uuid(MonitoringSessions::ApplicationId))
+                    .col(uuid(MonitoringSessions::UserId))
+                    .col(timestamp_with_time_zone(MonitoringSessions::StartedAt))
+                    .col(integer(MonitoringSessions::CameraInterval))
+                    .col(integer(MonitoringSessions::ScreenInterval))
+                    .col(string(MonitoringSessions::UserAgent))
+                    .foreign_key(&mut to_application(&|| MonitoringSessions::Table.into_iden(), MonitoringSessions::ApplicationId.into_iden()))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("monitoring_sessions_application_time")
+                    .table(MonitoringSessions::Table)
+                    .col(MonitoringSessions::ApplicationId)
+                    .col(MonitoringSessions::StartedAt)
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(MonitoringEvents::Table)
+                    .col(pk_uuid(MonitoringEvents::Id))
+                    .col(uuid(MonitoringEvents::ApplicationId))
+                    .col(uuid_null(MonitoringEvents::SessionId))
+                    .col(string(MonitoringEvents::Kind))
+                    .col(timestamp_with_time_zone(MonitoringEvents::At))
+                    .col(timestamp_with_time_zone_null(MonitoringEvents::EndedAt))
+                    .col(text_null(MonitoringEvents::Detail))
+                    .col(string(MonitoringEvents::Source))
+                    .col(timestamp_with_time_zone(MonitoringEvents::RecordedAt))
+                    .col(uuid_null(MonitoringEvents::RecordedBy))
+                    .foreign_key(&mut to_application(&|| MonitoringEvents::Table.into_iden(), MonitoringEvents::ApplicationId.into_iden()))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("monitoring_events_application_time")
+                    .table(MonitoringEvents::Table)
+                    .col(MonitoringEvents::ApplicationId)
+                    .col(MonitoringEvents::At)
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(FlagReviews::Table)
+                    .col(pk_uuid(FlagReviews::EventId))
+                    .col(uuid(FlagReviews::ApplicationId))
+                    .col(string(FlagReviews::Verdict))
+                    .col(text(FlagReviews::Note))
+                    .col(uuid(FlagReviews::ReviewedBy))
+                    .col(timestamp_with_time_zone(FlagReviews::ReviewedAt))
+                    .foreign_key(&mut to_application(&|| FlagReviews::Table.into_iden(), FlagReviews::ApplicationId.into_iden()))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(Index::create().name("flag_reviews_application").table(FlagReviews::Table).col(FlagReviews::ApplicationId).take())
+            .await
     }
 }

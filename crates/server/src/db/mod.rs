@@ -5,6 +5,7 @@ pub mod applications;
 pub mod counters;
 pub mod entities;
 pub mod images;
+pub mod integrity;
 mod migration;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};

@@ -94,14 +94,19 @@ const ABANDONED_AFTER: Duration = Duration::from_secs(60);
 /// backdating), not ahead of the server's clock by more than the skew allowance.
 /// A capture that waited days in a browser's queue is fine.
 pub fn check_capture_time(captured_at: DateTime<Utc>, application_created: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), AppError> {
+    check_time("capturedAt", captured_at, application_created, now)
+}
+
+/// The rule of [`check_capture_time`] for any time a client reports (`field` names it).
+pub fn check_time(field: &str, captured_at: DateTime<Utc>, application_created: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), AppError> {
     let text = shared::monitoring::millis::format(&captured_at);
     if captured_at > now + chrono::Duration::seconds(input::CLOCK_SKEW_SECS) {
-        return Err(AppError::BadRequest(format!("capturedAt {text} is in the future")));
+        return Err(AppError::BadRequest(format!("{field} {text} is in the future")));
     }
     // Millisecond keys: the creation time is compared at the same precision.
     if captured_at.timestamp_millis() < application_created.timestamp_millis() {
         return Err(AppError::BadRequest(format!(
-            "capturedAt {text} is before the application was created ({})",
+            "{field} {text} is before the application was created ({})",
             shared::monitoring::millis::format(&application_created)
         )));
     }
@@ -191,6 +196,7 @@ impl MonitoringService {
         }
         jpeg::check(&image.bytes).map_err(|e| AppError::UnsupportedMediaType(e.to_string()))?;
         let permitted = policy::authorize(&self.db, user, Action::Upload, image.application_id).await?;
+        crate::integrity::require_consent(&self.db, user, &permitted).await?;
         let now = Utc::now();
         let captured_at = image.captured_at.unwrap_or(now);
         check_capture_time(captured_at, permitted.created_at(), now)?;

@@ -1,7 +1,11 @@
 //! SeaORM entities, one module per table.
 
+pub mod consent;
+pub mod flag_review;
 pub mod job_application;
+pub mod monitoring_event;
 pub mod monitoring_image;
+pub mod monitoring_session;
 pub mod organization;
 pub mod session;
 pub mod user;

@@ -1,0 +1,107 @@
+//! Integrity signals: consent, monitoring sessions, the events of an interview
+//! and reviewers' verdicts, as server functions (thin: parse, hand to the
+//! integrity service, which asks the access policy), and the review page's
+//! summary and event list.
+
+#[cfg(feature = "ssr")]
+pub mod input;
+pub mod review;
+
+pub use review::{IntegrityPanel, LevelBadge};
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use shared::integrity::{ConsentReceipt, ConsentTerms, EventList, EventsAccepted, ReviewRecorded, SessionStarted};
+
+use crate::error::AppError;
+
+/// One event as a client sends it; checked by [`input`] on the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventInput {
+    pub event_id: String,
+    pub kind: String,
+    pub at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<serde_json::Value>,
+}
+
+/// `POST /api/monitoring/consent/terms` `{applicationId}`: what the consent page
+/// states (retention and link lifetime from the server's settings) and whether
+/// the candidate has consented.
+#[server(prefix = "/api", endpoint = "monitoring/consent/terms", input = leptos::server_fn::codec::Json)]
+pub async fn get_consent_terms(#[server(rename = "applicationId")] application_id: String) -> Result<ConsentTerms, AppError> {
+    let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
+    let application = crate::monitoring::input::application_id(&application_id)?;
+    crate::services::services()?.integrity.terms(&user, application).await
+}
+
+/// `POST /api/monitoring/consent` `{applicationId, consentVersion}`: the application's
+/// candidate consents to monitoring as described by that version of the text.
+#[server(prefix = "/api", endpoint = "monitoring/consent", input = leptos::server_fn::codec::Json)]
+pub async fn record_consent(
+    #[server(rename = "applicationId")] application_id: String,
+    #[server(rename = "consentVersion")] consent_version: String,
+) -> Result<ConsentReceipt, AppError> {
+    let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
+    let application = crate::monitoring::input::application_id(&application_id)?;
+    let version = input::consent_version(&consent_version)?;
+    crate::services::services()?.integrity.consent(&user, application, version).await
+}
+
+/// `POST /api/monitoring/session/start` `{applicationId, cameraInterval, screenInterval}`.
+#[server(prefix = "/api", endpoint = "monitoring/session/start", input = leptos::server_fn::codec::Json)]
+pub async fn start_session(
+    #[server(rename = "applicationId")] application_id: String,
+    #[server(rename = "cameraInterval")] camera_interval: i64,
+    #[server(rename = "screenInterval")] screen_interval: i64,
+) -> Result<SessionStarted, AppError> {
+    let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
+    let application = crate::monitoring::input::application_id(&application_id)?;
+    let intervals = (input::interval("cameraInterval", camera_interval)?, input::interval("screenInterval", screen_interval)?);
+    let headers: http::HeaderMap = leptos_axum::extract().await.map_err(|_| AppError::internal())?;
+    let user_agent = input::user_agent(&headers);
+    crate::services::services()?.integrity.start_session(&user, application, intervals, &user_agent).await
+}
+
+/// `POST /api/monitoring/events` `{applicationId, sessionId?, events: [...]}` (at most 500).
+#[server(prefix = "/api", endpoint = "monitoring/events", input = leptos::server_fn::codec::Json)]
+pub async fn record_events(
+    #[server(rename = "applicationId")] application_id: String,
+    #[server(rename = "sessionId")]
+    #[server(default)]
+    session_id: Option<String>,
+    events: Vec<EventInput>,
+) -> Result<EventsAccepted, AppError> {
+    let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
+    let application = crate::monitoring::input::application_id(&application_id)?;
+    let session = session_id.as_deref().map(|text| input::uuid("sessionId", text)).transpose()?;
+    let events = input::events(events)?;
+    crate::services::services()?.integrity.record_events(&user, application, session, events).await
+}
+
+/// `POST /api/monitoring/events/list` `{applicationId}` → `{events, summary}`, oldest first.
+#[server(prefix = "/api", endpoint = "monitoring/events/list", input = leptos::server_fn::codec::Json)]
+pub async fn list_events(#[server(rename = "applicationId")] application_id: String) -> Result<EventList, AppError> {
+    let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
+    let application = crate::monitoring::input::application_id(&application_id)?;
+    crate::services::services()?.integrity.events(&user, application).await
+}
+
+/// `POST /api/monitoring/flags/review` `{applicationId, eventId, verdict, note?}`.
+#[server(prefix = "/api", endpoint = "monitoring/flags/review", input = leptos::server_fn::codec::Json)]
+pub async fn review_flag(
+    #[server(rename = "applicationId")] application_id: String,
+    #[server(rename = "eventId")] event_id: String,
+    verdict: String,
+    #[server(default)] note: Option<String>,
+) -> Result<ReviewRecorded, AppError> {
+    let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
+    let application = crate::monitoring::input::application_id(&application_id)?;
+    let event = input::uuid("eventId", &event_id)?;
+    let verdict = verdict.parse().map_err(AppError::BadRequest)?;
+    let note = input::note(note)?;
+    crate::services::services()?.integrity.review_flag(&user, application, event, verdict, note).await
+}

@@ -1,0 +1,21 @@
+use sea_orm::entity::prelude::*;
+
+/// A reviewer's verdict on one flagged event (stored or computed: a capture gap's
+/// id is derived from the gap), the latest one kept.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "flag_reviews")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub event_id: Uuid,
+    pub application_id: Uuid,
+    /// `ok` or `concern`.
+    pub verdict: String,
+    pub note: String,
+    pub reviewed_by: Uuid,
+    pub reviewed_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

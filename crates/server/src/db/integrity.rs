@@ -1,0 +1,331 @@
+//! Consent, monitoring sessions, events and flag reviews. Functions for one
+//! application take the [`Permitted`] handle; the batch reads behind the
+//! applications list take ids the list's own scope already limited.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
+use shared::{integrity::MonitoringEvent, UserId};
+use uuid::Uuid;
+
+use super::{
+    entities::{consent, flag_review, monitoring_event, monitoring_image, monitoring_session, user},
+    PersistenceError,
+};
+use crate::policy::Permitted;
+
+/// The latest consent of `user` to monitoring of this application, if any.
+pub async fn consent_of(db: &DatabaseConnection, permitted: &Permitted, user: UserId) -> Result<Option<consent::Model>, PersistenceError> {
+    Ok(consent::Entity::find()
+        .filter(consent::Column::ApplicationId.eq(permitted.id().0))
+        .filter(consent::Column::UserId.eq(user.0))
+        .order_by_desc(consent::Column::ConsentedAt)
+        .one(db)
+        .await?)
+}
+
+/// Records consent to `version` (once: consenting again to the same text keeps the first time).
+pub async fn record_consent(
+    db: &DatabaseConnection,
+    permitted: &Permitted,
+    user: UserId,
+    version: &str,
+    now: DateTime<Utc>,
+) -> Result<consent::Model, PersistenceError> {
+    let inserted = consent::Entity::insert(consent::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        application_id: Set(permitted.id().0),
+        user_id: Set(user.0),
+        consent_version: Set(version.to_string()),
+        consented_at: Set(now),
+    })
+    .on_conflict_do_nothing_on([consent::Column::ApplicationId, consent::Column::UserId, consent::Column::ConsentVersion])
+    .exec_without_returning(db)
+    .await?;
+    let _ = inserted;
+    consent::Entity::find()
+        .filter(consent::Column::ApplicationId.eq(permitted.id().0))
+        .filter(consent::Column::UserId.eq(user.0))
+        .filter(consent::Column::ConsentVersion.eq(version))
+        .one(db)
+        .await?
+        .ok_or_else(|| PersistenceError::Corrupt("a recorded consent is missing".into()))
+}
+
+pub struct NewSession<'a> {
+    pub user: UserId,
+    pub started_at: DateTime<Utc>,
+    pub camera_interval: u32,
+    pub screen_interval: u32,
+    pub user_agent: &'a str,
+}
+
+pub async fn start_session(db: &DatabaseConnection, permitted: &Permitted, session: NewSession<'_>) -> Result<monitoring_session::Model, PersistenceError> {
+    Ok(monitoring_session::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        application_id: Set(permitted.id().0),
+        user_id: Set(session.user.0),
+        started_at: Set(session.started_at),
+        camera_interval: Set(i32::try_from(session.camera_interval).unwrap_or(i32::MAX)),
+        screen_interval: Set(i32::try_from(session.screen_interval).unwrap_or(i32::MAX)),
+        user_agent: Set(session.user_agent.to_string()),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Whether `id` is a session of this application.
+pub async fn session_exists(db: &DatabaseConnection, permitted: &Permitted, id: Uuid) -> Result<bool, PersistenceError> {
+    Ok(monitoring_session::Entity::find_by_id(id)
+        .filter(monitoring_session::Column::ApplicationId.eq(permitted.id().0))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// An event as it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    /// Canonical JSON (serde_json sorts object keys).
+    pub detail: Option<String>,
+}
+
+/// What recording a batch of events found.
+pub enum Recorded {
+    /// All are stored (new, the same as before, or now ended).
+    Stored,
+    /// This id was stored for a different event: nothing of the batch was kept.
+    Conflict(Uuid),
+}
+
+/// How a stored event and a sent one with the same id relate.
+fn compare(stored: &monitoring_event::Model, application: Uuid, sent: &EventRow) -> Option<bool> {
+    let same_event = stored.application_id == application && stored.kind == sent.kind && stored.at == sent.at && stored.source == "browser";
+    if !same_event {
+        return None;
+    }
+    match (stored.ended_at, sent.ended_at) {
+        // Sent again, or an older copy that was still open: nothing to do.
+        (Some(stored_end), Some(sent_end)) if stored_end == sent_end && stored.detail == sent.detail => Some(false),
+        (Some(_), None) => Some(false),
+        (None, None) if stored.detail == sent.detail => Some(false),
+        // An open event ends: its end (and its detail, with the snapshots taken on return) is added.
+        (None, Some(_)) => Some(true),
+        _ => None,
+    }
+}
+
+/// Stores `events` of one application in one transaction: each id once; an id
+/// already stored for a different event is a conflict and nothing is kept.
+/// Inserting first (duplicates skipped) takes the write lock before reading, so
+/// copies of a batch sent at once cannot both decide the id is new.
+pub async fn record_events(
+    db: &DatabaseConnection,
+    permitted: &Permitted,
+    session: Option<Uuid>,
+    recorded_by: UserId,
+    events: &[EventRow],
+    now: DateTime<Utc>,
+) -> Result<Recorded, PersistenceError> {
+    let application = permitted.id().0;
+    let transaction = db.begin().await?;
+    let rows = events.iter().map(|event| monitoring_event::ActiveModel {
+        id: Set(event.id),
+        application_id: Set(application),
+        session_id: Set(session),
+        kind: Set(event.kind.clone()),
+        at: Set(event.at),
+        ended_at: Set(event.ended_at),
+        detail: Set(event.detail.clone()),
+        source: Set("browser".into()),
+        recorded_at: Set(now),
+        recorded_by: Set(Some(recorded_by.0)),
+    });
+    monitoring_event::Entity::insert_many(rows)
+        .on_conflict_do_nothing_on([monitoring_event::Column::Id])
+        .exec_without_returning(&transaction)
+        .await?;
+    let stored: HashMap<Uuid, monitoring_event::Model> = monitoring_event::Entity::find()
+        .filter(monitoring_event::Column::Id.is_in(events.iter().map(|e| e.id)))
+        .all(&transaction)
+        .await?
+        .into_iter()
+        .map(|row| (row.id, row))
+        .collect();
+    for event in events {
+        let Some(row) = stored.get(&event.id) else {
+            return Err(PersistenceError::Corrupt("an event just stored is missing".into()));
+        };
+        match compare(row, application, event) {
+            None => {
+                transaction.rollback().await?;
+                return Ok(Recorded::Conflict(event.id));
+            }
+            Some(true) => {
+                monitoring_event::Entity::update_many()
+                    .col_expr(monitoring_event::Column::EndedAt, event.ended_at.into())
+                    .col_expr(monitoring_event::Column::Detail, event.detail.clone().into())
+                    .filter(monitoring_event::Column::Id.eq(event.id))
+                    .filter(monitoring_event::Column::EndedAt.is_null())
+                    .exec(&transaction)
+                    .await?;
+            }
+            Some(false) => {}
+        }
+    }
+    transaction.commit().await?;
+    Ok(Recorded::Stored)
+}
+
+/// Everything an application's timeline and summary are made of.
+#[derive(Default)]
+pub struct Interview {
+    pub events: Vec<monitoring_event::Model>,
+    pub sessions: Vec<monitoring_session::Model>,
+    pub camera: Vec<DateTime<Utc>>,
+    pub screen: Vec<DateTime<Utc>>,
+    /// Verdicts by event id, with the reviewer's email.
+    pub reviews: HashMap<Uuid, (flag_review::Model, String)>,
+}
+
+/// The interviews of `applications` (a list's ids, or one permitted application's).
+async fn interviews_of(db: &impl ConnectionTrait, applications: &[Uuid]) -> Result<HashMap<Uuid, Interview>, PersistenceError> {
+    let mut interviews: HashMap<Uuid, Interview> = applications.iter().map(|id| (*id, Interview::default())).collect();
+    if applications.is_empty() {
+        return Ok(interviews);
+    }
+    let ids = || applications.iter().copied();
+    for event in monitoring_event::Entity::find()
+        .filter(monitoring_event::Column::ApplicationId.is_in(ids()))
+        .order_by_asc(monitoring_event::Column::At)
+        .order_by_asc(monitoring_event::Column::Id)
+        .all(db)
+        .await?
+    {
+        if let Some(interview) = interviews.get_mut(&event.application_id) {
+            interview.events.push(event);
+        }
+    }
+    for session in monitoring_session::Entity::find()
+        .filter(monitoring_session::Column::ApplicationId.is_in(ids()))
+        .order_by_asc(monitoring_session::Column::StartedAt)
+        .all(db)
+        .await?
+    {
+        if let Some(interview) = interviews.get_mut(&session.application_id) {
+            interview.sessions.push(session);
+        }
+    }
+    let times: Vec<(Uuid, String, DateTime<Utc>)> = monitoring_image::Entity::find()
+        .select_only()
+        .column(monitoring_image::Column::ApplicationId)
+        .column(monitoring_image::Column::Kind)
+        .column(monitoring_image::Column::CapturedAt)
+        .filter(monitoring_image::Column::ApplicationId.is_in(ids()))
+        .filter(monitoring_image::Column::Pending.eq(false))
+        .order_by_asc(monitoring_image::Column::CapturedAt)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (application, kind, at) in times {
+        if let Some(interview) = interviews.get_mut(&application) {
+            match kind.as_str() {
+                "camera" => interview.camera.push(at),
+                _ => interview.screen.push(at),
+            }
+        }
+    }
+    let reviews = flag_review::Entity::find().filter(flag_review::Column::ApplicationId.is_in(ids())).all(db).await?;
+    let reviewers: HashMap<Uuid, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(reviews.iter().map(|r| r.reviewed_by)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect();
+    for review in reviews {
+        let email = reviewers.get(&review.reviewed_by).cloned().unwrap_or_default();
+        if let Some(interview) = interviews.get_mut(&review.application_id) {
+            interview.reviews.insert(review.event_id, (review, email));
+        }
+    }
+    Ok(interviews)
+}
+
+pub async fn interview(db: &DatabaseConnection, permitted: &Permitted) -> Result<Interview, PersistenceError> {
+    let id = permitted.id().0;
+    Ok(interviews_of(db, &[id]).await?.remove(&id).unwrap_or_default())
+}
+
+/// The interviews behind a list of applications the caller may already see.
+pub async fn interviews(db: &DatabaseConnection, visible: &[Uuid]) -> Result<HashMap<Uuid, Interview>, PersistenceError> {
+    interviews_of(db, visible).await
+}
+
+pub struct NewReview<'a> {
+    pub event_id: Uuid,
+    pub verdict: &'a str,
+    pub note: &'a str,
+    pub reviewer: UserId,
+    pub at: DateTime<Utc>,
+}
+
+/// Records a verdict on a flag; a later verdict replaces an earlier one.
+pub async fn record_review(db: &DatabaseConnection, permitted: &Permitted, review: NewReview<'_>) -> Result<(), PersistenceError> {
+    let row = flag_review::ActiveModel {
+        event_id: Set(review.event_id),
+        application_id: Set(permitted.id().0),
+        verdict: Set(review.verdict.to_string()),
+        note: Set(review.note.to_string()),
+        reviewed_by: Set(review.reviewer.0),
+        reviewed_at: Set(review.at),
+    };
+    flag_review::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(flag_review::Column::EventId)
+                .update_columns([
+                    flag_review::Column::Verdict,
+                    flag_review::Column::Note,
+                    flag_review::Column::ReviewedBy,
+                    flag_review::Column::ReviewedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// A listed event from its row (and its verdict, if any).
+pub fn listed(row: &monitoring_event::Model, review: Option<&(flag_review::Model, String)>) -> Result<MonitoringEvent, PersistenceError> {
+    use shared::integrity::{EventSource, FlagReview};
+    let kind = row.kind.parse().map_err(|_| PersistenceError::Corrupt(format!("event kind `{}`", row.kind)))?;
+    let detail = row
+        .detail
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|_| PersistenceError::Corrupt("an event's detail is not JSON".into()))?;
+    Ok(MonitoringEvent {
+        event_id: row.id,
+        kind,
+        at: row.at,
+        ended_at: row.ended_at,
+        detail,
+        source: if row.source == "server" { EventSource::Server } else { EventSource::Browser },
+        review: review.map(|(review, by)| FlagReview {
+            verdict: review.verdict.parse().unwrap_or(shared::integrity::Verdict::Concern),
+            note: review.note.clone(),
+            by: by.clone(),
+            at: review.reviewed_at,
+        }),
+    })
+}

@@ -1,0 +1,225 @@
+//! The integrity service: the server's side of `app::services::Integrity`.
+//! Consent gates a candidate's captures and events; sessions record the
+//! intervals the panel used; events are stored once per id; the timeline adds
+//! the capture gaps computed over the whole interview; reviewers' verdicts stay
+//! with their events.
+
+use std::{collections::HashMap, time::Duration};
+
+use app::{integrity::input::NewEvent, services::Integrity, AppError};
+use async_trait::async_trait;
+use chrono::Utc;
+use sea_orm::DatabaseConnection;
+use shared::{
+    integrity::{
+        capture_gaps, summarize, ConsentReceipt, ConsentTerms, EventKind, EventList, EventSource, EventsAccepted, FlagReview,
+        IntegritySummary, MonitoringEvent, ReviewRecorded, SessionSpan, SessionStarted, Verdict, CONSENT_VERSION,
+    },
+    ApplicationId, CurrentUser, Role,
+};
+use uuid::Uuid;
+
+use crate::{
+    db::integrity::{self as repo, EventRow, Interview, Recorded},
+    monitoring::check_time,
+    policy::{self, Action, Permitted},
+};
+
+pub struct IntegrityService {
+    pub db: DatabaseConnection,
+    /// Days images and events are kept (`None`: until deleted), as the consent text states.
+    pub retention_days: Option<u32>,
+    pub signed_url_ttl: Duration,
+}
+
+/// A candidate's captures and events need their recorded consent; recruiters'
+/// and admins' do not.
+pub async fn require_consent(db: &DatabaseConnection, user: &CurrentUser, permitted: &Permitted) -> Result<(), AppError> {
+    if user.role != Role::Candidate {
+        return Ok(());
+    }
+    match repo::consent_of(db, permitted, user.id).await? {
+        Some(_) => Ok(()),
+        None => Err(AppError::ConsentRequired(
+            "consent to monitoring has not been recorded for this application; open the interview page and agree first".into(),
+        )),
+    }
+}
+
+/// Only the application's own candidate consents (not a recruiter on their behalf).
+fn candidate_only(user: &CurrentUser, permitted: &Permitted) -> Result<(), AppError> {
+    if user.role == Role::Candidate && user.id == permitted.candidate() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("only the application's candidate can consent to its monitoring".into()))
+    }
+}
+
+fn spans(interview: &Interview) -> Vec<SessionSpan> {
+    interview
+        .sessions
+        .iter()
+        .map(|s| SessionSpan {
+            started_at: s.started_at,
+            camera_interval: u32::try_from(s.camera_interval).unwrap_or(30),
+            screen_interval: u32::try_from(s.screen_interval).unwrap_or(30),
+        })
+        .collect()
+}
+
+/// The timeline's events (stored, and gaps computed now) with the summary.
+fn timeline(application: ApplicationId, interview: &Interview) -> Result<EventList, AppError> {
+    let review = |id: &Uuid| interview.reviews.get(id);
+    let mut events = interview
+        .events
+        .iter()
+        .map(|row| repo::listed(row, review(&row.id)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let sessions = spans(interview);
+    for gap in capture_gaps(&sessions, &interview.camera, &interview.screen, &events) {
+        let event_id = gap.event_id(application);
+        events.push(MonitoringEvent {
+            event_id,
+            kind: EventKind::CaptureGap,
+            at: gap.from,
+            ended_at: Some(gap.to),
+            detail: Some(serde_json::json!({"imageType": gap.kind.as_str(), "expectedEverySeconds": gap.expected_every_secs})),
+            source: EventSource::Server,
+            review: review(&event_id).map(|(review, by)| FlagReview {
+                verdict: review.verdict.parse().unwrap_or(Verdict::Concern),
+                note: review.note.clone(),
+                by: by.clone(),
+                at: review.reviewed_at,
+            }),
+        });
+    }
+    events.sort_by_key(|e| (e.at, e.event_id));
+    let captures: Vec<_> = interview.camera.iter().chain(&interview.screen).copied().collect();
+    let summary = summarize(&sessions, &captures, &events);
+    Ok(EventList { events, summary })
+}
+
+/// The summaries of applications a list already scoped to what the caller may see.
+pub async fn summaries(db: &DatabaseConnection, visible: &[Uuid]) -> Result<HashMap<Uuid, IntegritySummary>, AppError> {
+    let interviews = repo::interviews(db, visible).await?;
+    interviews
+        .into_iter()
+        .map(|(id, interview)| Ok((id, timeline(ApplicationId(id), &interview)?.summary)))
+        .collect()
+}
+
+#[async_trait]
+impl Integrity for IntegrityService {
+    async fn terms(&self, user: &CurrentUser, application: ApplicationId) -> Result<ConsentTerms, AppError> {
+        let permitted = policy::authorize(&self.db, user, Action::Upload, application).await?;
+        let consented = repo::consent_of(&self.db, &permitted, user.id).await?.filter(|c| c.consent_version == CONSENT_VERSION);
+        Ok(ConsentTerms {
+            consent_version: CONSENT_VERSION.into(),
+            retention_days: self.retention_days,
+            signed_url_ttl_secs: self.signed_url_ttl.as_secs(),
+            consented_at: consented.map(|c| c.consented_at),
+        })
+    }
+
+    #[tracing::instrument(skip_all, fields(application = %application))]
+    async fn consent(&self, user: &CurrentUser, application: ApplicationId, version: &str) -> Result<ConsentReceipt, AppError> {
+        let permitted = policy::authorize(&self.db, user, Action::Upload, application).await?;
+        candidate_only(user, &permitted)?;
+        let consent = repo::record_consent(&self.db, &permitted, user.id, version, Utc::now()).await?;
+        tracing::info!(user = %user.id, version, "consent recorded");
+        Ok(ConsentReceipt { consented_at: consent.consented_at, consent_version: consent.consent_version, retention_days: self.retention_days })
+    }
+
+    async fn start_session(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+        (camera_interval, screen_interval): (u32, u32),
+        user_agent: &str,
+    ) -> Result<SessionStarted, AppError> {
+        let permitted = policy::authorize(&self.db, user, Action::Upload, application).await?;
+        require_consent(&self.db, user, &permitted).await?;
+        let now = Utc::now();
+        let session = repo::start_session(
+            &self.db,
+            &permitted,
+            repo::NewSession { user: user.id, started_at: now, camera_interval, screen_interval, user_agent },
+        )
+        .await?;
+        Ok(SessionStarted { session_id: session.id, started_at: session.started_at, server_time: Utc::now() })
+    }
+
+    #[tracing::instrument(skip_all, fields(application = %application, events = events.len()))]
+    async fn record_events(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+        session: Option<Uuid>,
+        events: Vec<NewEvent>,
+    ) -> Result<EventsAccepted, AppError> {
+        let permitted = policy::authorize(&self.db, user, Action::Upload, application).await?;
+        require_consent(&self.db, user, &permitted).await?;
+        if let Some(session) = session {
+            if !repo::session_exists(&self.db, &permitted, session).await? {
+                return Err(AppError::NotFound("no such monitoring session in this application".into()));
+            }
+        }
+        let now = Utc::now();
+        for event in &events {
+            check_time("at", event.at, permitted.created_at(), now)?;
+            if let Some(end) = event.ended_at {
+                check_time("endedAt", end, permitted.created_at(), now)?;
+            }
+        }
+        if events.is_empty() {
+            return Ok(EventsAccepted { accepted: 0 });
+        }
+        let rows: Vec<EventRow> = events
+            .iter()
+            .map(|e| EventRow { id: e.event_id, kind: e.kind.as_str().into(), at: e.at, ended_at: e.ended_at, detail: e.detail.clone() })
+            .collect();
+        match repo::record_events(&self.db, &permitted, session, user.id, &rows, now).await? {
+            Recorded::Stored => {
+                metrics::counter!("interview_monitor_events_total").increment(rows.len() as u64);
+                Ok(EventsAccepted { accepted: rows.len() })
+            }
+            Recorded::Conflict(id) => Err(AppError::Conflict(format!("eventId {id} was already used for a different event"))),
+        }
+    }
+
+    async fn events(&self, user: &CurrentUser, application: ApplicationId) -> Result<EventList, AppError> {
+        let permitted = policy::authorize(&self.db, user, Action::View, application).await?;
+        let interview = repo::interview(&self.db, &permitted).await?;
+        let mut list = timeline(application, &interview)?;
+        // Verdicts are the organization's judgement, not the candidate's to read.
+        if user.role == Role::Candidate {
+            for event in &mut list.events {
+                event.review = None;
+            }
+            list.summary.concerns = 0;
+        }
+        Ok(list)
+    }
+
+    #[tracing::instrument(skip_all, fields(application = %application, event = %event))]
+    async fn review_flag(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+        event: Uuid,
+        verdict: Verdict,
+        note: String,
+    ) -> Result<ReviewRecorded, AppError> {
+        let permitted = policy::authorize(&self.db, user, Action::Review, application).await?;
+        let interview = repo::interview(&self.db, &permitted).await?;
+        let listed = timeline(application, &interview)?;
+        let flagged = listed.events.iter().find(|e| e.event_id == event).ok_or_else(|| AppError::NotFound("no such event in this application".into()))?;
+        if !flagged.kind.is_flag() {
+            return Err(AppError::BadRequest(format!("`{}` events are not flags and take no verdict", flagged.kind)));
+        }
+        repo::record_review(&self.db, &permitted, repo::NewReview { event_id: event, verdict: verdict.as_str(), note: &note, reviewer: user.id, at: Utc::now() })
+            .await?;
+        tracing::info!(user = %user.id, verdict = verdict.as_str(), "flag reviewed");
+        Ok(ReviewRecorded { success: true })
+    }
+}
