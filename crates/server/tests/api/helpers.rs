@@ -280,6 +280,7 @@ pub async fn interview_with(vars: &[(&str, &str)]) -> Interview {
     let recruiter = app.user("recruiter", Some("acme")).await;
     let candidate = app.user("candidate", None).await;
     let application = cli::create_application(&app.db, "acme", &candidate.email, "Rust Engineer").await.expect("application").to_string();
+    app.record_consent(&candidate, &application).await;
     Interview { app, recruiter, candidate, application }
 }
 
@@ -304,6 +305,24 @@ impl TestApp {
         let mut row = job_application::Entity::find_by_id(id).one(&self.db).await.expect("query").expect("application").into_active_model();
         row.created_at = Set(chrono::DateTime::parse_from_rfc3339(at).expect("time").with_timezone(&chrono::Utc));
         row.update(&self.db).await.expect("update");
+    }
+
+    /// The fixture's candidate has consented (as the consent page records it; the
+    /// API's own path is tested in `integrity`).
+    pub async fn record_consent(&self, user: &TestUser, application: &str) {
+        use sea_orm::{ActiveModelTrait, Set};
+        use server::db::entities::consent;
+        let user = server::db::accounts::user_by_email(&self.db, &user.email).await.expect("query").expect("user");
+        consent::ActiveModel {
+            id: Set(uuid::Uuid::new_v4()),
+            application_id: Set(uuid::Uuid::parse_str(application).expect("application id")),
+            user_id: Set(user.id),
+            consent_version: Set(shared::integrity::CONSENT_VERSION.into()),
+            consented_at: Set(chrono::Utc::now()),
+        }
+        .insert(&self.db)
+        .await
+        .expect("consent");
     }
 
     /// The session cookie this app's client holds after `login_as` (as `name=value`).

@@ -11,4 +11,5 @@ mod access;
 mod consistency;
 mod hardening;
 mod https;
+mod integrity;
 mod operations;

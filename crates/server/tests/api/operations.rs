@@ -28,11 +28,15 @@ async fn candidate_server() -> (ServerProcess, String) {
     (server, application)
 }
 
-/// A client signed in as the candidate of [`candidate_server`].
-async fn candidate_client(address: &str) -> reqwest::Client {
+/// A client signed in as the candidate of [`candidate_server`], who has consented.
+async fn candidate_client(address: &str, application: &str) -> reqwest::Client {
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
     let login = client.post(format!("{address}/api/auth/login")).json(&json!({"email": "c@example.test", "password": "candidate-pass"}));
     assert_eq!(login.send().await.unwrap().status(), 200);
+    let consent = client
+        .post(format!("{address}/api/monitoring/consent"))
+        .json(&json!({"applicationId": application, "consentVersion": shared::integrity::CONSENT_VERSION}));
+    assert_eq!(consent.send().await.unwrap().status(), 200);
     client
 }
 
@@ -49,7 +53,7 @@ async fn camera_keys(client: &reqwest::Client, address: &str, application: &str)
 #[tokio::test]
 async fn sigterm_lets_the_uploads_in_flight_finish_and_loses_none() {
     let (mut server, application) = candidate_server().await;
-    let client = candidate_client(&server.address).await;
+    let client = candidate_client(&server.address, &application).await;
 
     // A user's share of upload slots, all in flight when the signal comes.
     let uploads = (0..8u8).map(|n| {
@@ -86,7 +90,7 @@ async fn sigterm_lets_the_uploads_in_flight_finish_and_loses_none() {
 
     // After a restart every one of them is there.
     server.serve().await;
-    let client = candidate_client(&server.address).await;
+    let client = candidate_client(&server.address, &application).await;
     assert_eq!(camera_keys(&client, &server.address, &application).await.len(), 8);
 }
 
@@ -131,7 +135,7 @@ async fn metrics_count_uploads_sign_ins_and_signing_in_prometheus_text() {
 #[tokio::test]
 async fn sigkill_with_64_uploads_in_flight_leaves_no_image_without_its_object() {
     let (mut server, application) = candidate_server().await;
-    let client = candidate_client(&server.address).await;
+    let client = candidate_client(&server.address, &application).await;
 
     let images: Vec<String> = (0..64u8).map(|n| crate::helpers::base64(&jpeg(64 * 1024, n))).collect();
     let uploads = images.iter().map(|image| {
@@ -157,7 +161,7 @@ async fn sigkill_with_64_uploads_in_flight_leaves_no_image_without_its_object() 
     let _ = server.child.as_mut().unwrap().wait();
 
     server.serve().await;
-    let client = candidate_client(&server.address).await;
+    let client = candidate_client(&server.address, &application).await;
     let keys = camera_keys(&client, &server.address, &application).await;
     assert!(keys.len() >= stored, "every answered upload is listed ({} listed, {stored} answered 200)", keys.len());
     for key in &keys {
