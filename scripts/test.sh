@@ -67,15 +67,8 @@ echo "$OTHER_RECRUITER_PASSWORD" | DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" us
   --email "$OTHER_RECRUITER_EMAIL" --role recruiter --org other --password-stdin >/dev/null
 export REVIEW_APPLICATION_ID=$(DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" application create \
   --org demo --candidate candidate@demo.test --title "Review test")
-# The review test's fixture captures are dated 2026-11-25 06:00 onwards; captures
-# before an application's creation are refused, so this one is dated back.
-python3 - "$RUN_DIR/app-data/interview-monitor.db" "$REVIEW_APPLICATION_ID" <<'PY'
-import sqlite3, sys, uuid
-db = sqlite3.connect(sys.argv[1])
-changed = db.execute("UPDATE job_applications SET created_at = '2026-01-01T00:00:00+00:00' WHERE id = ?",
-                     (uuid.UUID(sys.argv[2]).bytes,)).rowcount
-db.commit()
-sys.exit(0 if changed == 1 else "could not date back the review application")
-PY
+export INTEGRITY_APPLICATION_ID=$(DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" application create \
+  --org demo --candidate candidate@demo.test --title "Integrity test")
 export E2E_OUTPUT_DIR="$CACHE_DIR/test-results"
-(cd end2end && npx playwright test) || { tail -n 50 "$RUN_DIR/app.log" >&2; exit 1; }
+# E2E_FILTER (optional): only the tests whose file or title matches, e.g. E2E_FILTER=integrity.
+(cd end2end && npx playwright test ${E2E_FILTER:-}) || { tail -n 50 "$RUN_DIR/app.log" >&2; exit 1; }

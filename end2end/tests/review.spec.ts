@@ -4,13 +4,20 @@ import { demoAccount, gotoHydrated, signIn } from "./helpers";
 // An application of the demo candidate that only this file uploads to (scripts/test.sh makes it).
 const application = () => process.env.REVIEW_APPLICATION_ID!;
 
-/** Real JPEGs made in the page (a numbered canvas), uploaded as the signed-in user. */
-async function uploadNumbered(page: Page, kind: "camera" | "screen", count: number, startMinute: number) {
+/**
+ * Real JPEGs made in the page (numbered canvases), uploaded as the signed-in user in a
+ * monitoring session of 1 s (camera) and 3 s (screen) intervals: camera and screen
+ * interleaved, `pause` ms of silence in the middle, so the server finds one gap of each.
+ */
+async function uploadNumbered(page: Page, count: { camera: number; screen: number }, pause: number) {
+  const consent = await page.request.post("/api/monitoring/consent", { data: { applicationId: application(), consentVersion: "2026-11-25" } });
+  expect(consent.status()).toBe(200);
+  const session = await page.request.post("/api/monitoring/session/start", { data: { applicationId: application(), cameraInterval: 1, screenInterval: 3 } });
+  expect(session.status()).toBe(200);
   return page.evaluate(
-    async ({ application, kind, count, startMinute }) => {
-      const keys: string[] = [];
-      const base = Date.UTC(2026, 10, 25, 6, 0, 0);
-      for (let n = 0; n < count; n++) {
+    async ({ application, count, pause }) => {
+      const keys: { camera: string[]; screen: string[] } = { camera: [], screen: [] };
+      const upload = async (kind: "camera" | "screen", n: number) => {
         const canvas = document.createElement("canvas");
         canvas.width = 320;
         canvas.height = 200;
@@ -21,19 +28,23 @@ async function uploadNumbered(page: Page, kind: "camera" | "screen", count: numb
         ctx.font = "bold 64px sans-serif";
         ctx.fillText(`${kind[0].toUpperCase()}${n + 1}`, 40, 130);
         const blob: Blob = await new Promise((resolve) => canvas.toBlob((b) => resolve(b!), "image/jpeg", 0.8));
-        // One capture a minute, with a 10-minute gap in the middle.
-        const minute = startMinute + n + (n >= count / 2 ? 10 : 0);
-        const capturedAt = new Date(base + minute * 60_000).toISOString();
-        const response = await fetch(
-          `/api/monitoring/upload-binary?applicationId=${application}&imageType=${kind}&capturedAt=${capturedAt}`,
-          { method: "POST", body: blob, headers: { "content-type": "image/jpeg" } },
-        );
+        const response = await fetch(`/api/monitoring/upload-binary?applicationId=${application}&imageType=${kind}`, {
+          method: "POST",
+          body: blob,
+          headers: { "content-type": "image/jpeg" },
+        });
         if (!response.ok) throw new Error(`upload ${response.status}: ${await response.text()}`);
-        keys.push((await response.json()).s3Key);
+        keys[kind].push((await response.json()).s3Key);
+      };
+      const screenEvery = Math.floor(count.camera / count.screen);
+      for (let n = 0; n < count.camera; n++) {
+        if (n === count.camera / 2) await new Promise((resolve) => setTimeout(resolve, pause));
+        await upload("camera", n);
+        if (n % screenEvery === 0) await upload("screen", n / screenEvery);
       }
       return keys;
     },
-    { application: application(), kind, count, startMinute },
+    { application: application(), count, pause },
   );
 }
 
@@ -42,8 +53,7 @@ test("a recruiter reviews, opens and deletes the candidate's images; others are 
   // The candidate's images, uploaded through the API.
   await signIn(page, demoAccount("candidate"));
   await expect(page).toHaveURL(/\/applications$/);
-  const camera = await uploadNumbered(page, "camera", 60, 0);
-  const screen = await uploadNumbered(page, "screen", 6, 0);
+  const { camera, screen } = await uploadNumbered(page, { camera: 60, screen: 6 }, 8_000);
 
   // A candidate sees their images read-only.
   await gotoHydrated(page, `/applications/${application()}/review`);
@@ -79,7 +89,8 @@ test("a recruiter reviews, opens and deletes the candidate's images; others are 
   await expect(recruiter.locator(".timeline.camera .gap")).toHaveCount(0); // the gap is on a later page
   const cameraTimeline = recruiter.locator(".timeline.camera");
   await cameraTimeline.getByRole("button", { name: "Later" }).click();
-  await expect(cameraTimeline.locator(".gap")).toContainText("No captures for 11 min");
+  // The gap the server found against the session's recorded 1 s interval.
+  await expect(cameraTimeline.locator(".gap")).toContainText(/No captures for [89] s/);
   await cameraTimeline.getByRole("button", { name: "Later" }).click();
   await expect(cameraItems.last()).toHaveAttribute("data-key", camera[camera.length - 1]);
   await expect(recruiter.locator(".timeline.screen .gap")).toHaveCount(1);
