@@ -15,7 +15,8 @@ async function serverEvents(page: Page): Promise<{ events: Event[]; summary: any
 async function imageIds(page: Page): Promise<string[]> {
   const response = await page.request.post("/api/monitoring/images", { data: { applicationId: application() } });
   const list = await response.json();
-  return [...list.camera, ...list.screen].map((i: { s3Key: string }) => i.s3Key.split("-").slice(1).join("-").replace(/\.jpg$/, ""));
+  // monitoring/{application}/{kind}/{epochMillis}-{captureId}.jpg
+  return [...list.camera, ...list.screen].map((i: { s3Key: string }) => i.s3Key.split("/").pop()!.replace(/^\d+-/, "").replace(/\.jpg$/, ""));
 }
 
 /** Makes the page look hidden (or visible again) and says so, as the browser does when another tab comes to the front. */

@@ -21,7 +21,7 @@ pub fn icon(kind: EventKind) -> &'static str {
         EventKind::TabHidden => "⇥",
         EventKind::WindowBlur => "◱",
         EventKind::FullscreenExit => "⤡",
-        EventKind::ScreenShareEnded => "⏹",
+        EventKind::ScreenShareEnded => "■",
         EventKind::ScreenShareNotMonitor => "▭",
         EventKind::MultipleDisplays => "⧉",
         EventKind::CameraLost => "⊘",
