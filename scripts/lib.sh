@@ -14,6 +14,7 @@ CARGO_LEPTOS_VERSION=0.3.11
 WASM_BINDGEN_VERSION=0.2.130
 SEAWEEDFS_VERSION=4.48
 SCHEMATHESIS_VERSION=4.32.5
+SCIKIT_IMAGE_VERSION=0.26.0
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

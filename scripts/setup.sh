@@ -103,6 +103,31 @@ install_schemathesis() {
   "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION" >&2
 }
 
+install_test_photos() {
+  # Real photos for the face detector's tests: scikit-image's bundled samples (from its
+  # PyPI wheel, unzipped, nothing installed) and rustface's group photo (from its crate).
+  local dir="$TOOLS_DIR/photos"
+  if [ -f "$dir/$SCIKIT_IMAGE_VERSION" ] && [ -f "$dir/group.png" ]; then return; fi
+  log "fetching test photos (scikit-image $SCIKIT_IMAGE_VERSION wheel, rustface's test.png)"
+  local tmp; tmp=$(mktemp -d)
+  python3 -m pip download -q --no-deps --only-binary=:all: -d "$tmp" "scikit-image==$SCIKIT_IMAGE_VERSION" >&2
+  mkdir -p "$dir"
+  python3 - "$tmp"/scikit_image-*.whl "$dir" <<'PY'
+import sys, zipfile
+wheel, out = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(wheel) as z:
+    for name in ("astronaut.png", "camera.png", "chelsea.png", "coffee.png"):
+        with open(f"{out}/{name}", "wb") as f:
+            f.write(z.read(f"skimage/data/{name}"))
+PY
+  (cd "$ROOT" && cargo fetch -q)
+  local crate; crate=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/rustface-0.1.7 | head -n 1)
+  [ -f "$crate/test.png" ] || die "rustface 0.1.7's test.png was not fetched"
+  cp "$crate/test.png" "$dir/group.png"
+  touch "$dir/$SCIKIT_IMAGE_VERSION"
+  rm -rf "$tmp"
+}
+
 if ! rustup target list --installed | grep -q wasm32-unknown-unknown; then
   log "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown >&2
@@ -115,5 +140,6 @@ if $want_test_tools; then
   install_playwright
   install_seaweedfs
   install_schemathesis
+  install_test_photos
 fi
 log "tools ready in $TOOLS_DIR"

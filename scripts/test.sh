@@ -8,6 +8,9 @@ source "$ROOT/scripts/services.sh"
 "$ROOT/scripts/setup.sh" --test
 cd "$ROOT"
 
+# Photos for the face detector tests (setup.sh --test fetched them).
+export TEST_PHOTOS="$TOOLS_DIR/photos"
+
 RUN_DIR=$(mktemp -d /tmp/interview-monitor-test.XXXXXX)
 chmod 755 "$RUN_DIR"
 trap 'stop_services; rm -rf "$RUN_DIR"' EXIT

@@ -10,6 +10,7 @@ pub mod db;
 pub mod edge;
 pub mod encoding;
 pub mod error;
+pub mod faces;
 pub mod http_errors;
 pub mod integrity;
 pub mod media;
