@@ -12,7 +12,7 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use shared::{
     integrity::{
-        capture_gaps, summarize, ConsentReceipt, ConsentTerms, EventKind, EventList, EventSource, EventsAccepted, FlagReview,
+        capture_gaps, face_runs, summarize, ConsentReceipt, ConsentTerms, EventKind, EventList, EventSource, EventsAccepted, FlagReview,
         IntegritySummary, MonitoringEvent, ReviewRecorded, SessionSpan, SessionStarted, Verdict, CONSENT_VERSION,
     },
     ApplicationId, CurrentUser, Role,
@@ -67,7 +67,11 @@ fn spans(interview: &Interview) -> Vec<SessionSpan> {
         .collect()
 }
 
-/// The timeline's events (stored, and gaps computed now) with the summary.
+fn listed_review((review, by): &(crate::db::entities::flag_review::Model, String)) -> FlagReview {
+    FlagReview { verdict: review.verdict.parse().unwrap_or(Verdict::Concern), note: review.note.clone(), by: by.clone(), at: review.reviewed_at }
+}
+
+/// The timeline's events (stored, and gaps and face runs computed now) with the summary.
 fn timeline(application: ApplicationId, interview: &Interview) -> Result<EventList, AppError> {
     let review = |id: &Uuid| interview.reviews.get(id);
     let mut events = interview
@@ -85,12 +89,20 @@ fn timeline(application: ApplicationId, interview: &Interview) -> Result<EventLi
             ended_at: Some(gap.to),
             detail: Some(serde_json::json!({"imageType": gap.kind.as_str(), "expectedEverySeconds": gap.expected_every_secs})),
             source: EventSource::Server,
-            review: review(&event_id).map(|(review, by)| FlagReview {
-                verdict: review.verdict.parse().unwrap_or(Verdict::Concern),
-                note: review.note.clone(),
-                by: by.clone(),
-                at: review.reviewed_at,
-            }),
+            review: review(&event_id).map(listed_review),
+        });
+    }
+    for run in face_runs(&interview.faces) {
+        let event_id = run.event_id(application);
+        let captures: Vec<String> = run.captures.iter().map(ToString::to_string).collect();
+        events.push(MonitoringEvent {
+            event_id,
+            kind: run.kind,
+            at: run.from,
+            ended_at: Some(run.to),
+            detail: Some(serde_json::json!({"snapshots": run.snapshots, "captureIds": captures})),
+            source: EventSource::Server,
+            review: review(&event_id).map(listed_review),
         });
     }
     events.sort_by_key(|e| (e.at, e.event_id));

@@ -47,6 +47,11 @@ pub struct Settings {
     /// what is younger than RECONCILE_GRACE_SECS (uploads in flight).
     pub reconcile_every: Duration,
     pub reconcile_grace: Duration,
+    /// FACE_DETECTION (`on`, the default, or `off`): camera images are analysed for faces.
+    pub face_detection: bool,
+    /// FACE_WORKERS (default 1): detections this instance runs at once; 0 queues
+    /// analyses for other instances and runs none.
+    pub face_workers: usize,
     /// `(certificate chain, private key)` PEM files: the server speaks HTTPS itself.
     pub tls: Option<(PathBuf, PathBuf)>,
     pub leptos: LeptosOptions,
@@ -184,6 +189,15 @@ impl Settings {
 
         let reconcile_every = seconds("RECONCILE_INTERVAL_SECS", 3600)?;
         let reconcile_grace = seconds("RECONCILE_GRACE_SECS", 900)?;
+        let face_detection = parse(&get, "FACE_DETECTION", true, |v| match v {
+            "on" => Ok(true),
+            "off" => Ok(false),
+            _ => Err("expected `on` or `off`".to_string()),
+        })?;
+        let face_workers = parse(&get, "FACE_WORKERS", 1, |v| match v.parse::<usize>() {
+            Ok(n) if n <= 64 => Ok(n),
+            _ => Err("expected a whole number from 0 to 64".to_string()),
+        })?;
         let trusted_proxies = parse(&get, "TRUSTED_PROXIES", Vec::new(), trusted_proxies)?;
         let public_origin = get("PUBLIC_URL")
             .map(|url| origin_of(&url).ok_or_else(|| SettingsError::Invalid {
@@ -219,6 +233,8 @@ impl Settings {
             public_origin,
             reconcile_every,
             reconcile_grace,
+            face_detection,
+            face_workers,
             tls,
             leptos,
         })

@@ -48,6 +48,9 @@ pub struct AppState {
     pub store: Arc<dyn storage::ObjectStore>,
     /// `(every, grace)` of the sweep.
     pub sweep: (std::time::Duration, std::time::Duration),
+    /// The face workers' wake-up and how many detections run at once (none when
+    /// FACE_DETECTION is off or FACE_WORKERS is 0).
+    pub face_workers: Option<(Arc<tokio::sync::Notify>, usize)>,
     pub services: Services,
     /// The built-in store when it is the one in use: its URLs are served at `/media`.
     pub media: Option<Arc<FileStore>>,
@@ -98,6 +101,7 @@ fn image_origin(storage: &StorageSettings) -> Option<String> {
 pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> {
     let db = db::connect_and_migrate(settings.database_url.expose()).await?;
     let (store, media) = storage::from_settings(settings).await?;
+    let face_wake = settings.face_detection.then(|| Arc::new(tokio::sync::Notify::new()));
     let services = Services {
         accounts: Arc::new(SessionAccounts {
             db: db.clone(),
@@ -111,6 +115,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             max_image_bytes: settings.max_image_bytes,
             signed_url_ttl: settings.signed_url_ttl,
             uploads_per_minute: settings.uploads_per_minute,
+            face_analysis: face_wake.clone(),
         }),
         integrity: Arc::new(IntegrityService {
             db: db.clone(),
@@ -124,6 +129,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         db,
         store,
         sweep: (settings.reconcile_every, settings.reconcile_grace),
+        face_workers: face_wake.filter(|_| settings.face_workers > 0).map(|wake| (wake, settings.face_workers)),
         services,
         media,
         upload_slots: UploadSlots::new(UPLOAD_SLOTS, UPLOAD_SLOTS_PER_USER),
@@ -201,7 +207,15 @@ pub async fn serve(
 ) -> Result<(), StartupError> {
     let tls = state.tls.clone();
     let sweeper = tokio::spawn(crate::monitoring::reconcile::sweep_every(state.db.clone(), state.store.clone(), state.sweep.0, state.sweep.1));
+    // Aborted at shutdown: a job it held is taken again once its lease runs out.
+    let faces = state
+        .face_workers
+        .clone()
+        .map(|(wake, workers)| tokio::spawn(crate::faces::worker::run(state.db.clone(), state.store.clone(), wake, workers)));
     let served = listener::serve(router(state), listener, tls, shutdown).await.map_err(StartupError::Serve);
     sweeper.abort();
+    if let Some(faces) = faces {
+        faces.abort();
+    }
     served
 }

@@ -11,9 +11,11 @@ use uuid::Uuid;
 
 use crate::monitoring::millis;
 
+pub mod faces;
 pub mod summary;
 pub mod thresholds;
 
+pub use faces::{face_runs, Analysed, FaceRun};
 pub use summary::{capture_gaps, summarize, Gap, SessionSpan};
 
 /// The version of the consent text the panel shows; the server records it with the consent.

@@ -12,5 +12,5 @@ pub mod user;
 pub use application::ApplicationSummary;
 pub use id::{ApplicationId, IdError, OrganizationId, UserId};
 pub use image::{ImageKind, ImageKindError, ObjectKey, ObjectKeyError};
-pub use monitoring::{DeleteReceipt, ImageList, ImageRef, SignedUrl, SignedUrls, UploadReceipt};
+pub use monitoring::{DeleteReceipt, FaceBox, ImageList, ImageRef, SignedUrl, SignedUrls, UploadReceipt};
 pub use user::{CurrentUser, Role, RoleError};

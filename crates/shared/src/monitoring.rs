@@ -17,7 +17,7 @@ pub struct UploadReceipt {
     pub timestamp: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImageRef {
     pub s3_key: ObjectKey,
@@ -28,6 +28,23 @@ pub struct ImageRef {
     /// the browser's queue).
     #[serde(with = "millis")]
     pub stored_at: DateTime<Utc>,
+    /// Faces found on a camera image, once it has been analysed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faces: Option<u32>,
+    /// Where they are.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub face_boxes: Vec<FaceBox>,
+}
+
+/// A face found on an image, as fractions of its width and height, with the
+/// detector's score.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FaceBox {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+    pub score: f32,
 }
 
 impl ImageRef {
@@ -38,7 +55,7 @@ impl ImageRef {
 }
 
 /// `{camera, screen}`, each oldest first.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ImageList {
     pub camera: Vec<ImageRef>,
     pub screen: Vec<ImageRef>,

@@ -194,6 +194,8 @@ pub struct Interview {
     pub screen: Vec<DateTime<Utc>>,
     /// Verdicts by event id, with the reviewer's email.
     pub reviews: HashMap<Uuid, (flag_review::Model, String)>,
+    /// Camera snapshots analysed for faces (readable ones).
+    pub faces: Vec<shared::integrity::Analysed>,
 }
 
 /// The interviews of `applications` (a list's ids, or one permitted application's).
@@ -224,8 +226,9 @@ async fn interviews_of(db: &impl ConnectionTrait, applications: &[Uuid]) -> Resu
             interview.sessions.push(session);
         }
     }
-    let times: Vec<(Uuid, String, DateTime<Utc>)> = monitoring_image::Entity::find()
+    let times: Vec<(Uuid, Uuid, String, DateTime<Utc>)> = monitoring_image::Entity::find()
         .select_only()
+        .column(monitoring_image::Column::Id)
         .column(monitoring_image::Column::ApplicationId)
         .column(monitoring_image::Column::Kind)
         .column(monitoring_image::Column::CapturedAt)
@@ -235,10 +238,16 @@ async fn interviews_of(db: &impl ConnectionTrait, applications: &[Uuid]) -> Resu
         .into_tuple()
         .all(db)
         .await?;
-    for (application, kind, at) in times {
+    let analyses = super::faces::analyses(db, applications).await?;
+    for (id, application, kind, at) in times {
         if let Some(interview) = interviews.get_mut(&application) {
             match kind.as_str() {
-                "camera" => interview.camera.push(at),
+                "camera" => {
+                    interview.camera.push(at);
+                    if let Some(analysis) = analyses.get(&id).filter(|a| a.readable) {
+                        interview.faces.push(shared::integrity::Analysed { at, capture: id, faces: analysis.faces });
+                    }
+                }
                 _ => interview.screen.push(at),
             }
         }

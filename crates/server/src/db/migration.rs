@@ -7,7 +7,13 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateTables), Box::new(CaptureReservations), Box::new(RateCounters), Box::new(IntegritySignals)]
+        vec![
+            Box::new(CreateTables),
+            Box::new(CaptureReservations),
+            Box::new(RateCounters),
+            Box::new(IntegritySignals),
+            Box::new(FacePresence),
+        ]
     }
 }
 
@@ -349,6 +355,60 @@ impl MigrationTrait for IntegritySignals {
             .await?;
         manager
             .create_index(Index::create().name("flag_reviews_application").table(FlagReviews::Table).col(FlagReviews::ApplicationId).take())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum FaceJobs { Table, ImageId, ApplicationId, Attempts, ClaimedUntil, CreatedAt }
+
+#[derive(DeriveIden)]
+enum FaceAnalyses { Table, ImageId, ApplicationId, Faces, Boxes, Outcome, AnalysedAt }
+
+/// Face presence: a job per camera image to analyse, and the analyses.
+struct FacePresence;
+
+impl MigrationName for FacePresence {
+    fn name(&self) -> &str {
+        "m20261125_000005_face_presence"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for FacePresence {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(FaceJobs::Table)
+                    .col(pk_uuid(FaceJobs::ImageId))
+                    .col(uuid(FaceJobs::ApplicationId))
+                    .col(integer(FaceJobs::Attempts).default(0))
+                    .col(big_integer(FaceJobs::ClaimedUntil).default(0))
+                    .col(timestamp_with_time_zone(FaceJobs::CreatedAt))
+                    .foreign_key(&mut foreign_key((FaceJobs::Table, FaceJobs::ImageId), (MonitoringImages::Table, MonitoringImages::Id), ForeignKeyAction::Cascade))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(Index::create().name("face_jobs_created").table(FaceJobs::Table).col(FaceJobs::CreatedAt).take())
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(FaceAnalyses::Table)
+                    .col(pk_uuid(FaceAnalyses::ImageId))
+                    .col(uuid(FaceAnalyses::ApplicationId))
+                    .col(integer(FaceAnalyses::Faces))
+                    .col(text(FaceAnalyses::Boxes))
+                    .col(string(FaceAnalyses::Outcome))
+                    .col(timestamp_with_time_zone(FaceAnalyses::AnalysedAt))
+                    .foreign_key(&mut foreign_key((FaceAnalyses::Table, FaceAnalyses::ImageId), (MonitoringImages::Table, MonitoringImages::Id), ForeignKeyAction::Cascade))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(Index::create().name("face_analyses_application").table(FaceAnalyses::Table).col(FaceAnalyses::ApplicationId).take())
             .await
     }
 }

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod applications;
 pub mod counters;
 pub mod entities;
+pub mod faces;
 pub mod images;
 pub mod integrity;
 mod migration;

@@ -21,15 +21,7 @@ pub const SCORE_THRESHOLD: f64 = 2.0;
 /// Larger images are refused before decoding (a camera frame is far smaller).
 const MAX_PIXELS: usize = 40_000_000;
 
-/// A face found, as fractions of the image's width and height.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct FaceBox {
-    pub x: f32,
-    pub y: f32,
-    pub w: f32,
-    pub h: f32,
-    pub score: f32,
-}
+pub use shared::FaceBox;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FaceError {
@@ -37,6 +29,8 @@ pub enum FaceError {
     Undecodable(String),
     #[error("the model could not be read: {0}")]
     Model(String),
+    #[error("a {0}×{1} image is too small to hold a face the detector can see")]
+    TooSmall(usize, usize),
 }
 
 /// One detector with its model loaded: not shared between threads (rustface keeps
@@ -63,9 +57,12 @@ impl FaceDetector {
         Ok(FaceDetector { detector })
     }
 
-    /// The faces in a JPEG.
+    /// The faces in a JPEG (`TooSmall` when it could not hold one the detector sees).
     pub fn faces_in_jpeg(&mut self, jpeg: &[u8]) -> Result<Vec<FaceBox>, FaceError> {
         let grey = decode_grey(jpeg)?;
+        if grey.width < MIN_FACE as usize || grey.height < MIN_FACE as usize {
+            return Err(FaceError::TooSmall(grey.width, grey.height));
+        }
         Ok(self.faces_in(&grey))
     }
 

@@ -23,7 +23,7 @@ use shared::{CurrentUser, DeleteReceipt, ImageKind, ImageList, ImageRef, ObjectK
 use uuid::Uuid;
 
 use crate::{
-    db::{applications as application_repo, counters, images as repo, PersistenceError},
+    db::{applications as application_repo, counters, faces as faces_repo, images as repo, PersistenceError},
     encoding::hex,
     error::error_chain,
     policy::{self, Action},
@@ -37,6 +37,9 @@ pub struct MonitoringService {
     pub signed_url_ttl: Duration,
     /// Uploads one user may make per minute (429 beyond).
     pub uploads_per_minute: u64,
+    /// Camera images are queued for face analysis (FACE_DETECTION), and the
+    /// workers woken.
+    pub face_analysis: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl From<StorageError> for AppError {
@@ -68,14 +71,19 @@ fn image_not_found() -> AppError {
     AppError::NotFound("no such image in this application".into())
 }
 
-fn image_refs(rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)>) -> Result<Vec<ImageRef>, AppError> {
+fn image_refs(rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)>, analyses: &HashMap<Uuid, faces_repo::Analysis>) -> Result<Vec<ImageRef>, AppError> {
     rows.into_iter()
         .map(|(key, timestamp, stored_at)| {
             let s3_key = key.parse::<ObjectKey>().map_err(|e| {
                 tracing::error!(error = %e, "a recorded key does not parse");
                 AppError::internal()
             })?;
-            Ok(ImageRef { s3_key, timestamp, stored_at })
+            let analysis = analyses.get(&s3_key.id).filter(|a| a.readable);
+            let (faces, face_boxes) = match analysis {
+                Some(a) => (Some(a.faces), a.boxes.clone()),
+                None => (None, Vec::new()),
+            };
+            Ok(ImageRef { s3_key, timestamp, stored_at, faces, face_boxes })
         })
         .collect()
 }
@@ -247,6 +255,13 @@ impl MonitoringService {
         // Should this fail, the object is stored and the row stays reserved: a retry
         // of the capture, or reconcile, completes it.
         repo::complete(&self.db, id, stored_at).await?;
+        if let (ImageKind::Camera, Some(workers)) = (image.kind, &self.face_analysis) {
+            // Off the upload path: a failure here is caught up by the workers' sweep.
+            match faces_repo::enqueue(&self.db, id, permitted.id().0, stored_at).await {
+                Ok(()) => workers.notify_one(),
+                Err(error) => tracing::warn!(error = %error_chain(&error), "could not queue a face analysis; the next sweep will"),
+            }
+        }
         Ok(UploadReceipt {
             success: true,
             message: format!("{} image uploaded", image.kind),
@@ -282,7 +297,8 @@ impl Monitoring for MonitoringService {
         let permitted = policy::authorize(&self.db, user, Action::View, application).await?;
         let camera = repo::list(&self.db, &permitted, ImageKind::Camera, page.before, page.limit).await?;
         let screen = repo::list(&self.db, &permitted, ImageKind::Screen, page.before, page.limit).await?;
-        Ok(ImageList { camera: image_refs(camera)?, screen: image_refs(screen)? })
+        let analyses = faces_repo::analyses(&self.db, &[permitted.id().0]).await?;
+        Ok(ImageList { camera: image_refs(camera, &analyses)?, screen: image_refs(screen, &HashMap::new())? })
     }
 
     #[tracing::instrument(skip_all, fields(key = %key))]

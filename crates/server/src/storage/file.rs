@@ -189,6 +189,10 @@ fn list_under(root: &Path) -> std::io::Result<Vec<ListedObject>> {
 
 #[async_trait]
 impl ObjectStore for FileStore {
+    async fn get(&self, key: &ObjectKey) -> Result<Bytes, StorageError> {
+        self.read(key).await.map(Bytes::from)
+    }
+
     #[tracing::instrument(skip_all, fields(key = %key))]
     async fn put(&self, key: &ObjectKey, bytes: Bytes) -> Result<(), StorageError> {
         let sealed = self.seal(key, &bytes)?;

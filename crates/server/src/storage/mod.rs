@@ -43,6 +43,8 @@ pub struct ListedObject {
 pub trait ObjectStore: Send + Sync {
     /// Stores the JPEG; when this returns Ok the object is durable.
     async fn put(&self, key: &ObjectKey, bytes: Bytes) -> Result<(), StorageError>;
+    /// The object's bytes (`NotFound` when there is none).
+    async fn get(&self, key: &ObjectKey) -> Result<Bytes, StorageError>;
     /// Removes the object; removing a missing object succeeds.
     async fn delete(&self, key: &ObjectKey) -> Result<(), StorageError>;
     /// Every object under `monitoring/`.

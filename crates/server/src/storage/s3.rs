@@ -98,6 +98,19 @@ impl ObjectStore for S3Store {
     }
 
     #[tracing::instrument(skip_all, fields(key = %key))]
+    async fn get(&self, key: &ObjectKey) -> Result<Bytes, StorageError> {
+        let object = self.client.get_object().bucket(&self.bucket).key(key.to_string()).send().await.map_err(|error| {
+            if error.as_service_error().is_some_and(|e| e.is_no_such_key()) {
+                StorageError::NotFound
+            } else {
+                classify(error)
+            }
+        })?;
+        let body = object.body.collect().await.map_err(|e| StorageError::Unreachable(Box::new(e)))?;
+        Ok(body.into_bytes())
+    }
+
+    #[tracing::instrument(skip_all, fields(key = %key))]
     async fn delete(&self, key: &ObjectKey) -> Result<(), StorageError> {
         self.client.delete_object().bucket(&self.bucket).key(key.to_string()).send().await.map_err(classify)?;
         Ok(())

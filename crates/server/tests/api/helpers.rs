@@ -407,7 +407,14 @@ impl ServerProcess {
 
     /// Starts `serve` and waits until it answers.
     pub async fn serve(&mut self) {
-        let child = self.command().arg("serve").stderr(std::process::Stdio::null()).spawn().expect("serve starts");
+        self.serve_with(&[]).await;
+    }
+
+    /// Starts `serve` with more settings and waits until it answers.
+    pub async fn serve_with(&mut self, vars: &[(&str, &str)]) {
+        let mut command = self.command();
+        command.envs(vars.iter().copied());
+        let child = command.arg("serve").stderr(std::process::Stdio::null()).spawn().expect("serve starts");
         self.child = Some(child);
         for _ in 0..150 {
             if reqwest::get(format!("{}/healthz", self.address)).await.is_ok_and(|r| r.status() == 200) {
@@ -416,6 +423,14 @@ impl ServerProcess {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         panic!("the server did not start");
+    }
+
+    /// Kills the server at once (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 
     pub fn pid(&self) -> u32 {

@@ -3,6 +3,7 @@
 
 mod auth;
 mod cli;
+mod faces;
 mod health;
 mod helpers;
 mod monitoring;

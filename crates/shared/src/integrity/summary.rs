@@ -26,19 +26,23 @@ pub struct Gap {
 }
 
 impl Gap {
-    /// A stable id: the gap's own description, hashed into UUID form (version 4
-    /// layout), so a reviewer's verdict on it stays with it across listings.
+    /// A stable id: the gap's own description, hashed into UUID form, so a
+    /// reviewer's verdict on it stays with it across listings.
     pub fn event_id(&self, application: ApplicationId) -> Uuid {
-        let text = format!("{application}/capture_gap/{}/{}", self.kind, self.from.timestamp_millis());
-        // FNV-1a, twice with different seeds: 128 bits; collisions need a second gap
-        // starting at the same millisecond of the same kind and application.
-        let hash = |seed: u64| text.bytes().fold(seed, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
-        let (a, b) = (hash(0xcbf2_9ce4_8422_2325), hash(0x6c62_272e_07bb_0142));
-        let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&a.to_be_bytes());
-        bytes[8..].copy_from_slice(&b.to_be_bytes());
-        uuid::Builder::from_random_bytes(bytes).into_uuid()
+        derived_id(&format!("{application}/capture_gap/{}/{}", self.kind, self.from.timestamp_millis()))
     }
+}
+
+/// An event id derived from a description of what the server computed (version 4
+/// layout). FNV-1a, twice with different seeds: 128 bits; the same description
+/// always gives the same id.
+pub fn derived_id(text: &str) -> Uuid {
+    let hash = |seed: u64| text.bytes().fold(seed, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let (a, b) = (hash(0xcbf2_9ce4_8422_2325), hash(0x6c62_272e_07bb_0142));
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&a.to_be_bytes());
+    bytes[8..].copy_from_slice(&b.to_be_bytes());
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
 /// Where each session started and the last sign of it (its latest capture or

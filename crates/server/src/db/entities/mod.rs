@@ -1,6 +1,8 @@
 //! SeaORM entities, one module per table.
 
 pub mod consent;
+pub mod face_analysis;
+pub mod face_job;
 pub mod flag_review;
 pub mod job_application;
 pub mod monitoring_event;
