@@ -137,6 +137,17 @@ test("what the candidate does reaches the review timeline, with snapshots, a sum
   await expect(summary.locator(".tab-switches")).toHaveText("1");
   await expect(summary.locator(".pastes")).toContainText("1");
   await expect(summary.locator(".non-monitor")).toHaveText("1");
+  // Chromium's fake camera shows no face: the server's analysis says so, as runs.
+  await expect
+    .poll(async () => {
+      await recruiter.reload();
+      await expect(recruiter.locator("body[data-hydrated=true]")).toHaveCount(1);
+      return recruiter.locator(".event[data-kind=no_face]").count();
+    }, { timeout: 30_000 })
+    .toBeGreaterThanOrEqual(1);
+  await expect(recruiter.locator(".event[data-kind=no_face]").first()).toContainText("snapshots");
+  await expect(recruiter.locator(".timeline.camera .faces[data-faces='0']").first()).toHaveText("no face");
+  await expect(summary.locator(".faces")).toBeVisible();
   const pasteRow = recruiter.locator(`.event[data-kind=paste]`);
   await expect(pasteRow).toHaveAttribute("data-linked", "2");
   await expect(pasteRow).toContainText("16 characters");

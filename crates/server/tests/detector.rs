@@ -45,6 +45,11 @@ fn one_face_on_the_astronaut() {
 }
 
 #[test]
+fn one_face_on_the_cameraman() {
+    assert_eq!(faces(&photo("camera.png")), 1);
+}
+
+#[test]
 fn no_face_on_the_cat_or_the_coffee() {
     assert_eq!(faces(&photo("chelsea.png")), 0, "chelsea (a cat)");
     assert_eq!(faces(&photo("coffee.png")), 0, "coffee");

@@ -68,7 +68,19 @@ pub fn Lightbox(
                         </Show>
                         <button class="link close" on:click=move |_| open.set(None)>"Close"</button>
                     </header>
-                    {move || url.get().and_then(Result::ok).flatten().map(|src| view! { <img class="full" src=src alt=format!("{} snapshot", kind_label(kind))/> })}
+                    {move || url.get().and_then(Result::ok).flatten().map(|src| {
+                        let boxes = image.face_boxes.clone();
+                        view! {
+                            // The frame is the image's size: the detector's boxes (fractions of it) sit on the faces.
+                            <div class="frame" data-faces=image.faces.map(|n| n.to_string()).unwrap_or_default()>
+                                <img class="full" src=src alt=format!("{} snapshot", kind_label(kind))/>
+                                {boxes.into_iter().map(|b| view! {
+                                    <div class="face-box" title=format!("face (score {:.1})", b.score)
+                                        style=format!("left:{:.2}%;top:{:.2}%;width:{:.2}%;height:{:.2}%", b.x * 100.0, b.y * 100.0, b.w * 100.0, b.h * 100.0)></div>
+                                }).collect_view()}
+                            </div>
+                        }
+                    })}
                 </div>
             }
         })

@@ -96,6 +96,16 @@ pub fn Timeline(
                                         {src.map(|src| view! { <img src=src loading="lazy" width="160" height="100" alt=format!("{label} snapshot")/> })}
                                     </button>
                                     <span class="time">{time::local(image.timestamp)}</span>
+                                    // Face presence, once the server has analysed a camera image.
+                                    {image.faces.map(|faces| view! {
+                                        <span class=if faces == 1 { "faces" } else { "faces flagged" } data-faces=faces>
+                                            {match faces {
+                                                0 => "no face".to_string(),
+                                                1 => "1 face".to_string(),
+                                                n => format!("{n} faces"),
+                                            }}
+                                        </span>
+                                    })}
                                     // A capture that waited in the browser's queue (offline, say) says when it arrived.
                                     {image.received_late().then(|| view! {
                                         <span class="late" title="Captured while the upload could not go through">
