@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Benchmarks of the image pipeline against the release server and SeaweedFS:
-# upload rates as ratios to raw PutObject, batch signing, listing, peak memory.
+# Benchmarks against the release server (the binary we ship):
+#   pipeline  upload rates as ratios to raw PutObject (SeaweedFS), batch signing, listing, peak memory
+#   faces     face analysis per snapshot, and uploads/s with FACE_DETECTION on against off
+# Usage: scripts/bench.sh [pipeline] [faces]   (both when none is named)
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/services.sh"
 "$ROOT/scripts/setup.sh" --test
@@ -10,6 +12,14 @@ RUN_DIR=$(mktemp -d /tmp/interview-monitor-bench.XXXXXX)
 trap 'stop_services; rm -rf "$RUN_DIR"' EXIT
 start_seaweedfs
 cd "$ROOT"
-SERVER_BIN="$SERVER_BIN" BENCH_S3_ENDPOINT="$TEST_S3_ENDPOINT" \
-  BENCH_S3_ACCESS_KEY=interview-monitor-test BENCH_S3_SECRET_KEY=interview-monitor-test-secret \
-  cargo bench -p server --bench pipeline
+benches="${*:-pipeline faces}"
+# The benches build in a target directory of their own: built in the shared one,
+# cargo would replace the release server cargo-leptos made (other features),
+# and the site would stop working until the next build.
+export BENCH_TARGET_DIR="$CACHE_DIR/bench-target"
+for bench in $benches; do
+  log "bench: $bench"
+  SERVER_BIN="$SERVER_BIN" BENCH_S3_ENDPOINT="$TEST_S3_ENDPOINT" TEST_PHOTOS="$TOOLS_DIR/photos" \
+    BENCH_S3_ACCESS_KEY=interview-monitor-test BENCH_S3_SECRET_KEY=interview-monitor-test-secret \
+    CARGO_TARGET_DIR="$BENCH_TARGET_DIR" cargo bench -p server --bench "$bench"
+done

@@ -4,10 +4,11 @@
 //! `scripts/bench.sh faces`, which passes SERVER_BIN (the shipped binary) and
 //! TEST_PHOTOS. It asserts nothing: it prints figures.
 
-use std::{
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
-};
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{env, Server};
 
 use futures::{stream, StreamExt};
 use image::{imageops, DynamicImage, RgbImage};
@@ -17,10 +18,6 @@ use server::faces::detector::FaceDetector;
 const ROUNDS: usize = 5;
 const UPLOADS: usize = 200;
 const IN_FLIGHT: usize = 8;
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} is set by scripts/bench.sh"))
-}
 
 /// A photo scaled and letterboxed into a 640×480 frame, as a camera would send it.
 fn frame(name: &str) -> Vec<u8> {
@@ -80,52 +77,11 @@ fn detector_figures(frames: &[Vec<u8>]) {
     println!("snapshots analysed per second on {cores} threads: {rate:.0}");
 }
 
-struct Server {
-    child: Child,
-    url: String,
-    client: reqwest::Client,
-    application: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+async fn start(face_detection: &str) -> Server {
+    Server::start(vec![("FACE_DETECTION".into(), face_detection.into())]).await
 }
 
 impl Server {
-    async fn start(face_detection: &str) -> Server {
-        let bin = env("SERVER_BIN");
-        let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let vars = [
-            ("DATA_DIR", dir.path().display().to_string()),
-            ("BIND", format!("127.0.0.1:{port}")),
-            ("UPLOADS_PER_MINUTE", "1000000".into()),
-            ("RUST_LOG", "warn".into()),
-            ("FACE_DETECTION", face_detection.into()),
-        ];
-        let demo = Command::new(&bin).arg("demo").envs(vars.clone()).output().unwrap();
-        assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
-        let demo = String::from_utf8_lossy(&demo.stdout).to_string();
-        let password = demo.lines().find(|l| l.contains("recruiter@demo.test")).unwrap().rsplit(' ').next().unwrap().to_string();
-        let application = demo.lines().find(|l| l.starts_with("Application")).unwrap().rsplit(' ').next().unwrap().to_string();
-        let child = Command::new(&bin).arg("serve").envs(vars).stdout(Stdio::null()).spawn().unwrap();
-        let url = format!("http://127.0.0.1:{port}");
-        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-        for _ in 0..100 {
-            if client.get(format!("{url}/healthz")).send().await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let login = client.post(format!("{url}/api/auth/login")).json(&json!({"email": "recruiter@demo.test", "password": password}));
-        assert_eq!(login.send().await.unwrap().status(), 200);
-        Server { child, url, client, application, _dir: dir }
-    }
-
     /// Uploads per second for `UPLOADS` camera snapshots, `IN_FLIGHT` at a time.
     async fn upload_rate(&self, frames: &[Vec<u8>]) -> f64 {
         let start = Instant::now();
@@ -163,7 +119,7 @@ async fn main() {
     println!("frames: {} bytes each on average", frames.iter().map(Vec::len).sum::<usize>() / frames.len());
     detector_figures(&frames);
 
-    let (on, off) = (Server::start("on").await, Server::start("off").await);
+    let (on, off) = (start("on").await, start("off").await);
     let (mut with, mut without) = (Vec::new(), Vec::new());
     for round in 0..ROUNDS {
         // Alternate which goes first: the machine is shared and noisy.

@@ -3,11 +3,14 @@
 //! passes SERVER_BIN, BENCH_S3_ENDPOINT and the credentials. Not a test: it asserts
 //! nothing, it measures.
 
+mod common;
+
 use std::{
-    process::{Child, Command, Stdio},
     sync::Arc,
-    time::{Duration, Instant},
+    time::Instant,
 };
+
+use common::{env, Server};
 
 use aws_sdk_s3::primitives::ByteStream;
 use base64::Engine;
@@ -29,40 +32,9 @@ fn jpeg(size: usize, seed: u32) -> Vec<u8> {
     jpeg
 }
 
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} is set by scripts/bench.sh"))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-struct Server {
-    child: Child,
-    url: String,
-    client: reqwest::Client,
-    application: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 impl Server {
-    async fn start(s3_bucket: Option<&str>) -> Server {
-        let bin = env("SERVER_BIN");
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let mut vars: Vec<(String, String)> = vec![
-            ("DATA_DIR".into(), dir.path().display().to_string()),
-            ("BIND".into(), format!("127.0.0.1:{port}")),
-            ("UPLOADS_PER_MINUTE".into(), "1000000".into()),
-            ("RUST_LOG".into(), "warn".into()),
-        ];
+    async fn start_pipeline(s3_bucket: Option<&str>) -> Server {
+        let mut vars: Vec<(String, String)> = Vec::new();
         if let Some(bucket) = s3_bucket {
             vars.extend([
                 ("AWS_S3_BUCKET_NAME".into(), bucket.to_string()),
@@ -72,39 +44,7 @@ impl Server {
                 ("AWS_SECRET_ACCESS_KEY".into(), env("BENCH_S3_SECRET_KEY")),
             ]);
         }
-        let demo = Command::new(&bin).arg("demo").envs(vars.clone()).output().unwrap();
-        assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
-        let demo = String::from_utf8_lossy(&demo.stdout).to_string();
-        let password = demo.lines().find(|l| l.contains("candidate@demo.test")).unwrap().rsplit(' ').next().unwrap().to_string();
-        let application = demo.lines().find(|l| l.starts_with("Application")).unwrap().rsplit(' ').next().unwrap().to_string();
-        let child = Command::new(&bin).arg("serve").envs(vars).stdout(Stdio::null()).spawn().unwrap();
-        let url = format!("http://127.0.0.1:{port}");
-        let client = reqwest::Client::builder().cookie_store(true).pool_max_idle_per_host(512).build().unwrap();
-        for _ in 0..100 {
-            if client.get(format!("{url}/healthz")).send().await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let login = client
-            .post(format!("{url}/api/auth/login"))
-            .json(&json!({"email": "candidate@demo.test", "password": password}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(login.status(), 200);
-        Server { child, url, client, application, _dir: dir }
-    }
-
-    fn peak_rss_mib(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        let kib: f64 = status
-            .lines()
-            .find(|l| l.starts_with("VmHWM:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0.0);
-        kib / 1024.0
+        Server::start(vars).await
     }
 
     async fn upload_binary(&self, image: Vec<u8>) -> String {
@@ -199,7 +139,7 @@ async fn create_bucket(name: &str) {
 }
 
 async fn bench_store(name: &str, bucket: Option<&str>, images: &Arc<Vec<Vec<u8>>>, raw: f64) {
-    let server = Arc::new(Server::start(bucket).await);
+    let server = Arc::new(Server::start_pipeline(bucket).await);
     // Warm up connections and the database.
     for image in images.iter().take(8) {
         server.upload_binary(image.clone()).await;
@@ -264,8 +204,8 @@ async fn bench_store(name: &str, bucket: Option<&str>, images: &Arc<Vec<Vec<u8>>
 
 async fn bench_listing() {
     // 20,000 rows for one application, written straight into the database.
-    let server = Server::start(None).await;
-    let dir = server._dir.path().display().to_string();
+    let server = Server::start_pipeline(None).await;
+    let dir = server.dir.path().display().to_string();
     let db = sea_orm::Database::connect(format!("sqlite://{dir}/interview-monitor.db?mode=rwc")).await.unwrap();
     use sea_orm::{ConnectionTrait, EntityTrait, Set};
     use server::db::entities::monitoring_image;

@@ -1,0 +1,84 @@
+//! The release server as the benches start it: a fresh data directory and port,
+//! the demo data, and a client signed in as the demo candidate, who has consented.
+
+use std::{
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use serde_json::json;
+
+pub fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is set by scripts/bench.sh"))
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub client: reqwest::Client,
+    pub application: String,
+    /// The data directory, removed when the server is dropped.
+    #[allow(dead_code)] // the pipeline bench reads it; the faces bench only keeps it
+    pub dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// `SERVER_BIN serve` with `vars` added to the bench's own settings.
+    pub async fn start(vars: Vec<(String, String)>) -> Server {
+        let bin = env("SERVER_BIN");
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut all: Vec<(String, String)> = vec![
+            ("DATA_DIR".into(), dir.path().display().to_string()),
+            ("BIND".into(), format!("127.0.0.1:{port}")),
+            ("UPLOADS_PER_MINUTE".into(), "1000000".into()),
+            ("RUST_LOG".into(), "warn".into()),
+        ];
+        all.extend(vars);
+        let demo = Command::new(&bin).arg("demo").envs(all.clone()).output().unwrap();
+        assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+        let demo = String::from_utf8_lossy(&demo.stdout).to_string();
+        let password = demo.lines().find(|l| l.contains("candidate@demo.test")).unwrap().rsplit(' ').next().unwrap().to_string();
+        let application = demo.lines().find(|l| l.starts_with("Application")).unwrap().rsplit(' ').next().unwrap().to_string();
+        let child = Command::new(&bin).arg("serve").envs(all).stdout(Stdio::null()).spawn().unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::builder().cookie_store(true).pool_max_idle_per_host(512).build().unwrap();
+        for _ in 0..100 {
+            if client.get(format!("{url}/healthz")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let login = client.post(format!("{url}/api/auth/login")).json(&json!({"email": "candidate@demo.test", "password": password}));
+        assert_eq!(login.send().await.unwrap().status(), 200);
+        let consent = client
+            .post(format!("{url}/api/monitoring/consent"))
+            .json(&json!({"applicationId": application, "consentVersion": shared::integrity::CONSENT_VERSION}));
+        assert_eq!(consent.send().await.unwrap().status(), 200, "the candidate consents");
+        Server { child, url, client, application, dir }
+    }
+
+    /// The server's peak resident memory so far, in MiB.
+    #[allow(dead_code)] // not every bench reads it
+    pub fn peak_rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let kib: f64 = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0);
+        kib / 1024.0
+    }
+}
