@@ -201,7 +201,9 @@ fn UploadStatus(
                 {move || stats.with(|s| format!("{} uploaded of {} taken", s.uploaded_screen, s.captured_screen))}
             </dd>
             <dt>"Events"</dt>
-            <dd class="events-sent" data-sent=move || stats.with(|s| s.events_sent)>{move || stats.with(|s| format!("{} recorded", s.events_sent))}</dd>
+            <dd class="events-sent" data-sent=move || stats.with(|s| s.events_sent) data-queued=move || stats.with(|s| s.events_queued)>
+                {move || stats.with(|s| format!("{} recorded, {} waiting", s.events_sent, s.events_queued))}
+            </dd>
             <dt>"Waiting"</dt>
             <dd class="queued" data-queued=move || stats.with(|s| s.queued)>
                 {move || stats.with(|s| format!(

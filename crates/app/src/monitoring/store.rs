@@ -16,8 +16,11 @@ pub struct UploadStats {
     pub captured_screen: usize,
     pub uploaded_camera: usize,
     pub uploaded_screen: usize,
-    /// Captures waiting to be uploaded, and how many may wait at most.
+    /// Captures waiting to be uploaded, and how many may wait at most (captures
+    /// and events together).
     pub queued: usize,
+    /// Events waiting to be sent.
+    pub events_queued: usize,
     pub queue_bound: usize,
     /// Captures turned away because the queue was full.
     pub dropped: usize,

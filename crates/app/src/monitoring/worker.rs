@@ -122,9 +122,16 @@ impl Worker {
     }
 
     fn publish(&self, store: MonitoringImages) -> bool {
-        let Some((queued, dropped)) = self.queue.try_with_value(|q| (q.len(), q.dropped())) else { return false };
+        // Captures and events are counted apart: the panel's "waiting" is captures.
+        let Some((queued, events, dropped)) = self.queue.try_with_value(|q| {
+            let events = q.iter().filter(|p| matches!(p.item, StoredItem::Event { .. })).count();
+            (q.len() - events, events, q.dropped())
+        }) else {
+            return false;
+        };
         store.update_stats(|s| {
             s.queued = queued;
+            s.events_queued = events;
             s.dropped = dropped;
         })
     }
