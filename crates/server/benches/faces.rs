@@ -12,7 +12,6 @@ use common::{env, Server};
 
 use futures::{stream, StreamExt};
 use image::{imageops, DynamicImage, RgbImage};
-use serde_json::{json, Value};
 use server::faces::detector::FaceDetector;
 
 const ROUNDS: usize = 5;
@@ -99,16 +98,7 @@ impl Server {
     }
 
     async fn analysed(&self) -> usize {
-        let list: Value = self
-            .client
-            .post(format!("{}/api/monitoring/images", self.url))
-            .json(&json!({"applicationId": self.application}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let list = self.images().await;
         list["camera"].as_array().map(|c| c.iter().filter(|i| i.get("faces").is_some()).count()).unwrap_or(0)
     }
 }

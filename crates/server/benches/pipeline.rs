@@ -161,16 +161,7 @@ async fn bench_store(name: &str, bucket: Option<&str>, images: &Arc<Vec<Vec<u8>>
     println!("{name}: upload-binary {binary:.0}/s ({:.2} of raw PutObject), base64 upload {base64:.0}/s ({:.2} of raw PutObject)", binary / raw, base64 / raw);
 
     // 1,000 keys in one signed-urls call.
-    let list: Value = server
-        .client
-        .post(format!("{}/api/monitoring/images", server.url))
-        .json(&json!({"applicationId": server.application}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = server.images().await;
     let mut keys: Vec<String> = ["camera", "screen"]
         .iter()
         .flat_map(|kind| list[*kind].as_array().unwrap().iter().map(|i| i["s3Key"].as_str().unwrap().to_string()))

@@ -69,6 +69,12 @@ impl Server {
         Server { child, url, client, application, dir }
     }
 
+    /// `images` of the demo application: `{camera, screen}`.
+    pub async fn images(&self) -> serde_json::Value {
+        let response = self.client.post(format!("{}/api/monitoring/images", self.url)).json(&json!({"applicationId": self.application}));
+        response.send().await.unwrap().json().await.unwrap()
+    }
+
     /// The server's peak resident memory so far, in MiB.
     #[allow(dead_code)] // not every bench reads it
     pub fn peak_rss_mib(&self) -> f64 {
