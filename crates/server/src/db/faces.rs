@@ -43,6 +43,20 @@ pub async fn enqueue_missing(db: &DatabaseConnection, now: DateTime<Utc>) -> Res
     Ok(db.execute_raw(Statement::from_sql_and_values(db.get_database_backend(), sql, values)).await?.rows_affected())
 }
 
+/// Whether any job is free to claim now: a read, so an idle worker takes no
+/// write lock (on SQLite every write, even one that changes nothing, holds the
+/// database's one writer slot, which a CLI run against the same file needs too).
+pub async fn claimable(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, PersistenceError> {
+    Ok(face_job::Entity::find()
+        .select_only()
+        .column(face_job::Column::ImageId)
+        .filter(face_job::Column::ClaimedUntil.lte(now.timestamp_millis()))
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// A job a worker holds.
 #[derive(Debug, Clone)]
 pub struct Claimed {

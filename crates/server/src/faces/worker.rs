@@ -69,6 +69,11 @@ pub async fn run(db: DatabaseConnection, store: Arc<dyn ObjectStore>, wake: Arc<
             Err(error) => tracing::warn!(error = %error_chain(&error), "could not count the face jobs"),
         }
         let now = Utc::now();
+        // Idle, the worker only reads: claiming writes.
+        if !repo::claimable(&db, now).await.unwrap_or(false) {
+            let _ = tokio::time::timeout(IDLE_POLL, wake.notified()).await;
+            continue;
+        }
         let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
         let jobs = match repo::claim(&db, workers.max(1) as u64 * 2, now, until).await {
             Ok(jobs) => jobs,
