@@ -44,7 +44,7 @@ test("what the candidate does reaches the review timeline, with snapshots, a sum
   await expect(page).toHaveURL(/\/applications$/);
   await gotoHydrated(page, `/applications/${application()}/interview?cameraInterval=5&screenInterval=5`);
   // The consent text states the real retention and link lifetime.
-  await expect(page.locator(".consent .retention")).toContainText("kept");
+  await expect(page.locator(".consent .retention")).toContainText("deleted automatically 90 days after they are taken");
   await expect(page.locator(".consent")).toContainText("expire after 1 hour");
   await page.getByRole("button", { name: "I agree, start monitoring" }).click();
   await expect(page.locator(".monitoring-panel[data-camera-live=true]")).toHaveCount(1);

@@ -48,6 +48,20 @@ pub enum Command {
         #[command(subcommand)]
         command: StorageCommand,
     },
+    /// Retention (RETENTION_DAYS).
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Purge what is past retention now and print the counts; `--dry-run` only counts.
+    Run {
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,6 +133,8 @@ pub enum CliError {
     Storage(#[from] crate::storage::StorageError),
     #[error("reconciliation failed")]
     Reconcile(#[from] crate::monitoring::reconcile::ReconcileError),
+    #[error("the retention purge failed")]
+    Retention(#[from] crate::retention::RetentionError),
 }
 
 impl CliError {
@@ -256,6 +272,16 @@ async fn reconcile(db: &DatabaseConnection, settings: &Settings, fix: bool, grac
     Ok(lines.join("\n"))
 }
 
+async fn retention_run(db: &DatabaseConnection, settings: &Settings, dry_run: bool) -> Result<String, CliError> {
+    let Some(days) = settings.retention_days else {
+        return Ok("RETENTION_DAYS is off: images are kept until deleted; nothing to purge".into());
+    };
+    let (store, _) = crate::storage::from_settings(settings).await?;
+    let holder = format!("cli-{}", uuid::Uuid::new_v4());
+    let report = crate::retention::purge(db, store.as_ref(), days, chrono::Utc::now(), dry_run, &holder).await?;
+    Ok(report.describe(dry_run, days))
+}
+
 /// Runs a command other than `serve`; returns what to print on success.
 pub async fn execute(command: Command, settings: &Settings) -> Result<String, CliError> {
     let db = db::connect_and_migrate(settings.database_url.expose()).await?;
@@ -276,6 +302,7 @@ pub async fn execute(command: Command, settings: &Settings) -> Result<String, Cl
             create_application(&db, &org, &candidate, &title).await?.to_string()
         }
         Command::Demo => demo(&db).await?,
+        Command::Retention { command: RetentionCommand::Run { dry_run } } => retention_run(&db, settings, dry_run).await?,
         Command::Storage { command: StorageCommand::Reconcile { fix, grace_secs } } => {
             reconcile(&db, settings, fix, std::time::Duration::from_secs(grace_secs)).await?
         }

@@ -17,6 +17,7 @@ pub mod media;
 pub mod monitoring;
 pub mod openapi;
 pub mod policy;
+pub mod retention;
 pub mod settings;
 pub mod startup;
 pub mod storage;

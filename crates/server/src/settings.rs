@@ -47,6 +47,9 @@ pub struct Settings {
     /// what is younger than RECONCILE_GRACE_SECS (uploads in flight).
     pub reconcile_every: Duration,
     pub reconcile_grace: Duration,
+    /// RETENTION_DAYS (default 90; `0` or `off`: kept until deleted): images, events
+    /// and sessions older than this are purged.
+    pub retention_days: Option<u32>,
     /// FACE_DETECTION (`on`, the default, or `off`): camera images are analysed for faces.
     pub face_detection: bool,
     /// FACE_WORKERS (default 1): detections this instance runs at once; 0 queues
@@ -189,6 +192,13 @@ impl Settings {
 
         let reconcile_every = seconds("RECONCILE_INTERVAL_SECS", 3600)?;
         let reconcile_grace = seconds("RECONCILE_GRACE_SECS", 900)?;
+        let retention_days = parse(&get, "RETENTION_DAYS", Some(90), |v| match v {
+            "off" | "0" => Ok(None),
+            _ => match v.parse::<u32>() {
+                Ok(days) if days <= 36_500 => Ok(Some(days)),
+                _ => Err("expected a number of days (1 to 36500), or 0 / off to keep images until deleted".to_string()),
+            },
+        })?;
         let face_detection = parse(&get, "FACE_DETECTION", true, |v| match v {
             "on" => Ok(true),
             "off" => Ok(false),
@@ -233,6 +243,7 @@ impl Settings {
             public_origin,
             reconcile_every,
             reconcile_grace,
+            retention_days,
             face_detection,
             face_workers,
             tls,

@@ -48,6 +48,8 @@ pub struct AppState {
     pub store: Arc<dyn storage::ObjectStore>,
     /// `(every, grace)` of the sweep.
     pub sweep: (std::time::Duration, std::time::Duration),
+    /// Days images are kept (`None`: until deleted); purged at start and hourly.
+    pub retention_days: Option<u32>,
     /// The face workers' wake-up and how many detections run at once (none when
     /// FACE_DETECTION is off or FACE_WORKERS is 0).
     pub face_workers: Option<(Arc<tokio::sync::Notify>, usize)>,
@@ -119,8 +121,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         }),
         integrity: Arc::new(IntegrityService {
             db: db.clone(),
-            // Nothing purges yet: the consent text says images are kept until deleted.
-            retention_days: None,
+            retention_days: settings.retention_days,
             signed_url_ttl: settings.signed_url_ttl,
         }),
     };
@@ -130,6 +131,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         store,
         sweep: (settings.reconcile_every, settings.reconcile_grace),
         face_workers: face_wake.filter(|_| settings.face_workers > 0).map(|wake| (wake, settings.face_workers)),
+        retention_days: settings.retention_days,
         services,
         media,
         upload_slots: UploadSlots::new(UPLOAD_SLOTS, UPLOAD_SLOTS_PER_USER),
@@ -212,8 +214,12 @@ pub async fn serve(
         .face_workers
         .clone()
         .map(|(wake, workers)| tokio::spawn(crate::faces::worker::run(state.db.clone(), state.store.clone(), wake, workers)));
+    let purger = state.retention_days.map(|days| tokio::spawn(crate::retention::purge_every(state.db.clone(), state.store.clone(), days)));
     let served = listener::serve(router(state), listener, tls, shutdown).await.map_err(StartupError::Serve);
     sweeper.abort();
+    if let Some(purger) = purger {
+        purger.abort();
+    }
     if let Some(faces) = faces {
         faces.abort();
     }

@@ -13,6 +13,7 @@ impl MigratorTrait for Migrator {
             Box::new(RateCounters),
             Box::new(IntegritySignals),
             Box::new(FacePresence),
+            Box::new(Leases),
         ]
     }
 }
@@ -409,6 +410,41 @@ impl MigrationTrait for FacePresence {
             .await?;
         manager
             .create_index(Index::create().name("face_analyses_application").table(FaceAnalyses::Table).col(FaceAnalyses::ApplicationId).take())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum LeasesTable {
+    #[sea_orm(iden = "leases")]
+    Table,
+    Name,
+    Holder,
+    Until,
+}
+
+/// `leases`: work only one instance may do at a time (the retention purge)
+/// takes a named lease for a while (`until`, epoch milliseconds).
+struct Leases;
+
+impl MigrationName for Leases {
+    fn name(&self) -> &str {
+        "m20261126_000006_leases"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Leases {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(LeasesTable::Table)
+                    .col(string(LeasesTable::Name).primary_key())
+                    .col(string(LeasesTable::Holder))
+                    .col(big_integer(LeasesTable::Until))
+                    .take(),
+            )
             .await
     }
 }

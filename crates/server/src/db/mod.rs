@@ -7,6 +7,7 @@ pub mod entities;
 pub mod faces;
 pub mod images;
 pub mod integrity;
+pub mod retention;
 mod migration;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};

@@ -389,9 +389,23 @@ impl ServerProcess {
 
     /// Runs a command of the CLI against this server's data; its output.
     pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> String {
+        self.cli_run(args, stdin, &[])
+    }
+
+    /// A CLI command with more settings.
+    pub fn cli_with(&self, args: &[&str], vars: &[(&str, &str)]) -> String {
+        self.cli_run(args, None, vars)
+    }
+
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    fn cli_run(&self, args: &[&str], stdin: Option<&str>, vars: &[(&str, &str)]) -> String {
         use std::io::Write;
         let mut child = self
             .command()
+            .envs(vars.iter().copied())
             .args(args)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())

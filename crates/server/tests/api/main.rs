@@ -14,3 +14,4 @@ mod hardening;
 mod https;
 mod integrity;
 mod operations;
+mod retention;

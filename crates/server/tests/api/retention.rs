@@ -1,0 +1,90 @@
+//! Retention (RETENTION_DAYS): what is older goes, objects first; one instance
+//! purges at a time; a purge stopped half-way is finished by the next.
+
+use chrono::{Duration, Utc};
+use serde_json::{json, Value};
+
+use crate::helpers::{interview, jpeg, ServerProcess};
+
+#[tokio::test]
+async fn retention_run_removes_what_is_older_than_retention_and_dry_run_only_counts() {
+    let mut server = ServerProcess::prepare().await;
+    server.cli(&["org", "create", "--slug", "acme", "--name", "Acme"], None);
+    server.cli(&["user", "create", "--email", "r@example.test", "--role", "recruiter", "--org", "acme", "--password-stdin"], Some("recruiter-pass"));
+    server.cli(&["user", "create", "--email", "c@example.test", "--role", "candidate", "--password-stdin"], Some("candidate-pass"));
+    let application = server.cli(&["application", "create", "--org", "acme", "--candidate", "c@example.test", "--title", "T"], None);
+    let db = sea_orm::Database::connect(&server.database_url).await.unwrap();
+    {
+        use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+        use server::db::entities::job_application;
+        let id = uuid::Uuid::parse_str(&application).unwrap();
+        let mut row = job_application::Entity::find_by_id(id).one(&db).await.unwrap().unwrap().into_active_model();
+        row.created_at = Set(Utc::now() - Duration::days(400));
+        row.update(&db).await.unwrap();
+    }
+    server.serve_with(&[("RETENTION_DAYS", "90")]).await;
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login = client.post(format!("{}/api/auth/login", server.address)).json(&json!({"email": "r@example.test", "password": "recruiter-pass"}));
+    assert_eq!(login.send().await.unwrap().status(), 200);
+    let at = |days: i64| shared::monitoring::millis::format(&(Utc::now() - Duration::days(days)));
+    let mut keys = Vec::new();
+    for (days, seed) in [(120, 1u8), (91, 2), (89, 3), (1, 4)] {
+        let url = format!("{}/api/monitoring/upload-binary?applicationId={application}&imageType=camera&capturedAt={}", server.address, at(days));
+        let response = client.post(url).header("content-type", "image/jpeg").body(jpeg(2000, seed)).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        keys.push(response.json::<Value>().await.unwrap()["s3Key"].as_str().unwrap().to_string());
+    }
+    let events = json!({"applicationId": application, "events": [
+        {"eventId": uuid::Uuid::new_v4().to_string(), "kind": "paste", "at": at(100)},
+        {"eventId": uuid::Uuid::new_v4().to_string(), "kind": "paste", "at": at(2)},
+    ]});
+    assert_eq!(client.post(format!("{}/api/monitoring/events", server.address)).json(&events).send().await.unwrap().status(), 200);
+    server.kill();
+
+    let dry = server.cli_with(&["retention", "run", "--dry-run"], &[("RETENTION_DAYS", "90")]);
+    assert_eq!(dry, "would remove 2 images, 1 events, 0 sessions older than 90 days");
+    let objects = server.data_dir().join("objects");
+    assert!(keys.iter().all(|key| objects.join(key).exists()), "a dry run removes nothing");
+
+    // A purge stopped half-way: the oldest object is gone, its row is not.
+    std::fs::remove_file(objects.join(&keys[0])).unwrap();
+    let purged = server.cli_with(&["retention", "run"], &[("RETENTION_DAYS", "90")]);
+    assert_eq!(purged, "removed 2 images, 1 events, 0 sessions older than 90 days");
+    assert!(!objects.join(&keys[1]).exists(), "the expired object is gone");
+    assert!(objects.join(&keys[2]).exists() && objects.join(&keys[3]).exists(), "the rest stay");
+    let again = server.cli_with(&["retention", "run"], &[("RETENTION_DAYS", "90")]);
+    assert_eq!(again, "removed 0 images, 0 events, 0 sessions older than 90 days");
+    let off = server.cli_with(&["retention", "run"], &[("RETENTION_DAYS", "off")]);
+    assert!(off.contains("kept until deleted"), "{off}");
+
+    server.serve_with(&[("RETENTION_DAYS", "90")]).await;
+    let list: Value = client.post(format!("{}/api/monitoring/images", server.address)).json(&json!({"applicationId": application})).send().await.unwrap().json().await.unwrap();
+    let left: Vec<&str> = list["camera"].as_array().unwrap().iter().map(|i| i["s3Key"].as_str().unwrap()).collect();
+    assert_eq!(left, [keys[2].as_str(), keys[3].as_str()]);
+}
+
+#[tokio::test]
+async fn one_instance_holds_the_retention_lease_at_a_time() {
+    let i = interview().await;
+    let db = &i.app.db;
+    let now = Utc::now();
+    let until = now + Duration::minutes(15);
+    let holders: Vec<String> = (0..8).map(|n| format!("instance-{n}")).collect();
+    let takes = holders.iter().map(|holder| server::db::retention::take_lease(db, "test-lease", holder, now, until));
+    let taken = futures::future::join_all(takes).await.into_iter().filter(|t| *t.as_ref().expect("lease")).count();
+    assert_eq!(taken, 1, "exactly one instance gets the lease");
+    // Once it has run out, another may take it; given back early, at once.
+    let later = until + Duration::seconds(1);
+    assert!(server::db::retention::take_lease(db, "test-lease", "latecomer", later, later + Duration::minutes(15)).await.unwrap());
+    server::db::retention::release_lease(db, "test-lease", "latecomer").await.unwrap();
+    assert!(server::db::retention::take_lease(db, "test-lease", "next", later, later + Duration::minutes(15)).await.unwrap());
+}
+
+#[tokio::test]
+async fn the_consent_states_the_retention_period() {
+    let i = interview().await;
+    i.app.login_as(&i.candidate).await;
+    let terms: Value = i.app.post_json("/api/monitoring/consent/terms", &json!({"applicationId": i.application})).await.json().await.unwrap();
+    assert_eq!(terms["retentionDays"], 90);
+    assert_eq!(terms["signedUrlTtlSecs"], 3600);
+}
