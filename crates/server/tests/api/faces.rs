@@ -139,11 +139,7 @@ async fn workers_never_take_the_same_job_twice() {
 
 #[tokio::test]
 async fn a_job_outlives_a_restart_and_a_crashed_worker() {
-    let mut server = ServerProcess::prepare().await;
-    server.cli(&["org", "create", "--slug", "acme", "--name", "Acme"], None);
-    server.cli(&["user", "create", "--email", "r@example.test", "--role", "recruiter", "--org", "acme", "--password-stdin"], Some("recruiter-pass"));
-    server.cli(&["user", "create", "--email", "c@example.test", "--role", "candidate", "--password-stdin"], Some("candidate-pass"));
-    let application = server.cli(&["application", "create", "--org", "acme", "--candidate", "c@example.test", "--title", "T"], None);
+    let (mut server, application) = ServerProcess::prepare_interview().await;
     server.serve_with(&[("FACE_WORKERS", "0")]).await;
 
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();

@@ -375,6 +375,18 @@ impl ServerProcess {
         ServerProcess { child: None, address: format!("http://127.0.0.1:{port}"), database_url, port, dir }
     }
 
+    /// As [`prepare`](Self::prepare), with organization `acme`, a recruiter
+    /// `r@example.test` (`recruiter-pass`), a candidate `c@example.test`
+    /// (`candidate-pass`) and one application of theirs, made with the CLI; its id.
+    pub async fn prepare_interview() -> (ServerProcess, String) {
+        let server = ServerProcess::prepare().await;
+        server.cli(&["org", "create", "--slug", "acme", "--name", "Acme"], None);
+        server.cli(&["user", "create", "--email", "r@example.test", "--role", "recruiter", "--org", "acme", "--password-stdin"], Some("recruiter-pass"));
+        server.cli(&["user", "create", "--email", "c@example.test", "--role", "candidate", "--password-stdin"], Some("candidate-pass"));
+        let application = server.cli(&["application", "create", "--org", "acme", "--candidate", "c@example.test", "--title", "T"], None);
+        (server, application)
+    }
+
     fn command(&self) -> std::process::Command {
         let binary = std::env::var("IM_SERVER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_interview-monitor").to_string());
         let mut command = std::process::Command::new(binary);

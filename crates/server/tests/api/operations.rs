@@ -17,13 +17,10 @@ fn slow_body(image: Vec<u8>) -> reqwest::Body {
     }))
 }
 
-/// A server process with an organization, a candidate (`c@example.test`) and one
-/// application of theirs; the application's id.
+/// A running server process with the CLI-made interview of
+/// [`ServerProcess::prepare_interview`]; the application's id.
 async fn candidate_server() -> (ServerProcess, String) {
-    let mut server = ServerProcess::prepare().await;
-    server.cli(&["org", "create", "--slug", "acme", "--name", "Acme"], None);
-    server.cli(&["user", "create", "--email", "c@example.test", "--role", "candidate", "--password-stdin"], Some("candidate-pass"));
-    let application = server.cli(&["application", "create", "--org", "acme", "--candidate", "c@example.test", "--title", "T"], None);
+    let (mut server, application) = ServerProcess::prepare_interview().await;
     server.serve().await;
     (server, application)
 }

@@ -8,11 +8,7 @@ use crate::helpers::{interview, jpeg, ServerProcess};
 
 #[tokio::test]
 async fn retention_run_removes_what_is_older_than_retention_and_dry_run_only_counts() {
-    let mut server = ServerProcess::prepare().await;
-    server.cli(&["org", "create", "--slug", "acme", "--name", "Acme"], None);
-    server.cli(&["user", "create", "--email", "r@example.test", "--role", "recruiter", "--org", "acme", "--password-stdin"], Some("recruiter-pass"));
-    server.cli(&["user", "create", "--email", "c@example.test", "--role", "candidate", "--password-stdin"], Some("candidate-pass"));
-    let application = server.cli(&["application", "create", "--org", "acme", "--candidate", "c@example.test", "--title", "T"], None);
+    let (mut server, application) = ServerProcess::prepare_interview().await;
     let db = sea_orm::Database::connect(&server.database_url).await.unwrap();
     {
         use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
