@@ -12,7 +12,7 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use shared::{
     integrity::{
-        capture_gaps, face_runs, summarize, ConsentReceipt, ConsentTerms, EventKind, EventList, EventSource, EventsAccepted, FlagReview,
+        capture_gaps, face_runs, summarize, ConsentReceipt, ConsentTerms, EventKind, EventList, EventSource, EventsAccepted,
         IntegritySummary, MonitoringEvent, ReviewRecorded, SessionSpan, SessionStarted, Verdict, CONSENT_VERSION,
     },
     ApplicationId, CurrentUser, Role,
@@ -20,7 +20,7 @@ use shared::{
 use uuid::Uuid;
 
 use crate::{
-    db::integrity::{self as repo, EventRow, Interview, Recorded},
+    db::integrity::{self as repo, listed_review, EventRow, Interview, Recorded},
     monitoring::check_time,
     policy::{self, Action, Permitted},
 };
@@ -65,10 +65,6 @@ fn spans(interview: &Interview) -> Vec<SessionSpan> {
             screen_interval: u32::try_from(s.screen_interval).unwrap_or(30),
         })
         .collect()
-}
-
-fn listed_review((review, by): &(crate::db::entities::flag_review::Model, String)) -> FlagReview {
-    FlagReview { verdict: review.verdict.parse().unwrap_or(Verdict::Concern), note: review.note.clone(), by: by.clone(), at: review.reviewed_at }
 }
 
 /// The timeline's events (stored, and gaps and face runs computed now) with the summary.

@@ -313,9 +313,20 @@ pub async fn record_review(db: &DatabaseConnection, permitted: &Permitted, revie
     Ok(())
 }
 
+/// A verdict as listed, from its row and the reviewer's email (stored and
+/// computed events alike).
+pub fn listed_review((review, by): &(flag_review::Model, String)) -> shared::integrity::FlagReview {
+    shared::integrity::FlagReview {
+        verdict: review.verdict.parse().unwrap_or(shared::integrity::Verdict::Concern),
+        note: review.note.clone(),
+        by: by.clone(),
+        at: review.reviewed_at,
+    }
+}
+
 /// A listed event from its row (and its verdict, if any).
 pub fn listed(row: &monitoring_event::Model, review: Option<&(flag_review::Model, String)>) -> Result<MonitoringEvent, PersistenceError> {
-    use shared::integrity::{EventSource, FlagReview};
+    use shared::integrity::EventSource;
     let kind = row.kind.parse().map_err(|_| PersistenceError::Corrupt(format!("event kind `{}`", row.kind)))?;
     let detail = row
         .detail
@@ -330,11 +341,6 @@ pub fn listed(row: &monitoring_event::Model, review: Option<&(flag_review::Model
         ended_at: row.ended_at,
         detail,
         source: if row.source == "server" { EventSource::Server } else { EventSource::Browser },
-        review: review.map(|(review, by)| FlagReview {
-            verdict: review.verdict.parse().unwrap_or(shared::integrity::Verdict::Concern),
-            note: review.note.clone(),
-            by: by.clone(),
-            at: review.reviewed_at,
-        }),
+        review: review.map(listed_review),
     })
 }
