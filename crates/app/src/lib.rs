@@ -6,6 +6,7 @@
 // Leptos view types nest deeply; release builds (without erased components) need room.
 #![recursion_limit = "256"]
 
+pub mod accountability;
 pub mod applications;
 pub mod auth;
 pub mod error;

@@ -6,6 +6,7 @@ use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use shared::{
+    audit::{AuditTrail, ErasureReceipt},
     integrity::{ConsentReceipt, ConsentTerms, EventList, EventsAccepted, ReviewRecorded, SessionStarted, Verdict},
     ApplicationId, ApplicationSummary, CurrentUser, DeleteReceipt, ImageKind, ImageList, ObjectKey, SignedUrl, UploadReceipt,
 };
@@ -102,12 +103,26 @@ pub trait Integrity: Send + Sync {
     ) -> Result<ReviewRecorded, AppError>;
 }
 
+/// The audit trail and erasure. Every method checks the access policy first.
+#[async_trait]
+pub trait Accountability: Send + Sync {
+    /// The audit entries of one application, oldest first: for its candidate,
+    /// recruiters of its organization and admins.
+    async fn trail(&self, user: &CurrentUser, application: ApplicationId) -> Result<AuditTrail, AppError>;
+    /// Every entry, newest first, `limit` before the entry `before` (admins).
+    async fn entries(&self, user: &CurrentUser, before: Option<i64>, limit: u32) -> Result<AuditTrail, AppError>;
+    /// Removes every image, event and session of the application (admins); the
+    /// application row stays, marked erased, with an audit entry.
+    async fn erase(&self, user: &CurrentUser, application: ApplicationId) -> Result<ErasureReceipt, AppError>;
+}
+
 #[derive(Clone)]
 pub struct Services {
     pub accounts: Arc<dyn Accounts>,
     pub applications: Arc<dyn Applications>,
     pub monitoring: Arc<dyn Monitoring>,
     pub integrity: Arc<dyn Integrity>,
+    pub accountability: Arc<dyn Accountability>,
 }
 
 /// The services of the current request, from Leptos context.

@@ -10,6 +10,7 @@ use leptos_router::{
 };
 
 use crate::{
+    accountability::AuditPage,
     applications::ApplicationsPage,
     auth::{me, Logout, SignInPage},
     error::AppError,
@@ -55,6 +56,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/applications") view=ApplicationsPage/>
                     <Route path=path!("/applications/:id/interview") view=InterviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/applications/:id/review") view=ReviewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/audit") view=AuditPage/>
                 </Routes>
             </main>
         </Router>

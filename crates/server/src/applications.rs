@@ -12,6 +12,8 @@ use crate::{
 
 pub struct ApplicationDirectory {
     pub db: DatabaseConnection,
+    /// RETENTION_DAYS, which an organization's own period may shorten.
+    pub retention_days: Option<u32>,
 }
 
 #[async_trait]
@@ -23,13 +25,25 @@ impl Applications for ApplicationDirectory {
             (Role::Recruiter, None) => return Ok(Vec::new()),
             (Role::Candidate, _) => Scope::Candidate(user.id),
         };
-        with_integrity(&self.db, repo::summaries(&self.db, scope).await?).await
+        let applications = with_integrity(&self.db, repo::summaries(&self.db, scope).await?).await?;
+        Ok(self.with_retention(applications))
     }
 
     async fn get(&self, user: &CurrentUser, id: ApplicationId) -> Result<ApplicationSummary, AppError> {
         let permitted = policy::authorize(&self.db, user, Action::View, id).await?;
         let one = repo::summaries(&self.db, Scope::One(permitted.id())).await?;
-        with_integrity(&self.db, one).await?.pop().ok_or_else(policy::not_found)
+        self.with_retention(with_integrity(&self.db, one).await?).pop().ok_or_else(policy::not_found)
+    }
+}
+
+impl ApplicationDirectory {
+    /// Turns each organization's own period into the one that applies.
+    fn with_retention(&self, mut applications: Vec<ApplicationSummary>) -> Vec<ApplicationSummary> {
+        for application in &mut applications {
+            let own = application.retention_days.and_then(|days| i32::try_from(days).ok());
+            application.retention_days = crate::retention::effective_days(self.retention_days, own);
+        }
+        applications
     }
 }
 

@@ -53,6 +53,28 @@ pub enum Command {
         #[command(subcommand)]
         command: RetentionCommand,
     },
+    /// The hash-chained audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Evidence exports.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check every entry's hash and link; exit 1 naming the first broken entry.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Check an export's files against its manifest; exit 1 naming the first that differs.
+    Verify { file: std::path::PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,6 +106,9 @@ pub enum OrgCommand {
         slug: String,
         #[arg(long)]
         name: String,
+        /// Keep this organization's images and events fewer days than RETENTION_DAYS.
+        #[arg(long)]
+        retention_days: Option<u32>,
     },
 }
 
@@ -115,6 +140,8 @@ pub enum ApplicationCommand {
         #[arg(long)]
         title: String,
     },
+    /// Erase every image, event and session of an application (as the erase endpoint).
+    Erase { id: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +162,10 @@ pub enum CliError {
     Reconcile(#[from] crate::monitoring::reconcile::ReconcileError),
     #[error("the retention purge failed")]
     Retention(#[from] crate::retention::RetentionError),
+    #[error("the audit trail is broken at entry {0}: {1}")]
+    ChainBroken(i64, String),
+    #[error("the export does not verify: {0}")]
+    Export(#[from] crate::export::VerifyError),
 }
 
 impl CliError {
@@ -178,8 +209,29 @@ async fn organization_id(db: &DatabaseConnection, slug: &str) -> Result<Organiza
 }
 
 pub async fn create_organization(db: &DatabaseConnection, slug: &str, name: &str) -> Result<OrganizationId, CliError> {
+    create_organization_keeping(db, slug, name, None, None).await
+}
+
+/// As [`create_organization`], with the organization's own retention period
+/// (`days`), which may only be shorter than the server's (`server_days`).
+pub async fn create_organization_keeping(
+    db: &DatabaseConnection,
+    slug: &str,
+    name: &str,
+    days: Option<u32>,
+    server_days: Option<u32>,
+) -> Result<OrganizationId, CliError> {
     valid_slug(slug)?;
-    let org = account_repo::create_organization(db, slug, non_empty("name", name)?).await?;
+    if let Some(days) = days {
+        let most = server_days.unwrap_or(crate::settings::MAX_RETENTION_DAYS);
+        if !(1..=most).contains(&days) {
+            return Err(CliError::Invalid(match server_days {
+                Some(server) => format!("--retention-days must be 1 to {server} (an organization may keep data shorter than RETENTION_DAYS, not longer)"),
+                None => format!("--retention-days must be 1 to {most}"),
+            }));
+        }
+    }
+    let org = account_repo::create_organization(db, slug, non_empty("name", name)?, days).await?;
     Ok(OrganizationId(org.id))
 }
 
@@ -263,32 +315,63 @@ async fn reconcile(db: &DatabaseConnection, settings: &Settings, fix: bool, grac
     for key in &report.foreign_objects {
         lines.push(format!("not an image key (left alone): {key}"));
     }
+    let damaged = crate::monitoring::reconcile::damaged(db, store.as_ref()).await?;
+    for key in &damaged {
+        lines.push(format!("object that differs from its recorded SHA-256 (left for you to look at): {key}"));
+    }
     lines.push(format!(
-        "{} objects without rows, {} rows without objects, {} abandoned reservations {verb}",
+        "{} objects without rows, {} rows without objects, {} abandoned reservations {verb}; {} damaged objects",
         report.unrecorded_objects.len(),
         report.rows_without_objects.len(),
-        report.abandoned_reservations.len()
+        report.abandoned_reservations.len(),
+        damaged.len()
     ));
     Ok(lines.join("\n"))
 }
 
 async fn retention_run(db: &DatabaseConnection, settings: &Settings, dry_run: bool) -> Result<String, CliError> {
-    let Some(days) = settings.retention_days else {
-        return Ok("RETENTION_DAYS is off: images are kept until deleted; nothing to purge".into());
-    };
+    let days = settings.retention_days;
     let (store, _) = crate::storage::from_settings(settings).await?;
+    if !crate::retention::applies(db, days).await? {
+        // Erasures that stopped half-way are still finished.
+        let holder = format!("cli-{}", uuid::Uuid::new_v4());
+        crate::retention::purge(db, store.as_ref(), None, chrono::Utc::now(), dry_run, &holder).await?;
+        return Ok("RETENTION_DAYS is off and no organization has a period of its own: images are kept until deleted".into());
+    }
     let holder = format!("cli-{}", uuid::Uuid::new_v4());
     let report = crate::retention::purge(db, store.as_ref(), days, chrono::Utc::now(), dry_run, &holder).await?;
     Ok(report.describe(dry_run, days))
 }
 
+async fn erase(db: &DatabaseConnection, settings: &Settings, id: &str) -> Result<String, CliError> {
+    let application = id.parse::<uuid::Uuid>().map_err(|_| CliError::Invalid(format!("`{id}` is not an application id")))?;
+    let (store, _) = crate::storage::from_settings(settings).await?;
+    let removed = crate::accountability::erase(db, store.as_ref(), crate::db::audit::Actor::operator(), application)
+        .await?
+        .ok_or_else(|| CliError::Invalid(format!("no application {application}")))?;
+    Ok(format!("erased {}", removed.describe()))
+}
+
+async fn audit_verify(db: &DatabaseConnection) -> Result<String, CliError> {
+    match crate::db::audit::verify(db).await? {
+        Ok(intact) => Ok(format!("the audit trail is intact: {} entries, head {}", intact.entries, intact.head)),
+        Err(broken) => Err(CliError::ChainBroken(broken.seq, broken.reason)),
+    }
+}
+
 /// Runs a command other than `serve`; returns what to print on success.
 pub async fn execute(command: Command, settings: &Settings) -> Result<String, CliError> {
+    // Checking a zip needs nothing of the server's.
+    if let Command::Export { command: ExportCommand::Verify { file } } = &command {
+        return Ok(crate::export::verify(file)?);
+    }
     let db = db::connect_and_migrate(settings.database_url.expose()).await?;
     let output = match command {
         Command::Serve => unreachable!("serve is handled by main"),
         Command::Migrate => "the database is up to date".to_string(),
-        Command::Org { command: OrgCommand::Create { slug, name } } => create_organization(&db, &slug, &name).await?.to_string(),
+        Command::Org { command: OrgCommand::Create { slug, name, retention_days } } => {
+            create_organization_keeping(&db, &slug, &name, retention_days, settings.retention_days).await?.to_string()
+        }
         Command::User { command: UserCommand::Create { email, role, org, password_stdin } } => {
             if !password_stdin {
                 return Err(CliError::Invalid("give the password on standard input with --password-stdin".into()));
@@ -301,6 +384,9 @@ pub async fn execute(command: Command, settings: &Settings) -> Result<String, Cl
         Command::Application { command: ApplicationCommand::Create { org, candidate, title } } => {
             create_application(&db, &org, &candidate, &title).await?.to_string()
         }
+        Command::Application { command: ApplicationCommand::Erase { id } } => erase(&db, settings, &id).await?,
+        Command::Audit { command: AuditCommand::Verify } => audit_verify(&db).await?,
+        Command::Export { .. } => unreachable!("handled before connecting"),
         Command::Demo => demo(&db).await?,
         Command::Retention { command: RetentionCommand::Run { dry_run } } => retention_run(&db, settings, dry_run).await?,
         Command::Storage { command: StorageCommand::Reconcile { fix, grace_secs } } => {

@@ -32,6 +32,14 @@ pub struct IntegrityService {
     pub signed_url_ttl: Duration,
 }
 
+impl IntegrityService {
+    /// The application's retention period: the server's, or its organization's shorter one.
+    async fn retention_of(&self, permitted: &Permitted) -> Result<Option<u32>, AppError> {
+        let organization = crate::db::applications::organization_retention(&self.db, permitted.organization()).await?;
+        Ok(crate::retention::effective_days(self.retention_days, organization))
+    }
+}
+
 /// A candidate's captures and events need their recorded consent; recruiters'
 /// and admins' do not.
 pub async fn require_consent(db: &DatabaseConnection, user: &CurrentUser, permitted: &Permitted) -> Result<(), AppError> {
@@ -123,7 +131,7 @@ impl Integrity for IntegrityService {
         let consented = repo::consent_of(&self.db, &permitted, user.id).await?.filter(|c| c.consent_version == CONSENT_VERSION);
         Ok(ConsentTerms {
             consent_version: CONSENT_VERSION.into(),
-            retention_days: self.retention_days,
+            retention_days: self.retention_of(&permitted).await?,
             signed_url_ttl_secs: self.signed_url_ttl.as_secs(),
             consented_at: consented.map(|c| c.consented_at),
         })
@@ -133,9 +141,10 @@ impl Integrity for IntegrityService {
     async fn consent(&self, user: &CurrentUser, application: ApplicationId, version: &str) -> Result<ConsentReceipt, AppError> {
         let permitted = policy::authorize(&self.db, user, Action::Upload, application).await?;
         candidate_only(user, &permitted)?;
-        let consent = repo::record_consent(&self.db, &permitted, user.id, version, Utc::now()).await?;
+        let consent = repo::record_consent(&self.db, &permitted, user, version, Utc::now()).await?;
         tracing::info!(user = %user.id, version, "consent recorded");
-        Ok(ConsentReceipt { consented_at: consent.consented_at, consent_version: consent.consent_version, retention_days: self.retention_days })
+        let retention_days = self.retention_of(&permitted).await?;
+        Ok(ConsentReceipt { consented_at: consent.consented_at, consent_version: consent.consent_version, retention_days })
     }
 
     async fn start_session(

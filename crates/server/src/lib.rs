@@ -3,6 +3,7 @@
 // Leptos view types nest deeply; release builds (without erased components) need room.
 #![recursion_limit = "256"]
 
+pub mod accountability;
 pub mod accounts;
 pub mod applications;
 pub mod cli;
@@ -10,6 +11,7 @@ pub mod db;
 pub mod edge;
 pub mod encoding;
 pub mod error;
+pub mod export;
 pub mod faces;
 pub mod http_errors;
 pub mod integrity;

@@ -9,6 +9,10 @@
 //! | view (list, signed URLs) | own applications | own organization's | any |
 //! | delete | never | own organization's | any |
 //! | review (verdicts on flags) | never | own organization's | any |
+//! | export (evidence zip) | never | own organization's | any |
+//! | erase | never | never | any |
+//!
+//! An erased application takes nothing new (uploads, events, consent: 409).
 
 use app::AppError;
 use sea_orm::DatabaseConnection;
@@ -22,10 +26,12 @@ pub enum Action {
     View,
     Delete,
     Review,
+    Export,
+    Erase,
 }
 
 impl Action {
-    pub const ALL: [Action; 4] = [Action::Upload, Action::View, Action::Delete, Action::Review];
+    pub const ALL: [Action; 6] = [Action::Upload, Action::View, Action::Delete, Action::Review, Action::Export, Action::Erase];
 
     fn verb(self) -> &'static str {
         match self {
@@ -33,6 +39,8 @@ impl Action {
             Action::View => "see the images of",
             Action::Delete => "delete images of",
             Action::Review => "review the flags of",
+            Action::Export => "export the evidence of",
+            Action::Erase => "erase",
         }
     }
 }
@@ -41,7 +49,7 @@ impl Action {
 pub fn permits(user: &CurrentUser, action: Action, organization: OrganizationId, candidate: UserId) -> bool {
     match user.role {
         Role::Admin => true,
-        Role::Recruiter => user.organization_id == Some(organization),
+        Role::Recruiter => action != Action::Erase && user.organization_id == Some(organization),
         Role::Candidate => matches!(action, Action::Upload | Action::View) && user.id == candidate,
     }
 }
@@ -65,6 +73,15 @@ impl Permitted {
     pub fn candidate(&self) -> UserId {
         UserId(self.application.candidate_id)
     }
+
+    pub fn organization(&self) -> OrganizationId {
+        OrganizationId(self.application.organization_id)
+    }
+
+    /// When an admin erased it, if one did.
+    pub fn erased_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.application.erased_at
+    }
 }
 
 fn forbidden(action: Action) -> AppError {
@@ -78,6 +95,9 @@ pub fn not_found() -> AppError {
 /// Checks one loaded application.
 pub fn check(user: &CurrentUser, action: Action, application: job_application::Model) -> Result<Permitted, AppError> {
     if permits(user, action, OrganizationId(application.organization_id), UserId(application.candidate_id)) {
+        if action == Action::Upload && application.erased_at.is_some() {
+            return Err(AppError::Conflict("this application was erased; nothing more is recorded for it".into()));
+        }
         Ok(Permitted { application })
     } else {
         Err(forbidden(action))
@@ -104,18 +124,18 @@ mod tests {
         let someone = UserId(Uuid::new_v4());
         let user = |role, organization_id| CurrentUser { id: me, email: "u@x.test".into(), role, organization_id };
         use Action::*;
-        // (role, user's org, application's org, application's candidate, [upload, view, delete, review])
+        // (role, user's org, application's org, application's candidate, [upload, view, delete, review, export, erase])
         let table = [
-            (Role::Candidate, None, org, me, [true, true, false, false]),
-            (Role::Candidate, None, org, someone, [false, false, false, false]),
-            (Role::Recruiter, Some(org), org, someone, [true, true, true, true]),
-            (Role::Recruiter, Some(org), other_org, someone, [false, false, false, false]),
-            (Role::Recruiter, None, org, someone, [false, false, false, false]),
-            (Role::Admin, None, org, someone, [true, true, true, true]),
-            (Role::Admin, Some(other_org), org, someone, [true, true, true, true]),
+            (Role::Candidate, None, org, me, [true, true, false, false, false, false]),
+            (Role::Candidate, None, org, someone, [false, false, false, false, false, false]),
+            (Role::Recruiter, Some(org), org, someone, [true, true, true, true, true, false]),
+            (Role::Recruiter, Some(org), other_org, someone, [false, false, false, false, false, false]),
+            (Role::Recruiter, None, org, someone, [false, false, false, false, false, false]),
+            (Role::Admin, None, org, someone, [true, true, true, true, true, true]),
+            (Role::Admin, Some(other_org), org, someone, [true, true, true, true, true, true]),
         ];
         for (role, user_org, app_org, candidate, expected) in table {
-            for (action, allowed) in [Upload, View, Delete, Review].into_iter().zip(expected) {
+            for (action, allowed) in [Upload, View, Delete, Review, Export, Erase].into_iter().zip(expected) {
                 assert_eq!(
                     permits(&user(role, user_org), action, app_org, candidate),
                     allowed,

@@ -1,17 +1,25 @@
 //! Retention: images (their objects first, then their rows, with the face
 //! analyses on them), events, sessions and old verdicts are removed once older
-//! than RETENTION_DAYS. Each instance tries at start and hourly; a lease row
-//! lets one purge at a time. A purge stopped half-way leaves rows whose objects
-//! may be gone, which the next purge removes (deleting a missing object succeeds).
+//! than the application's period: RETENTION_DAYS, or its organization's own
+//! shorter one. Each instance tries at start and hourly; a lease row lets one
+//! purge at a time. Each application's rows go in one transaction with the
+//! audit entry that records it; a purge stopped half-way leaves rows whose
+//! objects may be gone, which the next purge removes (deleting a missing object
+//! succeeds). The same removal erases an application ([`remove_application_data`]).
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
-use shared::ObjectKey;
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use shared::{audit::AuditAction, ObjectKey};
+use uuid::Uuid;
 
 use crate::{
-    db::{images, retention as repo, PersistenceError},
+    db::{
+        audit::{self, Actor, NewEntry},
+        retention::{self as repo, Organizations},
+        PersistenceError,
+    },
     error::error_chain,
     storage::{ObjectStore, StorageError},
 };
@@ -21,7 +29,7 @@ const LEASE: &str = "retention";
 const LEASE_FOR: Duration = Duration::from_secs(15 * 60);
 /// How often each instance tries.
 pub const EVERY: Duration = Duration::from_secs(3600);
-/// Images removed per batch (a query, then one object and one row each).
+/// Images read per query.
 const BATCH: u64 = 500;
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +38,12 @@ pub enum RetentionError {
     Persistence(#[from] PersistenceError),
     #[error("object storage failed")]
     Storage(#[from] StorageError),
+}
+
+impl From<sea_orm::DbErr> for RetentionError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        RetentionError::Persistence(error.into())
+    }
 }
 
 /// What a purge removed (or, dry, would remove).
@@ -43,12 +57,46 @@ pub struct PurgeReport {
 }
 
 impl PurgeReport {
-    pub fn describe(&self, dry_run: bool, days: u32) -> String {
+    pub fn describe(&self, dry_run: bool, days: Option<u32>) -> String {
         if self.skipped {
             return "another instance is purging now; nothing done".into();
         }
         let verb = if dry_run { "would remove" } else { "removed" };
-        format!("{verb} {} images, {} events, {} sessions older than {days} days", self.images, self.events, self.sessions)
+        let period = match days {
+            Some(days) => format!("older than {days} days"),
+            None => "past their organization's retention".into(),
+        };
+        format!("{verb} {} images, {} events, {} sessions {period}", self.images, self.events, self.sessions)
+    }
+
+    fn add(&mut self, removed: &Removed) {
+        self.images += removed.images;
+        self.events += removed.events;
+        self.sessions += removed.sessions;
+    }
+}
+
+/// What left one application.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Removed {
+    pub images: u64,
+    pub events: u64,
+    pub sessions: u64,
+}
+
+impl Removed {
+    pub fn describe(&self) -> String {
+        format!("{} images, {} events, {} sessions", self.images, self.events, self.sessions)
+    }
+}
+
+/// The period an application's data is kept: the shorter of the server's and
+/// its organization's (`None`: kept until deleted).
+pub fn effective_days(server: Option<u32>, organization: Option<i32>) -> Option<u32> {
+    let organization = organization.and_then(|days| u32::try_from(days).ok()).filter(|days| *days > 0);
+    match (server, organization) {
+        (Some(server), Some(organization)) => Some(server.min(organization)),
+        (server, organization) => server.or(organization),
     }
 }
 
@@ -56,64 +104,157 @@ pub fn cutoff(days: u32, now: DateTime<Utc>) -> DateTime<Utc> {
     now - chrono::Duration::days(i64::from(days))
 }
 
-/// Purges what is older than `days` (or counts it, `dry_run`), holding the lease as `holder`.
+/// Removes `application`'s images from before `cutoff` (every one when `None`,
+/// with its consents), objects first, then its rows in one transaction with the
+/// audit entry `entry` makes of what went (none when it gives `None`). Dry, only counts.
+pub async fn remove_application_data(
+    db: &DatabaseConnection,
+    store: &dyn ObjectStore,
+    application: Uuid,
+    cutoff: Option<DateTime<Utc>>,
+    dry_run: bool,
+    entry: impl FnOnce(&Removed) -> Option<NewEntry>,
+) -> Result<Removed, RetentionError> {
+    let mut images = Vec::new();
+    let mut after = None;
+    loop {
+        let batch = repo::images_of(db, application, cutoff, after, BATCH).await?;
+        let Some(last) = batch.last() else { break };
+        after = Some(last.0);
+        for (id, key) in batch {
+            // Storage first: if it fails, the rows stay and the next run tries again.
+            if let (false, Ok(key)) = (dry_run, key.parse::<ObjectKey>()) {
+                store.delete(&key).await?;
+            }
+            images.push(id);
+        }
+    }
+    if dry_run {
+        let (events, sessions) = repo::count_rows(db, application, cutoff).await?;
+        return Ok(Removed { images: images.len() as u64, events, sessions });
+    }
+    let txn = db.begin().await?;
+    let (events, sessions) = repo::remove_rows(&txn, application, &images, cutoff).await?;
+    let removed = Removed { images: images.len() as u64, events, sessions };
+    if let Some(entry) = entry(&removed) {
+        audit::append(&txn, entry, Utc::now()).await?;
+    }
+    txn.commit().await?;
+    Ok(removed)
+}
+
+/// The passes of one purge: each period with the organizations it covers.
+async fn passes(db: &DatabaseConnection, server_days: Option<u32>) -> Result<Vec<(u32, Organizations)>, PersistenceError> {
+    let mut shorter: BTreeMap<u32, Vec<Uuid>> = BTreeMap::new();
+    for (organization, days) in repo::organization_periods(db).await? {
+        match effective_days(server_days, Some(days)) {
+            Some(days) if Some(days) != server_days => shorter.entry(days).or_default().push(organization),
+            _ => {}
+        }
+    }
+    let mut passes: Vec<(u32, Organizations)> = Vec::new();
+    if let Some(days) = server_days {
+        passes.push((days, Organizations::AllBut(shorter.values().flatten().copied().collect())));
+    }
+    passes.extend(shorter.into_iter().map(|(days, organizations)| (days, Organizations::Only(organizations))));
+    Ok(passes)
+}
+
+/// Whether any period applies (RETENTION_DAYS, or an organization's own).
+pub async fn applies(db: &DatabaseConnection, server_days: Option<u32>) -> Result<bool, PersistenceError> {
+    Ok(!passes(db, server_days).await?.is_empty())
+}
+
+/// Purges what is past its period (or counts it, `dry_run`), holding the lease as
+/// `holder`; also finishes erasures that stopped half-way.
 pub async fn purge(
     db: &DatabaseConnection,
     store: &dyn ObjectStore,
-    days: u32,
+    server_days: Option<u32>,
     now: DateTime<Utc>,
     dry_run: bool,
     holder: &str,
 ) -> Result<PurgeReport, RetentionError> {
-    let cutoff = cutoff(days, now);
     if dry_run {
-        let (images, events, sessions) = repo::count_expired(db, cutoff).await?;
-        return Ok(PurgeReport { images, events, sessions, skipped: false });
+        return purge_held(db, store, server_days, now, true).await;
     }
     let until = now + chrono::Duration::from_std(LEASE_FOR).unwrap_or_default();
     if !repo::take_lease(db, LEASE, holder, now, until).await? {
         return Ok(PurgeReport { skipped: true, ..PurgeReport::default() });
     }
-    let result = purge_held(db, store, cutoff).await;
+    let result = purge_held(db, store, server_days, now, false).await;
     if let Err(error) = repo::release_lease(db, LEASE, holder).await {
         tracing::warn!(error = %error_chain(&error), "could not give the retention lease back; it runs out by itself");
     }
     result
 }
 
-async fn purge_held(db: &DatabaseConnection, store: &dyn ObjectStore, cutoff: DateTime<Utc>) -> Result<PurgeReport, RetentionError> {
+async fn purge_held(
+    db: &DatabaseConnection,
+    store: &dyn ObjectStore,
+    server_days: Option<u32>,
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> Result<PurgeReport, RetentionError> {
     let mut report = PurgeReport::default();
-    loop {
-        let expired = repo::expired_images(db, cutoff, BATCH).await?;
-        if expired.is_empty() {
-            break;
-        }
-        for (id, key) in expired {
-            // Storage first: if it fails, the row stays and the next purge tries again.
-            if let Ok(key) = key.parse::<ObjectKey>() {
-                store.delete(&key).await?;
-            }
-            images::forget(db, id).await?;
-            report.images += 1;
+    for (days, organizations) in passes(db, server_days).await? {
+        let cutoff = cutoff(days, now);
+        for application in repo::applications_with_expired(db, &organizations, cutoff).await? {
+            let removed = remove_application_data(db, store, application, Some(cutoff), dry_run, |removed| {
+                Some(NewEntry {
+                    actor: Actor::system(),
+                    action: AuditAction::Purge,
+                    application: Some(application),
+                    target: format!("{} older than {days} days", removed.describe()),
+                })
+            })
+            .await?;
+            report.add(&removed);
         }
     }
-    let (events, sessions) = repo::remove_expired_rows(db, cutoff).await?;
-    report.events = events;
-    report.sessions = sessions;
+    for application in repo::unfinished_erasures(db).await? {
+        let removed = remove_application_data(db, store, application, None, dry_run, |removed| {
+            Some(NewEntry {
+                actor: Actor::system(),
+                action: AuditAction::Purge,
+                application: Some(application),
+                target: format!("{} left by an erasure that stopped half-way", removed.describe()),
+            })
+        })
+        .await?;
+        report.add(&removed);
+    }
     Ok(report)
 }
 
 /// At start, then every [`EVERY`], until the task is aborted.
-pub async fn purge_every(db: DatabaseConnection, store: Arc<dyn ObjectStore>, days: u32) {
+pub async fn purge_every(db: DatabaseConnection, store: Arc<dyn ObjectStore>, server_days: Option<u32>) {
     let holder = uuid::Uuid::new_v4().to_string();
     let mut ticker = tokio::time::interval(EVERY);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        match purge(&db, store.as_ref(), days, Utc::now(), false, &holder).await {
+        match purge(&db, store.as_ref(), server_days, Utc::now(), false, &holder).await {
             Ok(report) if report.skipped || report.images + report.events + report.sessions == 0 => {}
             Ok(report) => tracing::info!(images = report.images, events = report.events, sessions = report.sessions, "retention purge"),
             Err(error) => tracing::warn!(error = %error_chain(&error), "the retention purge failed; next time"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shorter_period_wins() {
+        assert_eq!(effective_days(Some(90), None), Some(90));
+        assert_eq!(effective_days(Some(90), Some(30)), Some(30));
+        assert_eq!(effective_days(Some(30), Some(90)), Some(30));
+        assert_eq!(effective_days(None, Some(30)), Some(30));
+        assert_eq!(effective_days(None, None), None);
+        // A nonsensical stored value is ignored, not obeyed.
+        assert_eq!(effective_days(Some(90), Some(0)), Some(90));
+        assert_eq!(effective_days(Some(90), Some(-5)), Some(90));
     }
 }

@@ -25,6 +25,9 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// The longest retention period a setting may ask for (100 years).
+pub const MAX_RETENTION_DAYS: u32 = 36_500;
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub bind: SocketAddr,
@@ -195,7 +198,7 @@ impl Settings {
         let retention_days = parse(&get, "RETENTION_DAYS", Some(90), |v| match v {
             "off" | "0" => Ok(None),
             _ => match v.parse::<u32>() {
-                Ok(days) if days <= 36_500 => Ok(Some(days)),
+                Ok(days) if days <= MAX_RETENTION_DAYS => Ok(Some(days)),
                 _ => Err("expected a number of days (1 to 36500), or 0 / off to keep images until deleted".to_string()),
             },
         })?;

@@ -110,7 +110,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             session_ttl: settings.session_ttl,
             throttle: settings.login_throttle,
         }),
-        applications: Arc::new(ApplicationDirectory { db: db.clone() }),
+        applications: Arc::new(ApplicationDirectory { db: db.clone(), retention_days: settings.retention_days }),
         monitoring: Arc::new(MonitoringService {
             db: db.clone(),
             store: store.clone(),
@@ -119,6 +119,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             uploads_per_minute: settings.uploads_per_minute,
             face_analysis: face_wake.clone(),
         }),
+        accountability: Arc::new(crate::accountability::AccountabilityService { db: db.clone(), store: store.clone() }),
         integrity: Arc::new(IntegrityService {
             db: db.clone(),
             retention_days: settings.retention_days,
@@ -165,6 +166,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.yaml", get(openapi::document))
         .route("/metrics", get(crate::telemetry::render))
         .route(guard::BINARY_UPLOAD_PATH, post(binary_upload::upload))
+        .route(crate::export::EXPORT_PATH, get(crate::export::export))
         .route(SIGN_IN_FORM_PATH, post(sign_in_form::submit))
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();
@@ -214,12 +216,12 @@ pub async fn serve(
         .face_workers
         .clone()
         .map(|(wake, workers)| tokio::spawn(crate::faces::worker::run(state.db.clone(), state.store.clone(), wake, workers)));
-    let purger = state.retention_days.map(|days| tokio::spawn(crate::retention::purge_every(state.db.clone(), state.store.clone(), days)));
+    // Always: an organization may have a period of its own, and an erase that
+    // stopped half-way is finished here.
+    let purger = tokio::spawn(crate::retention::purge_every(state.db.clone(), state.store.clone(), state.retention_days));
     let served = listener::serve(router(state), listener, tls, shutdown).await.map_err(StartupError::Serve);
     sweeper.abort();
-    if let Some(purger) = purger {
-        purger.abort();
-    }
+    purger.abort();
     if let Some(faces) = faces {
         faces.abort();
     }

@@ -26,4 +26,11 @@ pub struct ApplicationSummary {
     /// Flagged events nobody has marked ok or concern yet.
     #[serde(default)]
     pub unreviewed_flags: u32,
+    /// Days after capture its images and events are deleted (the shorter of
+    /// RETENTION_DAYS and the organization's own period); `None` keeps them.
+    #[serde(default)]
+    pub retention_days: Option<u32>,
+    /// When an admin erased it; nothing of its monitoring is left.
+    #[serde(default, with = "crate::monitoring::millis::option")]
+    pub erased_at: Option<DateTime<Utc>>,
 }

@@ -2,6 +2,7 @@
 //! object keys and the JSON bodies of the API (camelCase on the wire).
 
 pub mod application;
+pub mod audit;
 pub mod id;
 pub mod image;
 pub mod integrity;

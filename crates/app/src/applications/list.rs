@@ -165,6 +165,8 @@ mod tests {
             last_capture_at: last.and_then(|t| DateTime::<Utc>::from_timestamp(t, 0)),
             integrity_level: Default::default(),
             unreviewed_flags: 0,
+            retention_days: None,
+            erased_at: None,
         }
     }
 

@@ -12,6 +12,7 @@ use crate::{
     applications::get_application,
     auth::me,
     error::AppError,
+    accountability::{AuditTrailPanel, ErasePanel, RetentionNote},
     integrity::{list_events, IntegrityPanel},
     monitoring::use_monitoring_images,
     shell::Refusal,
@@ -29,7 +30,7 @@ pub fn ReviewPage() -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || page.get().map(|result| match result {
-                Ok((user, application)) => view! { <Review application can_delete=user.role != Role::Candidate can_review=user.role != Role::Candidate/> }.into_any(),
+                Ok((user, application)) => view! { <Review application role=user.role/> }.into_any(),
                 Err(AppError::Unauthenticated(_)) => {
                     view! { <Redirect path=format!("/login?next=/applications/{}/review", id())/> }.into_any()
                 }
@@ -42,7 +43,8 @@ pub fn ReviewPage() -> impl IntoView {
 /// The summary, the events and the images (loaded in the browser: times are
 /// shown in the viewer's zone).
 #[component]
-fn Review(application: ApplicationSummary, can_delete: bool, can_review: bool) -> impl IntoView {
+fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
+    let (can_delete, can_review) = (role != Role::Candidate, role != Role::Candidate);
     let store = use_monitoring_images();
     let application_id = application.id;
     let version = RwSignal::new(0u32);
@@ -51,6 +53,8 @@ fn Review(application: ApplicationSummary, can_delete: bool, can_review: bool) -
         async move { store.get_images(application_id).await }
     });
     let events_version = RwSignal::new(0u32);
+    // Viewing images adds entries: the trail reloads with the images.
+    let trail_version = RwSignal::new(0u32);
     let events = LocalResource::new(move || {
         events_version.track();
         version.track();
@@ -134,6 +138,15 @@ fn Review(application: ApplicationSummary, can_delete: bool, can_review: bool) -
         <section class="card review">
             <h1>{application.title.clone()}</h1>
             <p class="muted">{application.candidate_email.clone()} " · " {application.organization_name.clone()}</p>
+            <RetentionNote application=application.clone()/>
+            <Show when=move || role != Role::Candidate>
+                <p class="actions">
+                    <a class="button export" href=format!("/api/monitoring/export?applicationId={application_id}") download="">"Download the evidence (zip)"</a>
+                </p>
+            </Show>
+            <Show when=move || role == Role::Admin>
+                <ErasePanel application_id erased=Callback::new(move |()| { version.update(|v| *v += 1); trail_version.update(|v| *v += 1); })/>
+            </Show>
             <IntegrityPanel application_id events=events_signal captures can_review jump reviewed/>
             <form class="filters" on:submit=|ev| ev.prevent_default()>
                 <label><input type="checkbox" prop:checked=show_camera on:change=move |_| show_camera.update(|v| *v = !*v)/> " Camera"</label>
@@ -168,6 +181,7 @@ fn Review(application: ApplicationSummary, can_delete: bool, can_review: bool) -
                 }.into_any(),
             }}
             <Lightbox open camera screen can_delete delete/>
+            <AuditTrailPanel application_id refresh=trail_version/>
         </section>
     }
     .into_any()

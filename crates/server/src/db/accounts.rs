@@ -13,12 +13,18 @@ use super::{
     PersistenceError,
 };
 
-pub async fn create_organization(db: &DatabaseConnection, slug: &str, name: &str) -> Result<organization::Model, PersistenceError> {
+pub async fn create_organization(
+    db: &DatabaseConnection,
+    slug: &str,
+    name: &str,
+    retention_days: Option<u32>,
+) -> Result<organization::Model, PersistenceError> {
     organization::ActiveModel {
         id: Set(Uuid::new_v4()),
         slug: Set(slug.to_string()),
         name: Set(name.to_string()),
         created_at: Set(Utc::now()),
+        retention_days: Set(retention_days.map(|days| days.min(i32::MAX as u32) as i32)),
     }
     .insert(db)
     .await

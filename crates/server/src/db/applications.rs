@@ -24,9 +24,15 @@ pub async fn create_application(
         candidate_id: Set(candidate_id.0),
         title: Set(title.to_string()),
         created_at: Set(Utc::now()),
+        erased_at: Set(None),
     }
     .insert(db)
     .await?)
+}
+
+/// The organization's own retention period, if it chose one.
+pub async fn organization_retention(db: &DatabaseConnection, organization: OrganizationId) -> Result<Option<i32>, PersistenceError> {
+    Ok(organization::Entity::find_by_id(organization.0).one(db).await?.and_then(|o| o.retention_days))
 }
 
 pub async fn application(db: &DatabaseConnection, id: ApplicationId) -> Result<Option<job_application::Model>, PersistenceError> {
@@ -53,12 +59,12 @@ pub async fn summaries(db: &DatabaseConnection, scope: Scope) -> Result<Vec<Appl
 
     let org_ids: Vec<Uuid> = applications.iter().map(|a| a.organization_id).collect();
     let user_ids: Vec<Uuid> = applications.iter().map(|a| a.candidate_id).collect();
-    let organizations: HashMap<Uuid, String> = organization::Entity::find()
+    let organizations: HashMap<Uuid, (String, Option<i32>)> = organization::Entity::find()
         .filter(organization::Column::Id.is_in(org_ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|o| (o.id, o.name))
+        .map(|o| (o.id, (o.name, o.retention_days)))
         .collect();
     let candidates: HashMap<Uuid, String> = user::Entity::find()
         .filter(user::Column::Id.is_in(user_ids))
@@ -101,7 +107,10 @@ pub async fn summaries(db: &DatabaseConnection, scope: Scope) -> Result<Vec<Appl
             integrity_level: Default::default(),
             unreviewed_flags: 0,
             id: ApplicationId(a.id),
-            organization_name: organizations.get(&a.organization_id).cloned().unwrap_or_default(),
+            organization_name: organizations.get(&a.organization_id).map(|o| o.0.clone()).unwrap_or_default(),
+            // The organization's own period here; the directory makes it the effective one.
+            retention_days: organizations.get(&a.organization_id).and_then(|o| o.1).and_then(|days| u32::try_from(days).ok()),
+            erased_at: a.erased_at,
             candidate_email: candidates.get(&a.candidate_id).cloned().unwrap_or_default(),
             organization_id: OrganizationId(a.organization_id),
             title: a.title,

@@ -129,7 +129,7 @@ pub async fn find_capture(db: &DatabaseConnection, id: Uuid) -> Result<Option<mo
 }
 
 /// Deletes an image of a permitted application; whether a row was deleted.
-pub async fn delete(db: &DatabaseConnection, permitted: &Permitted, id: Uuid) -> Result<bool, PersistenceError> {
+pub async fn delete(db: &impl ConnectionTrait, permitted: &Permitted, id: Uuid) -> Result<bool, PersistenceError> {
     Ok(monitoring_image::Entity::delete_many()
         .filter(monitoring_image::Column::Id.eq(id))
         .filter(monitoring_image::Column::ApplicationId.eq(permitted.id().0))
@@ -145,24 +145,49 @@ pub struct RecordedObject {
     pub key: String,
     pub pending: bool,
     pub stored_at: DateTime<Utc>,
+    /// Recorded at upload.
+    pub sha256: String,
 }
 
 /// Every row, for reconciliation (an operator's whole-store check, not one application's).
 pub async fn all_rows(db: &DatabaseConnection) -> Result<Vec<RecordedObject>, PersistenceError> {
-    let rows: Vec<(Uuid, String, bool, DateTime<Utc>)> = monitoring_image::Entity::find()
+    let rows: Vec<(Uuid, String, bool, DateTime<Utc>, String)> = monitoring_image::Entity::find()
         .select_only()
         .column(monitoring_image::Column::Id)
         .column(monitoring_image::Column::ObjectKey)
         .column(monitoring_image::Column::Pending)
         .column(monitoring_image::Column::StoredAt)
+        .column(monitoring_image::Column::Sha256)
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(|(id, key, pending, stored_at)| RecordedObject { id, key, pending, stored_at }).collect())
+    Ok(rows.into_iter().map(|(id, key, pending, stored_at, sha256)| RecordedObject { id, key, pending, stored_at, sha256 }).collect())
 }
 
 /// Removes a row found without its object (reconciliation only).
 pub async fn forget(db: &DatabaseConnection, id: Uuid) -> Result<(), PersistenceError> {
     monitoring_image::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
+}
+
+/// Every stored image of a permitted application, oldest first (an export).
+pub async fn all_of(db: &DatabaseConnection, permitted: &Permitted) -> Result<Vec<monitoring_image::Model>, PersistenceError> {
+    Ok(monitoring_image::Entity::find()
+        .filter(monitoring_image::Column::ApplicationId.eq(permitted.id().0))
+        .filter(monitoring_image::Column::Pending.eq(false))
+        .order_by_asc(monitoring_image::Column::CapturedAt)
+        .order_by_asc(monitoring_image::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The SHA-256 recorded at upload for the stored image with this key.
+pub async fn recorded_sha256(db: &DatabaseConnection, key: &str) -> Result<Option<String>, PersistenceError> {
+    Ok(monitoring_image::Entity::find()
+        .select_only()
+        .column(monitoring_image::Column::Sha256)
+        .filter(monitoring_image::Column::ObjectKey.eq(key))
+        .into_tuple()
+        .one(db)
+        .await?)
 }

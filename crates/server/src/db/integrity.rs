@@ -9,10 +9,11 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     TransactionTrait,
 };
-use shared::{integrity::MonitoringEvent, UserId};
+use shared::{audit::AuditAction, integrity::MonitoringEvent, CurrentUser, UserId};
 use uuid::Uuid;
 
 use super::{
+    audit,
     entities::{consent, flag_review, monitoring_event, monitoring_image, monitoring_session, user},
     PersistenceError,
 };
@@ -28,32 +29,44 @@ pub async fn consent_of(db: &DatabaseConnection, permitted: &Permitted, user: Us
         .await?)
 }
 
-/// Records consent to `version` (once: consenting again to the same text keeps the first time).
+/// Records consent to `version` (once: consenting again to the same text keeps
+/// the first time), with its audit entry in the same transaction.
 pub async fn record_consent(
     db: &DatabaseConnection,
     permitted: &Permitted,
-    user: UserId,
+    actor: &CurrentUser,
     version: &str,
     now: DateTime<Utc>,
 ) -> Result<consent::Model, PersistenceError> {
+    let txn = db.begin().await?;
     let inserted = consent::Entity::insert(consent::ActiveModel {
         id: Set(Uuid::new_v4()),
         application_id: Set(permitted.id().0),
-        user_id: Set(user.0),
+        user_id: Set(actor.id.0),
         consent_version: Set(version.to_string()),
         consented_at: Set(now),
     })
     .on_conflict_do_nothing_on([consent::Column::ApplicationId, consent::Column::UserId, consent::Column::ConsentVersion])
-    .exec_without_returning(db)
+    .exec_without_returning(&txn)
     .await?;
-    let _ = inserted;
-    consent::Entity::find()
+    if matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+        let entry = audit::NewEntry {
+            actor: audit::Actor::user(actor),
+            action: AuditAction::Consent,
+            application: Some(permitted.id().0),
+            target: format!("consent text {version}"),
+        };
+        audit::append(&txn, entry, now).await?;
+    }
+    let consent = consent::Entity::find()
         .filter(consent::Column::ApplicationId.eq(permitted.id().0))
-        .filter(consent::Column::UserId.eq(user.0))
+        .filter(consent::Column::UserId.eq(actor.id.0))
         .filter(consent::Column::ConsentVersion.eq(version))
-        .one(db)
+        .one(&txn)
         .await?
-        .ok_or_else(|| PersistenceError::Corrupt("a recorded consent is missing".into()))
+        .ok_or_else(|| PersistenceError::Corrupt("a recorded consent is missing".into()))?;
+    txn.commit().await?;
+    Ok(consent)
 }
 
 pub struct NewSession<'a> {

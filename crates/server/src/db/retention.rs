@@ -1,11 +1,15 @@
-//! What retention removes, and the lease that lets one instance purge at a time.
+//! What retention and erasure remove, one application at a time, and the lease
+//! that lets one instance purge at a time.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value};
+use sea_orm::{
+    sea_query::Query, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Statement, Value,
+};
 use uuid::Uuid;
 
 use super::{
-    entities::{flag_review, monitoring_event, monitoring_image, monitoring_session},
+    entities::{consent, flag_review, job_application, monitoring_event, monitoring_image, monitoring_session, organization},
     PersistenceError,
 };
 
@@ -27,34 +31,179 @@ pub async fn release_lease(db: &DatabaseConnection, name: &str, holder: &str) ->
     Ok(())
 }
 
-/// Up to `limit` images captured before `cutoff`: `(id, key)`, oldest first.
-pub async fn expired_images(db: &DatabaseConnection, cutoff: DateTime<Utc>, limit: u64) -> Result<Vec<(Uuid, String)>, PersistenceError> {
-    Ok(monitoring_image::Entity::find()
+/// Organizations that chose their own retention period: (id, days).
+pub async fn organization_periods(db: &DatabaseConnection) -> Result<Vec<(Uuid, i32)>, PersistenceError> {
+    let rows: Vec<(Uuid, Option<i32>)> = organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Id)
+        .column(organization::Column::RetentionDays)
+        .filter(organization::Column::RetentionDays.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(id, days)| Some((id, days?))).collect())
+}
+
+/// Which organizations' applications a purge pass covers.
+#[derive(Debug, Clone)]
+pub enum Organizations {
+    Only(Vec<Uuid>),
+    AllBut(Vec<Uuid>),
+}
+
+/// Applications of these organizations with images, events or sessions from before `cutoff`.
+pub async fn applications_with_expired(db: &DatabaseConnection, organizations: &Organizations, cutoff: DateTime<Utc>) -> Result<Vec<Uuid>, PersistenceError> {
+    let mut applications = Query::select().column(job_application::Column::Id).from(job_application::Entity).to_owned();
+    match organizations {
+        Organizations::Only(ids) => applications.and_where(job_application::Column::OrganizationId.is_in(ids.clone())),
+        Organizations::AllBut(ids) => applications.and_where(job_application::Column::OrganizationId.is_not_in(ids.clone())),
+    };
+    let mut found: Vec<Uuid> = monitoring_image::Entity::find()
+        .select_only()
+        .column(monitoring_image::Column::ApplicationId)
+        .distinct()
+        .filter(monitoring_image::Column::CapturedAt.lt(cutoff))
+        .filter(monitoring_image::Column::ApplicationId.in_subquery(applications.clone()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let events: Vec<Uuid> = monitoring_event::Entity::find()
+        .select_only()
+        .column(monitoring_event::Column::ApplicationId)
+        .distinct()
+        .filter(monitoring_event::Column::At.lt(cutoff))
+        .filter(monitoring_event::Column::ApplicationId.in_subquery(applications.clone()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let sessions: Vec<Uuid> = monitoring_session::Entity::find()
+        .select_only()
+        .column(monitoring_session::Column::ApplicationId)
+        .distinct()
+        .filter(monitoring_session::Column::StartedAt.lt(cutoff))
+        .filter(monitoring_session::Column::ApplicationId.in_subquery(applications))
+        .into_tuple()
+        .all(db)
+        .await?;
+    found.extend(events);
+    found.extend(sessions);
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+/// Erased applications that still have rows: an erase that stopped half-way.
+pub async fn unfinished_erasures(db: &DatabaseConnection) -> Result<Vec<Uuid>, PersistenceError> {
+    let erased = Query::select()
+        .column(job_application::Column::Id)
+        .from(job_application::Entity)
+        .and_where(job_application::Column::ErasedAt.is_not_null())
+        .to_owned();
+    let mut found: Vec<Uuid> = monitoring_image::Entity::find()
+        .select_only()
+        .column(monitoring_image::Column::ApplicationId)
+        .distinct()
+        .filter(monitoring_image::Column::ApplicationId.in_subquery(erased.clone()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let events: Vec<Uuid> = monitoring_event::Entity::find()
+        .select_only()
+        .column(monitoring_event::Column::ApplicationId)
+        .distinct()
+        .filter(monitoring_event::Column::ApplicationId.in_subquery(erased))
+        .into_tuple()
+        .all(db)
+        .await?;
+    found.extend(events);
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+/// Up to `limit` images of `application` captured before `cutoff` (every one
+/// when `None`), after `after` (id order): `(id, key)`.
+pub async fn images_of(
+    db: &DatabaseConnection,
+    application: Uuid,
+    cutoff: Option<DateTime<Utc>>,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<(Uuid, String)>, PersistenceError> {
+    let mut query = monitoring_image::Entity::find()
         .select_only()
         .column(monitoring_image::Column::Id)
         .column(monitoring_image::Column::ObjectKey)
-        .filter(monitoring_image::Column::CapturedAt.lt(cutoff))
-        .order_by_asc(monitoring_image::Column::CapturedAt)
-        .limit(limit)
-        .into_tuple()
-        .all(db)
-        .await?)
+        .filter(monitoring_image::Column::ApplicationId.eq(application));
+    if let Some(cutoff) = cutoff {
+        query = query.filter(monitoring_image::Column::CapturedAt.lt(cutoff));
+    }
+    if let Some(after) = after {
+        query = query.filter(monitoring_image::Column::Id.gt(after));
+    }
+    Ok(query.order_by_asc(monitoring_image::Column::Id).limit(limit).into_tuple().all(db).await?)
 }
 
-/// How much is past `cutoff`: (images, events, sessions).
-pub async fn count_expired(db: &DatabaseConnection, cutoff: DateTime<Utc>) -> Result<(u64, u64, u64), PersistenceError> {
-    let images = monitoring_image::Entity::find().filter(monitoring_image::Column::CapturedAt.lt(cutoff)).count(db).await?;
-    let events = monitoring_event::Entity::find().filter(monitoring_event::Column::At.lt(cutoff)).count(db).await?;
-    let sessions = monitoring_session::Entity::find().filter(monitoring_session::Column::StartedAt.lt(cutoff)).count(db).await?;
-    Ok((images, events, sessions))
-}
-
-/// Removes the events, sessions and verdicts from before `cutoff`: (events, sessions).
-pub async fn remove_expired_rows(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<(u64, u64), PersistenceError> {
-    let events = monitoring_event::Entity::delete_many().filter(monitoring_event::Column::At.lt(cutoff)).exec(db).await?.rows_affected;
-    let sessions = monitoring_session::Entity::delete_many().filter(monitoring_session::Column::StartedAt.lt(cutoff)).exec(db).await?.rows_affected;
-    // A verdict older than the retention period goes too (its event, stored or
-    // computed from images, is gone or going).
-    flag_review::Entity::delete_many().filter(flag_review::Column::ReviewedAt.lt(cutoff)).exec(db).await?;
+/// How much of `application` is from before `cutoff`: (events, sessions).
+pub async fn count_rows(db: &DatabaseConnection, application: Uuid, cutoff: Option<DateTime<Utc>>) -> Result<(u64, u64), PersistenceError> {
+    let events = monitoring_event::Entity::find()
+        .filter(monitoring_event::Column::ApplicationId.eq(application))
+        .apply_if(cutoff, |q, cutoff| q.filter(monitoring_event::Column::At.lt(cutoff)))
+        .count(db)
+        .await?;
+    let sessions = monitoring_session::Entity::find()
+        .filter(monitoring_session::Column::ApplicationId.eq(application))
+        .apply_if(cutoff, |q, cutoff| q.filter(monitoring_session::Column::StartedAt.lt(cutoff)))
+        .count(db)
+        .await?;
     Ok((events, sessions))
+}
+
+/// Removes the rows of `images` and the events, sessions and verdicts of
+/// `application` from before `cutoff` (all of them when `None`, and its
+/// consents too): (events, sessions). The images' objects are already gone.
+pub async fn remove_rows(
+    txn: &DatabaseTransaction,
+    application: Uuid,
+    images: &[Uuid],
+    cutoff: Option<DateTime<Utc>>,
+) -> Result<(u64, u64), PersistenceError> {
+    for chunk in images.chunks(500) {
+        // Face jobs and analyses go with their image (ON DELETE CASCADE).
+        monitoring_image::Entity::delete_many().filter(monitoring_image::Column::Id.is_in(chunk.iter().copied())).exec(txn).await?;
+    }
+    let events = monitoring_event::Entity::delete_many()
+        .filter(monitoring_event::Column::ApplicationId.eq(application))
+        .apply_if(cutoff, |q, cutoff| q.filter(monitoring_event::Column::At.lt(cutoff)))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    let sessions = monitoring_session::Entity::delete_many()
+        .filter(monitoring_session::Column::ApplicationId.eq(application))
+        .apply_if(cutoff, |q, cutoff| q.filter(monitoring_session::Column::StartedAt.lt(cutoff)))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    // A verdict older than the period goes too (its event, stored or computed
+    // from images, is gone or going).
+    flag_review::Entity::delete_many()
+        .filter(flag_review::Column::ApplicationId.eq(application))
+        .apply_if(cutoff, |q, cutoff| q.filter(flag_review::Column::ReviewedAt.lt(cutoff)))
+        .exec(txn)
+        .await?;
+    if cutoff.is_none() {
+        consent::Entity::delete_many().filter(consent::Column::ApplicationId.eq(application)).exec(txn).await?;
+    }
+    Ok((events, sessions))
+}
+
+/// Marks the application erased (the first time only); whether it exists.
+pub async fn mark_erased(db: &DatabaseConnection, application: Uuid, now: DateTime<Utc>) -> Result<bool, PersistenceError> {
+    job_application::Entity::update_many()
+        .col_expr(job_application::Column::ErasedAt, Some(now).into())
+        .filter(job_application::Column::Id.eq(application))
+        .filter(job_application::Column::ErasedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(job_application::Entity::find_by_id(application).one(db).await?.is_some())
 }

@@ -17,13 +17,13 @@ use app::{
 use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, TransactionTrait};
 use sha2::{Digest, Sha256};
-use shared::{CurrentUser, DeleteReceipt, ImageKind, ImageList, ImageRef, ObjectKey, SignedUrl, UploadReceipt, UserId};
+use shared::{audit::AuditAction, CurrentUser, DeleteReceipt, ImageKind, ImageList, ImageRef, ObjectKey, SignedUrl, UploadReceipt, UserId};
 use uuid::Uuid;
 
 use crate::{
-    db::{applications as application_repo, counters, faces as faces_repo, images as repo, PersistenceError},
+    db::{applications as application_repo, audit, counters, faces as faces_repo, images as repo, PersistenceError},
     encoding::hex,
     error::error_chain,
     policy::{self, Action},
@@ -310,9 +310,13 @@ impl Monitoring for MonitoringService {
         let row = repo::find(&self.db, &permitted, &key).await?.ok_or_else(image_not_found)?;
         // The object goes first: if storage is down the row stays and the delete can be retried.
         self.store.delete(&key).await?;
-        if !repo::delete(&self.db, &permitted, row.id).await? {
+        let txn = self.db.begin().await.map_err(PersistenceError::from)?;
+        if !repo::delete(&txn, &permitted, row.id).await? {
             return Err(image_not_found());
         }
+        let entry = audit::NewEntry { actor: audit::Actor::user(user), action: AuditAction::Delete, application: Some(permitted.id().0), target: key.to_string() };
+        audit::append(&txn, entry, Utc::now()).await?;
+        txn.commit().await.map_err(PersistenceError::from)?;
         tracing::info!(user = %user.id, "image deleted");
         Ok(DeleteReceipt { success: true, message: format!("{kind} image deleted") })
     }
@@ -351,6 +355,14 @@ impl MonitoringService {
 
         let expires_at = Utc::now() + chrono::Duration::from_std(self.signed_url_ttl).unwrap_or(chrono::Duration::hours(1));
         let urls = self.store.signed_urls(&keys, self.signed_url_ttl, expires_at).await?;
+        // Recorded before anyone gets a URL: one entry per application, with its keys.
+        let txn = self.db.begin().await.map_err(PersistenceError::from)?;
+        for id in &ids {
+            let target = texts.iter().zip(&keys).filter(|(_, key)| key.application_id == *id).map(|(text, _)| text.as_str()).collect::<Vec<_>>().join(" ");
+            let entry = audit::NewEntry { actor: audit::Actor::user(user), action: AuditAction::View, application: Some(id.0), target };
+            audit::append(&txn, entry, Utc::now()).await?;
+        }
+        txn.commit().await.map_err(PersistenceError::from)?;
         Ok(keys.into_iter().zip(urls).map(|(s3_key, url)| SignedUrl { s3_key, url, expires_at }).collect())
     }
 }

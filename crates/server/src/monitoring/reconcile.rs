@@ -10,8 +10,11 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use shared::ObjectKey;
 
+use sha2::{Digest, Sha256};
+
 use crate::{
     db::{images as repo, PersistenceError},
+    encoding::hex,
     storage::{ObjectStore, StorageError},
 };
 
@@ -89,6 +92,27 @@ pub async fn reconcile(db: &DatabaseConnection, store: &dyn ObjectStore, fix: bo
         }
     }
     Ok(report)
+}
+
+/// Stored images whose object is not what was uploaded: read back, hashed and
+/// compared with the SHA-256 recorded at upload (the built-in store's own
+/// authentication failing counts too). Reads every object: an operator's check
+/// (`storage reconcile`), not part of the periodic sweep.
+pub async fn damaged(db: &DatabaseConnection, store: &dyn ObjectStore) -> Result<Vec<String>, ReconcileError> {
+    let mut damaged = Vec::new();
+    for row in repo::all_rows(db).await? {
+        let Ok(key) = row.key.parse::<ObjectKey>() else { continue };
+        if row.pending {
+            continue;
+        }
+        match store.get(&key).await {
+            Ok(bytes) if hex(&Sha256::digest(&bytes)) == row.sha256 => {}
+            Ok(_) | Err(StorageError::Corrupt) => damaged.push(row.key),
+            Err(StorageError::NotFound) => {} // reported by reconcile as a row without its object
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(damaged)
 }
 
 /// Runs `reconcile` with `fix` every `interval` until the task is dropped. Several

@@ -10,7 +10,7 @@ use std::{sync::Arc, time::Duration};
 use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use shared::ObjectKey;
+use shared::{ApplicationId, ObjectKey};
 
 use crate::settings::{Settings, StorageSettings};
 
@@ -49,6 +49,11 @@ pub trait ObjectStore: Send + Sync {
     async fn delete(&self, key: &ObjectKey) -> Result<(), StorageError>;
     /// Every object under `monitoring/`.
     async fn list(&self) -> Result<Vec<ListedObject>, StorageError>;
+    /// Every object under `monitoring/{application}/`.
+    async fn list_application(&self, application: ApplicationId) -> Result<Vec<ListedObject>, StorageError> {
+        let prefix = format!("monitoring/{application}/");
+        Ok(self.list().await?.into_iter().filter(|object| object.key.starts_with(&prefix)).collect())
+    }
     /// A URL that serves the object until `expires_at`.
     async fn signed_url(&self, key: &ObjectKey, ttl: Duration, expires_at: DateTime<Utc>) -> Result<String, StorageError>;
 

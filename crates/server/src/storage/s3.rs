@@ -4,6 +4,8 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use base64::Engine;
+use sha2::{Digest, Sha256};
 use aws_sdk_s3::{
     config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Credentials, Region},
     error::SdkError,
@@ -80,6 +82,25 @@ where
     }
 }
 
+impl S3Store {
+    async fn list_prefix(&self, prefix: &str) -> Result<Vec<ListedObject>, StorageError> {
+        let mut objects = Vec::new();
+        let mut pages = self.client.list_objects_v2().bucket(&self.bucket).prefix(prefix).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(classify)?;
+            for object in page.contents() {
+                let Some(key) = object.key() else { continue };
+                let modified = object
+                    .last_modified()
+                    .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
+                    .unwrap_or_else(Utc::now);
+                objects.push(ListedObject { key: key.to_string(), modified });
+            }
+        }
+        Ok(objects)
+    }
+}
+
 #[async_trait]
 impl ObjectStore for S3Store {
     #[tracing::instrument(skip_all, fields(key = %key))]
@@ -90,6 +111,8 @@ impl ObjectStore for S3Store {
             .key(key.to_string())
             .content_type("image/jpeg")
             .server_side_encryption(ServerSideEncryption::Aes256)
+            // The store checks what arrived against the SHA-256 we recorded and refuses a mismatch.
+            .checksum_sha256(base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&bytes)))
             .body(ByteStream::from(bytes))
             .send()
             .await
@@ -117,20 +140,11 @@ impl ObjectStore for S3Store {
     }
 
     async fn list(&self) -> Result<Vec<ListedObject>, StorageError> {
-        let mut objects = Vec::new();
-        let mut pages = self.client.list_objects_v2().bucket(&self.bucket).prefix("monitoring/").into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(classify)?;
-            for object in page.contents() {
-                let Some(key) = object.key() else { continue };
-                let modified = object
-                    .last_modified()
-                    .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
-                    .unwrap_or_else(Utc::now);
-                objects.push(ListedObject { key: key.to_string(), modified });
-            }
-        }
-        Ok(objects)
+        self.list_prefix("monitoring/").await
+    }
+
+    async fn list_application(&self, application: shared::ApplicationId) -> Result<Vec<ListedObject>, StorageError> {
+        self.list_prefix(&format!("monitoring/{application}/")).await
     }
 
     async fn signed_url(&self, key: &ObjectKey, ttl: Duration, expires_at: DateTime<Utc>) -> Result<String, StorageError> {

@@ -9,6 +9,8 @@ pub struct Model {
     pub candidate_id: Uuid,
     pub title: String,
     pub created_at: DateTimeUtc,
+    /// Set when an admin erased it: its images, events and sessions are gone.
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

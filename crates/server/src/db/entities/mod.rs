@@ -1,5 +1,7 @@
 //! SeaORM entities, one module per table.
 
+pub mod audit_entry;
+pub mod audit_head;
 pub mod consent;
 pub mod face_analysis;
 pub mod face_job;

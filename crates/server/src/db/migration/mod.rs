@@ -1,5 +1,7 @@
 //! The schema, as sea-orm-migration migrations run at every start.
 
+mod accountability;
+
 use sea_orm_migration::{prelude::*, schema::*};
 
 pub struct Migrator;
@@ -14,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(IntegritySignals),
             Box::new(FacePresence),
             Box::new(Leases),
+            Box::new(accountability::Accountability),
         ]
     }
 }

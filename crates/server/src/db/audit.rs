@@ -1,0 +1,231 @@
+//! The audit trail's rows. Each entry stores the hash of the one before it and
+//! its own hash over its content and that link, so a changed, inserted or
+//! removed entry breaks the chain. Appends go through the one-row `audit_head`,
+//! updated first in the appending transaction: on PostgreSQL the row lock, on
+//! SQLite the write lock, makes concurrent appends wait for each other, so
+//! there is one chain with no holes.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, Statement, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+use shared::{audit::AuditAction, CurrentUser};
+use uuid::Uuid;
+
+use super::{
+    entities::{audit_entry, audit_head},
+    PersistenceError,
+};
+use crate::encoding::hex;
+
+/// The hash before the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Who did it: a user, the server itself (retention), or an operator at the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: Option<Uuid>,
+    pub role: String,
+    pub organization: Option<Uuid>,
+}
+
+impl Actor {
+    pub fn user(user: &CurrentUser) -> Self {
+        Actor { id: Some(user.id.0), role: user.role.as_str().to_string(), organization: user.organization_id.map(|o| o.0) }
+    }
+
+    /// The server's own work (the retention purge).
+    pub fn system() -> Self {
+        Actor { id: None, role: "system".into(), organization: None }
+    }
+
+    /// Whoever runs the command line on the server.
+    pub fn operator() -> Self {
+        Actor { id: None, role: "operator".into(), organization: None }
+    }
+}
+
+pub struct NewEntry {
+    pub actor: Actor,
+    pub action: AuditAction,
+    pub application: Option<Uuid>,
+    pub target: String,
+}
+
+/// The hash of an entry: SHA-256 over the previous hash and every field,
+/// each length-prefixed so no two different entries encode alike.
+#[allow(clippy::too_many_arguments)]
+pub fn entry_hash(prev_hash: &str, seq: i64, at_millis: i64, actor: &Actor, action: &str, application: Option<Uuid>, target: &str) -> String {
+    let mut hasher = Sha256::new();
+    let uuid_text = |id: Option<Uuid>| id.map(|id| id.to_string()).unwrap_or_default();
+    for field in [
+        prev_hash.to_string(),
+        seq.to_string(),
+        at_millis.to_string(),
+        uuid_text(actor.id),
+        actor.role.clone(),
+        uuid_text(actor.organization),
+        action.to_string(),
+        uuid_text(application),
+        target.to_string(),
+    ] {
+        hasher.update((field.len() as u64).to_be_bytes());
+        hasher.update(field.as_bytes());
+    }
+    hex(&hasher.finalize())
+}
+
+fn model_hash(entry: &audit_entry::Model) -> String {
+    let actor = Actor { id: entry.actor_id, role: entry.actor_role.clone(), organization: entry.actor_organization };
+    entry_hash(&entry.prev_hash, entry.seq, entry.at.timestamp_millis(), &actor, &entry.action, entry.application_id, &entry.target)
+}
+
+/// Appends an entry inside `txn`, the transaction of what it records: both are
+/// kept or neither. Call it before any read in a SQLite transaction (its first
+/// statement takes the write lock).
+pub async fn append(txn: &DatabaseTransaction, entry: NewEntry, now: DateTime<Utc>) -> Result<audit_entry::Model, PersistenceError> {
+    let backend = txn.get_database_backend();
+    let row = txn
+        .query_one_raw(Statement::from_string(backend, "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash"))
+        .await?
+        .ok_or_else(|| PersistenceError::Corrupt("the audit head row is missing".into()))?;
+    let seq: i64 = row.try_get("", "seq")?;
+    let prev_hash: String = row.try_get("", "hash")?;
+    // Milliseconds: what the hash covers is exactly what every database keeps.
+    let at = DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now);
+    let action = entry.action.as_str();
+    let hash = entry_hash(&prev_hash, seq, at.timestamp_millis(), &entry.actor, action, entry.application, &entry.target);
+    txn.execute_raw(Statement::from_sql_and_values(backend, "UPDATE audit_head SET hash = $1 WHERE id = 1", vec![hash.clone().into()]))
+        .await?;
+    Ok(audit_entry::ActiveModel {
+        seq: Set(seq),
+        at: Set(at),
+        actor_id: Set(entry.actor.id),
+        actor_role: Set(entry.actor.role),
+        actor_organization: Set(entry.actor.organization),
+        action: Set(action.to_string()),
+        application_id: Set(entry.application),
+        target: Set(entry.target),
+        prev_hash: Set(prev_hash),
+        hash: Set(hash),
+    }
+    .insert(txn)
+    .await?)
+}
+
+/// Appends an entry in a transaction of its own.
+pub async fn append_alone(db: &DatabaseConnection, entry: NewEntry, now: DateTime<Utc>) -> Result<audit_entry::Model, PersistenceError> {
+    let txn = db.begin().await?;
+    let model = append(&txn, entry, now).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Every entry about one application, oldest first.
+pub async fn for_application(db: &DatabaseConnection, application: Uuid) -> Result<Vec<audit_entry::Model>, PersistenceError> {
+    Ok(audit_entry::Entity::find()
+        .filter(audit_entry::Column::ApplicationId.eq(application))
+        .order_by_asc(audit_entry::Column::Seq)
+        .all(db)
+        .await?)
+}
+
+/// Up to `limit` entries before `before` (the newest when `None`), newest first.
+pub async fn page(db: &DatabaseConnection, before: Option<i64>, limit: u64) -> Result<Vec<audit_entry::Model>, PersistenceError> {
+    let mut query = audit_entry::Entity::find().order_by_desc(audit_entry::Column::Seq).limit(limit);
+    if let Some(before) = before {
+        query = query.filter(audit_entry::Column::Seq.lt(before));
+    }
+    Ok(query.all(db).await?)
+}
+
+/// The chain's head: (seq, hash) of the last entry.
+pub async fn head(db: &impl ConnectionTrait) -> Result<(i64, String), PersistenceError> {
+    let head = audit_head::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .ok_or_else(|| PersistenceError::Corrupt("the audit head row is missing".into()))?;
+    Ok((head.seq, head.hash))
+}
+
+/// Where the chain breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Break {
+    pub seq: i64,
+    pub reason: String,
+}
+
+/// An intact chain: how many entries, and the head hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intact {
+    pub entries: i64,
+    pub head: String,
+}
+
+/// Walks the whole chain, a page at a time.
+pub async fn verify(db: &DatabaseConnection) -> Result<Result<Intact, Break>, PersistenceError> {
+    const PAGE: u64 = 1000;
+    let (head_seq, head_hash) = head(db).await?;
+    let (mut expected, mut prev) = (1i64, GENESIS.to_string());
+    loop {
+        let entries = audit_entry::Entity::find()
+            .filter(audit_entry::Column::Seq.gte(expected))
+            .order_by_asc(audit_entry::Column::Seq)
+            .limit(PAGE)
+            .all(db)
+            .await?;
+        if entries.is_empty() {
+            break;
+        }
+        for entry in entries {
+            if entry.seq != expected {
+                return Ok(Err(Break { seq: expected, reason: format!("entry {expected} is missing (the next is {})", entry.seq) }));
+            }
+            if entry.prev_hash != prev {
+                return Ok(Err(Break { seq: entry.seq, reason: "its link to the entry before does not match".into() }));
+            }
+            if model_hash(&entry) != entry.hash {
+                return Ok(Err(Break { seq: entry.seq, reason: "its content was changed after it was written".into() }));
+            }
+            prev = entry.hash;
+            expected += 1;
+        }
+    }
+    let last = expected - 1;
+    if last != head_seq || prev != head_hash {
+        return Ok(Err(Break {
+            seq: last + 1,
+            reason: format!("the chain ends at entry {last} but its head says {head_seq}: entries were removed from the end"),
+        }));
+    }
+    Ok(Ok(Intact { entries: last, head: prev }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_changes_the_hash() {
+        let actor = Actor { id: Some(Uuid::nil()), role: "admin".into(), organization: None };
+        let base = entry_hash(GENESIS, 1, 1000, &actor, "view", None, "a b");
+        let other_actor = Actor { role: "recruiter".into(), ..actor.clone() };
+        for changed in [
+            entry_hash("1", 1, 1000, &actor, "view", None, "a b"),
+            entry_hash(GENESIS, 2, 1000, &actor, "view", None, "a b"),
+            entry_hash(GENESIS, 1, 1001, &actor, "view", None, "a b"),
+            entry_hash(GENESIS, 1, 1000, &other_actor, "view", None, "a b"),
+            entry_hash(GENESIS, 1, 1000, &actor, "delete", None, "a b"),
+            entry_hash(GENESIS, 1, 1000, &actor, "view", Some(Uuid::nil()), "a b"),
+            entry_hash(GENESIS, 1, 1000, &actor, "view", None, "a  b"),
+        ] {
+            assert_ne!(base, changed);
+        }
+        // Moving text between fields changes it too (length prefixes).
+        let a = Actor { id: None, role: "ab".into(), organization: None };
+        let b = Actor { id: None, role: "a".into(), organization: None };
+        assert_ne!(entry_hash(GENESIS, 1, 0, &a, "c", None, ""), entry_hash(GENESIS, 1, 0, &b, "bc", None, ""));
+    }
+}
