@@ -12,6 +12,8 @@ pub struct TestApp {
     pub address: String,
     pub client: Client,
     pub db: DatabaseConnection,
+    /// The server's own object store (for purges and checks called directly).
+    pub store: std::sync::Arc<dyn server::storage::ObjectStore>,
     pub database_url: String,
     pub data_dir: PathBuf,
     /// `(endpoint, bucket)` when images go to S3.
@@ -109,6 +111,7 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     let address = format!("http://{}", listener.local_addr().expect("addr"));
     let state = startup::build_state(&settings).await.expect("state");
     let db = state.db.clone();
+    let store = state.store.clone();
     let (shutdown, stop) = oneshot::channel::<()>();
     tokio::spawn(startup::serve(state, listener, async move {
         let _ = stop.await;
@@ -118,6 +121,7 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
         address,
         client: new_client(),
         db,
+        store,
         database_url,
         data_dir: dir.path().to_path_buf(),
         s3,

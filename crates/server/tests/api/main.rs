@@ -1,6 +1,7 @@
 //! The API test binary: the real server on port 0 against a fresh database per
 //! test (SQLite by default; PostgreSQL with TEST_DATABASE=postgres).
 
+mod accountability;
 mod auth;
 mod cli;
 mod faces;
