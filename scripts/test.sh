@@ -72,6 +72,8 @@ export REVIEW_APPLICATION_ID=$(DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" applic
   --org demo --candidate candidate@demo.test --title "Review test")
 export INTEGRITY_APPLICATION_ID=$(DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" application create \
   --org demo --candidate candidate@demo.test --title "Integrity test")
+export ACCOUNTABILITY_APPLICATION_ID=$(DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" application create \
+  --org demo --candidate candidate@demo.test --title "Accountability test")
 export E2E_OUTPUT_DIR="$CACHE_DIR/test-results"
 # E2E_FILTER (optional): only the tests whose file or title matches, e.g. E2E_FILTER=integrity.
 (cd end2end && npx playwright test ${E2E_FILTER:-}) || { tail -n 50 "$RUN_DIR/app.log" >&2; exit 1; }
