@@ -2,7 +2,8 @@
 # Benchmarks against the release server (the binary we ship):
 #   pipeline  upload rates as ratios to raw PutObject (SeaweedFS), batch signing, listing, peak memory
 #   faces     face analysis per snapshot, and uploads/s with FACE_DETECTION on against off
-# Usage: scripts/bench.sh [pipeline] [faces]   (both when none is named)
+#   export    the server's memory while it streams evidence zips of 200 and 2,000 images
+# Usage: scripts/bench.sh [pipeline] [faces] [export]   (all when none is named)
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/services.sh"
 "$ROOT/scripts/setup.sh" --test
@@ -12,7 +13,7 @@ RUN_DIR=$(mktemp -d /tmp/interview-monitor-bench.XXXXXX)
 trap 'stop_services; rm -rf "$RUN_DIR"' EXIT
 start_seaweedfs
 cd "$ROOT"
-benches="${*:-pipeline faces}"
+benches="${*:-pipeline faces export}"
 # The benches build in a target directory of their own: built in the shared one,
 # cargo would replace the release server cargo-leptos made (other features),
 # and the site would stop working until the next build.

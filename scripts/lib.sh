@@ -7,6 +7,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE_DIR="${IM_CACHE_DIR:-/var/cache/interview-monitor}"
 TOOLS_DIR="$CACHE_DIR/tools"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE_DIR/target}"
+# Incremental builds keep a second copy of every crate's work: gigabytes a test
+# command does not reuse (each run builds once).
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 export PATH="$TOOLS_DIR/bin:$TOOLS_DIR/node/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 # Versions pinned here must match Cargo.lock (wasm-bindgen) and env-notes.

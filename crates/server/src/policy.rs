@@ -77,11 +77,6 @@ impl Permitted {
     pub fn organization(&self) -> OrganizationId {
         OrganizationId(self.application.organization_id)
     }
-
-    /// When an admin erased it, if one did.
-    pub fn erased_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        self.application.erased_at
-    }
 }
 
 fn forbidden(action: Action) -> AppError {

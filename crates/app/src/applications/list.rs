@@ -63,6 +63,15 @@ fn sorted(mut applications: Vec<ApplicationSummary>, order: Order) -> Vec<Applic
     applications
 }
 
+/// How long its images are kept: the retention period, or that it was erased.
+fn kept(application: &ApplicationSummary) -> String {
+    match (application.erased_at, application.retention_days) {
+        (Some(_), _) => "erased".into(),
+        (None, Some(days)) => format!("{days} days"),
+        (None, None) => "until deleted".into(),
+    }
+}
+
 #[component]
 fn ApplicationTable(applications: Vec<ApplicationSummary>, show_candidate: bool) -> impl IntoView {
     if applications.is_empty() {
@@ -109,6 +118,7 @@ fn ApplicationTable(applications: Vec<ApplicationSummary>, show_candidate: bool)
                     <th class="num">"Camera"</th>
                     <th class="num">"Screen"</th>
                     <th><button class="link sort-last-capture" on:click=cycle>"Last capture" {arrow}</button></th>
+                    <th>"Kept"</th>
                     {show_candidate.then(|| view! {
                         <th><button class="link sort-integrity" on:click=move |_| order.set(Order::NeedsReview)>"Integrity" {review_arrow}</button></th>
                         <th class="num">"To review"</th>
@@ -119,6 +129,7 @@ fn ApplicationTable(applications: Vec<ApplicationSummary>, show_candidate: bool)
             <tbody>
                 {move || rows().into_iter().map(|application| {
                     let review = format!("/applications/{}/review", application.id);
+                    let kept = kept(&application);
                     view! {
                         <tr data-application-id=application.id.to_string()>
                             <td><a href=review.clone()>{application.title}</a></td>
@@ -128,6 +139,7 @@ fn ApplicationTable(applications: Vec<ApplicationSummary>, show_candidate: bool)
                             <td class="num camera-images">{application.camera_images}</td>
                             <td class="num screen-images">{application.screen_images}</td>
                             <td class="last-capture">{application.last_capture_at.map(crate::review::time::local).unwrap_or_else(|| "—".into())}</td>
+                            <td class="kept">{kept}</td>
                             {show_candidate.then(|| view! {
                                 <td class="integrity"><LevelBadge level=application.integrity_level/></td>
                                 <td class="num unreviewed" data-unreviewed=application.unreviewed_flags>{application.unreviewed_flags}</td>

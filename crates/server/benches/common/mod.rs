@@ -24,6 +24,12 @@ pub struct Server {
     /// The data directory, removed when the server is dropped.
     #[allow(dead_code)] // the pipeline bench reads it; the faces bench only keeps it
     pub dir: tempfile::TempDir,
+    /// What `demo` printed (the accounts and their passwords).
+    #[allow(dead_code)] // the export bench signs in as the recruiter
+    pub demo: String,
+    /// The settings it was started with.
+    #[allow(dead_code)]
+    pub vars: Vec<(String, String)>,
 }
 
 impl Drop for Server {
@@ -51,7 +57,7 @@ impl Server {
         let demo = String::from_utf8_lossy(&demo.stdout).to_string();
         let password = demo.lines().find(|l| l.contains("candidate@demo.test")).unwrap().rsplit(' ').next().unwrap().to_string();
         let application = demo.lines().find(|l| l.starts_with("Application")).unwrap().rsplit(' ').next().unwrap().to_string();
-        let child = Command::new(&bin).arg("serve").envs(all).stdout(Stdio::null()).spawn().unwrap();
+        let child = Command::new(&bin).arg("serve").envs(all.clone()).stdout(Stdio::null()).spawn().unwrap();
         let url = format!("http://127.0.0.1:{port}");
         let client = reqwest::Client::builder().cookie_store(true).pool_max_idle_per_host(512).build().unwrap();
         for _ in 0..100 {
@@ -66,13 +72,26 @@ impl Server {
             .post(format!("{url}/api/monitoring/consent"))
             .json(&json!({"applicationId": application, "consentVersion": shared::integrity::CONSENT_VERSION}));
         assert_eq!(consent.send().await.unwrap().status(), 200, "the candidate consents");
-        Server { child, url, client, application, dir }
+        Server { child, url, client, application, dir, demo, vars: all }
     }
 
     /// `images` of the demo application: `{camera, screen}`.
     pub async fn images(&self) -> serde_json::Value {
         let response = self.client.post(format!("{}/api/monitoring/images", self.url)).json(&json!({"applicationId": self.application}));
         response.send().await.unwrap().json().await.unwrap()
+    }
+
+    /// The server's resident memory now, in MiB.
+    #[allow(dead_code)] // not every bench reads it
+    pub fn rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let kib: f64 = status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0);
+        kib / 1024.0
     }
 
     /// The server's peak resident memory so far, in MiB.

@@ -173,5 +173,5 @@ async fn sigkill_with_64_uploads_in_flight_leaves_no_image_without_its_object() 
     assert!(report.contains(" 0 rows without objects"), "{report}");
     server.cli(&["storage", "reconcile", "--fix", "--grace-secs", "0"], None);
     let report = server.cli(&["storage", "reconcile", "--grace-secs", "0"], None);
-    assert!(report.ends_with("0 objects without rows, 0 rows without objects, 0 abandoned reservations found"), "{report}");
+    assert!(report.ends_with("0 objects without rows, 0 rows without objects, 0 abandoned reservations found; 0 damaged objects"), "{report}");
 }
