@@ -3,7 +3,8 @@
 #   pipeline  upload rates as ratios to raw PutObject (SeaweedFS), batch signing, listing, peak memory
 #   faces     face analysis per snapshot, and uploads/s with FACE_DETECTION on against off
 #   export    the server's memory while it streams evidence zips of 200 and 2,000 images
-# Usage: scripts/bench.sh [pipeline] [faces] [export]   (all when none is named)
+#   capacity  simulated candidates against one instance until p99 passes 1 s (CAPACITY_* in benches/capacity.rs)
+# Usage: scripts/bench.sh [pipeline] [faces] [export] [capacity]   (all but capacity when none is named)
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/services.sh"
 "$ROOT/scripts/setup.sh" --test

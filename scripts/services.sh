@@ -40,6 +40,8 @@ start_postgres() {
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -w -l "$PGDATA_DIR/server.log" \
     -o "-p $port -k $PGDATA_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
   export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port"
+  # For the cluster test, which stops and starts it (pg_ctl restart reuses the options above).
+  export TEST_PG_CTL="$PG_BIN/pg_ctl" TEST_PGDATA="$PGDATA_DIR"
   log "PostgreSQL on 127.0.0.1:$port"
 }
 

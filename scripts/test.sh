@@ -31,6 +31,8 @@ if want rust; then
   TEST_DATABASE=postgres cargo test -p server --test api
   log "API tests (PostgreSQL, S3)"
   TEST_DATABASE=postgres TEST_STORAGE=s3 cargo test -p server --test api
+  log "cluster test: two instances on PostgreSQL and a SeaweedFS cluster, losing an instance, a volume server and a gateway"
+  TEST_CLUSTER=1 cargo test -p server --test cluster -- --nocapture
 fi
 want fuzz || want browser || exit 0
 

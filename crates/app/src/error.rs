@@ -49,6 +49,12 @@ pub enum AppError {
     Network(String),
 }
 
+/// `Retry-After` of a 503: long enough for a saturated instance to drain, or a
+/// restarting database or store to come back, short enough not to idle.
+pub const RETRY_AFTER_UNAVAILABLE_SECS: u32 = 5;
+/// `Retry-After` of a 429: a per-minute window is partly over by then.
+pub const RETRY_AFTER_THROTTLED_SECS: u32 = 10;
+
 impl AppError {
     pub fn status(&self) -> u16 {
         match self {
@@ -63,6 +69,16 @@ impl AppError {
             AppError::TooManyRequests(_) => 429,
             AppError::Unavailable(_) => 503,
             AppError::Internal(_) | AppError::Network(_) => 500,
+        }
+    }
+
+    /// Seconds a client should wait before trying again (`Retry-After`): an
+    /// unavailable or saturated server, or a throttle.
+    pub fn retry_after_secs(&self) -> Option<u32> {
+        match self {
+            AppError::Unavailable(_) => Some(RETRY_AFTER_UNAVAILABLE_SECS),
+            AppError::TooManyRequests(_) => Some(RETRY_AFTER_THROTTLED_SECS),
+            _ => None,
         }
     }
 

@@ -2,13 +2,13 @@
 //!
 //! Server functions answer every error (also a body that fails to decode) with
 //! 500 and the `serverfnerror` header; this layer reads the error they wrote and
-//! sets the status API.md gives for it.
+//! sets the status API.md gives for it (and `Retry-After` on 503 and 429).
 
 use app::AppError;
 use axum::{
     body::{to_bytes, Body},
     extract::Request,
-    http::StatusCode,
+    http::{header, HeaderValue, StatusCode},
     middleware::Next,
     response::Response,
 };
@@ -26,6 +26,9 @@ pub async fn status_from_app_error(request: Request, next: Next) -> Response {
     let bytes = to_bytes(body, MAX_ERROR_BODY).await.unwrap_or_default();
     let error = serde_json::from_slice::<AppError>(&bytes).unwrap_or_else(|_| AppError::internal());
     parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let Some(seconds) = error.retry_after_secs() {
+        parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
     let body = serde_json::to_vec(&error).map(Body::from).unwrap_or_else(|_| Body::from(bytes));
     Response::from_parts(parts, body)
 }

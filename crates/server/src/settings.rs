@@ -25,6 +25,24 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// `http://a:8333,http://b:8333`: each an http:// or https:// URL.
+fn endpoints(list: &str) -> Result<Vec<String>, SettingsError> {
+    let endpoints: Vec<String> = list.split(',').map(str::trim).filter(|e| !e.is_empty()).map(str::to_string).collect();
+    match endpoints.iter().find(|e| !(e.starts_with("http://") || e.starts_with("https://"))) {
+        Some(bad) => Err(SettingsError::Invalid {
+            name: "AWS_ENDPOINT_URL_S3",
+            value: bad.clone(),
+            reason: "expected an http:// or https:// URL (several separated by commas)".into(),
+        }),
+        None if endpoints.is_empty() => Err(SettingsError::Invalid {
+            name: "AWS_ENDPOINT_URL_S3",
+            value: list.to_string(),
+            reason: "expected an http:// or https:// URL".into(),
+        }),
+        None => Ok(endpoints),
+    }
+}
+
 /// The longest retention period a setting may ask for (100 years).
 pub const MAX_RETENTION_DAYS: u32 = 36_500;
 
@@ -88,7 +106,10 @@ pub enum StorageSettings {
 pub struct S3Settings {
     pub bucket: String,
     pub region: String,
-    pub endpoint: Option<String>,
+    /// AWS_ENDPOINT_URL_S3: one S3-compatible endpoint, or several gateways of
+    /// one cluster separated by commas (used in turn when one is unreachable).
+    /// Empty: AWS itself.
+    pub endpoints: Vec<String>,
     pub access_key_id: Option<String>,
     pub secret_access_key: Option<Secret>,
 }
@@ -176,16 +197,9 @@ impl Settings {
             Some(bucket) => StorageSettings::S3(S3Settings {
                 bucket,
                 region: get("AWS_REGION").ok_or(SettingsError::Missing("AWS_REGION"))?,
-                endpoint: match get("AWS_ENDPOINT_URL_S3") {
-                    Some(url) if url.starts_with("http://") || url.starts_with("https://") => Some(url),
-                    Some(url) => {
-                        return Err(SettingsError::Invalid {
-                            name: "AWS_ENDPOINT_URL_S3",
-                            value: url,
-                            reason: "expected an http:// or https:// URL".into(),
-                        })
-                    }
-                    None => None,
+                endpoints: match get("AWS_ENDPOINT_URL_S3") {
+                    Some(list) => endpoints(&list)?,
+                    None => Vec::new(),
                 },
                 access_key_id: get("AWS_ACCESS_KEY_ID"),
                 secret_access_key: get("AWS_SECRET_ACCESS_KEY").map(Secret::new),

@@ -89,13 +89,18 @@ const UPLOAD_SLOTS_PER_USER: usize = 8;
 fn image_origin(storage: &StorageSettings) -> Option<String> {
     match storage {
         StorageSettings::BuiltIn { .. } => None,
-        StorageSettings::S3(s3) => Some(match &s3.endpoint {
-            Some(endpoint) => {
-                let (scheme, rest) = endpoint.split_once("://").unwrap_or(("https", endpoint));
-                format!("{scheme}://{}", rest.split('/').next().unwrap_or(rest))
-            }
-            None => format!("https://{}.s3.{}.amazonaws.com", s3.bucket, s3.region),
-        }),
+        StorageSettings::S3(s3) if s3.endpoints.is_empty() => Some(format!("https://{}.s3.{}.amazonaws.com", s3.bucket, s3.region)),
+        // Every gateway: signed URLs name the one in use.
+        StorageSettings::S3(s3) => Some(
+            s3.endpoints
+                .iter()
+                .map(|endpoint| {
+                    let (scheme, rest) = endpoint.split_once("://").unwrap_or(("https", endpoint));
+                    format!("{scheme}://{}", rest.split('/').next().unwrap_or(rest))
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
     }
 }
 

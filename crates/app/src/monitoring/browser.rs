@@ -214,6 +214,16 @@ pub async fn send_events(application: ApplicationId, session: Option<&str>, even
     }
 }
 
+thread_local! {
+    /// The last answer's `Retry-After`, in milliseconds.
+    static RETRY_AFTER_MS: std::cell::Cell<Option<u32>> = const { std::cell::Cell::new(None) };
+}
+
+/// What the last answer asked for with `Retry-After` (taken: asked once).
+pub fn take_retry_after_ms() -> Option<u32> {
+    RETRY_AFTER_MS.with(std::cell::Cell::take)
+}
+
 enum Answer {
     /// A 2xx answer's text.
     Ok(String),
@@ -241,6 +251,8 @@ async fn post(url: &str, body: &JsValue, content_type: &str) -> Answer {
     let Ok(response) = response.dyn_into::<Response>() else { return Answer::Failed(Attempt::NetworkFailure) };
     learn_server_clock(&response);
     let status = response.status();
+    let retry_after = response.headers().get("retry-after").ok().flatten().and_then(|v| super::queue::retry_after_ms(&v));
+    RETRY_AFTER_MS.with(|cell| cell.set(retry_after));
     // Aborted while the answer was read: as good as no answer.
     let text = match response.text() {
         Ok(promise) => match JsFuture::from(promise).await {

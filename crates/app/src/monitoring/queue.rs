@@ -51,6 +51,18 @@ pub fn backoff_ms(attempt: u32, random: f64) -> u32 {
     (ceiling * (0.25 + 0.75 * random.clamp(0.0, 1.0))) as u32
 }
 
+/// A `Retry-After` header in milliseconds: delay-seconds only (what our server
+/// sends), capped at ten minutes so a wrong header cannot stall the queue.
+pub fn retry_after_ms(value: &str) -> Option<u32> {
+    let seconds: u32 = value.trim().parse().ok()?;
+    Some(seconds.min(600).saturating_mul(1000))
+}
+
+/// The wait before a retry: the backoff, but never less than the server asked for.
+pub fn retry_wait_ms(backoff: u32, retry_after: Option<u32>) -> u32 {
+    backoff.max(retry_after.unwrap_or(0))
+}
+
 /// A FIFO bounded by count and by bytes that keeps its oldest items when full
 /// and counts what it turned away.
 #[derive(Debug)]
@@ -127,6 +139,19 @@ pub fn restore_order<T>(items: &mut [T], key: impl Fn(&T) -> (&str, &str)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_servers_retry_after_lengthens_the_wait_never_shortens_it() {
+        assert_eq!(retry_after_ms("5"), Some(5000));
+        assert_eq!(retry_after_ms(" 0 "), Some(0));
+        assert_eq!(retry_after_ms("4294967295"), Some(600_000));
+        for bad in ["", "-1", "soon", "Wed, 21 Oct 2026 07:28:00 GMT", "1.5"] {
+            assert_eq!(retry_after_ms(bad), None, "{bad}");
+        }
+        assert_eq!(retry_wait_ms(800, Some(5000)), 5000);
+        assert_eq!(retry_wait_ms(30_000, Some(5000)), 30_000);
+        assert_eq!(retry_wait_ms(800, None), 800);
+    }
 
     #[test]
     fn network_failures_and_server_trouble_are_retried_client_errors_are_not() {

@@ -14,7 +14,7 @@ use web_sys::Blob;
 use super::{
     browser,
     persist::{self, StoredItem},
-    queue::{backoff_ms, next, restore_order, BoundedQueue, Next, QUEUE_BOUND, QUEUE_BYTES},
+    queue::{backoff_ms, next, retry_wait_ms, restore_order, BoundedQueue, Next, QUEUE_BOUND, QUEUE_BYTES},
     store::MonitoringImages,
 };
 
@@ -299,7 +299,7 @@ impl Worker {
                             front.attempts += 1;
                         }
                     });
-                    let wait = backoff_ms(attempts, browser::random_unit());
+                    let wait = retry_wait_ms(backoff_ms(attempts, browser::random_unit()), browser::take_retry_after_ms());
                     store.set_uploading(false);
                     store.set_error(Some(format!(
                         "uploads are failing (offline, or the server is unavailable); retrying in {:.0} s",

@@ -27,6 +27,9 @@ use crate::edge::body::{body_deadline, read_limited};
 /// The rest wait with their bodies unread (which bounds the memory a burst
 /// takes); a user already holding their share is answered 429 at once, so one
 /// client that stalls its bodies cannot take every slot from everyone else.
+/// How long an upload waits for one of the overall slots before it is answered 503.
+const SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 #[derive(Clone)]
 pub struct UploadSlots {
     overall: Arc<Semaphore>,
@@ -78,7 +81,18 @@ impl UploadSlots {
             *count += 1;
             UploadSlot { overall: None, user, held: self.held.clone() }
         };
-        slot.overall = Some(self.overall.clone().acquire_owned().await.map_err(|_| AppError::unavailable())?);
+        // Saturated: after a bounded wait the upload is turned away with 503 and
+        // Retry-After, rather than joining a queue that only grows.
+        let permit = tokio::time::timeout(SLOT_WAIT, self.overall.clone().acquire_owned()).await;
+        let permit = match permit {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(_)) => return Err(AppError::unavailable()),
+            Err(_) => {
+                metrics::counter!("interview_monitor_uploads_turned_away_total").increment(1);
+                return Err(AppError::Unavailable("the server is busy with other uploads; try again shortly".into()));
+            }
+        };
+        slot.overall = Some(permit);
         metrics::gauge!("interview_monitor_upload_slots_in_use").increment(1.0);
         Ok(slot)
     }

@@ -1,7 +1,14 @@
 //! Any S3-compatible store through aws-sdk-s3: SSE AES256, `image/jpeg`, presigned
 //! GETs, timeouts, and the SDK's standard retry with backoff on transient errors.
+//! Given several gateways of one cluster (AWS_ENDPOINT_URL_S3 with commas), a
+//! request that finds its gateway unreachable goes to the next one, which then
+//! serves until it fails in turn; signed URLs name the gateway in use.
 
-use std::time::Duration;
+use std::{
+    future::Future,
+    sync::atomic::{AtomicUsize, Ordering},
+    time::Duration,
+};
 
 use async_trait::async_trait;
 use base64::Engine;
@@ -21,44 +28,89 @@ use shared::ObjectKey;
 use super::{presign::Presigner, ListedObject, ObjectStore, StorageError};
 use crate::settings::S3Settings;
 
-pub struct S3Store {
+/// One S3 endpoint: its client and its URL signer.
+struct Gateway {
     client: Client,
-    bucket: String,
     /// Signs URLs without the SDK's per-request machinery (static credentials only).
     presigner: Option<Presigner>,
 }
 
+pub struct S3Store {
+    gateways: Vec<Gateway>,
+    /// The gateway requests go to first: the last one that answered.
+    current: AtomicUsize,
+    bucket: String,
+}
+
 impl S3Store {
     pub fn new(settings: &S3Settings) -> Self {
-        let mut config = aws_sdk_s3::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(settings.region.clone()))
-            .retry_config(RetryConfig::standard().with_max_attempts(3))
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(3))
-                    .operation_attempt_timeout(Duration::from_secs(10))
-                    .operation_timeout(Duration::from_secs(25))
-                    .build(),
-            );
-        if let (Some(id), Some(secret)) = (&settings.access_key_id, &settings.secret_access_key) {
-            config = config.credentials_provider(Credentials::new(id, secret.expose(), None, None, "interview-monitor settings"));
-        }
-        if let Some(endpoint) = &settings.endpoint {
-            config = config.endpoint_url(endpoint).force_path_style(true);
-        }
-        let presigner = match (&settings.access_key_id, &settings.secret_access_key) {
-            (Some(id), Some(secret)) => {
-                Some(Presigner::new(settings.endpoint.as_deref(), &settings.bucket, &settings.region, id, secret.expose()))
-            }
-            _ => None,
-        };
-        S3Store { client: Client::from_conf(config.build()), bucket: settings.bucket.clone(), presigner }
+        let endpoints: Vec<Option<&str>> =
+            if settings.endpoints.is_empty() { vec![None] } else { settings.endpoints.iter().map(|e| Some(e.as_str())).collect() };
+        let gateways = endpoints.into_iter().map(|endpoint| gateway(settings, endpoint)).collect();
+        S3Store { gateways, current: AtomicUsize::new(0), bucket: settings.bucket.clone() }
     }
 
+    /// The client of the gateway in use.
     pub fn client(&self) -> &Client {
-        &self.client
+        &self.gateways[self.current.load(Ordering::Relaxed) % self.gateways.len()].client
     }
+
+    /// Runs `operation` on the gateway in use; when that one is unreachable, on
+    /// each other in turn, and the first that answers becomes the one in use.
+    async fn on_any<T, F, Fut>(&self, operation: F) -> Result<T, StorageError>
+    where
+        F: Fn(&Client) -> Fut,
+        Fut: Future<Output = Result<T, StorageError>>,
+    {
+        let first = self.current.load(Ordering::Relaxed) % self.gateways.len();
+        let mut last_error = None;
+        for offset in 0..self.gateways.len() {
+            let index = (first + offset) % self.gateways.len();
+            match operation(&self.gateways[index].client).await {
+                Err(StorageError::Unreachable(error)) => {
+                    if self.gateways.len() > 1 {
+                        tracing::warn!(gateway = index, error = %crate::error::error_chain(error.as_ref()), "an S3 gateway is unreachable; trying the next");
+                    }
+                    last_error = Some(StorageError::Unreachable(error));
+                }
+                result => {
+                    if offset > 0 {
+                        self.current.store(index, Ordering::Relaxed);
+                        metrics::counter!("interview_monitor_storage_failovers_total").increment(1);
+                    }
+                    return result;
+                }
+            }
+        }
+        Err(last_error.unwrap_or_else(|| StorageError::Config("no S3 endpoint is configured".into())))
+    }
+}
+
+fn gateway(settings: &S3Settings, endpoint: Option<&str>) -> Gateway {
+    // With other gateways to turn to, give up on a dead one sooner.
+    let attempts = if settings.endpoints.len() > 1 { 1 } else { 3 };
+    let mut config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(settings.region.clone()))
+        .retry_config(RetryConfig::standard().with_max_attempts(attempts))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .operation_attempt_timeout(Duration::from_secs(10))
+                .operation_timeout(Duration::from_secs(25))
+                .build(),
+        );
+    if let (Some(id), Some(secret)) = (&settings.access_key_id, &settings.secret_access_key) {
+        config = config.credentials_provider(Credentials::new(id, secret.expose(), None, None, "interview-monitor settings"));
+    }
+    if let Some(endpoint) = endpoint {
+        config = config.endpoint_url(endpoint).force_path_style(true);
+    }
+    let presigner = match (&settings.access_key_id, &settings.secret_access_key) {
+        (Some(id), Some(secret)) => Some(Presigner::new(endpoint, &settings.bucket, &settings.region, id, secret.expose())),
+        _ => None,
+    };
+    Gateway { client: Client::from_conf(config.build()), presigner }
 }
 
 /// Unreachable (503) for network failures, timeouts and 5xx; refused otherwise.
@@ -84,20 +136,25 @@ where
 
 impl S3Store {
     async fn list_prefix(&self, prefix: &str) -> Result<Vec<ListedObject>, StorageError> {
-        let mut objects = Vec::new();
-        let mut pages = self.client.list_objects_v2().bucket(&self.bucket).prefix(prefix).into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(classify)?;
-            for object in page.contents() {
-                let Some(key) = object.key() else { continue };
-                let modified = object
-                    .last_modified()
-                    .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
-                    .unwrap_or_else(Utc::now);
-                objects.push(ListedObject { key: key.to_string(), modified });
+        self.on_any(|client| {
+            let mut pages = client.list_objects_v2().bucket(&self.bucket).prefix(prefix).into_paginator().send();
+            async move {
+                let mut objects = Vec::new();
+                while let Some(page) = pages.next().await {
+                    let page = page.map_err(classify)?;
+                    for object in page.contents() {
+                        let Some(key) = object.key() else { continue };
+                        let modified = object
+                            .last_modified()
+                            .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
+                            .unwrap_or_else(Utc::now);
+                        objects.push(ListedObject { key: key.to_string(), modified });
+                    }
+                }
+                Ok(objects)
             }
-        }
-        Ok(objects)
+        })
+        .await
     }
 }
 
@@ -105,38 +162,51 @@ impl S3Store {
 impl ObjectStore for S3Store {
     #[tracing::instrument(skip_all, fields(key = %key))]
     async fn put(&self, key: &ObjectKey, bytes: Bytes) -> Result<(), StorageError> {
-        self.client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key.to_string())
-            .content_type("image/jpeg")
-            .server_side_encryption(ServerSideEncryption::Aes256)
-            // The store checks what arrived against the SHA-256 we recorded and refuses a mismatch.
-            .checksum_sha256(base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&bytes)))
-            .body(ByteStream::from(bytes))
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(())
+        // The store checks what arrived against the SHA-256 we recorded and refuses a mismatch.
+        let checksum = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&bytes));
+        let key = key.to_string();
+        self.on_any(|client| {
+            let request = client
+                .put_object()
+                .bucket(&self.bucket)
+                .key(&key)
+                .content_type("image/jpeg")
+                .server_side_encryption(ServerSideEncryption::Aes256)
+                .checksum_sha256(&checksum)
+                .body(ByteStream::from(bytes.clone()));
+            async move { request.send().await.map(|_| ()).map_err(classify) }
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(key = %key))]
     async fn get(&self, key: &ObjectKey) -> Result<Bytes, StorageError> {
-        let object = self.client.get_object().bucket(&self.bucket).key(key.to_string()).send().await.map_err(|error| {
-            if error.as_service_error().is_some_and(|e| e.is_no_such_key()) {
-                StorageError::NotFound
-            } else {
-                classify(error)
+        let key = key.to_string();
+        self.on_any(|client| {
+            let request = client.get_object().bucket(&self.bucket).key(&key);
+            async move {
+                let object = request.send().await.map_err(|error| {
+                    if error.as_service_error().is_some_and(|e| e.is_no_such_key()) {
+                        StorageError::NotFound
+                    } else {
+                        classify(error)
+                    }
+                })?;
+                let body = object.body.collect().await.map_err(|e| StorageError::Unreachable(Box::new(e)))?;
+                Ok(body.into_bytes())
             }
-        })?;
-        let body = object.body.collect().await.map_err(|e| StorageError::Unreachable(Box::new(e)))?;
-        Ok(body.into_bytes())
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(key = %key))]
     async fn delete(&self, key: &ObjectKey) -> Result<(), StorageError> {
-        self.client.delete_object().bucket(&self.bucket).key(key.to_string()).send().await.map_err(classify)?;
-        Ok(())
+        let key = key.to_string();
+        self.on_any(|client| {
+            let request = client.delete_object().bucket(&self.bucket).key(&key);
+            async move { request.send().await.map(|_| ()).map_err(classify) }
+        })
+        .await
     }
 
     async fn list(&self) -> Result<Vec<ListedObject>, StorageError> {
@@ -153,7 +223,8 @@ impl ObjectStore for S3Store {
     }
 
     async fn signed_urls(&self, keys: &[ObjectKey], ttl: Duration, expires_at: DateTime<Utc>) -> Result<Vec<String>, StorageError> {
-        match &self.presigner {
+        let gateway = &self.gateways[self.current.load(Ordering::Relaxed) % self.gateways.len()];
+        match &gateway.presigner {
             Some(presigner) => {
                 let signed_at = expires_at - chrono::Duration::from_std(ttl).unwrap_or_default();
                 let texts: Vec<String> = keys.iter().map(ToString::to_string).collect();
@@ -179,7 +250,7 @@ impl S3Store {
         }
         let presigning = presigning.build().map_err(|e| StorageError::Config(e.to_string()))?;
         let request = self
-            .client
+            .client()
             .get_object()
             .bucket(&self.bucket)
             .key(key.to_string())
@@ -199,7 +270,7 @@ mod tests {
         S3Store::new(&S3Settings {
             bucket: "interview-images".into(),
             region: "eu-central-1".into(),
-            endpoint: endpoint.map(str::to_string),
+            endpoints: endpoint.map(str::to_string).into_iter().collect(),
             access_key_id: Some("AKIDEXAMPLE".into()),
             secret_access_key: Some(Secret::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")),
         })
@@ -216,7 +287,7 @@ mod tests {
                 let start = std::time::UNIX_EPOCH + Duration::from_secs(seconds);
                 let expected = store.sdk_signed_url(&key, Duration::from_secs(ttl), Some(start)).await.unwrap();
                 let signed_at = DateTime::from_timestamp(seconds as i64, 0).unwrap();
-                let ours: Vec<String> = store.presigner.as_ref().unwrap().urls([key.to_string().as_str()], signed_at, ttl).collect();
+                let ours: Vec<String> = store.gateways[0].presigner.as_ref().unwrap().urls([key.to_string().as_str()], signed_at, ttl).collect();
                 assert_eq!(ours[0], expected, "endpoint {endpoint:?}, at {seconds}, ttl {ttl}");
                 assert!(expected.contains("X-Amz-Signature=") && expected.contains(&key.to_string()), "{expected}");
             }

@@ -302,15 +302,17 @@ async fn an_organizations_shorter_period_is_purged_and_shown() {
 }
 
 /// The binary against the test's data (and its S3 store, when the tests use one).
-fn cli(i: &Interview, args: &[&str], vars: &[(&str, &str)]) -> std::process::Output {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_interview-monitor"));
+/// Awaited, not blocked on: the server under test runs on this test's runtime and
+/// must go on committing while the command waits for its locks.
+async fn cli(i: &Interview, args: &[&str], vars: &[(&str, &str)]) -> std::process::Output {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_interview-monitor"));
     command.args(args).env("DATA_DIR", &i.app.data_dir).env("DATABASE_URL", &i.app.database_url).env("RUST_LOG", "error");
     if let Some((endpoint, bucket)) = &i.app.s3 {
         use crate::helpers::{S3_ACCESS_KEY, S3_SECRET_KEY};
         command.env("AWS_S3_BUCKET_NAME", bucket).env("AWS_REGION", "us-east-1").env("AWS_ENDPOINT_URL_S3", endpoint);
         command.env("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY).env("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY);
     }
-    command.envs(vars.iter().copied()).output().expect("the CLI runs")
+    command.envs(vars.iter().copied()).output().await.expect("the CLI runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -333,45 +335,45 @@ async fn the_command_line_verifies_the_chain_and_an_export_and_erases() {
     changed[at] ^= 0x55;
     std::fs::write(&bad, changed).unwrap();
 
-    let verified = cli(&i, &["export", "verify", good.to_str().unwrap()], &[]);
+    let verified = cli(&i, &["export", "verify", good.to_str().unwrap()], &[]).await;
     assert!(verified.status.success(), "{}", text(&verified.stderr));
     assert!(text(&verified.stdout).starts_with("intact: 2 files"), "{}", text(&verified.stdout));
-    let refused = cli(&i, &["export", "verify", bad.to_str().unwrap()], &[]);
+    let refused = cli(&i, &["export", "verify", bad.to_str().unwrap()], &[]).await;
     assert_eq!(refused.status.code(), Some(1));
     assert!(text(&refused.stderr).contains("images/camera/"), "{}", text(&refused.stderr));
-    let missing = cli(&i, &["export", "verify", "/nonexistent.zip"], &[]);
+    let missing = cli(&i, &["export", "verify", "/nonexistent.zip"], &[]).await;
     assert_eq!(missing.status.code(), Some(1));
 
-    let chain = cli(&i, &["audit", "verify"], &[]);
+    let chain = cli(&i, &["audit", "verify"], &[]).await;
     assert!(chain.status.success());
     assert!(text(&chain.stdout).starts_with("the audit trail is intact: 2 entries"), "{}", text(&chain.stdout));
     let mut first = entities::audit_entry::Entity::find_by_id(1i64).one(&i.app.db).await.unwrap().unwrap().into_active_model();
     first.actor_role = Set("candidate".into());
     first.update(&i.app.db).await.unwrap();
-    let broken = cli(&i, &["audit", "verify"], &[]);
+    let broken = cli(&i, &["audit", "verify"], &[]).await;
     assert_eq!(broken.status.code(), Some(1));
     let reason = text(&broken.stderr);
     assert_eq!(reason.lines().count(), 1, "{reason}");
     assert!(reason.contains("broken at entry 1"), "{reason}");
 
-    let erased = cli(&i, &["application", "erase", &i.application], &[]);
+    let erased = cli(&i, &["application", "erase", &i.application], &[]).await;
     assert!(erased.status.success(), "{}", text(&erased.stderr));
     assert_eq!(text(&erased.stdout), "erased 1 images, 0 events, 0 sessions");
     assert!(!i.app.object_exists(&key).await);
     let entries = audit::for_application(&i.app.db, uuid::Uuid::parse_str(&i.application).unwrap()).await.unwrap();
     assert_eq!(entries.last().map(|e| (e.action.as_str(), e.actor_role.as_str())), Some(("erase", "operator")));
     for bad in [&["application", "erase", "not-an-id"][..], &["application", "erase", &uuid::Uuid::new_v4().to_string()]] {
-        let refused = cli(&i, bad, &[]);
+        let refused = cli(&i, bad, &[]).await;
         assert_eq!(refused.status.code(), Some(1), "{bad:?}");
     }
 
     let org = |days: &str| ["org", "create", "--slug", "kept", "--name", "Kept", "--retention-days", days].map(str::to_string);
     for (days, setting) in [("0", "90"), ("91", "90"), ("4294967296", "90"), ("-1", "90"), ("36501", "off")] {
         let args = org(days);
-        let refused = cli(&i, &args.iter().map(String::as_str).collect::<Vec<_>>(), &[("RETENTION_DAYS", setting)]);
+        let refused = cli(&i, &args.iter().map(String::as_str).collect::<Vec<_>>(), &[("RETENTION_DAYS", setting)]).await;
         assert!(!refused.status.success(), "--retention-days {days} with RETENTION_DAYS={setting}");
     }
     let args = org("30");
-    let made = cli(&i, &args.iter().map(String::as_str).collect::<Vec<_>>(), &[("RETENTION_DAYS", "90")]);
+    let made = cli(&i, &args.iter().map(String::as_str).collect::<Vec<_>>(), &[("RETENTION_DAYS", "90")]).await;
     assert!(made.status.success(), "{}", text(&made.stderr));
 }

@@ -118,6 +118,7 @@ async fn when_s3_is_down_uploads_get_503_leave_nothing_behind_and_work_again_aft
     weed.kill();
     let response = i.app.upload_binary(&i.application, "camera", jpeg(5000, 2)).await;
     assert_eq!(response.status(), 503);
+    assert_eq!(response.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("5"));
     assert!(response.json::<Value>().await.unwrap()["message"].as_str().unwrap().contains("storage"));
     assert_eq!(i.app.count_image_rows().await, 1, "no row for the failed upload");
 
