@@ -9,7 +9,7 @@ async fn main() {
     let store = S3Store::new(&S3Settings {
         bucket: "b".into(),
         region: "us-east-1".into(),
-        endpoint: Some("http://127.0.0.1:8333".into()),
+        endpoints: vec!["http://127.0.0.1:8333".into()],
         access_key_id: Some("AK".into()),
         secret_access_key: Some(Secret::new("SK")),
     });
