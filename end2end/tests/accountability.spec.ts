@@ -34,6 +34,7 @@ test("the candidate sees who viewed their images and when they go; a recruiter e
   // A recruiter opens the review page (its thumbnails are signed URLs: a viewing) and downloads the evidence.
   const recruiter = await browser.newPage();
   await signIn(recruiter, demoAccount("recruiter"));
+  await expect(recruiter).toHaveURL(/\/applications$/);
   await gotoHydrated(recruiter, `/applications/${application()}/review`);
   await expect(recruiter.locator(".timeline.camera .image img").first()).toBeVisible();
   const [download] = await Promise.all([recruiter.waitForEvent("download"), recruiter.locator("a.export").click()]);
@@ -60,6 +61,7 @@ test("the candidate sees who viewed their images and when they go; a recruiter e
   // The admin's audit page, then the erasure.
   const admin = await browser.newPage();
   await signIn(admin, demoAccount("admin"));
+  await expect(admin).toHaveURL(/\/applications$/);
   await gotoHydrated(admin, "/audit");
   await expect(admin.locator("tr.audit-entry").first()).toBeVisible();
   await gotoHydrated(admin, `/applications/${application()}/review`);

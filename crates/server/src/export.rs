@@ -125,7 +125,11 @@ pub async fn export(
         actor: Actor::user(&user),
         action: AuditAction::Export,
         application: Some(application.0),
-        target: format!("{} images, {} events", items.len(), events.events.len()),
+        target: format!(
+            "{}, {}",
+            crate::retention::counted(items.len() as u64, "image"),
+            crate::retention::counted(events.events.len() as u64, "event")
+        ),
     };
     let head = audit::append_alone(&db, entry, now).await?.hash;
     let events_json = serde_json::to_vec_pretty(&events).map_err(|_| AppError::internal())?;

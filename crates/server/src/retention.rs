@@ -66,7 +66,8 @@ impl PurgeReport {
             Some(days) => format!("older than {days} days"),
             None => "past their organization's retention".into(),
         };
-        format!("{verb} {} images, {} events, {} sessions {period}", self.images, self.events, self.sessions)
+        let removed = Removed { images: self.images, events: self.events, sessions: self.sessions };
+        format!("{verb} {} {period}", removed.describe())
     }
 
     fn add(&mut self, removed: &Removed) {
@@ -86,7 +87,16 @@ pub struct Removed {
 
 impl Removed {
     pub fn describe(&self) -> String {
-        format!("{} images, {} events, {} sessions", self.images, self.events, self.sessions)
+        format!("{}, {}, {}", counted(self.images, "image"), counted(self.events, "event"), counted(self.sessions, "session"))
+    }
+}
+
+/// "1 image", "2 images".
+pub fn counted(count: u64, thing: &str) -> String {
+    if count == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{count} {thing}s")
     }
 }
 

@@ -158,7 +158,7 @@ async fn erasure_removes_every_object_and_row_and_keeps_the_record() {
     let entries = trail(&i).await;
     let erase = entries.iter().find(|e| e["action"] == "erase").expect("an erase entry");
     assert_eq!(erase["actor"], "an administrator");
-    assert_eq!(erase["target"], "2 images, 1 events, 1 sessions");
+    assert_eq!(erase["target"], "2 images, 1 event, 1 session");
     // Nothing new is recorded for it.
     let late = i.app.upload_binary(&i.application, "camera", jpeg(3000, 7)).await;
     assert_eq!(late.status(), 409);
@@ -298,7 +298,7 @@ async fn an_organizations_shorter_period_is_purged_and_shown() {
     let entries: Value = i.app.post_json("/api/audit/application", &json!({"applicationId": brief})).await.json().await.unwrap();
     let purge = entries["entries"].as_array().unwrap().iter().find(|e| e["action"] == "purge").cloned().expect("a purge entry");
     assert_eq!(purge["actor"], "the automatic retention purge");
-    assert_eq!(purge["target"], "1 images, 0 events, 0 sessions older than 30 days");
+    assert_eq!(purge["target"], "1 image, 0 events, 0 sessions older than 30 days");
 }
 
 /// The binary against the test's data (and its S3 store, when the tests use one).
@@ -358,7 +358,7 @@ async fn the_command_line_verifies_the_chain_and_an_export_and_erases() {
 
     let erased = cli(&i, &["application", "erase", &i.application], &[]).await;
     assert!(erased.status.success(), "{}", text(&erased.stderr));
-    assert_eq!(text(&erased.stdout), "erased 1 images, 0 events, 0 sessions");
+    assert_eq!(text(&erased.stdout), "erased 1 image, 0 events, 0 sessions");
     assert!(!i.app.object_exists(&key).await);
     let entries = audit::for_application(&i.app.db, uuid::Uuid::parse_str(&i.application).unwrap()).await.unwrap();
     assert_eq!(entries.last().map(|e| (e.action.as_str(), e.actor_role.as_str())), Some(("erase", "operator")));

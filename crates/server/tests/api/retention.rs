@@ -38,14 +38,14 @@ async fn retention_run_removes_what_is_older_than_retention_and_dry_run_only_cou
     server.kill();
 
     let dry = server.cli_with(&["retention", "run", "--dry-run"], &[("RETENTION_DAYS", "90")]);
-    assert_eq!(dry, "would remove 2 images, 1 events, 0 sessions older than 90 days");
+    assert_eq!(dry, "would remove 2 images, 1 event, 0 sessions older than 90 days");
     let objects = server.data_dir().join("objects");
     assert!(keys.iter().all(|key| objects.join(key).exists()), "a dry run removes nothing");
 
     // A purge stopped half-way: the oldest object is gone, its row is not.
     std::fs::remove_file(objects.join(&keys[0])).unwrap();
     let purged = server.cli_with(&["retention", "run"], &[("RETENTION_DAYS", "90")]);
-    assert_eq!(purged, "removed 2 images, 1 events, 0 sessions older than 90 days");
+    assert_eq!(purged, "removed 2 images, 1 event, 0 sessions older than 90 days");
     assert!(!objects.join(&keys[1]).exists(), "the expired object is gone");
     assert!(objects.join(&keys[2]).exists() && objects.join(&keys[3]).exists(), "the rest stay");
     let again = server.cli_with(&["retention", "run"], &[("RETENTION_DAYS", "90")]);
