@@ -19,7 +19,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{env, Server};
+use common::{env, jpeg, Server};
 use serde_json::json;
 
 const ACCOUNTS: usize = 100;
@@ -27,15 +27,6 @@ const IMAGE_BYTES: usize = 64 * 1024;
 /// Every candidate sends two snapshots per this many seconds.
 const PERIOD_SECS: f64 = 30.0;
 
-fn jpeg(size: usize, seed: u32) -> Vec<u8> {
-    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
-    jpeg.extend([0xFF, 0xC0, 0x00, 0x0B, 8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
-    jpeg.extend([0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 0x3F, 0]);
-    let data = size - jpeg.len() - 2;
-    jpeg.extend((0..data as u32).map(|i| (i.wrapping_mul(2654435761).wrapping_add(seed) >> 13) as u8 % 0xFE));
-    jpeg.extend([0xFF, 0xD9]);
-    jpeg
-}
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {

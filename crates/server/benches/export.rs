@@ -13,7 +13,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{env, Server};
+use common::{env, jpeg, Server};
 use futures::{stream, StreamExt};
 use serde_json::json;
 
@@ -22,15 +22,6 @@ const SMALL: usize = 200;
 const LARGE: usize = 2000;
 const ROUNDS: usize = 5;
 
-fn jpeg(size: usize, seed: u32) -> Vec<u8> {
-    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
-    jpeg.extend([0xFF, 0xC0, 0x00, 0x0B, 8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
-    jpeg.extend([0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 0x3F, 0]);
-    let data = size - jpeg.len() - 2;
-    jpeg.extend((0..data as u32).map(|i| (i.wrapping_mul(2654435761).wrapping_add(seed) >> 13) as u8 % 0xFE));
-    jpeg.extend([0xFF, 0xD9]);
-    jpeg
-}
 
 fn median(mut samples: Vec<f64>) -> (f64, f64, f64) {
     samples.sort_by(|a, b| a.total_cmp(b));
@@ -59,9 +50,7 @@ async fn export(server: &Server, recruiter: &reqwest::Client, application: &str)
         tokio::spawn(async move {
             let mut peak: f64 = 0.0;
             while !done.load(Ordering::Relaxed) {
-                let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-                let rss = status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<f64>().ok());
-                peak = peak.max(rss.unwrap_or(0.0) / 1024.0);
+                peak = peak.max(common::status_mib(pid, "VmRSS:"));
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
             peak

@@ -10,7 +10,7 @@ use std::{
     time::Instant,
 };
 
-use common::{env, Server};
+use common::{env, jpeg, Server};
 
 use aws_sdk_s3::primitives::ByteStream;
 use base64::Engine;
@@ -23,16 +23,6 @@ const IMAGE_BYTES: usize = 64 * 1024;
 const IN_FLIGHT: usize = 8;
 const UPLOADS: usize = 640;
 
-fn jpeg(size: usize, seed: u32) -> Vec<u8> {
-    let mut jpeg = vec![0xFF, 0xD8];
-    jpeg.extend([0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]);
-    jpeg.extend([0xFF, 0xC0, 0x00, 0x0B, 8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
-    jpeg.extend([0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 0x3F, 0]);
-    let data = size - jpeg.len() - 2;
-    jpeg.extend((0..data as u32).map(|i| (i.wrapping_mul(2654435761).wrapping_add(seed) >> 13) as u8 % 0xFE));
-    jpeg.extend([0xFF, 0xD9]);
-    jpeg
-}
 
 impl Server {
     async fn start_pipeline(s3_bucket: Option<&str>) -> Server {

@@ -16,6 +16,7 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+#[allow(dead_code)] // each bench uses what it needs of it
 pub struct Server {
     pub child: Child,
     pub url: String,
@@ -76,6 +77,7 @@ impl Server {
     }
 
     /// `images` of the demo application: `{camera, screen}`.
+    #[allow(dead_code)] // not every bench lists
     pub async fn images(&self) -> serde_json::Value {
         let response = self.client.post(format!("{}/api/monitoring/images", self.url)).json(&json!({"applicationId": self.application}));
         response.send().await.unwrap().json().await.unwrap()
@@ -84,26 +86,38 @@ impl Server {
     /// The server's resident memory now, in MiB.
     #[allow(dead_code)] // not every bench reads it
     pub fn rss_mib(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        let kib: f64 = status
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0.0);
-        kib / 1024.0
+        status_mib(self.child.id(), "VmRSS:")
     }
 
     /// The server's peak resident memory so far, in MiB.
     #[allow(dead_code)] // not every bench reads it
     pub fn peak_rss_mib(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        let kib: f64 = status
-            .lines()
-            .find(|l| l.starts_with("VmHWM:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0.0);
-        kib / 1024.0
+        status_mib(self.child.id(), "VmHWM:")
     }
+}
+
+/// A memory line of `/proc/PID/status` (`VmRSS:`, `VmHWM:`), in MiB.
+#[allow(dead_code)] // not every bench reads it
+pub fn status_mib(pid: u32, field: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+/// A JPEG the server accepts (SOI, JFIF, SOF0, SOS, EOI around noise) of `size` bytes; `seed` varies the noise.
+#[allow(dead_code)] // not every bench uploads
+pub fn jpeg(size: usize, seed: u32) -> Vec<u8> {
+    let mut jpeg = vec![0xFF, 0xD8];
+    jpeg.extend([0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]);
+    jpeg.extend([0xFF, 0xC0, 0x00, 0x0B, 8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
+    jpeg.extend([0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 0x3F, 0]);
+    let data = size - jpeg.len() - 2;
+    jpeg.extend((0..data as u32).map(|i| (i.wrapping_mul(2654435761).wrapping_add(seed) >> 13) as u8 % 0xFE));
+    jpeg.extend([0xFF, 0xD9]);
+    jpeg
 }

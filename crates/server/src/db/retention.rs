@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    sea_query::Query, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    sea_query::{Query, SelectStatement, SimpleExpr},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait, Statement, Value,
 };
 use uuid::Uuid;
@@ -51,6 +52,32 @@ pub enum Organizations {
     AllBut(Vec<Uuid>),
 }
 
+/// The distinct applications of `E`'s rows (its application column `column`)
+/// that belong to `applications` and match `condition`.
+async fn applications_of<E: EntityTrait>(
+    db: &DatabaseConnection,
+    column: E::Column,
+    applications: &SelectStatement,
+    condition: Option<SimpleExpr>,
+) -> Result<Vec<Uuid>, PersistenceError> {
+    Ok(E::find()
+        .select_only()
+        .column(column)
+        .distinct()
+        .filter(column.in_subquery(applications.clone()))
+        .apply_if(condition, |query, condition| query.filter(condition))
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+fn merged(lists: impl IntoIterator<Item = Vec<Uuid>>) -> Vec<Uuid> {
+    let mut all: Vec<Uuid> = lists.into_iter().flatten().collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
 /// Applications of these organizations with images, events or sessions from before `cutoff`.
 pub async fn applications_with_expired(db: &DatabaseConnection, organizations: &Organizations, cutoff: DateTime<Utc>) -> Result<Vec<Uuid>, PersistenceError> {
     let mut applications = Query::select().column(job_application::Column::Id).from(job_application::Entity).to_owned();
@@ -58,38 +85,14 @@ pub async fn applications_with_expired(db: &DatabaseConnection, organizations: &
         Organizations::Only(ids) => applications.and_where(job_application::Column::OrganizationId.is_in(ids.clone())),
         Organizations::AllBut(ids) => applications.and_where(job_application::Column::OrganizationId.is_not_in(ids.clone())),
     };
-    let mut found: Vec<Uuid> = monitoring_image::Entity::find()
-        .select_only()
-        .column(monitoring_image::Column::ApplicationId)
-        .distinct()
-        .filter(monitoring_image::Column::CapturedAt.lt(cutoff))
-        .filter(monitoring_image::Column::ApplicationId.in_subquery(applications.clone()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let events: Vec<Uuid> = monitoring_event::Entity::find()
-        .select_only()
-        .column(monitoring_event::Column::ApplicationId)
-        .distinct()
-        .filter(monitoring_event::Column::At.lt(cutoff))
-        .filter(monitoring_event::Column::ApplicationId.in_subquery(applications.clone()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let sessions: Vec<Uuid> = monitoring_session::Entity::find()
-        .select_only()
-        .column(monitoring_session::Column::ApplicationId)
-        .distinct()
-        .filter(monitoring_session::Column::StartedAt.lt(cutoff))
-        .filter(monitoring_session::Column::ApplicationId.in_subquery(applications))
-        .into_tuple()
-        .all(db)
-        .await?;
-    found.extend(events);
-    found.extend(sessions);
-    found.sort();
-    found.dedup();
-    Ok(found)
+    use monitoring_event::Column as Event;
+    use monitoring_image::Column as Image;
+    use monitoring_session::Column as Session;
+    Ok(merged([
+        applications_of::<monitoring_image::Entity>(db, Image::ApplicationId, &applications, Some(Image::CapturedAt.lt(cutoff))).await?,
+        applications_of::<monitoring_event::Entity>(db, Event::ApplicationId, &applications, Some(Event::At.lt(cutoff))).await?,
+        applications_of::<monitoring_session::Entity>(db, Session::ApplicationId, &applications, Some(Session::StartedAt.lt(cutoff))).await?,
+    ]))
 }
 
 /// Erased applications that still have rows: an erase that stopped half-way.
@@ -99,26 +102,10 @@ pub async fn unfinished_erasures(db: &DatabaseConnection) -> Result<Vec<Uuid>, P
         .from(job_application::Entity)
         .and_where(job_application::Column::ErasedAt.is_not_null())
         .to_owned();
-    let mut found: Vec<Uuid> = monitoring_image::Entity::find()
-        .select_only()
-        .column(monitoring_image::Column::ApplicationId)
-        .distinct()
-        .filter(monitoring_image::Column::ApplicationId.in_subquery(erased.clone()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let events: Vec<Uuid> = monitoring_event::Entity::find()
-        .select_only()
-        .column(monitoring_event::Column::ApplicationId)
-        .distinct()
-        .filter(monitoring_event::Column::ApplicationId.in_subquery(erased))
-        .into_tuple()
-        .all(db)
-        .await?;
-    found.extend(events);
-    found.sort();
-    found.dedup();
-    Ok(found)
+    Ok(merged([
+        applications_of::<monitoring_image::Entity>(db, monitoring_image::Column::ApplicationId, &erased, None).await?,
+        applications_of::<monitoring_event::Entity>(db, monitoring_event::Column::ApplicationId, &erased, None).await?,
+    ]))
 }
 
 /// Up to `limit` images of `application` captured before `cutoff` (every one
