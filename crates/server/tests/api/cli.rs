@@ -1,9 +1,12 @@
-use std::{io::Write, process::{Command, Output, Stdio}};
+use std::process::{Command, Output, Stdio};
 
 use crate::helpers::{spawn_app, TestApp};
 
-fn run(app: &TestApp, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_interview-monitor"))
+/// The binary against the test app's data. Awaited, not blocked on: the server
+/// under test runs on this test's runtime and must go on while the command waits.
+async fn run(app: &TestApp, args: &[&str], stdin: &str) -> Output {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_interview-monitor"))
         .args(args)
         .env("DATA_DIR", &app.data_dir)
         .env("DATABASE_URL", &app.database_url)
@@ -13,8 +16,10 @@ fn run(app: &TestApp, args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run the binary");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).await.unwrap();
+    drop(input);
+    child.wait_with_output().await.unwrap()
 }
 
 fn stdout(output: &Output) -> String {
@@ -31,16 +36,16 @@ fn one_line_error(output: &Output) -> String {
 #[tokio::test]
 async fn an_operator_creates_an_organization_users_and_an_application_that_then_sign_in() {
     let app = spawn_app().await;
-    let org = run(&app, &["org", "create", "--slug", "acme", "--name", "Acme Inc."], "");
+    let org = run(&app, &["org", "create", "--slug", "acme", "--name", "Acme Inc."], "").await;
     assert!(org.status.success());
     assert!(stdout(&org).parse::<uuid::Uuid>().is_ok());
 
-    let recruiter = run(&app, &["user", "create", "--email", "r@acme.test", "--role", "recruiter", "--org", "acme", "--password-stdin"], "recruiter-pass\n");
+    let recruiter = run(&app, &["user", "create", "--email", "r@acme.test", "--role", "recruiter", "--org", "acme", "--password-stdin"], "recruiter-pass\n").await;
     assert!(recruiter.status.success(), "{}", String::from_utf8_lossy(&recruiter.stderr));
-    let candidate = run(&app, &["user", "create", "--email", "c@acme.test", "--role", "candidate", "--password-stdin"], "candidate-pass\n");
+    let candidate = run(&app, &["user", "create", "--email", "c@acme.test", "--role", "candidate", "--password-stdin"], "candidate-pass\n").await;
     assert!(candidate.status.success());
 
-    let application = run(&app, &["application", "create", "--org", "acme", "--candidate", "c@acme.test", "--title", "Rust Engineer"], "");
+    let application = run(&app, &["application", "create", "--org", "acme", "--candidate", "c@acme.test", "--title", "Rust Engineer"], "").await;
     assert!(application.status.success());
     let id = stdout(&application);
     assert!(id.parse::<uuid::Uuid>().is_ok(), "prints the new id: {id}");
@@ -54,7 +59,7 @@ async fn an_operator_creates_an_organization_users_and_an_application_that_then_
 #[tokio::test]
 async fn demo_prints_credentials_that_work_and_refuses_to_run_twice() {
     let app = spawn_app().await;
-    let demo = run(&app, &["demo"], "");
+    let demo = run(&app, &["demo"], "").await;
     assert!(demo.status.success());
     let text = stdout(&demo);
     let line = text.lines().find(|l| l.contains("recruiter@demo.test")).expect("recruiter line");
@@ -62,15 +67,15 @@ async fn demo_prints_credentials_that_work_and_refuses_to_run_twice() {
     assert_eq!(app.login("recruiter@demo.test", password).await.status(), 200);
     assert!(text.contains("Senior Rust Engineer"));
 
-    let again = run(&app, &["demo"], "");
+    let again = run(&app, &["demo"], "").await;
     assert!(one_line_error(&again).contains("already exists"));
 }
 
 #[tokio::test]
 async fn bad_arguments_exit_non_zero_with_one_line() {
     let app = spawn_app().await;
-    run(&app, &["org", "create", "--slug", "acme", "--name", "Acme"], "");
-    run(&app, &["user", "create", "--email", "taken@acme.test", "--role", "admin", "--password-stdin"], "long-enough\n");
+    run(&app, &["org", "create", "--slug", "acme", "--name", "Acme"], "").await;
+    run(&app, &["user", "create", "--email", "taken@acme.test", "--role", "admin", "--password-stdin"], "long-enough\n").await;
 
     let cases: &[(&[&str], &str, &str)] = &[
         (&["user", "create", "--email", "x@acme.test", "--role", "wizard", "--password-stdin"], "password1\n", "unknown role"),
@@ -87,7 +92,7 @@ async fn bad_arguments_exit_non_zero_with_one_line() {
         (&["org", "create", "--slug", "x"], "", "--name"),
     ];
     for (args, stdin, expected) in cases {
-        let output = run(&app, args, stdin);
+        let output = run(&app, args, stdin).await;
         let error = one_line_error(&output);
         assert!(error.contains(expected), "{args:?}: `{error}` should mention `{expected}`");
     }

@@ -154,8 +154,10 @@ async fn reconcile_reports_and_fixes_objects_without_rows_and_rows_without_objec
         None => std::fs::remove_file(i.app.data_dir.join("objects").join(&lost_object)).unwrap(),
     }
 
-    let run = |args: &[&str]| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_interview-monitor"));
+    // Awaited, not blocked on: the server under test runs on this test's runtime
+    // and must go on committing while the command waits for its locks.
+    let run = |args: &'static [&'static str]| {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_interview-monitor"));
         command.args(args).env("DATA_DIR", &i.app.data_dir).env("DATABASE_URL", &i.app.database_url).env("RUST_LOG", "error");
         if let Some((endpoint, bucket)) = &i.app.s3 {
             command
@@ -165,25 +167,27 @@ async fn reconcile_reports_and_fixes_objects_without_rows_and_rows_without_objec
                 .env("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY)
                 .env("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY);
         }
-        let output = command.output().unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8_lossy(&output.stdout).to_string()
+        async move {
+            let output = command.output().await.unwrap();
+            assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+            String::from_utf8_lossy(&output.stdout).to_string()
+        }
     };
 
-    let fresh = run(&["storage", "reconcile"]);
+    let fresh = run(&["storage", "reconcile"]).await;
     assert!(fresh.contains("0 objects without rows"), "young objects are left alone: {fresh}");
-    let report = run(&["storage", "reconcile", "--grace-secs", "0"]);
+    let report = run(&["storage", "reconcile", "--grace-secs", "0"]).await;
     assert!(report.contains(&format!("object without a row (found): {lost_row}")), "{report}");
     assert!(report.contains(&format!("row without an object (found): {lost_object}")), "{report}");
     assert!(i.app.object_exists(&lost_row).await, "a report changes nothing");
 
-    let fixed = run(&["storage", "reconcile", "--fix", "--grace-secs", "0"]);
+    let fixed = run(&["storage", "reconcile", "--fix", "--grace-secs", "0"]).await;
     assert!(fixed.contains("1 objects without rows, 1 rows without objects, 0 abandoned reservations removed"), "{fixed}");
     assert!(!i.app.object_exists(&lost_row).await);
     let list: Value = i.app.images(&i.application).await.json().await.unwrap();
     assert_eq!(list["camera"].as_array().unwrap().len(), 1);
     assert_eq!(list["camera"][0]["s3Key"], kept.as_str());
-    let clean = run(&["storage", "reconcile", "--grace-secs", "0"]);
+    let clean = run(&["storage", "reconcile", "--grace-secs", "0"]).await;
     assert!(clean.contains("0 objects without rows, 0 rows without objects"), "{clean}");
 }
 
