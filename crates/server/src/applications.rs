@@ -25,25 +25,13 @@ impl Applications for ApplicationDirectory {
             (Role::Recruiter, None) => return Ok(Vec::new()),
             (Role::Candidate, _) => Scope::Candidate(user.id),
         };
-        let applications = with_integrity(&self.db, repo::summaries(&self.db, scope).await?).await?;
-        Ok(self.with_retention(applications))
+        with_integrity(&self.db, repo::summaries(&self.db, scope, self.retention_days).await?).await
     }
 
     async fn get(&self, user: &CurrentUser, id: ApplicationId) -> Result<ApplicationSummary, AppError> {
         let permitted = policy::authorize(&self.db, user, Action::View, id).await?;
-        let one = repo::summaries(&self.db, Scope::One(permitted.id())).await?;
-        self.with_retention(with_integrity(&self.db, one).await?).pop().ok_or_else(policy::not_found)
-    }
-}
-
-impl ApplicationDirectory {
-    /// Turns each organization's own period into the one that applies.
-    fn with_retention(&self, mut applications: Vec<ApplicationSummary>) -> Vec<ApplicationSummary> {
-        for application in &mut applications {
-            let own = application.retention_days.and_then(|days| i32::try_from(days).ok());
-            application.retention_days = crate::retention::effective_days(self.retention_days, own);
-        }
-        applications
+        let one = repo::summaries(&self.db, Scope::One(permitted.id()), self.retention_days).await?;
+        with_integrity(&self.db, one).await?.pop().ok_or_else(policy::not_found)
     }
 }
 

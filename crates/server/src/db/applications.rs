@@ -47,8 +47,10 @@ pub enum Scope {
     One(ApplicationId),
 }
 
-/// Applications in `scope`, newest first, with their organization's name and candidate's email.
-pub async fn summaries(db: &DatabaseConnection, scope: Scope) -> Result<Vec<ApplicationSummary>, PersistenceError> {
+/// Applications in `scope`, newest first, with their organization's name, candidate's
+/// email and the retention period that applies (`server_retention`, RETENTION_DAYS,
+/// or the organization's shorter one).
+pub async fn summaries(db: &DatabaseConnection, scope: Scope, server_retention: Option<u32>) -> Result<Vec<ApplicationSummary>, PersistenceError> {
     let query: Select<job_application::Entity> = match scope {
         Scope::All => job_application::Entity::find(),
         Scope::Organization(id) => job_application::Entity::find().filter(job_application::Column::OrganizationId.eq(id.0)),
@@ -108,8 +110,7 @@ pub async fn summaries(db: &DatabaseConnection, scope: Scope) -> Result<Vec<Appl
             unreviewed_flags: 0,
             id: ApplicationId(a.id),
             organization_name: organizations.get(&a.organization_id).map(|o| o.0.clone()).unwrap_or_default(),
-            // The organization's own period here; the directory makes it the effective one.
-            retention_days: organizations.get(&a.organization_id).and_then(|o| o.1).and_then(|days| u32::try_from(days).ok()),
+            retention_days: crate::retention::effective_days(server_retention, organizations.get(&a.organization_id).and_then(|o| o.1)),
             erased_at: a.erased_at,
             candidate_email: candidates.get(&a.candidate_id).cloned().unwrap_or_default(),
             organization_id: OrganizationId(a.organization_id),
