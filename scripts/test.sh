@@ -46,7 +46,8 @@ if want fuzz; then
   cookie=$(demo_cookie fuzz admin "$SERVER_URL")
   [ -n "$cookie" ] || die "could not sign in to the fuzzing target"
   log "Schemathesis against $SERVER_URL (crates/server/openapi.yaml)"
-  (cd "$RUN_DIR" && "$TOOLS_DIR/schemathesis/bin/schemathesis" run "$ROOT/crates/server/openapi.yaml" \
+  (cd "$RUN_DIR" && "$TOOLS_DIR/schemathesis/bin/schemathesis" --config-file "$ROOT/crates/server/schemathesis.toml" \
+      run "$ROOT/crates/server/openapi.yaml" \
       --url "$SERVER_URL" -H "Cookie: $cookie" --generation-with-security-parameters false \
       --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection \
       --exclude-path /api/auth/logout --max-examples "${FUZZ_EXAMPLES:-100}" --phases examples,coverage,fuzzing,stateful) \

@@ -73,6 +73,9 @@ test("a reload while offline loses no capture and stores none twice", async ({ p
   const { before, left } = await queueOffline(page, context);
   page.on("dialog", (dialog) => dialog.accept()); // "captures are still waiting" on leaving
   await page.reload().catch(() => {}); // offline: the reload itself fails
+  // The reload may be reported failed before the browser's error page replaces the
+  // panel; back online before that, the old page would upload some captures itself.
+  await expect(page.locator(".monitoring-panel")).toHaveCount(0, { timeout: 10_000 });
   await resumeAndCheck(page, context, before, left);
 });
 
