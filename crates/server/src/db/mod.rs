@@ -30,7 +30,7 @@ pub enum PersistenceError {
 
 impl From<DbErr> for PersistenceError {
     fn from(error: DbErr) -> Self {
-        if lost_connection(&error) {
+        if unavailable(&error) {
             PersistenceError::Unreachable(error)
         } else {
             PersistenceError::Query(error)
@@ -38,20 +38,24 @@ impl From<DbErr> for PersistenceError {
     }
 }
 
-/// Whether the database went away (refused, reset, timed out, shutting down),
-/// rather than refused a statement: the first is 503 and worth retrying, the
-/// second is a fault of ours. A pooled connection broken by a database restart
-/// fails its next statement with an I/O error, not a connection error.
-fn lost_connection(error: &DbErr) -> bool {
+/// Whether the database went away (refused, reset, timed out, shutting down)
+/// or ran out of room, rather than refused a statement: the first is 503 and
+/// worth retrying, the second is a fault of ours. A pooled connection broken by
+/// a database restart fails its next statement with an I/O error, not a
+/// connection error.
+fn unavailable(error: &DbErr) -> bool {
     use sea_orm::{sqlx, RuntimeErr};
     match error {
         DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => true,
         DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => match inner.as_ref() {
             sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
-            // 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now, 08xxx connection exceptions.
-            sqlx::Error::Database(database) => {
-                database.code().is_some_and(|code| code.starts_with("57P") || code.starts_with("08"))
-            }
+            // PostgreSQL: 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now,
+            // 08xxx connection exceptions, 53xxx insufficient resources (53100 disk_full).
+            // SQLite (numbers): 13 SQLITE_FULL (the disk is full).
+            sqlx::Error::Database(database) => database.code().is_some_and(|code| {
+                let postgres = code.len() == 5;
+                (postgres && (code.starts_with("57P") || code.starts_with("08") || code.starts_with("53"))) || code == "13"
+            }),
             _ => false,
         },
         _ => false,

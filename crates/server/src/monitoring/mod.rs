@@ -49,6 +49,7 @@ impl From<StorageError> for AppError {
             StorageError::Refused(_) => "refused",
             StorageError::NotFound => "not_found",
             StorageError::Corrupt => "corrupt",
+            StorageError::Full(_) => "full",
             StorageError::Io(_) => "io",
             StorageError::Config(_) => "config",
         };
@@ -57,6 +58,10 @@ impl From<StorageError> for AppError {
             StorageError::Unreachable(_) => {
                 tracing::warn!(error = %error_chain(&error), "object storage unreachable");
                 AppError::Unavailable("object storage is unreachable; try again shortly".into())
+            }
+            StorageError::Full(_) => {
+                tracing::error!(error = %error_chain(&error), "the built-in store's disk is full; uploads wait until there is room");
+                AppError::Unavailable("the image store is full; try again later".into())
             }
             StorageError::NotFound => AppError::NotFound("no such image".into()),
             _ => {

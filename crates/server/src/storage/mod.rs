@@ -26,10 +26,24 @@ pub enum StorageError {
     NotFound,
     #[error("the stored object cannot be decrypted (corrupt, or another key)")]
     Corrupt,
+    /// The built-in store's disk (or the user's quota) is full: 503, so clients
+    /// keep their captures and retry once an operator has made room.
+    #[error("the built-in store's disk is full")]
+    Full(#[source] std::io::Error),
     #[error("the built-in store failed")]
-    Io(#[from] std::io::Error),
+    Io(#[source] std::io::Error),
     #[error("the storage settings are not usable: {0}")]
     Config(String),
+}
+
+impl From<std::io::Error> for StorageError {
+    fn from(error: std::io::Error) -> Self {
+        use std::io::ErrorKind;
+        match error.kind() {
+            ErrorKind::StorageFull | ErrorKind::QuotaExceeded => StorageError::Full(error),
+            _ => StorageError::Io(error),
+        }
+    }
 }
 
 /// An object as a listing shows it.

@@ -6,7 +6,7 @@ use std::{
 
 use serde_json::Value;
 
-use crate::helpers::{create_bucket, interview_with, jpeg, using_s3, S3_ACCESS_KEY, S3_SECRET_KEY};
+use crate::helpers::{create_bucket, interview, interview_with, jpeg, using_s3, S3_ACCESS_KEY, S3_SECRET_KEY};
 
 /// A SeaweedFS S3 server of this test's own, to stop and start again.
 struct Seaweed {
@@ -233,4 +233,90 @@ async fn each_server_sweeps_orphan_objects_and_finishes_abandoned_uploads_by_its
     }
     assert!(swept, "the orphan is removed and the unfinished upload completed without anyone asking");
     assert!(i.app.object_exists(&unfinished).await);
+}
+
+/// A tiny tmpfs mounted over the built-in store's objects, unmounted on drop.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    /// None where this process may not mount (not root, or no CAP_SYS_ADMIN).
+    fn mount(at: std::path::PathBuf, size: &str) -> Option<SmallDisk> {
+        std::fs::create_dir_all(&at).expect("mount point");
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&at)
+            .status()
+            .is_ok_and(|status| status.success());
+        mounted.then_some(SmallDisk(at))
+    }
+
+    fn resize(&self, size: &str) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.0)
+            .status()
+            .expect("mount");
+        assert!(status.success(), "remount the small disk");
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_answers_503_keeps_nothing_half_written_and_uploads_resume_once_there_is_room() {
+    if using_s3() {
+        eprintln!("the built-in store's disk: runs without TEST_STORAGE=s3");
+        return;
+    }
+    let i = interview().await;
+    let Some(disk) = SmallDisk::mount(i.app.data_dir.join("objects").join("monitoring"), "1m") else {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+        return;
+    };
+    i.app.login_as(&i.candidate).await;
+
+    let mut stored = 0;
+    let mut full = None;
+    for seed in 0..40u8 {
+        let response = i.app.upload_binary(&i.application, "camera", jpeg(100_000, seed)).await;
+        match response.status().as_u16() {
+            200 => stored += 1,
+            503 => {
+                full = Some(response);
+                break;
+            }
+            other => panic!("upload {seed} on a filling disk answered {other}: {}", response.text().await.unwrap_or_default()),
+        }
+    }
+    let full = full.expect("a 1 MiB disk fills within 40 uploads of 100 kB");
+    assert!(stored >= 5, "uploads went through until the disk filled ({stored})");
+    assert_eq!(full.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("5"));
+    let body: Value = full.json().await.unwrap();
+    assert_eq!(body["error"], "unavailable");
+    assert!(body["message"].as_str().unwrap().contains("full"), "{body}");
+    assert_eq!(i.app.count_image_rows().await, stored, "no row for an upload the disk refused");
+    let leftovers: Vec<_> = walk(&disk.0).into_iter().filter(|path| path.to_string_lossy().contains(".tmp-")).collect();
+    assert!(leftovers.is_empty(), "no half-written file is left: {leftovers:?}");
+
+    disk.resize("8m");
+    assert_eq!(i.app.upload_binary(&i.application, "camera", jpeg(100_000, 99)).await.status(), 200);
+    let list: Value = i.app.images(&i.application).await.json().await.unwrap();
+    assert_eq!(list["camera"].as_array().unwrap().len() as u64, stored + 1);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
 }
