@@ -8,6 +8,10 @@
 //! CAPACITY_SOAK_SECS (default 0) then holds the last passing rate and prints
 //! RSS every 30 s.
 //!
+//! CAPACITY_INSTANCES=2 runs two instances over PostgreSQL and SeaweedFS (started
+//! by scripts/bench.sh) instead, each account signed in on one of them in turn;
+//! RSS and CPU are then the two processes' sums.
+//!
 //! Candidates share ACCOUNTS accounts (an account per application, each signed in
 //! once): creating 10,000 argon2-hashed accounts would take the bench longer than
 //! the load, and the server's cost per upload does not depend on whose session it is.
@@ -19,7 +23,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{env, jpeg, Server};
+use common::{env, jpeg, Instance, Server};
 use serde_json::json;
 
 const ACCOUNTS: usize = 100;
@@ -60,12 +64,28 @@ struct Step {
     cpu_percent: f64,
 }
 
+/// The server processes under load.
+struct Processes(Vec<u32>);
+
+impl Processes {
+    fn cpu_secs(&self) -> f64 {
+        self.0.iter().map(|pid| cpu_secs(*pid)).sum()
+    }
+
+    fn rss_mib(&self) -> f64 {
+        self.0.iter().map(|pid| common::status_mib(*pid, "VmRSS:")).sum()
+    }
+
+    fn peak_rss_mib(&self) -> f64 {
+        self.0.iter().map(|pid| common::status_mib(*pid, "VmHWM:")).sum()
+    }
+}
+
 /// Sends `rate` uploads a second, spread evenly over the accounts, for `secs`.
-async fn run_step(server: &Server, accounts: &Arc<Vec<Candidate>>, images: &Arc<Vec<Vec<u8>>>, rate: f64, secs: u64) -> Step {
+async fn run_step(servers: &Processes, accounts: &Arc<Vec<Candidate>>, images: &Arc<Vec<Vec<u8>>>, rate: f64, secs: u64) -> Step {
     let latencies = Arc::new(Mutex::new(Vec::<f64>::new()));
     let errors = Arc::new(Mutex::new(0usize));
-    let pid = server.child.id();
-    let (cpu_before, started) = (cpu_secs(pid), Instant::now());
+    let (cpu_before, started) = (servers.cpu_secs(), Instant::now());
     let total = (rate * secs as f64) as usize;
     let interval = Duration::from_secs_f64(1.0 / rate);
     let mut tasks = Vec::with_capacity(total);
@@ -106,8 +126,8 @@ async fn run_step(server: &Server, accounts: &Arc<Vec<Candidate>>, images: &Arc<
         p50_ms: percentile(&latencies, 0.50),
         p99_ms: percentile(&latencies, 0.99),
         errors,
-        rss_mib: server.rss_mib(),
-        cpu_percent: (cpu_secs(pid) - cpu_before) / wall * 100.0,
+        rss_mib: servers.rss_mib(),
+        cpu_percent: (servers.cpu_secs() - cpu_before) / wall * 100.0,
     }
 }
 
@@ -121,7 +141,15 @@ async fn main() {
     let step_secs: u64 = std::env::var("CAPACITY_STEP_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(30).min(180);
     let soak_secs: u64 = std::env::var("CAPACITY_SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
 
-    let server = Server::start(vec![("FACE_DETECTION".into(), "off".into())]).await;
+    let two = std::env::var("CAPACITY_INSTANCES").as_deref() == Ok("2");
+    let mut vars = vec![("FACE_DETECTION".into(), "off".into())];
+    if two {
+        vars.extend(shared_engines().await);
+    }
+    let server = Server::start(vars).await;
+    let others: Vec<Instance> = if two { vec![server.another().await] } else { Vec::new() };
+    let urls: Vec<String> = std::iter::once(server.url.clone()).chain(others.iter().map(|o| o.url.clone())).collect();
+    let processes = Processes(std::iter::once(server.child.id()).chain(others.iter().map(|o| o.child.id())).collect());
     let bin = env("SERVER_BIN");
     let prepared = Instant::now();
     let mut accounts = Vec::with_capacity(ACCOUNTS);
@@ -144,27 +172,29 @@ async fn main() {
             .unwrap();
         let application = String::from_utf8_lossy(&application.stdout).trim().to_string();
         let client = reqwest::Client::builder().cookie_store(true).pool_max_idle_per_host(64).build().unwrap();
-        let login = client.post(format!("{}/api/auth/login", server.url)).json(&json!({"email": email, "password": password}));
+        let url = &urls[n % urls.len()];
+        let login = client.post(format!("{url}/api/auth/login")).json(&json!({"email": email, "password": password}));
         assert_eq!(login.send().await.unwrap().status(), 200);
         let consent = client
-            .post(format!("{}/api/monitoring/consent", server.url))
+            .post(format!("{url}/api/monitoring/consent"))
             .json(&json!({"applicationId": application, "consentVersion": shared::integrity::CONSENT_VERSION}));
         assert_eq!(consent.send().await.unwrap().status(), 200);
-        accounts.push(Candidate { client, url: format!("{}/api/monitoring/upload-binary?applicationId={application}", server.url) });
+        accounts.push(Candidate { client, url: format!("{url}/api/monitoring/upload-binary?applicationId={application}") });
     }
     eprintln!("{ACCOUNTS} accounts ready in {:.0} s", prepared.elapsed().as_secs_f64());
     let accounts = Arc::new(accounts);
     let images: Arc<Vec<Vec<u8>>> = Arc::new((0..32).map(|n| jpeg(IMAGE_BYTES, n)).collect());
 
+    let setup = if two { "two instances on PostgreSQL and SeaweedFS" } else { "one instance on the embedded defaults (SQLite, built-in store)" };
     println!(
-        "capacity, one instance on the embedded defaults (SQLite, built-in store), {step_secs} s a step, a camera and a screen snapshot of {} KiB per candidate every {PERIOD_SECS} s",
+        "capacity, {setup}, {step_secs} s a step, a camera and a screen snapshot of {} KiB per candidate every {PERIOD_SECS} s",
         IMAGE_BYTES / 1024
     );
     println!("{:>10} {:>12} {:>10} {:>9} {:>9} {:>7} {:>9} {:>7}", "candidates", "offered/s", "done/s", "p50 ms", "p99 ms", "errors", "RSS MiB", "CPU %");
     let mut passing = None;
     for candidates in steps {
         let rate = candidates as f64 * 2.0 / PERIOD_SECS;
-        let step = run_step(&server, &accounts, &images, rate, step_secs).await;
+        let step = run_step(&processes, &accounts, &images, rate, step_secs).await;
         println!(
             "{candidates:>10} {:>12.0} {:>10.0} {:>9.1} {:>9.1} {:>7} {:>9.1} {:>7.0}",
             step.offered, step.done, step.p50_ms, step.p99_ms, step.errors, step.rss_mib, step.cpu_percent
@@ -180,10 +210,39 @@ async fn main() {
         println!("soak at {candidates} candidates ({rate:.0} uploads/s) for {soak_secs} s:");
         let mut elapsed = 0;
         while elapsed < soak_secs {
-            let step = run_step(&server, &accounts, &images, rate, 30).await;
+            let step = run_step(&processes, &accounts, &images, rate, 30).await;
             elapsed += 30;
             println!("  {elapsed:>5} s: {:.0} uploads/s, p99 {:.1} ms, {} errors, RSS {:.1} MiB", step.done, step.p99_ms, step.errors, step.rss_mib);
         }
     }
-    println!("server peak resident memory: {:.1} MiB", server.peak_rss_mib());
+    println!("server peak resident memory: {:.1} MiB", processes.peak_rss_mib());
+}
+
+/// A new PostgreSQL database and S3 bucket of this run's own, as settings.
+async fn shared_engines() -> Vec<(String, String)> {
+    use sea_orm::ConnectionTrait;
+    let postgres = env("BENCH_POSTGRES_URL");
+    let name = format!("im_capacity_{}", uuid::Uuid::new_v4().simple());
+    let admin = sea_orm::Database::connect(format!("{postgres}/postgres")).await.unwrap();
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    admin.close().await.ok();
+    let endpoint = env("BENCH_S3_ENDPOINT");
+    let bucket = format!("capacity-{}", uuid::Uuid::new_v4().simple());
+    let credentials = aws_sdk_s3::config::Credentials::new(env("BENCH_S3_ACCESS_KEY"), env("BENCH_S3_SECRET_KEY"), None, None, "bench");
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(&endpoint)
+        .force_path_style(true)
+        .credentials_provider(credentials)
+        .build();
+    aws_sdk_s3::Client::from_conf(config).create_bucket().bucket(&bucket).send().await.unwrap();
+    vec![
+        ("DATABASE_URL".into(), format!("{postgres}/{name}")),
+        ("AWS_S3_BUCKET_NAME".into(), bucket),
+        ("AWS_REGION".into(), "us-east-1".into()),
+        ("AWS_ENDPOINT_URL_S3".into(), endpoint),
+        ("AWS_ACCESS_KEY_ID".into(), env("BENCH_S3_ACCESS_KEY")),
+        ("AWS_SECRET_ACCESS_KEY".into(), env("BENCH_S3_SECRET_KEY")),
+    ]
 }

@@ -58,15 +58,8 @@ impl Server {
         let demo = String::from_utf8_lossy(&demo.stdout).to_string();
         let password = demo.lines().find(|l| l.contains("candidate@demo.test")).unwrap().rsplit(' ').next().unwrap().to_string();
         let application = demo.lines().find(|l| l.starts_with("Application")).unwrap().rsplit(' ').next().unwrap().to_string();
-        let child = Command::new(&bin).arg("serve").envs(all.clone()).stdout(Stdio::null()).spawn().unwrap();
-        let url = format!("http://127.0.0.1:{port}");
+        let (child, url) = serve(&all).await;
         let client = reqwest::Client::builder().cookie_store(true).pool_max_idle_per_host(512).build().unwrap();
-        for _ in 0..100 {
-            if client.get(format!("{url}/healthz")).send().await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
         let login = client.post(format!("{url}/api/auth/login")).json(&json!({"email": "candidate@demo.test", "password": password}));
         assert_eq!(login.send().await.unwrap().status(), 200);
         let consent = client
@@ -74,6 +67,23 @@ impl Server {
             .json(&json!({"applicationId": application, "consentVersion": shared::integrity::CONSENT_VERSION}));
         assert_eq!(consent.send().await.unwrap().status(), 200, "the candidate consents");
         Server { child, url, client, application, dir, demo, vars: all }
+    }
+
+    /// Another instance over the same database and object store (a data directory
+    /// and port of its own), as a second machine would run it.
+    #[allow(dead_code)] // the capacity bench's two-instance variant
+    pub async fn another(&self) -> Instance {
+        let dir = tempfile::tempdir().unwrap();
+        let mut vars = self.vars.clone();
+        for (name, value) in vars.iter_mut() {
+            match name.as_str() {
+                "DATA_DIR" => *value = dir.path().display().to_string(),
+                "BIND" => *value = format!("127.0.0.1:{}", free_port()),
+                _ => {}
+            }
+        }
+        let (child, url) = serve(&vars).await;
+        Instance { child, url, _dir: dir }
     }
 
     /// `images` of the demo application: `{camera, screen}`.
@@ -94,6 +104,36 @@ impl Server {
     pub fn peak_rss_mib(&self) -> f64 {
         status_mib(self.child.id(), "VmHWM:")
     }
+}
+
+/// A further instance of the server (see [`Server::another`]).
+#[allow(dead_code)]
+pub struct Instance {
+    pub child: Child,
+    pub url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `SERVER_BIN serve` with exactly `vars`, once `/healthz` answers: the process and its URL.
+async fn serve(vars: &[(String, String)]) -> (Child, String) {
+    let bind = vars.iter().find(|(name, _)| name == "BIND").map(|(_, v)| v.clone()).unwrap();
+    let child = Command::new(env("SERVER_BIN")).arg("serve").envs(vars.iter().cloned()).stdout(Stdio::null()).spawn().unwrap();
+    let url = format!("http://{bind}");
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if client.get(format!("{url}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (child, url)
 }
 
 /// A memory line of `/proc/PID/status` (`VmRSS:`, `VmHWM:`), in MiB.
