@@ -93,6 +93,15 @@ fn image_refs(rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)>, analyses: &Hash
         .collect()
 }
 
+/// Times one step of an upload into `interview_monitor_upload_step_seconds{step}`,
+/// so `/metrics` shows where uploads spend their time.
+async fn step<T>(name: &'static str, work: impl std::future::Future<Output = T>) -> T {
+    let started = std::time::Instant::now();
+    let result = work.await;
+    metrics::histogram!("interview_monitor_upload_step_seconds", "step" => name).record(started.elapsed().as_secs_f64());
+    result
+}
+
 fn upload_subject(user: UserId) -> String {
     format!("uploads:{user}")
 }
@@ -208,8 +217,7 @@ impl MonitoringService {
             return Err(app::monitoring::input::too_large(self.max_image_bytes));
         }
         jpeg::check(&image.bytes).map_err(|e| AppError::UnsupportedMediaType(e.to_string()))?;
-        let permitted = policy::authorize(&self.db, user, Action::Upload, image.application_id).await?;
-        crate::integrity::require_consent(&self.db, user, &permitted).await?;
+        let permitted = step("check", policy::authorize_upload(&self.db, user, image.application_id)).await?;
         let now = Utc::now();
         let captured_at = image.captured_at.unwrap_or(now);
         check_capture_time(captured_at, permitted.created_at(), now)?;
@@ -224,7 +232,7 @@ impl MonitoringService {
         let mut claim = None;
         for _ in 0..3 {
             let row = repo::NewImageRow { key: &key, captured_at, stored_at: now, size_bytes, sha256: sha256.clone(), uploaded_by: user.id };
-            match repo::reserve(&self.db, &permitted, row).await {
+            match step("reserve", repo::reserve(&self.db, &permitted, row)).await {
                 Ok(()) => {
                     claim = Some(Claim::Reserved);
                     break;
@@ -244,12 +252,12 @@ impl MonitoringService {
         // A taken-over reservation was counted by the request that made it; should this
         // put fail too, it stays for the sweep.
         if claim == Claim::Reserved {
-            if let Err(error) = self.throttle_uploads(user.id, now).await {
+            if let Err(error) = step("throttle", self.throttle_uploads(user.id, now)).await {
                 self.release(id).await;
                 return Err(error);
             }
         }
-        if let Err(error) = self.store.put(&key, Bytes::from(image.bytes)).await {
+        if let Err(error) = step("store", self.store.put(&key, Bytes::from(image.bytes))).await {
             if claim == Claim::Reserved {
                 self.release(id).await;
                 self.uncount(user.id).await;
@@ -259,7 +267,7 @@ impl MonitoringService {
         let stored_at = Utc::now();
         // Should this fail, the object is stored and the row stays reserved: a retry
         // of the capture, or reconcile, completes it.
-        repo::complete(&self.db, id, stored_at).await?;
+        step("complete", repo::complete(&self.db, id, stored_at)).await?;
         if let (ImageKind::Camera, Some(workers)) = (image.kind, &self.face_analysis) {
             // Off the upload path: a failure here is caught up by the workers' sweep.
             match faces_repo::enqueue(&self.db, id, permitted.id().0, stored_at).await {
