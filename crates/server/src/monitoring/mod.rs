@@ -3,6 +3,7 @@
 //! only completed rows are images anyone can list or sign, so an image is seen
 //! only once its object is stored.
 
+pub mod allowance;
 pub mod binary_upload;
 pub mod jpeg;
 pub mod reconcile;
@@ -23,7 +24,7 @@ use shared::{audit::AuditAction, CurrentUser, DeleteReceipt, ImageKind, ImageLis
 use uuid::Uuid;
 
 use crate::{
-    db::{applications as application_repo, audit, counters, faces as faces_repo, images as repo, PersistenceError},
+    db::{applications as application_repo, audit, faces as faces_repo, images as repo, PersistenceError},
     encoding::hex,
     error::error_chain,
     policy::{self, Action},
@@ -36,7 +37,7 @@ pub struct MonitoringService {
     pub max_image_bytes: usize,
     pub signed_url_ttl: Duration,
     /// Uploads one user may make per minute (429 beyond).
-    pub uploads_per_minute: u64,
+    pub uploads: allowance::UploadAllowance,
     /// Camera images are queued for face analysis (FACE_DETECTION), and the
     /// workers woken.
     pub face_analysis: Option<Arc<tokio::sync::Notify>>,
@@ -102,10 +103,6 @@ async fn step<T>(name: &'static str, work: impl std::future::Future<Output = T>)
     result
 }
 
-fn upload_subject(user: UserId) -> String {
-    format!("uploads:{user}")
-}
-
 /// How long a repeated upload waits for the first copy of its capture to be stored.
 const SETTLE_WAIT: Duration = Duration::from_secs(30);
 /// A reservation older than this was abandoned (its upload crashed or lost the
@@ -157,11 +154,8 @@ enum Earlier {
 impl MonitoringService {
     /// Counts this upload (already reserved) against the user's per-minute limit.
     async fn throttle_uploads(&self, user: UserId, now: DateTime<Utc>) -> Result<(), AppError> {
-        if counters::take(&self.db, &upload_subject(user), now, 60).await? > self.uploads_per_minute {
-            return Err(AppError::TooManyRequests(format!(
-                "more than {} uploads in a minute; slow down",
-                self.uploads_per_minute
-            )));
+        if !self.uploads.take(&self.db, user, now).await? {
+            return Err(AppError::TooManyRequests(format!("more than {} uploads in a minute; slow down", self.uploads.per_minute())));
         }
         Ok(())
     }
@@ -204,9 +198,7 @@ impl MonitoringService {
 
     /// An upload that was counted but not stored does not count.
     async fn uncount(&self, user: UserId) {
-        if let Err(error) = counters::give_back(&self.db, &upload_subject(user)).await {
-            tracing::warn!(error = %error_chain(&error), "could not give back an upload's count");
-        }
+        self.uploads.give_back(user, Utc::now()).await;
     }
 }
 
