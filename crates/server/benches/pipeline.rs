@@ -168,7 +168,8 @@ async fn server_batches(server: &Server, name: &str, dir: &Path, images: usize) 
         let body = json!({"applicationId": server.application, "imageType": "screen", "imageData": data});
         std::fs::write(dir.join(format!("{name}-{n}.json")), body.to_string()).unwrap();
     }
-    let binary_url = format!("{}/api/monitoring/upload-binary?applicationId={}&imageType=camera", server.url, server.application);
+    // Screen images on both sides: camera ones would also queue face analyses.
+    let binary_url = format!("{}/api/monitoring/upload-binary?applicationId={}&imageType=screen", server.url, server.application);
     let binary = Batch::new(
         dir,
         &format!("{name}-binary"),
@@ -308,11 +309,27 @@ async fn bench_signing_and_memory(name: &str, server: Server, images: &Arc<Vec<V
     println!("{name}: peak server RSS {:.1} MiB after 256 uploads in flight (peak before that burst: {before:.1} MiB)", server.peak_rss_mib());
 }
 
-async fn bench_listing() {
-    // 20,000 rows for one application, written straight into the database.
-    let server = Server::start_pipeline(None).await;
-    let dir = server.dir.path().display().to_string();
-    let db = sea_orm::Database::connect(format!("sqlite://{dir}/interview-monitor.db?mode=rwc")).await.unwrap();
+/// `images` of an application with 20,000 rows, on SQLite or (with `postgres`, a
+/// server URL) a new PostgreSQL database. Camera images have face analyses, as
+/// with FACE_DETECTION on. PIPELINE_LISTING_CALLS (default 20) calls are timed.
+async fn bench_listing(postgres: Option<&str>) {
+    let (database, label) = match postgres {
+        Some(server) => {
+            use sea_orm::ConnectionTrait;
+            let name = format!("im_listing_{}", uuid::Uuid::new_v4().simple());
+            let admin = sea_orm::Database::connect(format!("{server}/postgres")).await.unwrap();
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+            (Some(format!("{server}/{name}")), "PostgreSQL")
+        }
+        None => (None, "SQLite"),
+    };
+    let mut vars = Vec::new();
+    if let Some(url) = &database {
+        vars.push(("DATABASE_URL".to_string(), url.clone()));
+    }
+    let server = Server::start(vars).await;
+    let url = database.unwrap_or_else(|| format!("sqlite://{}/interview-monitor.db?mode=rwc", server.dir.path().display()));
+    let db = sea_orm::Database::connect(url).await.unwrap();
     use sea_orm::{ConnectionTrait, EntityTrait, Set};
     use server::db::entities::monitoring_image;
     let application: uuid::Uuid = server.application.parse().unwrap();
@@ -342,10 +359,17 @@ async fn bench_listing() {
         });
         monitoring_image::Entity::insert_many(rows).exec_without_returning(&db).await.unwrap();
     }
+    // A face analysis for every camera image, as the workers leave them.
+    let analyses = "INSERT INTO face_analyses (image_id, application_id, outcome, faces, boxes, analysed_at) \
+         SELECT id, application_id, 'analysed', 1, '[{\"x\":0.3,\"y\":0.2,\"w\":0.4,\"h\":0.5,\"score\":9.5}]', stored_at \
+         FROM monitoring_images WHERE kind = 'camera'";
+    let analysed = db.execute_unprepared(analyses).await.unwrap().rows_affected();
+    assert_eq!(analysed, 10_000);
     let listed = server.images().await;
     assert_eq!(listed["camera"].as_array().unwrap().len() + listed["screen"].as_array().unwrap().len(), 20_000);
     let bytes = std::sync::atomic::AtomicUsize::new(0);
-    let images = time_ms(20, || async {
+    let calls = std::env::var("PIPELINE_LISTING_CALLS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let images = time_ms(calls, || async {
         let response = server
             .client
             .post(format!("{}/api/monitoring/images", server.url))
@@ -358,15 +382,25 @@ async fn bench_listing() {
     })
     .await;
     let kib = bytes.load(std::sync::atomic::Ordering::Relaxed) / 1024;
-    println!("images with 20,000 rows (SQLite): {images:.1} ms per call (median of 20, round trip to the last of {kib} KiB of JSON)");
+    println!("images with 20,000 rows ({label}): {images:.1} ms per call (median of {calls}, round trip to the last of {kib} KiB of JSON)");
 }
 
 #[tokio::main]
 async fn main() {
     let images: Arc<Vec<Vec<u8>>> = Arc::new((0..64).map(|seed| jpeg(IMAGE_BYTES, seed)).collect());
     println!("interview-monitor pipeline benchmark: {} KiB JPEGs", IMAGE_BYTES / 1024);
-    let (s3, builtin) = bench_uploads(&images).await;
-    bench_signing_and_memory("S3 (SeaweedFS)", s3, &images).await;
-    bench_signing_and_memory("built-in store", builtin, &images).await;
-    bench_listing().await;
+    // PIPELINE_ONLY=listing (or uploads) runs one part.
+    let only = std::env::var("PIPELINE_ONLY").unwrap_or_default();
+    if only.is_empty() || only == "uploads" {
+        let (s3, builtin) = bench_uploads(&images).await;
+        bench_signing_and_memory("S3 (SeaweedFS)", s3, &images).await;
+        bench_signing_and_memory("built-in store", builtin, &images).await;
+    }
+    if only.is_empty() || only == "listing" {
+        bench_listing(None).await;
+        match std::env::var("BENCH_POSTGRES_URL") {
+            Ok(postgres) if !postgres.is_empty() => bench_listing(Some(&postgres)).await,
+            _ => println!("images on PostgreSQL: not measured (no BENCH_POSTGRES_URL)"),
+        }
+    }
 }
