@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks against the release server (the binary we ship):
-#   pipeline  upload rates as ratios to raw PutObject (SeaweedFS), batch signing, listing, peak memory
+#   pipeline  upload rates as ratios to raw PutObject (SeaweedFS) in interleaved rounds, batch signing,
+#             listing on SQLite and PostgreSQL, peak memory (PIPELINE_* in benches/pipeline.rs)
 #   faces     face analysis per snapshot, and uploads/s with FACE_DETECTION on against off
 #   export    the server's memory while it streams evidence zips of 200 and 2,000 images
 #   capacity  simulated candidates against one instance until p99 passes 1 s (CAPACITY_* in benches/capacity.rs;
@@ -15,9 +16,13 @@ RUN_DIR=$(mktemp -d /tmp/interview-monitor-bench.XXXXXX)
 chmod 755 "$RUN_DIR" # PostgreSQL runs as its own user
 trap 'stop_services; rm -rf "$RUN_DIR"' EXIT
 start_seaweedfs
-case " $* " in *" capacity "*) [ "${CAPACITY_INSTANCES:-1}" = 1 ] || start_postgres ;; esac
 cd "$ROOT"
 benches="${*:-pipeline faces export}"
+# PostgreSQL for the pipeline's listing figure and the two-instance capacity bench.
+case " $benches " in
+  *" pipeline "*) start_postgres ;;
+  *" capacity "*) [ "${CAPACITY_INSTANCES:-1}" = 1 ] || start_postgres ;;
+esac
 # The benches build in a target directory of their own: built in the shared one,
 # cargo would replace the release server cargo-leptos made (other features),
 # and the site would stop working until the next build.

@@ -2,17 +2,25 @@
 //! Run by `scripts/bench.sh`, which builds the release server, starts SeaweedFS and
 //! passes SERVER_BIN, BENCH_S3_ENDPOINT and the credentials. Not a test: it asserts
 //! nothing, it measures.
+//!
+//! Upload rates are compared in interleaved rounds (PIPELINE_ROUNDS, default 5,
+//! after one warm-up round that is not counted): in each round raw PutObject,
+//! then our upload-binary and base64 upload on S3, then both on the built-in
+//! store, each PIPELINE_UPLOADS (default 640) uploads of 64 KiB with 8 in
+//! flight. Every side is driven by the same client, curl `--parallel`: raw
+//! PutObject as a plain SigV4-signed PUT (`--aws-sigv4`, unsigned payload,
+//! SSE-S3), the leanest client there is here (the SDK adds a checksum and its
+//! retry layer). Our uploads go without `Expect: 100-continue`, as browsers send
+//! them; the signed PUT keeps curl's (an empty `Expect:` would be signed but not
+//! sent), which SeaweedFS answers at once (1,234 against 1,270 puts/s without). Each round's ratios to that round's raw rate are printed, then
+//! the median and min–max of each ratio over the rounds.
 
 mod common;
 
-use std::{
-    sync::Arc,
-    time::Instant,
-};
+use std::{path::Path, process::Command, sync::Arc, time::Instant};
 
 use common::{env, jpeg, Server};
 
-use aws_sdk_s3::primitives::ByteStream;
 use base64::Engine;
 use futures::{stream, StreamExt};
 use serde_json::{json, Value};
@@ -21,8 +29,6 @@ const IMAGE_BYTES: usize = 64 * 1024;
 // One user may have 8 binary uploads in flight (429 beyond: per-user upload slots),
 // and the bench uploads as one user.
 const IN_FLIGHT: usize = 8;
-const UPLOADS: usize = 640;
-
 
 impl Server {
     async fn start_pipeline(s3_bucket: Option<&str>) -> Server {
@@ -37,19 +43,6 @@ impl Server {
             ]);
         }
         Server::start(vars).await
-    }
-
-    async fn upload_binary(&self, image: Vec<u8>) -> String {
-        let response = self
-            .client
-            .post(format!("{}/api/monitoring/upload-binary?applicationId={}&imageType=camera", self.url, self.application))
-            .header("content-type", "image/jpeg")
-            .body(image)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        response.json::<Value>().await.unwrap()["s3Key"].as_str().unwrap().to_string()
     }
 
     async fn upload_base64(&self, image: &[u8]) -> String {
@@ -82,6 +75,13 @@ fn median(mut samples: Vec<f64>) -> f64 {
     samples[samples.len() / 2]
 }
 
+/// `median (min–max)` of `samples`.
+fn spread(samples: &[f64], digits: usize) -> String {
+    let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = samples.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    format!("{:.digits$} ({min:.digits$}–{max:.digits$})", median(samples.to_vec()))
+}
+
 async fn time_ms<Fut: std::future::Future<Output = ()>>(runs: usize, op: impl Fn() -> Fut) -> f64 {
     let mut samples = Vec::with_capacity(runs);
     for _ in 0..runs {
@@ -92,7 +92,6 @@ async fn time_ms<Fut: std::future::Future<Output = ()>>(runs: usize, op: impl Fn
     median(samples)
 }
 
-/// A client of the benchmark's S3 server, as the server itself makes one.
 fn s3_client() -> aws_sdk_s3::Client {
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
@@ -104,54 +103,173 @@ fn s3_client() -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(config)
 }
 
-async fn raw_put_rate(images: &Arc<Vec<Vec<u8>>>) -> f64 {
-    let client = s3_client();
-    client.create_bucket().bucket("bench-raw").send().await.ok();
-    rate(UPLOADS, IN_FLIGHT, |n| {
-        let client = client.clone();
-        let images = images.clone();
-        async move {
-            client
-                .put_object()
-                .bucket("bench-raw")
-                .key(format!("raw/{n}.jpg"))
-                .content_type("image/jpeg")
-                .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::Aes256)
-                .body(ByteStream::from(images[n % images.len()].clone()))
-                .send()
-                .await
-                .unwrap();
-        }
-    })
-    .await
-}
-
 async fn create_bucket(name: &str) {
     s3_client().create_bucket().bucket(name).send().await.ok();
 }
 
-async fn bench_store(name: &str, bucket: Option<&str>, images: &Arc<Vec<Vec<u8>>>, raw: f64) {
-    let server = Arc::new(Server::start_pipeline(bucket).await);
-    // Warm up connections and the database.
-    for image in images.iter().take(8) {
-        server.upload_binary(image.clone()).await;
-    }
-    let binary = rate(UPLOADS, IN_FLIGHT, |n| {
-        let (server, images) = (server.clone(), images.clone());
-        async move {
-            server.upload_binary(images[n % images.len()].clone()).await;
-        }
-    })
-    .await;
-    let base64 = rate(UPLOADS, IN_FLIGHT, |n| {
-        let (server, images) = (server.clone(), images.clone());
-        async move {
-            server.upload_base64(&images[n % images.len()]).await;
-        }
-    })
-    .await;
-    println!("{name}: upload-binary {binary:.0}/s ({:.2} of raw PutObject), base64 upload {base64:.0}/s ({:.2} of raw PutObject)", binary / raw, base64 / raw);
+/// One side of the comparison: a batch of uploads curl sends with 8 in flight.
+struct Batch {
+    /// curl's options for every transfer of the batch.
+    options: Vec<String>,
+    /// The curl config file: one `url` and `upload-file` per upload.
+    config: std::path::PathBuf,
+}
 
+impl Batch {
+    /// `uploads` transfers to `url(n)` of `file(n)`.
+    fn new(dir: &Path, name: &str, options: Vec<String>, uploads: usize, url: impl Fn(usize) -> String, file: impl Fn(usize) -> std::path::PathBuf) -> Batch {
+        let mut text = String::new();
+        for n in 0..uploads {
+            text.push_str(&format!("url = \"{}\"\nupload-file = \"{}\"\noutput = \"/dev/null\"\n", url(n), file(n).display()));
+        }
+        let config = dir.join(format!("{name}.curl"));
+        std::fs::write(&config, text).unwrap();
+        Batch { options, config }
+    }
+
+    /// Sends the batch; uploads per second (every one must succeed).
+    fn run(&self) -> f64 {
+        let started = Instant::now();
+        let output = Command::new("curl")
+            .args(["--silent", "--no-progress-meter", "--parallel", "--parallel-max", &IN_FLIGHT.to_string()])
+            .args(["--write-out", "%{http_code}\\n"])
+            .args(&self.options)
+            .arg("--config")
+            .arg(&self.config)
+            .output()
+            .unwrap();
+        let elapsed = started.elapsed().as_secs_f64();
+        let codes = String::from_utf8_lossy(&output.stdout);
+        let (ok, total) = (codes.lines().filter(|c| *c == "200").count(), codes.lines().count());
+        assert_eq!(ok, total, "every upload is answered 200 ({}): {}", self.config.display(), codes.lines().filter(|c| *c != "200").take(5).collect::<Vec<_>>().join(" "));
+        total as f64 / elapsed
+    }
+}
+
+/// The session cookie of the demo candidate, for curl.
+async fn session_cookie(server: &Server) -> String {
+    let password = server.demo.lines().find(|l| l.contains("candidate@demo.test")).unwrap().rsplit(' ').next().unwrap();
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/auth/login", server.url))
+        .json(&json!({"email": "candidate@demo.test", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap();
+    cookie.split(';').next().unwrap().to_string()
+}
+
+/// The two uploads of one server: upload-binary and base64 upload.
+async fn server_batches(server: &Server, name: &str, dir: &Path, images: usize) -> (Batch, Batch) {
+    let cookie = format!("Cookie: {}", session_cookie(server).await);
+    for n in 0..images {
+        let jpeg = std::fs::read(dir.join(format!("image-{n}.jpg"))).unwrap();
+        let data = base64::engine::general_purpose::STANDARD.encode(jpeg);
+        let body = json!({"applicationId": server.application, "imageType": "screen", "imageData": data});
+        std::fs::write(dir.join(format!("{name}-{n}.json")), body.to_string()).unwrap();
+    }
+    // Screen images on both sides: camera ones would also queue face analyses.
+    let binary_url = format!("{}/api/monitoring/upload-binary?applicationId={}&imageType=screen", server.url, server.application);
+    let binary = Batch::new(
+        dir,
+        &format!("{name}-binary"),
+        vec!["-X".into(), "POST".into(), "-H".into(), "Content-Type: image/jpeg".into(), "-H".into(), cookie.clone(), "-H".into(), "Expect:".into()],
+        uploads(),
+        |_| binary_url.clone(),
+        |n| dir.join(format!("image-{}.jpg", n % images)),
+    );
+    let base64_url = format!("{}/api/monitoring/upload", server.url);
+    let base64 = Batch::new(
+        dir,
+        &format!("{name}-base64"),
+        vec!["-X".into(), "POST".into(), "-H".into(), "Content-Type: application/json".into(), "-H".into(), cookie, "-H".into(), "Expect:".into()],
+        uploads(),
+        |_| base64_url.clone(),
+        |n| dir.join(format!("{name}-{}.json", n % images)),
+    );
+    (binary, base64)
+}
+
+fn uploads() -> usize {
+    std::env::var("PIPELINE_UPLOADS").ok().and_then(|v| v.parse().ok()).unwrap_or(640)
+}
+
+/// Upload rates in interleaved rounds, as ratios to raw PutObject.
+async fn bench_uploads(images: &Arc<Vec<Vec<u8>>>) -> (Server, Server) {
+    let rounds: usize = std::env::var("PIPELINE_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5).max(1);
+    let dir = tempfile::tempdir().unwrap();
+    for (n, image) in images.iter().enumerate() {
+        std::fs::write(dir.path().join(format!("image-{n}.jpg")), image).unwrap();
+    }
+    create_bucket("bench-raw").await;
+    create_bucket("bench-server").await;
+    let endpoint = env("BENCH_S3_ENDPOINT");
+    let raw = Batch::new(
+        dir.path(),
+        "raw",
+        vec![
+            "--aws-sigv4".into(),
+            "aws:amz:us-east-1:s3".into(),
+            "--user".into(),
+            format!("{}:{}", env("BENCH_S3_ACCESS_KEY"), env("BENCH_S3_SECRET_KEY")),
+            "-H".into(),
+            "x-amz-content-sha256: UNSIGNED-PAYLOAD".into(),
+            "-H".into(),
+            "x-amz-server-side-encryption: AES256".into(),
+        ],
+        uploads(),
+        |n| format!("{endpoint}/bench-raw/raw/{}-{n}.jpg", uuid::Uuid::new_v4()),
+        |n| dir.path().join(format!("image-{}.jpg", n % images.len())),
+    );
+    let s3 = Server::start_pipeline(Some("bench-server")).await;
+    let builtin = Server::start_pipeline(None).await;
+    let (s3_binary, s3_base64) = server_batches(&s3, "s3", dir.path(), images.len()).await;
+    let (builtin_binary, builtin_base64) = server_batches(&builtin, "builtin", dir.path(), images.len()).await;
+    let sides: [(&str, &Batch); 5] = [
+        ("S3 upload-binary", &s3_binary),
+        ("S3 base64 upload", &s3_base64),
+        ("built-in upload-binary", &builtin_binary),
+        ("built-in base64 upload", &builtin_base64),
+        ("", &raw),
+    ];
+    println!(
+        "uploads: {} of {} KiB a side with {IN_FLIGHT} in flight, curl --parallel on every side; {rounds} rounds after a warm-up",
+        uploads(),
+        IMAGE_BYTES / 1024
+    );
+    let mut raw_rates = Vec::new();
+    let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); 4];
+    for round in 0..=rounds {
+        let raw_rate = raw.run();
+        let rates: Vec<f64> = sides[..4].iter().map(|(_, batch)| batch.run()).collect();
+        if round == 0 {
+            continue; // warm-up
+        }
+        raw_rates.push(raw_rate);
+        let line: Vec<String> = sides[..4].iter().zip(&rates).map(|((name, _), rate)| format!("{name} {rate:.0}/s ({:.2})", rate / raw_rate)).collect();
+        println!("  round {round}: raw PutObject {raw_rate:.0}/s; {}", line.join(", "));
+        for (i, rate) in rates.iter().enumerate() {
+            ratios[i].push(rate / raw_rate);
+        }
+    }
+    println!("raw PutObject (signed PUT, SSE-S3) to SeaweedFS: {}/s", spread(&raw_rates, 0));
+    for (i, (name, _)) in sides[..4].iter().enumerate() {
+        println!("{name}: {} of raw PutObject (median, min–max of {rounds} rounds)", spread(&ratios[i], 2));
+    }
+    (s3, builtin)
+}
+
+/// The server's signing time so far: (seconds, batches), from /metrics.
+async fn signing_so_far(server: &Server) -> (f64, f64) {
+    let text = reqwest::get(format!("{}/metrics", server.url)).await.unwrap().text().await.unwrap();
+    let value = |name: &str| {
+        text.lines().find(|l| l.starts_with(name)).and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
+    };
+    (value("interview_monitor_signing_seconds_sum"), value("interview_monitor_signing_seconds_count"))
+}
+
+async fn bench_signing_and_memory(name: &str, server: Server, images: &Arc<Vec<Vec<u8>>>) {
+    let server = Arc::new(server);
     // 1,000 keys in one signed-urls call.
     let list = server.images().await;
     let mut keys: Vec<String> = ["camera", "screen"]
@@ -160,6 +278,7 @@ async fn bench_store(name: &str, bucket: Option<&str>, images: &Arc<Vec<Vec<u8>>
         .collect();
     keys.truncate(1000);
     assert_eq!(keys.len(), 1000);
+    let (seconds_before, count_before) = signing_so_far(&server).await;
     let sign = time_ms(20, || {
         let server = server.clone();
         let keys = keys.clone();
@@ -171,7 +290,11 @@ async fn bench_store(name: &str, bucket: Option<&str>, images: &Arc<Vec<Vec<u8>>
         }
     })
     .await;
-    println!("{name}: signed-urls with 1,000 keys: {sign:.1} ms per call (median of 20, round trip on loopback)");
+    let (seconds_after, count_after) = signing_so_far(&server).await;
+    let server_ms = (seconds_after - seconds_before) / (count_after - count_before).max(1.0) * 1000.0;
+    println!(
+        "{name}: signed-urls with 1,000 keys: {server_ms:.1} ms in the server (mean of 20, authorizing, signing and the audit entry), {sign:.1} ms round trip (median of 20, on loopback)"
+    );
 
     // Peak memory with 256 uploads in flight: base64 ones, whose bodies the server
     // holds whole (binary uploads beyond a user's 8 slots are refused at once).
@@ -186,11 +309,27 @@ async fn bench_store(name: &str, bucket: Option<&str>, images: &Arc<Vec<Vec<u8>>
     println!("{name}: peak server RSS {:.1} MiB after 256 uploads in flight (peak before that burst: {before:.1} MiB)", server.peak_rss_mib());
 }
 
-async fn bench_listing() {
-    // 20,000 rows for one application, written straight into the database.
-    let server = Server::start_pipeline(None).await;
-    let dir = server.dir.path().display().to_string();
-    let db = sea_orm::Database::connect(format!("sqlite://{dir}/interview-monitor.db?mode=rwc")).await.unwrap();
+/// `images` of an application with 20,000 rows, on SQLite or (with `postgres`, a
+/// server URL) a new PostgreSQL database. Camera images have face analyses, as
+/// with FACE_DETECTION on. PIPELINE_LISTING_CALLS (default 20) calls are timed.
+async fn bench_listing(postgres: Option<&str>) {
+    let (database, label) = match postgres {
+        Some(server) => {
+            use sea_orm::ConnectionTrait;
+            let name = format!("im_listing_{}", uuid::Uuid::new_v4().simple());
+            let admin = sea_orm::Database::connect(format!("{server}/postgres")).await.unwrap();
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+            (Some(format!("{server}/{name}")), "PostgreSQL")
+        }
+        None => (None, "SQLite"),
+    };
+    let mut vars = Vec::new();
+    if let Some(url) = &database {
+        vars.push(("DATABASE_URL".to_string(), url.clone()));
+    }
+    let server = Server::start(vars).await;
+    let url = database.unwrap_or_else(|| format!("sqlite://{}/interview-monitor.db?mode=rwc", server.dir.path().display()));
+    let db = sea_orm::Database::connect(url).await.unwrap();
     use sea_orm::{ConnectionTrait, EntityTrait, Set};
     use server::db::entities::monitoring_image;
     let application: uuid::Uuid = server.application.parse().unwrap();
@@ -220,7 +359,17 @@ async fn bench_listing() {
         });
         monitoring_image::Entity::insert_many(rows).exec_without_returning(&db).await.unwrap();
     }
-    let images = time_ms(20, || async {
+    // A face analysis for every camera image, as the workers leave them.
+    let analyses = "INSERT INTO face_analyses (image_id, application_id, outcome, faces, boxes, analysed_at) \
+         SELECT id, application_id, 'analysed', 1, '[{\"x\":0.3,\"y\":0.2,\"w\":0.4,\"h\":0.5,\"score\":9.5}]', stored_at \
+         FROM monitoring_images WHERE kind = 'camera'";
+    let analysed = db.execute_unprepared(analyses).await.unwrap().rows_affected();
+    assert_eq!(analysed, 10_000);
+    let listed = server.images().await;
+    assert_eq!(listed["camera"].as_array().unwrap().len() + listed["screen"].as_array().unwrap().len(), 20_000);
+    let bytes = std::sync::atomic::AtomicUsize::new(0);
+    let calls = std::env::var("PIPELINE_LISTING_CALLS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let images = time_ms(calls, || async {
         let response = server
             .client
             .post(format!("{}/api/monitoring/images", server.url))
@@ -229,21 +378,29 @@ async fn bench_listing() {
             .await
             .unwrap();
         assert_eq!(response.status(), 200);
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(body["camera"].as_array().unwrap().len() + body["screen"].as_array().unwrap().len(), 20_000);
+        bytes.store(response.bytes().await.unwrap().len(), std::sync::atomic::Ordering::Relaxed);
     })
     .await;
-    println!("images with 20,000 rows (SQLite): {images:.1} ms per call (median of 20, round trip incl. 20,000 entries of JSON)");
+    let kib = bytes.load(std::sync::atomic::Ordering::Relaxed) / 1024;
+    println!("images with 20,000 rows ({label}): {images:.1} ms per call (median of {calls}, round trip to the last of {kib} KiB of JSON)");
 }
 
 #[tokio::main]
 async fn main() {
     let images: Arc<Vec<Vec<u8>>> = Arc::new((0..64).map(|seed| jpeg(IMAGE_BYTES, seed)).collect());
-    println!("interview-monitor pipeline benchmark: {} KiB JPEGs, {IN_FLIGHT} in flight, {UPLOADS} uploads per figure", IMAGE_BYTES / 1024);
-    let raw = raw_put_rate(&images).await;
-    println!("raw aws-sdk-s3 PutObject (SSE AES256) to SeaweedFS: {raw:.0}/s");
-    create_bucket("bench-server").await;
-    bench_store("S3 (SeaweedFS)", Some("bench-server"), &images, raw).await;
-    bench_store("built-in store", None, &images, raw).await;
-    bench_listing().await;
+    println!("interview-monitor pipeline benchmark: {} KiB JPEGs", IMAGE_BYTES / 1024);
+    // PIPELINE_ONLY=listing (or uploads) runs one part.
+    let only = std::env::var("PIPELINE_ONLY").unwrap_or_default();
+    if only.is_empty() || only == "uploads" {
+        let (s3, builtin) = bench_uploads(&images).await;
+        bench_signing_and_memory("S3 (SeaweedFS)", s3, &images).await;
+        bench_signing_and_memory("built-in store", builtin, &images).await;
+    }
+    if only.is_empty() || only == "listing" {
+        bench_listing(None).await;
+        match std::env::var("BENCH_POSTGRES_URL") {
+            Ok(postgres) if !postgres.is_empty() => bench_listing(Some(&postgres)).await,
+            _ => println!("images on PostgreSQL: not measured (no BENCH_POSTGRES_URL)"),
+        }
+    }
 }

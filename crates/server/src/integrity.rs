@@ -48,10 +48,12 @@ pub async fn require_consent(db: &DatabaseConnection, user: &CurrentUser, permit
     }
     match repo::consent_of(db, permitted, user.id).await? {
         Some(_) => Ok(()),
-        None => Err(AppError::ConsentRequired(
-            "consent to monitoring has not been recorded for this application; open the interview page and agree first".into(),
-        )),
+        None => Err(consent_required()),
     }
+}
+
+pub fn consent_required() -> AppError {
+    AppError::ConsentRequired("consent to monitoring has not been recorded for this application; open the interview page and agree first".into())
 }
 
 /// Only the application's own candidate consents (not a recruiter on their behalf).

@@ -105,6 +105,17 @@ pub async fn authorize(db: &DatabaseConnection, user: &CurrentUser, action: Acti
     check(user, action, application)
 }
 
+/// [`authorize`] for an upload, which a candidate may only make once they have
+/// consented: both answered by one query.
+pub async fn authorize_upload(db: &DatabaseConnection, user: &CurrentUser, id: ApplicationId) -> Result<Permitted, AppError> {
+    let found = repo::application_with_consent(db, id, user.id).await?.ok_or_else(not_found)?;
+    let permitted = check(user, Action::Upload, found.application)?;
+    if user.role == Role::Candidate && !found.consented {
+        return Err(crate::integrity::consent_required());
+    }
+    Ok(permitted)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

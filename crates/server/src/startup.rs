@@ -121,7 +121,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             store: store.clone(),
             max_image_bytes: settings.max_image_bytes,
             signed_url_ttl: settings.signed_url_ttl,
-            uploads_per_minute: settings.uploads_per_minute,
+            uploads: crate::monitoring::allowance::UploadAllowance::new(settings.uploads_per_minute),
             face_analysis: face_wake.clone(),
         }),
         accountability: Arc::new(crate::accountability::AccountabilityService { db: db.clone(), store: store.clone() }),

@@ -5,6 +5,7 @@
 //! | `interview_monitor_uploads_total` | `kind`, `outcome` (`stored` or an error kind) | upload requests |
 //! | `interview_monitor_upload_bytes_total` | `kind` | JPEG bytes stored |
 //! | `interview_monitor_upload_seconds` | | time to check, store and record one upload (histogram) |
+//! | `interview_monitor_upload_step_seconds` | `step` | each step of an upload: `check` (access and consent), `reserve`, `throttle`, `store`, `complete` (histogram) |
 //! | `interview_monitor_signing_seconds` | | time to authorize and sign one batch of URLs (histogram) |
 //! | `interview_monitor_signed_urls_total` | | URLs handed out |
 //! | `interview_monitor_storage_errors_total` | `kind` | object storage failures |

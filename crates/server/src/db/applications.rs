@@ -3,12 +3,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Select, Set,
+};
 use shared::{ApplicationId, ApplicationSummary, ImageKind, OrganizationId, UserId};
 use uuid::Uuid;
 
 use super::{
-    entities::{job_application, monitoring_image, organization, user},
+    entities::{consent, job_application, monitoring_image, organization, user},
     PersistenceError,
 };
 
@@ -28,6 +30,30 @@ pub async fn create_application(
     }
     .insert(db)
     .await?)
+}
+
+/// An application with whether `user` has consented to its monitoring: what an
+/// upload checks, in one query (every upload asks).
+#[derive(Debug, FromQueryResult)]
+pub struct WithConsent {
+    #[sea_orm(nested)]
+    pub application: job_application::Model,
+    pub consented: bool,
+}
+
+pub async fn application_with_consent(db: &DatabaseConnection, id: ApplicationId, user: UserId) -> Result<Option<WithConsent>, PersistenceError> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    let consent = Query::select()
+        .expr(Expr::val(1))
+        .from(consent::Entity)
+        .and_where(Expr::col((consent::Entity, consent::Column::ApplicationId)).equals((job_application::Entity, job_application::Column::Id)))
+        .and_where(Expr::col((consent::Entity, consent::Column::UserId)).eq(user.0))
+        .to_owned();
+    Ok(job_application::Entity::find_by_id(id.0)
+        .expr_as(Expr::exists(consent), "consented")
+        .into_model::<WithConsent>()
+        .one(db)
+        .await?)
 }
 
 /// The organization's own retention period, if it chose one.

@@ -3,6 +3,7 @@
 //! only completed rows are images anyone can list or sign, so an image is seen
 //! only once its object is stored.
 
+pub mod allowance;
 pub mod binary_upload;
 pub mod jpeg;
 pub mod reconcile;
@@ -23,7 +24,7 @@ use shared::{audit::AuditAction, CurrentUser, DeleteReceipt, ImageKind, ImageLis
 use uuid::Uuid;
 
 use crate::{
-    db::{applications as application_repo, audit, counters, faces as faces_repo, images as repo, PersistenceError},
+    db::{applications as application_repo, audit, faces as faces_repo, images as repo, PersistenceError},
     encoding::hex,
     error::error_chain,
     policy::{self, Action},
@@ -36,7 +37,7 @@ pub struct MonitoringService {
     pub max_image_bytes: usize,
     pub signed_url_ttl: Duration,
     /// Uploads one user may make per minute (429 beyond).
-    pub uploads_per_minute: u64,
+    pub uploads: allowance::UploadAllowance,
     /// Camera images are queued for face analysis (FACE_DETECTION), and the
     /// workers woken.
     pub face_analysis: Option<Arc<tokio::sync::Notify>>,
@@ -93,8 +94,13 @@ fn image_refs(rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)>, analyses: &Hash
         .collect()
 }
 
-fn upload_subject(user: UserId) -> String {
-    format!("uploads:{user}")
+/// Times one step of an upload into `interview_monitor_upload_step_seconds{step}`,
+/// so `/metrics` shows where uploads spend their time.
+async fn step<T>(name: &'static str, work: impl std::future::Future<Output = T>) -> T {
+    let started = std::time::Instant::now();
+    let result = work.await;
+    metrics::histogram!("interview_monitor_upload_step_seconds", "step" => name).record(started.elapsed().as_secs_f64());
+    result
 }
 
 /// How long a repeated upload waits for the first copy of its capture to be stored.
@@ -148,11 +154,8 @@ enum Earlier {
 impl MonitoringService {
     /// Counts this upload (already reserved) against the user's per-minute limit.
     async fn throttle_uploads(&self, user: UserId, now: DateTime<Utc>) -> Result<(), AppError> {
-        if counters::take(&self.db, &upload_subject(user), now, 60).await? > self.uploads_per_minute {
-            return Err(AppError::TooManyRequests(format!(
-                "more than {} uploads in a minute; slow down",
-                self.uploads_per_minute
-            )));
+        if !self.uploads.take(&self.db, user, now).await? {
+            return Err(AppError::TooManyRequests(format!("more than {} uploads in a minute; slow down", self.uploads.per_minute())));
         }
         Ok(())
     }
@@ -195,9 +198,7 @@ impl MonitoringService {
 
     /// An upload that was counted but not stored does not count.
     async fn uncount(&self, user: UserId) {
-        if let Err(error) = counters::give_back(&self.db, &upload_subject(user)).await {
-            tracing::warn!(error = %error_chain(&error), "could not give back an upload's count");
-        }
+        self.uploads.give_back(user, Utc::now()).await;
     }
 }
 
@@ -208,8 +209,7 @@ impl MonitoringService {
             return Err(app::monitoring::input::too_large(self.max_image_bytes));
         }
         jpeg::check(&image.bytes).map_err(|e| AppError::UnsupportedMediaType(e.to_string()))?;
-        let permitted = policy::authorize(&self.db, user, Action::Upload, image.application_id).await?;
-        crate::integrity::require_consent(&self.db, user, &permitted).await?;
+        let permitted = step("check", policy::authorize_upload(&self.db, user, image.application_id)).await?;
         let now = Utc::now();
         let captured_at = image.captured_at.unwrap_or(now);
         check_capture_time(captured_at, permitted.created_at(), now)?;
@@ -224,7 +224,7 @@ impl MonitoringService {
         let mut claim = None;
         for _ in 0..3 {
             let row = repo::NewImageRow { key: &key, captured_at, stored_at: now, size_bytes, sha256: sha256.clone(), uploaded_by: user.id };
-            match repo::reserve(&self.db, &permitted, row).await {
+            match step("reserve", repo::reserve(&self.db, &permitted, row)).await {
                 Ok(()) => {
                     claim = Some(Claim::Reserved);
                     break;
@@ -244,12 +244,12 @@ impl MonitoringService {
         // A taken-over reservation was counted by the request that made it; should this
         // put fail too, it stays for the sweep.
         if claim == Claim::Reserved {
-            if let Err(error) = self.throttle_uploads(user.id, now).await {
+            if let Err(error) = step("throttle", self.throttle_uploads(user.id, now)).await {
                 self.release(id).await;
                 return Err(error);
             }
         }
-        if let Err(error) = self.store.put(&key, Bytes::from(image.bytes)).await {
+        if let Err(error) = step("store", self.store.put(&key, Bytes::from(image.bytes))).await {
             if claim == Claim::Reserved {
                 self.release(id).await;
                 self.uncount(user.id).await;
@@ -259,7 +259,7 @@ impl MonitoringService {
         let stored_at = Utc::now();
         // Should this fail, the object is stored and the row stays reserved: a retry
         // of the capture, or reconcile, completes it.
-        repo::complete(&self.db, id, stored_at).await?;
+        step("complete", repo::complete(&self.db, id, stored_at)).await?;
         if let (ImageKind::Camera, Some(workers)) = (image.kind, &self.face_analysis) {
             // Off the upload path: a failure here is caught up by the workers' sweep.
             match faces_repo::enqueue(&self.db, id, permitted.id().0, stored_at).await {

@@ -10,7 +10,7 @@ use tokio::{
     net::TcpStream,
 };
 
-use crate::helpers::{base64, error_body, interview, interview_with, jpeg, new_client, spawn_app, spawn_app_with, ServerProcess};
+use crate::helpers::{base64, error_body, interview, interview_with, jpeg, new_client, spawn_app, spawn_app_with, spawn_instance_of, ServerProcess};
 
 fn host_of(address: &str) -> String {
     address.trim_start_matches("http://").to_string()
@@ -199,6 +199,31 @@ async fn the_per_minute_upload_limit_holds_under_thirty_at_once() {
     assert_eq!(stored, 10, "exactly the limit is stored, however they race");
     assert_eq!(statuses.iter().filter(|s| **s == 200).count() as u64, stored);
     assert!(statuses.iter().all(|s| *s == 200 || *s == 429), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn two_instances_share_one_upload_limit() {
+    // 20 a minute: each instance leases 2 at a time from the database.
+    let i = interview_with(&[("UPLOADS_PER_MINUTE", "20")]).await;
+    let b = spawn_instance_of(&i.app, &[("UPLOADS_PER_MINUTE", "20")]).await;
+    i.app.login_as(&i.candidate).await;
+    b.login_as(&i.candidate).await;
+    for n in 0..15u8 {
+        assert_eq!(i.app.upload_binary(&i.application, "screen", jpeg(900, n)).await.status(), 200, "upload {n} on A");
+    }
+    // A leased 16 of the 20 and holds one; B gets the last 4.
+    let mut on_b = 0;
+    for n in 15..30u8 {
+        match b.upload_binary(&i.application, "screen", jpeg(900, n)).await.status().as_u16() {
+            200 => on_b += 1,
+            429 => break,
+            other => panic!("upload {n} on B answered {other}"),
+        }
+    }
+    assert_eq!(on_b, 4, "B stores what A has not leased");
+    assert_eq!(i.app.upload_binary(&i.application, "screen", jpeg(900, 40)).await.status(), 200, "A spends the one it holds");
+    assert_eq!(i.app.upload_binary(&i.application, "screen", jpeg(900, 41)).await.status(), 429);
+    assert_eq!(i.app.count_image_rows().await, 20, "exactly the limit, across both instances");
 }
 
 #[tokio::test]

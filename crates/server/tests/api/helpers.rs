@@ -91,8 +91,21 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
+    spawn_app_on(None, vars).await
+}
+
+/// Another instance over `app`'s database (with a data directory and, under
+/// TEST_STORAGE=s3, a bucket of its own).
+pub async fn spawn_instance_of(app: &TestApp, vars: &[(&str, &str)]) -> TestApp {
+    spawn_app_on(Some(app.database_url.clone()), vars).await
+}
+
+async fn spawn_app_on(database_url: Option<String>, vars: &[(&str, &str)]) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = fresh_database_url(&dir).await;
+    let database_url = match database_url {
+        Some(url) => url,
+        None => fresh_database_url(&dir).await,
+    };
     let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     env.insert("DATA_DIR".into(), dir.path().display().to_string());
     env.insert("DATABASE_URL".into(), database_url.clone());
