@@ -1,8 +1,24 @@
 # Sourced by scripts/test.sh (after lib.sh): throwaway services for the tests,
 # each started in $RUN_DIR and stopped by stop_services.
 
+# A free loopback port below the kernel's ephemeral range (32768 and up): the
+# cluster test stops and starts PostgreSQL on its port, and meanwhile an outgoing
+# connection could be given a port from that range.
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+  python3 -c '
+import random, socket
+for _ in range(1000):
+    port = random.randrange(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break
+'
 }
 
 wait_for() { # wait_for WHAT SECONDS COMMAND...

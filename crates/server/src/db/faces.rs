@@ -158,6 +158,9 @@ pub async fn backlog(db: &DatabaseConnection) -> Result<u64, PersistenceError> {
 }
 
 /// An image's analysis as lists and summaries use it.
+/// The outcome of an image the detector could read (`unreadable` and `too_small` are the others).
+pub const ANALYSED: &str = "analysed";
+
 #[derive(Debug, Clone)]
 pub struct Analysis {
     pub faces: u32,
@@ -178,7 +181,7 @@ pub async fn analyses(db: &impl ConnectionTrait, applications: &[Uuid]) -> Resul
         .into_iter()
         .map(|row| {
             let boxes = serde_json::from_str(&row.boxes).unwrap_or_default();
-            let analysis = Analysis { faces: u32::try_from(row.faces).unwrap_or(0), boxes, readable: row.outcome == "analysed" };
+            let analysis = Analysis { faces: u32::try_from(row.faces).unwrap_or(0), boxes, readable: row.outcome == ANALYSED };
             (row.image_id, analysis)
         })
         .collect())

@@ -127,7 +127,7 @@ async fn analyse(db: &DatabaseConnection, store: &dyn ObjectStore, job: &Claimed
     let found = tokio::task::spawn_blocking(move || detect(&bytes)).await;
     metrics::histogram!("interview_monitor_face_analysis_seconds").record(started.elapsed().as_secs_f64());
     let (faces, boxes, outcome) = match found {
-        Ok(Ok(faces)) => (faces.len() as i32, serde_json::to_string(&faces).unwrap_or_else(|_| "[]".into()), "analysed"),
+        Ok(Ok(faces)) => (faces.len() as i32, serde_json::to_string(&faces).unwrap_or_else(|_| "[]".into()), crate::db::faces::ANALYSED),
         Ok(Err(super::detector::FaceError::TooSmall(..))) => (0, "[]".to_string(), "too_small"),
         Ok(Err(error)) => {
             tracing::warn!(image = %job.image_id, %error, "an image could not be analysed");

@@ -1,12 +1,11 @@
 use std::{
-    net::TcpListener,
     process::{Child, Command, Stdio},
     time::Duration,
 };
 
 use serde_json::Value;
 
-use crate::helpers::{create_bucket, interview, interview_with, jpeg, using_s3, S3_ACCESS_KEY, S3_SECRET_KEY};
+use crate::helpers::{create_bucket, interview, interview_with, jpeg, restartable_port, using_s3, S3_ACCESS_KEY, S3_SECRET_KEY};
 
 /// A SeaweedFS S3 server of this test's own, to stop and start again.
 struct Seaweed {
@@ -30,16 +29,12 @@ fn remove_stale_sockets(ports: &[u16]) {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 impl Seaweed {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let identities = serde_json::json!({"identities": [{"name": "test", "credentials": [{"accessKey": S3_ACCESS_KEY, "secretKey": S3_SECRET_KEY}], "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]});
         std::fs::write(dir.path().join("s3.json"), identities.to_string()).unwrap();
-        Seaweed { child: None, dir, ports: std::array::from_fn(|_| free_port()) }
+        Seaweed { child: None, dir, ports: std::array::from_fn(|_| restartable_port()) }
     }
 
     fn endpoint(&self) -> String {
@@ -74,8 +69,15 @@ impl Seaweed {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         let log = std::fs::read_to_string(self.dir.path().join("weed.log")).unwrap_or_default();
+        // glog's fatal lines (`F1126 ...`) say why; a stack trace follows them.
+        let fatal: Vec<&str> = log.lines().filter(|l| l.starts_with('F') && l.as_bytes().get(1).is_some_and(u8::is_ascii_digit)).collect();
         let tail: Vec<&str> = log.lines().rev().take(15).collect();
-        panic!("SeaweedFS did not start within 60 s; its log ends:\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+        panic!(
+            "SeaweedFS did not start within 60 s on ports {:?}: {}\nits log ends:\n{}",
+            self.ports,
+            fatal.join("\n"),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
     }
 
     fn kill(&mut self) {

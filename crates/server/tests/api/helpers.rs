@@ -22,6 +22,20 @@ pub struct TestApp {
     _shutdown: oneshot::Sender<()>,
 }
 
+/// A free loopback port below the kernel's ephemeral range (32768 and up), for a
+/// process that is stopped and started again on the same port: in between, an
+/// outgoing connection of a test running alongside could be given a port from
+/// that range, and the restart would fail to bind.
+pub fn restartable_port() -> u16 {
+    for _ in 0..1000 {
+        let port = 20_000 + (uuid::Uuid::new_v4().as_u128() % 12_000) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port between 20000 and 32000");
+}
+
 pub struct TestUser {
     pub email: String,
     pub password: String,
@@ -388,7 +402,7 @@ impl ServerProcess {
     pub async fn prepare() -> ServerProcess {
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = fresh_database_url(&dir).await;
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+        let port = restartable_port();
         ServerProcess { child: None, address: format!("http://127.0.0.1:{port}"), database_url, port, dir }
     }
 
