@@ -131,6 +131,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             signed_url_ttl: settings.signed_url_ttl,
         }),
     };
+    let upload_slots = UploadSlots::new(UPLOAD_SLOTS, UPLOAD_SLOTS_PER_USER);
     Ok(AppState {
         leptos_options: settings.leptos.clone(),
         db,
@@ -140,12 +141,13 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         retention_days: settings.retention_days,
         services,
         media,
-        upload_slots: UploadSlots::new(UPLOAD_SLOTS, UPLOAD_SLOTS_PER_USER),
+        upload_slots: upload_slots.clone(),
         trusted_proxies: TrustedProxies(Arc::new(settings.trusted_proxies.clone())),
         request_rules: RequestRules {
             public_origin: settings.public_origin.clone(),
             // Base64 is 4/3 of the image, plus the JSON around it.
             upload_body: settings.max_image_bytes.div_ceil(3) * 4 + 64 * 1024,
+            upload_slots,
         },
         page_policy: PagePolicy { image_origin: image_origin(&settings.storage) },
         metrics: crate::telemetry::recorder(),

@@ -13,8 +13,10 @@
 //!   most paths, what 1,000 keys need for `signed-urls`, the image limit for
 //!   uploads. JSON bodies must be objects (400).
 //!
-//! The binary upload's body is read by its handler, which holds an upload
-//! slot meanwhile; the same limits apply there.
+//! - **Uploads hold an upload slot while their body is read and stored**: the
+//!   binary upload takes its user's in its handler; a base64 upload takes its
+//!   client address's here, before its body is read, so a burst of JSON
+//!   uploads waits with its bodies unread instead of holding them all.
 
 use app::{services::ClientInfo, AppError};
 use axum::{
@@ -26,6 +28,7 @@ use axum::{
 };
 
 use super::body::{body_deadline, read_limited};
+use crate::monitoring::binary_upload::{Holder, UploadSlots};
 
 /// Most bodies: sign-in, listing, delete.
 pub const SMALL_BODY: usize = 64 * 1024;
@@ -40,10 +43,13 @@ pub struct RequestRules {
     pub public_origin: Option<String>,
     /// The largest JSON upload body (base64 of the largest image, plus the JSON).
     pub upload_body: usize,
+    pub upload_slots: UploadSlots,
 }
 
 enum Expected {
     Json { limit: usize },
+    /// A base64 upload: JSON that holds an upload slot.
+    JsonUpload { limit: usize },
     Jpeg,
     Form,
     /// Not a path that takes a body of ours; bounded all the same.
@@ -56,7 +62,7 @@ impl RequestRules {
             BINARY_UPLOAD_PATH => Expected::Jpeg,
             SIGN_IN_FORM_PATH => Expected::Form,
             "/api/monitoring/upload" | "/api/monitoring/upload-camera" | "/api/monitoring/upload-screen" => {
-                Expected::Json { limit: self.upload_body }
+                Expected::JsonUpload { limit: self.upload_body }
             }
             "/api/monitoring/signed-urls" => Expected::Json { limit: KEYS_BODY },
             path if path.starts_with("/api/") => Expected::Json { limit: SMALL_BODY },
@@ -110,6 +116,7 @@ pub async fn check(State(rules): State<RequestRules>, request: Request, next: Ne
         return AppError::Forbidden("cross-site requests are not accepted".into()).into_response();
     }
     let media = media_type(request.headers());
+    let mut upload = false;
     let (limit, json) = match rules.expected(request.uri().path()) {
         Expected::Jpeg if media == "image/jpeg" => return next.run(request).await,
         Expected::Jpeg => return wrong_type("image/jpeg"),
@@ -117,12 +124,24 @@ pub async fn check(State(rules): State<RequestRules>, request: Request, next: Ne
         Expected::Form => return wrong_type("application/x-www-form-urlencoded"),
         Expected::Json { limit } if media == "application/json" => (limit, true),
         Expected::Json { .. } => return wrong_type("application/json"),
+        Expected::JsonUpload { limit } if media == "application/json" => {
+            upload = true;
+            (limit, true)
+        }
+        Expected::JsonUpload { .. } => return wrong_type("application/json"),
         Expected::Other => (SMALL_BODY, false),
     };
     let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
         return AppError::PayloadTooLarge(format!("the request body is larger than the limit of {limit} bytes")).into_response();
     }
+    let _slot = match (upload, request.extensions().get::<ClientInfo>()) {
+        (true, Some(client)) => match rules.upload_slots.acquire(Holder::Client(client.address)).await {
+            Ok(slot) => Some(slot),
+            Err(error) => return error.into_response(),
+        },
+        _ => None,
+    };
     let (parts, body) = request.into_parts();
     let (idle, deadline) = body_deadline();
     let bytes = match read_limited(body, limit, idle, deadline).await {
@@ -140,7 +159,7 @@ mod tests {
     use super::*;
 
     fn rules(public: Option<&str>) -> RequestRules {
-        RequestRules { public_origin: public.map(str::to_string), upload_body: 1000 }
+        RequestRules { public_origin: public.map(str::to_string), upload_body: 1000, upload_slots: UploadSlots::new(4, 2) }
     }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {

@@ -23,26 +23,36 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::edge::body::{body_deadline, read_limited};
 
-/// How many binary uploads are read and stored at once, overall and per user.
-/// The rest wait with their bodies unread (which bounds the memory a burst
-/// takes); a user already holding their share is answered 429 at once, so one
-/// client that stalls its bodies cannot take every slot from everyone else.
+/// How many uploads are read and stored at once, overall and per holder: binary
+/// uploads count against their user (known from the cookie before the body is
+/// read), base64 uploads against their client's address (their body is read
+/// before the session is looked up). The rest wait with their bodies unread
+/// (which bounds the memory a burst takes); a holder that already has its share
+/// is answered 429 at once, so one client that stalls its bodies cannot take
+/// every slot from everyone else.
 /// How long an upload waits for one of the overall slots before it is answered 503.
 const SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 #[derive(Clone)]
 pub struct UploadSlots {
     overall: Arc<Semaphore>,
-    per_user: usize,
-    held: Arc<Mutex<HashMap<UserId, usize>>>,
+    per_holder: usize,
+    held: Arc<Mutex<HashMap<Holder, usize>>>,
+}
+
+/// Whose share an upload counts against.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Holder {
+    User(UserId),
+    Client(std::net::IpAddr),
 }
 
 /// One upload's slot, the user's share counted from the moment it is asked for;
 /// gives both back when dropped (also when the request goes away while waiting).
 pub struct UploadSlot {
     overall: Option<OwnedSemaphorePermit>,
-    user: UserId,
-    held: Arc<Mutex<HashMap<UserId, usize>>>,
+    holder: Holder,
+    held: Arc<Mutex<HashMap<Holder, usize>>>,
 }
 
 impl Drop for UploadSlot {
@@ -51,10 +61,10 @@ impl Drop for UploadSlot {
             metrics::gauge!("interview_monitor_upload_slots_in_use").decrement(1.0);
         }
         if let Ok(mut held) = self.held.lock() {
-            if let Some(count) = held.get_mut(&self.user) {
+            if let Some(count) = held.get_mut(&self.holder) {
                 *count = count.saturating_sub(1);
                 if *count == 0 {
-                    held.remove(&self.user);
+                    held.remove(&self.holder);
                 }
             }
         }
@@ -62,24 +72,24 @@ impl Drop for UploadSlot {
 }
 
 impl UploadSlots {
-    pub fn new(overall: usize, per_user: usize) -> Self {
-        UploadSlots { overall: Arc::new(Semaphore::new(overall)), per_user, held: Arc::default() }
+    pub fn new(overall: usize, per_holder: usize) -> Self {
+        UploadSlots { overall: Arc::new(Semaphore::new(overall)), per_holder, held: Arc::default() }
     }
 
-    /// Takes one of the user's slots (429 when they hold all of theirs), then
+    /// Takes one of the holder's slots (429 when it holds all of its share), then
     /// waits for one of the overall slots.
-    pub async fn acquire(&self, user: UserId) -> Result<UploadSlot, AppError> {
+    pub async fn acquire(&self, holder: Holder) -> Result<UploadSlot, AppError> {
         let mut slot = {
             let mut held = self.held.lock().map_err(|_| AppError::internal())?;
-            let count = held.entry(user).or_insert(0);
-            if *count >= self.per_user {
+            let count = held.entry(holder).or_insert(0);
+            if *count >= self.per_holder {
                 return Err(AppError::TooManyRequests(format!(
                     "{} of your uploads are already in progress; wait for them to finish",
-                    self.per_user
+                    self.per_holder
                 )));
             }
             *count += 1;
-            UploadSlot { overall: None, user, held: self.held.clone() }
+            UploadSlot { overall: None, holder, held: self.held.clone() }
         };
         // Saturated: after a bounded wait the upload is turned away with 503 and
         // Retry-After, rather than joining a queue that only grows.
@@ -118,7 +128,7 @@ pub async fn upload(
     if declared.is_some_and(|length| length > max) {
         return Err(input::too_large(max));
     }
-    let _slot = slots.acquire(user.id).await?;
+    let _slot = slots.acquire(Holder::User(user.id)).await?;
     let (idle, deadline) = body_deadline();
     let bytes = read_limited(body, max, idle, deadline).await?;
     if bytes.is_empty() {

@@ -189,16 +189,59 @@ async fn eight_copies_of_one_capture_at_once_store_one_readable_image() {
 
 #[tokio::test]
 async fn the_per_minute_upload_limit_holds_under_thirty_at_once() {
-    let i = interview_with(&[("UPLOADS_PER_MINUTE", "10")]).await;
+    // Below the 8 upload slots a client may hold, so the limit is what stops them.
+    let i = interview_with(&[("UPLOADS_PER_MINUTE", "5")]).await;
     i.app.login_as(&i.candidate).await;
-    // JSON uploads: binary ones would meet the per-user share of upload slots first.
     let images: Vec<Vec<u8>> = (0..30u8).map(|n| jpeg(900, n)).collect();
     let uploads = images.iter().map(|image| i.app.upload_base64(&i.application, "camera", image));
     let statuses: Vec<u16> = join_all(uploads).await.into_iter().map(|r| r.status().as_u16()).collect();
     let stored = i.app.count_image_rows().await;
-    assert_eq!(stored, 10, "exactly the limit is stored, however they race");
+    assert_eq!(stored, 5, "exactly the limit is stored, however they race");
     assert_eq!(statuses.iter().filter(|s| **s == 200).count() as u64, stored);
     assert!(statuses.iter().all(|s| *s == 200 || *s == 429), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn a_client_has_at_most_eight_base64_uploads_read_at_once() {
+    let i = interview().await;
+    let cookie = i.app.session_cookie_of(&i.candidate).await;
+    // Eight JSON uploads whose bodies stop after `{`: they hold the client's share.
+    let mut stalled = Vec::new();
+    for _ in 0..8 {
+        let mut stream = TcpStream::connect(host_of(&i.app.address)).await.unwrap();
+        let head = format!(
+            "POST /api/monitoring/upload HTTP/1.1\r\nHost: {}\r\nCookie: {cookie}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{{",
+            host_of(&i.app.address)
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stalled.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // A ninth from the same address is turned away at once, its body unread.
+    i.app.login_as(&i.candidate).await;
+    let started = Instant::now();
+    let ninth = i.app.upload_base64(&i.application, "screen", &jpeg(4000, 1)).await;
+    assert_eq!(ninth.status(), 429);
+    assert!(started.elapsed() < Duration::from_secs(2), "refused at once, not after waiting");
+    assert_eq!(ninth.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("10"));
+    let body = error_body(ninth).await;
+    assert!(body["message"].as_str().unwrap().contains("already in progress"), "{body}");
+    // Binary uploads count against the user, not the address: they go on.
+    assert_eq!(i.app.upload_binary(&i.application, "camera", jpeg(4000, 2)).await.status(), 200);
+
+    // The stalled ones give up; the share is free again.
+    drop(stalled);
+    let mut status = 0;
+    for _ in 0..50 {
+        status = i.app.upload_base64(&i.application, "screen", &jpeg(4000, 3)).await.status().as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 200, "the client's share comes back once its uploads end");
+    assert_eq!(i.app.count_image_rows().await, 2);
 }
 
 #[tokio::test]
