@@ -157,10 +157,10 @@ pub async fn backlog(db: &DatabaseConnection) -> Result<u64, PersistenceError> {
     Ok(face_job::Entity::find().count(db).await?)
 }
 
-/// An image's analysis as lists and summaries use it.
 /// The outcome of an image the detector could read (`unreadable` and `too_small` are the others).
 pub const ANALYSED: &str = "analysed";
 
+/// An image's analysis as lists and summaries use it.
 #[derive(Debug, Clone)]
 pub struct Analysis {
     pub faces: u32,
