@@ -32,7 +32,8 @@ use crate::{
     },
     http_errors, media,
     monitoring::{
-        binary_upload::{self, UploadSlots},
+        binary_upload,
+        slots::UploadSlots,
         MonitoringService,
     },
     openapi,

@@ -28,7 +28,7 @@ use axum::{
 };
 
 use super::body::{body_deadline, read_limited};
-use crate::monitoring::binary_upload::{Holder, UploadSlots};
+use crate::monitoring::slots::{Holder, UploadSlots};
 
 /// Most bodies: sign-in, listing, delete.
 pub const SMALL_BODY: usize = 64 * 1024;

@@ -7,6 +7,7 @@ pub mod allowance;
 pub mod binary_upload;
 pub mod jpeg;
 pub mod reconcile;
+pub mod slots;
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
