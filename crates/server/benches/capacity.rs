@@ -220,28 +220,14 @@ async fn main() {
 
 /// A new PostgreSQL database and S3 bucket of this run's own, as settings.
 async fn shared_engines() -> Vec<(String, String)> {
-    use sea_orm::ConnectionTrait;
-    let postgres = env("BENCH_POSTGRES_URL");
-    let name = format!("im_capacity_{}", uuid::Uuid::new_v4().simple());
-    let admin = sea_orm::Database::connect(format!("{postgres}/postgres")).await.unwrap();
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
-    admin.close().await.ok();
-    let endpoint = env("BENCH_S3_ENDPOINT");
+    let database = common::postgres_database(&env("BENCH_POSTGRES_URL"), "im_capacity").await;
     let bucket = format!("capacity-{}", uuid::Uuid::new_v4().simple());
-    let credentials = aws_sdk_s3::config::Credentials::new(env("BENCH_S3_ACCESS_KEY"), env("BENCH_S3_SECRET_KEY"), None, None, "bench");
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .region(aws_sdk_s3::config::Region::new("us-east-1"))
-        .endpoint_url(&endpoint)
-        .force_path_style(true)
-        .credentials_provider(credentials)
-        .build();
-    aws_sdk_s3::Client::from_conf(config).create_bucket().bucket(&bucket).send().await.unwrap();
+    common::s3_client().create_bucket().bucket(&bucket).send().await.unwrap();
     vec![
-        ("DATABASE_URL".into(), format!("{postgres}/{name}")),
+        ("DATABASE_URL".into(), database),
         ("AWS_S3_BUCKET_NAME".into(), bucket),
         ("AWS_REGION".into(), "us-east-1".into()),
-        ("AWS_ENDPOINT_URL_S3".into(), endpoint),
+        ("AWS_ENDPOINT_URL_S3".into(), env("BENCH_S3_ENDPOINT")),
         ("AWS_ACCESS_KEY_ID".into(), env("BENCH_S3_ACCESS_KEY")),
         ("AWS_SECRET_ACCESS_KEY".into(), env("BENCH_S3_SECRET_KEY")),
     ]

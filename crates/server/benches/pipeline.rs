@@ -19,11 +19,11 @@ mod common;
 
 use std::{path::Path, process::Command, sync::Arc, time::Instant};
 
-use common::{env, jpeg, Server};
+use common::{env, jpeg, s3_client, Server};
 
 use base64::Engine;
 use futures::{stream, StreamExt};
-use serde_json::{json, Value};
+use serde_json::json;
 
 const IMAGE_BYTES: usize = 64 * 1024;
 // One user may have 8 binary uploads in flight (429 beyond: per-user upload slots),
@@ -90,17 +90,6 @@ async fn time_ms<Fut: std::future::Future<Output = ()>>(runs: usize, op: impl Fn
         samples.push(start.elapsed().as_secs_f64() * 1000.0);
     }
     median(samples)
-}
-
-fn s3_client() -> aws_sdk_s3::Client {
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .region(aws_sdk_s3::config::Region::new("us-east-1"))
-        .endpoint_url(env("BENCH_S3_ENDPOINT"))
-        .force_path_style(true)
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(env("BENCH_S3_ACCESS_KEY"), env("BENCH_S3_SECRET_KEY"), None, None, "bench"))
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
 }
 
 async fn create_bucket(name: &str) {
@@ -323,13 +312,7 @@ async fn bench_signing_and_memory(name: &str, server: Server, images: &Arc<Vec<V
 /// with FACE_DETECTION on. PIPELINE_LISTING_CALLS (default 20) calls are timed.
 async fn bench_listing(postgres: Option<&str>) {
     let (database, label) = match postgres {
-        Some(server) => {
-            use sea_orm::ConnectionTrait;
-            let name = format!("im_listing_{}", uuid::Uuid::new_v4().simple());
-            let admin = sea_orm::Database::connect(format!("{server}/postgres")).await.unwrap();
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
-            (Some(format!("{server}/{name}")), "PostgreSQL")
-        }
+        Some(server) => (Some(common::postgres_database(server, "im_listing").await), "PostgreSQL"),
         None => (None, "SQLite"),
     };
     let mut vars = Vec::new();

@@ -161,3 +161,27 @@ pub fn jpeg(size: usize, seed: u32) -> Vec<u8> {
     jpeg.extend([0xFF, 0xD9]);
     jpeg
 }
+
+/// A client of the bench's S3 server (BENCH_S3_*), as the server itself makes one.
+#[allow(dead_code)] // not every bench uses S3
+pub fn s3_client() -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(env("BENCH_S3_ENDPOINT"))
+        .force_path_style(true)
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(env("BENCH_S3_ACCESS_KEY"), env("BENCH_S3_SECRET_KEY"), None, None, "bench"))
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// A new database `{prefix}_{uuid}` on the PostgreSQL server at `server`; its URL.
+#[allow(dead_code)] // not every bench uses PostgreSQL
+pub async fn postgres_database(server: &str, prefix: &str) -> String {
+    use sea_orm::ConnectionTrait;
+    let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+    let admin = sea_orm::Database::connect(format!("{server}/postgres")).await.unwrap();
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    admin.close().await.ok();
+    format!("{server}/{name}")
+}
