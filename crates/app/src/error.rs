@@ -2,8 +2,11 @@
 //! `{"error": "<kind>", "message": "<words for a person>"}`; the server maps the
 //! kind to its HTTP status in one place (`server::http_errors`).
 
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
 use serde::{Deserialize, Serialize};
-use leptos::server_fn::{codec::JsonEncoding, error::{FromServerFnError, ServerFnErrorErr}};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "error", content = "message", rename_all = "snake_case")]
@@ -149,19 +152,27 @@ mod tests {
     #[test]
     fn errors_cross_the_wire_as_kind_and_message() {
         let json = serde_json::to_value(AppError::NotFound("no such application".into())).unwrap();
-        assert_eq!(json, serde_json::json!({"error": "not_found", "message": "no such application"}));
+        assert_eq!(
+            json,
+            serde_json::json!({"error": "not_found", "message": "no such application"})
+        );
     }
 
     #[test]
     fn kinds_are_the_wire_names() {
-        for error in [AppError::Conflict("x".into()), AppError::RequestTimeout("x".into()), AppError::Unavailable("x".into())] {
+        for error in [
+            AppError::Conflict("x".into()),
+            AppError::RequestTimeout("x".into()),
+            AppError::Unavailable("x".into()),
+        ] {
             assert_eq!(serde_json::to_value(&error).unwrap()["error"], error.kind());
         }
     }
 
     #[test]
     fn undecodable_arguments_are_bad_requests() {
-        let err = AppError::from_server_fn_error(ServerFnErrorErr::Args("missing field `email`".into()));
+        let err =
+            AppError::from_server_fn_error(ServerFnErrorErr::Args("missing field `email`".into()));
         assert_eq!(err.status(), 400);
     }
 }

@@ -7,8 +7,12 @@ use std::{net::IpAddr, sync::Arc, time::Duration};
 use async_trait::async_trait;
 use shared::{
     audit::{AuditTrail, ErasureReceipt},
-    integrity::{ConsentReceipt, ConsentTerms, EventList, EventsAccepted, ReviewRecorded, SessionStarted, Verdict},
-    ApplicationId, ApplicationSummary, CurrentUser, DeleteReceipt, ImageKind, ImageList, ObjectKey, SignedUrl, UploadReceipt,
+    integrity::{
+        ConsentReceipt, ConsentTerms, EventList, EventsAccepted, ReviewRecorded, SessionStarted,
+        Verdict,
+    },
+    ApplicationId, ApplicationSummary, CurrentUser, DeleteReceipt, ImageKind, ImageList, ObjectKey,
+    SignedUrl, UploadReceipt,
 };
 
 use crate::{
@@ -39,7 +43,13 @@ pub trait Accounts: Send + Sync {
     /// Checks the credentials (throttled per email and per client address) and opens a
     /// session; `replaces` (the caller's current session, if any) ends, so a session
     /// id is never carried across a sign-in.
-    async fn sign_in(&self, email: &str, password: &str, client: Option<IpAddr>, replaces: Option<&str>) -> Result<NewSession, AppError>;
+    async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        client: Option<IpAddr>,
+        replaces: Option<&str>,
+    ) -> Result<NewSession, AppError>;
     /// Ends the session server-side; unknown tokens are ignored.
     async fn sign_out(&self, token: &str) -> Result<(), AppError>;
     /// The user of a live session, or `None` when it is unknown or expired.
@@ -51,7 +61,11 @@ pub trait Applications: Send + Sync {
     /// The applications this user may see: own (candidate), own organization's (recruiter), all (admin).
     async fn visible_to(&self, user: &CurrentUser) -> Result<Vec<ApplicationSummary>, AppError>;
     /// One application the user may see (403 when not allowed, 404 when unknown).
-    async fn get(&self, user: &CurrentUser, id: ApplicationId) -> Result<ApplicationSummary, AppError>;
+    async fn get(
+        &self,
+        user: &CurrentUser,
+        id: ApplicationId,
+    ) -> Result<ApplicationSummary, AppError>;
 }
 
 /// Monitoring images. Every method checks the access policy first.
@@ -61,19 +75,43 @@ pub trait Monitoring: Send + Sync {
     fn max_image_bytes(&self) -> usize;
     /// Checks the bytes are a JPEG, stores the object, then records it.
     async fn upload(&self, user: &CurrentUser, image: NewImage) -> Result<UploadReceipt, AppError>;
-    async fn images(&self, user: &CurrentUser, application: ApplicationId, page: ImagePage) -> Result<ImageList, AppError>;
-    async fn delete(&self, user: &CurrentUser, application: ApplicationId, kind: ImageKind, key: ObjectKey) -> Result<DeleteReceipt, AppError>;
+    async fn images(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+        page: ImagePage,
+    ) -> Result<ImageList, AppError>;
+    async fn delete(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+        kind: ImageKind,
+        key: ObjectKey,
+    ) -> Result<DeleteReceipt, AppError>;
     /// URLs for `keys`, in the order given.
-    async fn signed_urls(&self, user: &CurrentUser, keys: Vec<ObjectKey>) -> Result<Vec<SignedUrl>, AppError>;
+    async fn signed_urls(
+        &self,
+        user: &CurrentUser,
+        keys: Vec<ObjectKey>,
+    ) -> Result<Vec<SignedUrl>, AppError>;
 }
 
 /// Consent, sessions, events and verdicts. Every method checks the access policy first.
 #[async_trait]
 pub trait Integrity: Send + Sync {
     /// What the consent page states (retention, link lifetime) and whether this candidate consented.
-    async fn terms(&self, user: &CurrentUser, application: ApplicationId) -> Result<ConsentTerms, AppError>;
+    async fn terms(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+    ) -> Result<ConsentTerms, AppError>;
     /// Records the application's candidate's consent to the text `version`.
-    async fn consent(&self, user: &CurrentUser, application: ApplicationId, version: &str) -> Result<ConsentReceipt, AppError>;
+    async fn consent(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+        version: &str,
+    ) -> Result<ConsentReceipt, AppError>;
     /// Records the start of a panel: its intervals (seconds) and the browser.
     async fn start_session(
         &self,
@@ -91,7 +129,11 @@ pub trait Integrity: Send + Sync {
         events: Vec<NewEvent>,
     ) -> Result<EventsAccepted, AppError>;
     /// The timeline's events (the server's gaps among them) and the summary.
-    async fn events(&self, user: &CurrentUser, application: ApplicationId) -> Result<EventList, AppError>;
+    async fn events(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+    ) -> Result<EventList, AppError>;
     /// A reviewer's verdict on one flagged event.
     async fn review_flag(
         &self,
@@ -108,12 +150,25 @@ pub trait Integrity: Send + Sync {
 pub trait Accountability: Send + Sync {
     /// The audit entries of one application, oldest first: for its candidate,
     /// recruiters of its organization and admins.
-    async fn trail(&self, user: &CurrentUser, application: ApplicationId) -> Result<AuditTrail, AppError>;
+    async fn trail(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+    ) -> Result<AuditTrail, AppError>;
     /// Every entry, newest first, `limit` before the entry `before` (admins).
-    async fn entries(&self, user: &CurrentUser, before: Option<i64>, limit: u32) -> Result<AuditTrail, AppError>;
+    async fn entries(
+        &self,
+        user: &CurrentUser,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<AuditTrail, AppError>;
     /// Removes every image, event and session of the application (admins); the
     /// application row stays, marked erased, with an audit entry.
-    async fn erase(&self, user: &CurrentUser, application: ApplicationId) -> Result<ErasureReceipt, AppError>;
+    async fn erase(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+    ) -> Result<ErasureReceipt, AppError>;
 }
 
 #[derive(Clone)]

@@ -4,9 +4,8 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Redirect, Route, Router, Routes},
-    SsrMode,
     hooks::use_navigate,
-    path,
+    path, SsrMode,
 };
 
 use crate::{
@@ -95,9 +94,15 @@ fn SignOut() -> impl IntoView {
 /// inline scripts, so the Content-Security-Policy can allow exactly those.
 fn hand_over_nonce() {
     #[cfg(feature = "ssr")]
-    if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
         if let Ok(value) = http::HeaderValue::from_str(&nonce) {
-            response.insert_header(http::HeaderName::from_static(crate::CSP_NONCE_HEADER), value);
+            response.insert_header(
+                http::HeaderName::from_static(crate::CSP_NONCE_HEADER),
+                value,
+            );
         }
     }
 }
@@ -105,7 +110,10 @@ fn hand_over_nonce() {
 /// Sets the status of the page being rendered on the server.
 fn set_page_status(_status: u16) {
     #[cfg(feature = "ssr")]
-    if let (Some(response), Ok(status)) = (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(_status)) {
+    if let (Some(response), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(_status),
+    ) {
         response.set_status(status);
     }
 }

@@ -31,7 +31,6 @@ const IMAGE_BYTES: usize = 64 * 1024;
 /// Every candidate sends two snapshots per this many seconds.
 const PERIOD_SECS: f64 = 30.0;
 
-
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -45,7 +44,12 @@ fn cpu_secs(pid: u32) -> f64 {
     // The fields after the command name (which may hold spaces) in parentheses.
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     (ticks(11) + ticks(12)) / 100.0
 }
 
@@ -73,16 +77,28 @@ impl Processes {
     }
 
     fn rss_mib(&self) -> f64 {
-        self.0.iter().map(|pid| common::status_mib(*pid, "VmRSS:")).sum()
+        self.0
+            .iter()
+            .map(|pid| common::status_mib(*pid, "VmRSS:"))
+            .sum()
     }
 
     fn peak_rss_mib(&self) -> f64 {
-        self.0.iter().map(|pid| common::status_mib(*pid, "VmHWM:")).sum()
+        self.0
+            .iter()
+            .map(|pid| common::status_mib(*pid, "VmHWM:"))
+            .sum()
     }
 }
 
 /// Sends `rate` uploads a second, spread evenly over the accounts, for `secs`.
-async fn run_step(servers: &Processes, accounts: &Arc<Vec<Candidate>>, images: &Arc<Vec<Vec<u8>>>, rate: f64, secs: u64) -> Step {
+async fn run_step(
+    servers: &Processes,
+    accounts: &Arc<Vec<Candidate>>,
+    images: &Arc<Vec<Vec<u8>>>,
+    rate: f64,
+    secs: u64,
+) -> Step {
     let latencies = Arc::new(Mutex::new(Vec::<f64>::new()));
     let errors = Arc::new(Mutex::new(0usize));
     let (cpu_before, started) = (servers.cpu_secs(), Instant::now());
@@ -93,7 +109,12 @@ async fn run_step(servers: &Processes, accounts: &Arc<Vec<Candidate>>, images: &
     for n in 0..total {
         tokio::time::sleep_until(next).await;
         next += interval;
-        let (accounts, images, latencies, errors) = (accounts.clone(), images.clone(), latencies.clone(), errors.clone());
+        let (accounts, images, latencies, errors) = (
+            accounts.clone(),
+            images.clone(),
+            latencies.clone(),
+            errors.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let candidate = &accounts[n % accounts.len()];
             let kind = if n % 2 == 0 { "camera" } else { "screen" };
@@ -108,7 +129,10 @@ async fn run_step(servers: &Processes, accounts: &Arc<Vec<Candidate>>, images: &
                 .send()
                 .await;
             match response {
-                Ok(r) if r.status() == 200 => latencies.lock().unwrap().push(sent.elapsed().as_secs_f64() * 1000.0),
+                Ok(r) if r.status() == 200 => latencies
+                    .lock()
+                    .unwrap()
+                    .push(sent.elapsed().as_secs_f64() * 1000.0),
                 _ => *errors.lock().unwrap() += 1,
             }
         }));
@@ -138,8 +162,15 @@ async fn main() {
         .split(',')
         .filter_map(|n| n.trim().parse().ok())
         .collect();
-    let step_secs: u64 = std::env::var("CAPACITY_STEP_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(30).min(180);
-    let soak_secs: u64 = std::env::var("CAPACITY_SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let step_secs: u64 = std::env::var("CAPACITY_STEP_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30)
+        .min(180);
+    let soak_secs: u64 = std::env::var("CAPACITY_SOAK_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
 
     let two = std::env::var("CAPACITY_INSTANCES").as_deref() == Ok("2");
     let mut vars = vec![("FACE_DETECTION".into(), "off".into())];
@@ -147,9 +178,19 @@ async fn main() {
         vars.extend(shared_engines().await);
     }
     let server = Server::start(vars).await;
-    let others: Vec<Instance> = if two { vec![server.another().await] } else { Vec::new() };
-    let urls: Vec<String> = std::iter::once(server.url.clone()).chain(others.iter().map(|o| o.url.clone())).collect();
-    let processes = Processes(std::iter::once(server.child.id()).chain(others.iter().map(|o| o.child.id())).collect());
+    let others: Vec<Instance> = if two {
+        vec![server.another().await]
+    } else {
+        Vec::new()
+    };
+    let urls: Vec<String> = std::iter::once(server.url.clone())
+        .chain(others.iter().map(|o| o.url.clone()))
+        .collect();
+    let processes = Processes(
+        std::iter::once(server.child.id())
+            .chain(others.iter().map(|o| o.child.id()))
+            .collect(),
+    );
     let bin = env("SERVER_BIN");
     let prepared = Instant::now();
     let mut accounts = Vec::with_capacity(ACCOUNTS);
@@ -157,47 +198,95 @@ async fn main() {
         let email = format!("load-{n}@capacity.test");
         let password = format!("capacity-password-{n}");
         let mut create = std::process::Command::new(&bin)
-            .args(["user", "create", "--email", &email, "--role", "candidate", "--password-stdin"])
+            .args([
+                "user",
+                "create",
+                "--email",
+                &email,
+                "--role",
+                "candidate",
+                "--password-stdin",
+            ])
             .envs(server.vars.clone())
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::io::Write::write_all(&mut create.stdin.take().unwrap(), format!("{password}\n").as_bytes()).unwrap();
+        std::io::Write::write_all(
+            &mut create.stdin.take().unwrap(),
+            format!("{password}\n").as_bytes(),
+        )
+        .unwrap();
         assert!(create.wait().unwrap().success());
         let application = std::process::Command::new(&bin)
-            .args(["application", "create", "--org", "demo", "--candidate", &email, "--title", "Load"])
+            .args([
+                "application",
+                "create",
+                "--org",
+                "demo",
+                "--candidate",
+                &email,
+                "--title",
+                "Load",
+            ])
             .envs(server.vars.clone())
             .output()
             .unwrap();
-        let application = String::from_utf8_lossy(&application.stdout).trim().to_string();
-        let client = reqwest::Client::builder().cookie_store(true).pool_max_idle_per_host(64).build().unwrap();
+        let application = String::from_utf8_lossy(&application.stdout)
+            .trim()
+            .to_string();
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .pool_max_idle_per_host(64)
+            .build()
+            .unwrap();
         let url = &urls[n % urls.len()];
-        let login = client.post(format!("{url}/api/auth/login")).json(&json!({"email": email, "password": password}));
+        let login = client
+            .post(format!("{url}/api/auth/login"))
+            .json(&json!({"email": email, "password": password}));
         assert_eq!(login.send().await.unwrap().status(), 200);
         let consent = client
             .post(format!("{url}/api/monitoring/consent"))
             .json(&json!({"applicationId": application, "consentVersion": shared::integrity::CONSENT_VERSION}));
         assert_eq!(consent.send().await.unwrap().status(), 200);
-        accounts.push(Candidate { client, url: format!("{url}/api/monitoring/upload-binary?applicationId={application}") });
+        accounts.push(Candidate {
+            client,
+            url: format!("{url}/api/monitoring/upload-binary?applicationId={application}"),
+        });
     }
-    eprintln!("{ACCOUNTS} accounts ready in {:.0} s", prepared.elapsed().as_secs_f64());
+    eprintln!(
+        "{ACCOUNTS} accounts ready in {:.0} s",
+        prepared.elapsed().as_secs_f64()
+    );
     let accounts = Arc::new(accounts);
     let images: Arc<Vec<Vec<u8>>> = Arc::new((0..32).map(|n| jpeg(IMAGE_BYTES, n)).collect());
 
-    let setup = if two { "two instances on PostgreSQL and SeaweedFS" } else { "one instance on the embedded defaults (SQLite, built-in store)" };
+    let setup = if two {
+        "two instances on PostgreSQL and SeaweedFS"
+    } else {
+        "one instance on the embedded defaults (SQLite, built-in store)"
+    };
     println!(
         "capacity, {setup}, {step_secs} s a step, a camera and a screen snapshot of {} KiB per candidate every {PERIOD_SECS} s",
         IMAGE_BYTES / 1024
     );
-    println!("{:>10} {:>12} {:>10} {:>9} {:>9} {:>7} {:>9} {:>7}", "candidates", "offered/s", "done/s", "p50 ms", "p99 ms", "errors", "RSS MiB", "CPU %");
+    println!(
+        "{:>10} {:>12} {:>10} {:>9} {:>9} {:>7} {:>9} {:>7}",
+        "candidates", "offered/s", "done/s", "p50 ms", "p99 ms", "errors", "RSS MiB", "CPU %"
+    );
     let mut passing = None;
     for candidates in steps {
         let rate = candidates as f64 * 2.0 / PERIOD_SECS;
         let step = run_step(&processes, &accounts, &images, rate, step_secs).await;
         println!(
             "{candidates:>10} {:>12.0} {:>10.0} {:>9.1} {:>9.1} {:>7} {:>9.1} {:>7.0}",
-            step.offered, step.done, step.p50_ms, step.p99_ms, step.errors, step.rss_mib, step.cpu_percent
+            step.offered,
+            step.done,
+            step.p50_ms,
+            step.p99_ms,
+            step.errors,
+            step.rss_mib,
+            step.cpu_percent
         );
         if step.p99_ms > 1000.0 || step.errors > 0 {
             println!("limit: p99 over 1 s or errors at {candidates} candidates");
@@ -212,17 +301,28 @@ async fn main() {
         while elapsed < soak_secs {
             let step = run_step(&processes, &accounts, &images, rate, 30).await;
             elapsed += 30;
-            println!("  {elapsed:>5} s: {:.0} uploads/s, p99 {:.1} ms, {} errors, RSS {:.1} MiB", step.done, step.p99_ms, step.errors, step.rss_mib);
+            println!(
+                "  {elapsed:>5} s: {:.0} uploads/s, p99 {:.1} ms, {} errors, RSS {:.1} MiB",
+                step.done, step.p99_ms, step.errors, step.rss_mib
+            );
         }
     }
-    println!("server peak resident memory: {:.1} MiB", processes.peak_rss_mib());
+    println!(
+        "server peak resident memory: {:.1} MiB",
+        processes.peak_rss_mib()
+    );
 }
 
 /// A new PostgreSQL database and S3 bucket of this run's own, as settings.
 async fn shared_engines() -> Vec<(String, String)> {
     let database = common::postgres_database(&env("BENCH_POSTGRES_URL"), "im_capacity").await;
     let bucket = format!("capacity-{}", uuid::Uuid::new_v4().simple());
-    common::s3_client().create_bucket().bucket(&bucket).send().await.unwrap();
+    common::s3_client()
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
     vec![
         ("DATABASE_URL".into(), database),
         ("AWS_S3_BUCKET_NAME".into(), bucket),

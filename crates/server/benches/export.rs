@@ -22,17 +22,27 @@ const SMALL: usize = 200;
 const LARGE: usize = 2000;
 const ROUNDS: usize = 5;
 
-
 fn median(mut samples: Vec<f64>) -> (f64, f64, f64) {
     samples.sort_by(|a, b| a.total_cmp(b));
-    (samples[samples.len() / 2], samples[0], samples[samples.len() - 1])
+    (
+        samples[samples.len() / 2],
+        samples[0],
+        samples[samples.len() - 1],
+    )
 }
 
 async fn upload(server: &Server, application: &str, count: usize) {
-    let url = format!("{}/api/monitoring/upload-binary?applicationId={application}&imageType=camera", server.url);
+    let url = format!(
+        "{}/api/monitoring/upload-binary?applicationId={application}&imageType=camera",
+        server.url
+    );
     stream::iter(0..count)
         .map(|n| {
-            let request = server.client.post(&url).header("content-type", "image/jpeg").body(jpeg(IMAGE_BYTES, n as u32));
+            let request = server
+                .client
+                .post(&url)
+                .header("content-type", "image/jpeg")
+                .body(jpeg(IMAGE_BYTES, n as u32));
             async move { assert_eq!(request.send().await.unwrap().status(), 200) }
         })
         .buffer_unordered(8)
@@ -41,7 +51,11 @@ async fn upload(server: &Server, application: &str, count: usize) {
 }
 
 /// Streams one export, sampling the server's memory: (growth over the start in MiB, MB/s, zip bytes).
-async fn export(server: &Server, recruiter: &reqwest::Client, application: &str) -> (f64, f64, u64) {
+async fn export(
+    server: &Server,
+    recruiter: &reqwest::Client,
+    application: &str,
+) -> (f64, f64, u64) {
     let before = server.rss_mib();
     let done = Arc::new(AtomicBool::new(false));
     let pid = server.child.id();
@@ -57,7 +71,14 @@ async fn export(server: &Server, recruiter: &reqwest::Client, application: &str)
         })
     };
     let started = Instant::now();
-    let response = recruiter.get(format!("{}/api/monitoring/export?applicationId={application}", server.url)).send().await.unwrap();
+    let response = recruiter
+        .get(format!(
+            "{}/api/monitoring/export?applicationId={application}",
+            server.url
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let mut body = response.bytes_stream();
     let mut bytes = 0u64;
@@ -67,7 +88,11 @@ async fn export(server: &Server, recruiter: &reqwest::Client, application: &str)
     let seconds = started.elapsed().as_secs_f64();
     done.store(true, Ordering::Relaxed);
     let peak = sampler.await.unwrap();
-    ((peak - before).max(0.0), bytes as f64 / seconds / 1e6, bytes)
+    (
+        (peak - before).max(0.0),
+        bytes as f64 / seconds / 1e6,
+        bytes,
+    )
 }
 
 #[tokio::main]
@@ -75,24 +100,51 @@ async fn main() {
     let server = Server::start(vec![("FACE_DETECTION".into(), "off".into())]).await;
     // A second application of the demo candidate, for the small export.
     let created = std::process::Command::new(env("SERVER_BIN"))
-        .args(["application", "create", "--org", "demo", "--candidate", "candidate@demo.test", "--title", "Small export"])
+        .args([
+            "application",
+            "create",
+            "--org",
+            "demo",
+            "--candidate",
+            "candidate@demo.test",
+            "--title",
+            "Small export",
+        ])
         .envs(server.vars.clone())
         .output()
         .unwrap();
     assert!(created.status.success());
     let small = String::from_utf8_lossy(&created.stdout).trim().to_string();
-    let consent = server.client.post(format!("{}/api/monitoring/consent", server.url));
-    let consent = consent.json(&json!({"applicationId": small, "consentVersion": shared::integrity::CONSENT_VERSION}));
+    let consent = server
+        .client
+        .post(format!("{}/api/monitoring/consent", server.url));
+    let consent = consent.json(
+        &json!({"applicationId": small, "consentVersion": shared::integrity::CONSENT_VERSION}),
+    );
     assert_eq!(consent.send().await.unwrap().status(), 200);
     upload(&server, &small, SMALL).await;
     upload(&server, &server.application, LARGE).await;
 
-    let password = server.demo.lines().find(|l| l.contains("recruiter@demo.test")).unwrap().rsplit(' ').next().unwrap().to_string();
-    let recruiter = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let login = recruiter.post(format!("{}/api/auth/login", server.url)).json(&json!({"email": "recruiter@demo.test", "password": password}));
+    let password = server
+        .demo
+        .lines()
+        .find(|l| l.contains("recruiter@demo.test"))
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    let recruiter = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let login = recruiter
+        .post(format!("{}/api/auth/login", server.url))
+        .json(&json!({"email": "recruiter@demo.test", "password": password}));
     assert_eq!(login.send().await.unwrap().status(), 200);
 
-    let (mut small_growth, mut large_growth, mut small_rate, mut large_rate) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut small_growth, mut large_growth, mut small_rate, mut large_rate) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut sizes = (0, 0);
     for _ in 0..ROUNDS {
         let (growth, rate, bytes) = export(&server, &recruiter, &small).await;
@@ -104,11 +156,32 @@ async fn main() {
         large_rate.push(rate);
         sizes.1 = bytes;
     }
-    let show = |name: &str, (median, low, high): (f64, f64, f64), unit: &str| println!("{name:<44} median {median:>7.1} {unit} (range {low:.1} to {high:.1})");
+    let show = |name: &str, (median, low, high): (f64, f64, f64), unit: &str| {
+        println!("{name:<44} median {median:>7.1} {unit} (range {low:.1} to {high:.1})")
+    };
     println!("export, {ROUNDS} rounds alternating {SMALL} and {LARGE} images of {} KiB (zips of {:.1} and {:.1} MB)", IMAGE_BYTES / 1024, sizes.0 as f64 / 1e6, sizes.1 as f64 / 1e6);
-    show(&format!("memory growth while exporting {SMALL} images"), median(small_growth), "MiB");
-    show(&format!("memory growth while exporting {LARGE} images"), median(large_growth), "MiB");
-    show(&format!("export rate, {SMALL} images"), median(small_rate), "MB/s");
-    show(&format!("export rate, {LARGE} images"), median(large_rate), "MB/s");
-    println!("server peak resident memory overall: {:.1} MiB", server.peak_rss_mib());
+    show(
+        &format!("memory growth while exporting {SMALL} images"),
+        median(small_growth),
+        "MiB",
+    );
+    show(
+        &format!("memory growth while exporting {LARGE} images"),
+        median(large_growth),
+        "MiB",
+    );
+    show(
+        &format!("export rate, {SMALL} images"),
+        median(small_rate),
+        "MB/s",
+    );
+    show(
+        &format!("export rate, {LARGE} images"),
+        median(large_rate),
+        "MB/s",
+    );
+    println!(
+        "server peak resident memory overall: {:.1} MiB",
+        server.peak_rss_mib()
+    );
 }

@@ -21,11 +21,20 @@ const IN_FLIGHT: usize = 8;
 /// A photo scaled and letterboxed into a 640×480 frame, as a camera would send it.
 fn frame(name: &str) -> Vec<u8> {
     let photo = image::open(std::path::Path::new(&env("TEST_PHOTOS")).join(name)).expect("photo");
-    let scaled = photo.resize(640, 480, imageops::FilterType::Triangle).to_rgb8();
+    let scaled = photo
+        .resize(640, 480, imageops::FilterType::Triangle)
+        .to_rgb8();
     let mut frame = RgbImage::new(640, 480);
-    imageops::overlay(&mut frame, &scaled, i64::from((640 - scaled.width()) / 2), i64::from((480 - scaled.height()) / 2));
+    imageops::overlay(
+        &mut frame,
+        &scaled,
+        i64::from((640 - scaled.width()) / 2),
+        i64::from((480 - scaled.height()) / 2),
+    );
     let mut bytes = std::io::Cursor::new(Vec::new());
-    DynamicImage::ImageRgb8(frame).write_to(&mut bytes, image::ImageFormat::Jpeg).expect("encode");
+    DynamicImage::ImageRgb8(frame)
+        .write_to(&mut bytes, image::ImageFormat::Jpeg)
+        .expect("encode");
     bytes.into_inner()
 }
 
@@ -46,7 +55,9 @@ fn detector_figures(frames: &[Vec<u8>]) {
     let mut times: Vec<f64> = (0..300)
         .map(|n| {
             let start = Instant::now();
-            detector.faces_in_jpeg(&frames[n % frames.len()]).expect("analysed");
+            detector
+                .faces_in_jpeg(&frames[n % frames.len()])
+                .expect("analysed");
             start.elapsed().as_secs_f64() * 1000.0
         })
         .collect();
@@ -59,7 +70,9 @@ fn detector_figures(frames: &[Vec<u8>]) {
         times[times.len() - 1],
         times.len()
     );
-    let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1);
     let start = Instant::now();
     let per_thread = 150;
     std::thread::scope(|scope| {
@@ -67,7 +80,9 @@ fn detector_figures(frames: &[Vec<u8>]) {
             scope.spawn(move || {
                 let mut detector = FaceDetector::new().expect("model");
                 for n in 0..per_thread {
-                    detector.faces_in_jpeg(&frames[(n + t) % frames.len()]).expect("analysed");
+                    detector
+                        .faces_in_jpeg(&frames[(n + t) % frames.len()])
+                        .expect("analysed");
                 }
             });
         }
@@ -84,11 +99,24 @@ impl Server {
     /// Uploads per second for `UPLOADS` camera snapshots, `IN_FLIGHT` at a time.
     async fn upload_rate(&self, frames: &[Vec<u8>]) -> f64 {
         let start = Instant::now();
-        let url = format!("{}/api/monitoring/upload-binary?applicationId={}&imageType=camera", self.url, self.application);
+        let url = format!(
+            "{}/api/monitoring/upload-binary?applicationId={}&imageType=camera",
+            self.url, self.application
+        );
         let statuses: Vec<u16> = stream::iter(0..UPLOADS)
             .map(|n| {
-                let request = self.client.post(&url).header("content-type", "image/jpeg").body(frames[n % frames.len()].clone());
-                async move { request.send().await.map(|r| r.status().as_u16()).unwrap_or(0) }
+                let request = self
+                    .client
+                    .post(&url)
+                    .header("content-type", "image/jpeg")
+                    .body(frames[n % frames.len()].clone());
+                async move {
+                    request
+                        .send()
+                        .await
+                        .map(|r| r.status().as_u16())
+                        .unwrap_or(0)
+                }
             })
             .buffer_unordered(IN_FLIGHT)
             .collect()
@@ -99,14 +127,23 @@ impl Server {
 
     async fn analysed(&self) -> usize {
         let list = self.images().await;
-        list["camera"].as_array().map(|c| c.iter().filter(|i| i.get("faces").is_some()).count()).unwrap_or(0)
+        list["camera"]
+            .as_array()
+            .map(|c| c.iter().filter(|i| i.get("faces").is_some()).count())
+            .unwrap_or(0)
     }
 }
 
 #[tokio::main]
 async fn main() {
-    let frames: Vec<Vec<u8>> = ["astronaut.png", "camera.png", "coffee.png", "chelsea.png"].iter().map(|n| frame(n)).collect();
-    println!("frames: {} bytes each on average", frames.iter().map(Vec::len).sum::<usize>() / frames.len());
+    let frames: Vec<Vec<u8>> = ["astronaut.png", "camera.png", "coffee.png", "chelsea.png"]
+        .iter()
+        .map(|n| frame(n))
+        .collect();
+    println!(
+        "frames: {} bytes each on average",
+        frames.iter().map(Vec::len).sum::<usize>() / frames.len()
+    );
     detector_figures(&frames);
 
     let (on, off) = (start("on").await, start("off").await);
@@ -121,7 +158,13 @@ async fn main() {
             without.push(off.upload_rate(&frames).await);
         }
     }
-    let range = |v: &[f64]| format!("{:.0}–{:.0}", v.iter().copied().fold(f64::MAX, f64::min), v.iter().copied().fold(0.0, f64::max));
+    let range = |v: &[f64]| {
+        format!(
+            "{:.0}–{:.0}",
+            v.iter().copied().fold(f64::MAX, f64::min),
+            v.iter().copied().fold(0.0, f64::max)
+        )
+    };
     let (with_range, without_range) = (range(&with), range(&without));
     let (with_median, without_median) = (median(&mut with), median(&mut without));
     println!(

@@ -66,7 +66,11 @@ where
     Fut: std::future::Future<Output = ()>,
 {
     let start = Instant::now();
-    stream::iter(0..count).map(&op).buffer_unordered(in_flight).collect::<Vec<()>>().await;
+    stream::iter(0..count)
+        .map(&op)
+        .buffer_unordered(in_flight)
+        .collect::<Vec<()>>()
+        .await;
     count as f64 / start.elapsed().as_secs_f64()
 }
 
@@ -79,7 +83,10 @@ fn median(mut samples: Vec<f64>) -> f64 {
 fn spread(samples: &[f64], digits: usize) -> String {
     let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
     let max = samples.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    format!("{:.digits$} ({min:.digits$}–{max:.digits$})", median(samples.to_vec()))
+    format!(
+        "{:.digits$} ({min:.digits$}–{max:.digits$})",
+        median(samples.to_vec())
+    )
 }
 
 async fn time_ms<Fut: std::future::Future<Output = ()>>(runs: usize, op: impl Fn() -> Fut) -> f64 {
@@ -106,10 +113,21 @@ struct Batch {
 
 impl Batch {
     /// `uploads` transfers to `url(n)` of `file(n)`.
-    fn new(dir: &Path, name: &str, options: Vec<String>, uploads: usize, url: impl Fn(usize) -> String, file: impl Fn(usize) -> std::path::PathBuf) -> Batch {
+    fn new(
+        dir: &Path,
+        name: &str,
+        options: Vec<String>,
+        uploads: usize,
+        url: impl Fn(usize) -> String,
+        file: impl Fn(usize) -> std::path::PathBuf,
+    ) -> Batch {
         let mut text = String::new();
         for n in 0..uploads {
-            text.push_str(&format!("url = \"{}\"\nupload-file = \"{}\"\noutput = \"/dev/null\"\n", url(n), file(n).display()));
+            text.push_str(&format!(
+                "url = \"{}\"\nupload-file = \"{}\"\noutput = \"/dev/null\"\n",
+                url(n),
+                file(n).display()
+            ));
         }
         let config = dir.join(format!("{name}.curl"));
         std::fs::write(&config, text).unwrap();
@@ -120,7 +138,13 @@ impl Batch {
     fn run(&self) -> f64 {
         let started = Instant::now();
         let output = Command::new("curl")
-            .args(["--silent", "--no-progress-meter", "--parallel", "--parallel-max", &IN_FLIGHT.to_string()])
+            .args([
+                "--silent",
+                "--no-progress-meter",
+                "--parallel",
+                "--parallel-max",
+                &IN_FLIGHT.to_string(),
+            ])
             .args(["--write-out", "%{http_code}\\n"])
             .args(&self.options)
             .arg("--config")
@@ -129,22 +153,47 @@ impl Batch {
             .unwrap();
         let elapsed = started.elapsed().as_secs_f64();
         let codes = String::from_utf8_lossy(&output.stdout);
-        let (ok, total) = (codes.lines().filter(|c| *c == "200").count(), codes.lines().count());
-        assert_eq!(ok, total, "every upload is answered 200 ({}): {}", self.config.display(), codes.lines().filter(|c| *c != "200").take(5).collect::<Vec<_>>().join(" "));
+        let (ok, total) = (
+            codes.lines().filter(|c| *c == "200").count(),
+            codes.lines().count(),
+        );
+        assert_eq!(
+            ok,
+            total,
+            "every upload is answered 200 ({}): {}",
+            self.config.display(),
+            codes
+                .lines()
+                .filter(|c| *c != "200")
+                .take(5)
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
         total as f64 / elapsed
     }
 }
 
 /// The session cookie of the demo candidate, for curl.
 async fn session_cookie(server: &Server) -> String {
-    let password = server.demo.lines().find(|l| l.contains("candidate@demo.test")).unwrap().rsplit(' ').next().unwrap();
+    let password = server
+        .demo
+        .lines()
+        .find(|l| l.contains("candidate@demo.test"))
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap();
     let response = reqwest::Client::new()
         .post(format!("{}/api/auth/login", server.url))
         .json(&json!({"email": "candidate@demo.test", "password": password}))
         .send()
         .await
         .unwrap();
-    let cookie = response.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap();
     cookie.split(';').next().unwrap().to_string()
 }
 
@@ -154,15 +203,28 @@ async fn server_batches(server: &Server, name: &str, dir: &Path, images: usize) 
     for n in 0..images {
         let jpeg = std::fs::read(dir.join(format!("image-{n}.jpg"))).unwrap();
         let data = base64::engine::general_purpose::STANDARD.encode(jpeg);
-        let body = json!({"applicationId": server.application, "imageType": "screen", "imageData": data});
+        let body =
+            json!({"applicationId": server.application, "imageType": "screen", "imageData": data});
         std::fs::write(dir.join(format!("{name}-{n}.json")), body.to_string()).unwrap();
     }
     // Screen images on both sides: camera ones would also queue face analyses.
-    let binary_url = format!("{}/api/monitoring/upload-binary?applicationId={}&imageType=screen", server.url, server.application);
+    let binary_url = format!(
+        "{}/api/monitoring/upload-binary?applicationId={}&imageType=screen",
+        server.url, server.application
+    );
     let binary = Batch::new(
         dir,
         &format!("{name}-binary"),
-        vec!["-X".into(), "POST".into(), "-H".into(), "Content-Type: image/jpeg".into(), "-H".into(), cookie.clone(), "-H".into(), "Expect:".into()],
+        vec![
+            "-X".into(),
+            "POST".into(),
+            "-H".into(),
+            "Content-Type: image/jpeg".into(),
+            "-H".into(),
+            cookie.clone(),
+            "-H".into(),
+            "Expect:".into(),
+        ],
         uploads(),
         |_| binary_url.clone(),
         |n| dir.join(format!("image-{}.jpg", n % images)),
@@ -171,7 +233,16 @@ async fn server_batches(server: &Server, name: &str, dir: &Path, images: usize) 
     let base64 = Batch::new(
         dir,
         &format!("{name}-base64"),
-        vec!["-X".into(), "POST".into(), "-H".into(), "Content-Type: application/json".into(), "-H".into(), cookie, "-H".into(), "Expect:".into()],
+        vec![
+            "-X".into(),
+            "POST".into(),
+            "-H".into(),
+            "Content-Type: application/json".into(),
+            "-H".into(),
+            cookie,
+            "-H".into(),
+            "Expect:".into(),
+        ],
         uploads(),
         |_| base64_url.clone(),
         |n| dir.join(format!("{name}-{}.json", n % images)),
@@ -180,12 +251,19 @@ async fn server_batches(server: &Server, name: &str, dir: &Path, images: usize) 
 }
 
 fn uploads() -> usize {
-    std::env::var("PIPELINE_UPLOADS").ok().and_then(|v| v.parse().ok()).unwrap_or(640)
+    std::env::var("PIPELINE_UPLOADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(640)
 }
 
 /// Upload rates in interleaved rounds, as ratios to raw PutObject.
 async fn bench_uploads(images: &Arc<Vec<Vec<u8>>>) -> (Server, Server) {
-    let rounds: usize = std::env::var("PIPELINE_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5).max(1);
+    let rounds: usize = std::env::var("PIPELINE_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5)
+        .max(1);
     let dir = tempfile::tempdir().unwrap();
     for (n, image) in images.iter().enumerate() {
         std::fs::write(dir.path().join(format!("image-{n}.jpg")), image).unwrap();
@@ -200,7 +278,11 @@ async fn bench_uploads(images: &Arc<Vec<Vec<u8>>>) -> (Server, Server) {
             "--aws-sigv4".into(),
             "aws:amz:us-east-1:s3".into(),
             "--user".into(),
-            format!("{}:{}", env("BENCH_S3_ACCESS_KEY"), env("BENCH_S3_SECRET_KEY")),
+            format!(
+                "{}:{}",
+                env("BENCH_S3_ACCESS_KEY"),
+                env("BENCH_S3_SECRET_KEY")
+            ),
             "-H".into(),
             "x-amz-content-sha256: UNSIGNED-PAYLOAD".into(),
             "-H".into(),
@@ -213,7 +295,8 @@ async fn bench_uploads(images: &Arc<Vec<Vec<u8>>>) -> (Server, Server) {
     let s3 = Server::start_pipeline(Some("bench-server")).await;
     let builtin = Server::start_pipeline(None).await;
     let (s3_binary, s3_base64) = server_batches(&s3, "s3", dir.path(), images.len()).await;
-    let (builtin_binary, builtin_base64) = server_batches(&builtin, "builtin", dir.path(), images.len()).await;
+    let (builtin_binary, builtin_base64) =
+        server_batches(&builtin, "builtin", dir.path(), images.len()).await;
     let sides: [(&str, &Batch); 5] = [
         ("S3 upload-binary", &s3_binary),
         ("S3 base64 upload", &s3_base64),
@@ -235,26 +318,51 @@ async fn bench_uploads(images: &Arc<Vec<Vec<u8>>>) -> (Server, Server) {
             continue; // warm-up
         }
         raw_rates.push(raw_rate);
-        let line: Vec<String> = sides[..4].iter().zip(&rates).map(|((name, _), rate)| format!("{name} {rate:.0}/s ({:.2})", rate / raw_rate)).collect();
-        println!("  round {round}: raw PutObject {raw_rate:.0}/s; {}", line.join(", "));
+        let line: Vec<String> = sides[..4]
+            .iter()
+            .zip(&rates)
+            .map(|((name, _), rate)| format!("{name} {rate:.0}/s ({:.2})", rate / raw_rate))
+            .collect();
+        println!(
+            "  round {round}: raw PutObject {raw_rate:.0}/s; {}",
+            line.join(", ")
+        );
         for (i, rate) in rates.iter().enumerate() {
             ratios[i].push(rate / raw_rate);
         }
     }
-    println!("raw PutObject (signed PUT, SSE-S3) to SeaweedFS: {}/s", spread(&raw_rates, 0));
+    println!(
+        "raw PutObject (signed PUT, SSE-S3) to SeaweedFS: {}/s",
+        spread(&raw_rates, 0)
+    );
     for (i, (name, _)) in sides[..4].iter().enumerate() {
-        println!("{name}: {} of raw PutObject (median, min–max of {rounds} rounds)", spread(&ratios[i], 2));
+        println!(
+            "{name}: {} of raw PutObject (median, min–max of {rounds} rounds)",
+            spread(&ratios[i], 2)
+        );
     }
     (s3, builtin)
 }
 
 /// The server's signing time so far: (seconds, batches), from /metrics.
 async fn signing_so_far(server: &Server) -> (f64, f64) {
-    let text = reqwest::get(format!("{}/metrics", server.url)).await.unwrap().text().await.unwrap();
+    let text = reqwest::get(format!("{}/metrics", server.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let value = |name: &str| {
-        text.lines().find(|l| l.starts_with(name)).and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
     };
-    (value("interview_monitor_signing_seconds_sum"), value("interview_monitor_signing_seconds_count"))
+    (
+        value("interview_monitor_signing_seconds_sum"),
+        value("interview_monitor_signing_seconds_count"),
+    )
 }
 
 async fn bench_signing_and_memory(name: &str, server: Server, images: &Arc<Vec<Vec<u8>>>) {
@@ -263,7 +371,13 @@ async fn bench_signing_and_memory(name: &str, server: Server, images: &Arc<Vec<V
     let list = server.images().await;
     let mut keys: Vec<String> = ["camera", "screen"]
         .iter()
-        .flat_map(|kind| list[*kind].as_array().unwrap().iter().map(|i| i["s3Key"].as_str().unwrap().to_string()))
+        .flat_map(|kind| {
+            list[*kind]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["s3Key"].as_str().unwrap().to_string())
+        })
         .collect();
     keys.truncate(1000);
     assert_eq!(keys.len(), 1000);
@@ -272,15 +386,21 @@ async fn bench_signing_and_memory(name: &str, server: Server, images: &Arc<Vec<V
         let server = server.clone();
         let keys = keys.clone();
         async move {
-            let response =
-                server.client.post(format!("{}/api/monitoring/signed-urls", server.url)).json(&json!({"s3Keys": keys})).send().await.unwrap();
+            let response = server
+                .client
+                .post(format!("{}/api/monitoring/signed-urls", server.url))
+                .json(&json!({"s3Keys": keys}))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(response.status(), 200);
             response.bytes().await.unwrap();
         }
     })
     .await;
     let (seconds_after, count_after) = signing_so_far(&server).await;
-    let server_ms = (seconds_after - seconds_before) / (count_after - count_before).max(1.0) * 1000.0;
+    let server_ms =
+        (seconds_after - seconds_before) / (count_after - count_before).max(1.0) * 1000.0;
     println!(
         "{name}: signed-urls with 1,000 keys: {server_ms:.1} ms in the server (mean of 20, authorizing, signing and the audit entry), {sign:.1} ms round trip (median of 20, on loopback)"
     );
@@ -300,7 +420,11 @@ async fn bench_signing_and_memory(name: &str, server: Server, images: &Arc<Vec<V
     let statuses = statuses.into_inner().unwrap();
     let stored = statuses.iter().filter(|s| **s == 200).count();
     let refused = statuses.iter().filter(|s| **s == 429).count();
-    assert_eq!(stored + refused, 256, "every upload is stored or refused with 429: {statuses:?}");
+    assert_eq!(
+        stored + refused,
+        256,
+        "every upload is stored or refused with 429: {statuses:?}"
+    );
     println!(
         "{name}: peak server RSS {:.1} MiB after 256 base64 uploads at once ({stored} stored, {refused} answered 429; peak before that burst: {before:.1} MiB)",
         server.peak_rss_mib()
@@ -312,7 +436,10 @@ async fn bench_signing_and_memory(name: &str, server: Server, images: &Arc<Vec<V
 /// with FACE_DETECTION on. PIPELINE_LISTING_CALLS (default 20) calls are timed.
 async fn bench_listing(postgres: Option<&str>) {
     let (database, label) = match postgres {
-        Some(server) => (Some(common::postgres_database(server, "im_listing").await), "PostgreSQL"),
+        Some(server) => (
+            Some(common::postgres_database(server, "im_listing").await),
+            "PostgreSQL",
+        ),
         None => (None, "SQLite"),
     };
     let mut vars = Vec::new();
@@ -320,22 +447,43 @@ async fn bench_listing(postgres: Option<&str>) {
         vars.push(("DATABASE_URL".to_string(), url.clone()));
     }
     let server = Server::start(vars).await;
-    let url = database.unwrap_or_else(|| format!("sqlite://{}/interview-monitor.db?mode=rwc", server.dir.path().display()));
+    let url = database.unwrap_or_else(|| {
+        format!(
+            "sqlite://{}/interview-monitor.db?mode=rwc",
+            server.dir.path().display()
+        )
+    });
     let db = sea_orm::Database::connect(url).await.unwrap();
     use sea_orm::{ConnectionTrait, EntityTrait, Set};
     use server::db::entities::monitoring_image;
     let application: uuid::Uuid = server.application.parse().unwrap();
     let uploader: uuid::Uuid = {
-        let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT id FROM users WHERE role = 'candidate'")).await.unwrap().unwrap();
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT id FROM users WHERE role = 'candidate'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
         row.try_get_by_index(0).unwrap()
     };
     let start = chrono::Utc::now() - chrono::Duration::hours(100);
     for chunk in (0..20_000).collect::<Vec<i64>>().chunks(500) {
         let rows = chunk.iter().map(|n| {
-            let kind = if n % 2 == 0 { shared::ImageKind::Camera } else { shared::ImageKind::Screen };
+            let kind = if n % 2 == 0 {
+                shared::ImageKind::Camera
+            } else {
+                shared::ImageKind::Screen
+            };
             let captured = start + chrono::Duration::seconds(*n * 15);
-            let key = shared::ObjectKey::new(shared::ApplicationId(application), kind, captured.timestamp_millis(), uuid::Uuid::new_v4())
-                .expect("a time after 1970");
+            let key = shared::ObjectKey::new(
+                shared::ApplicationId(application),
+                kind,
+                captured.timestamp_millis(),
+                uuid::Uuid::new_v4(),
+            )
+            .expect("a time after 1970");
             monitoring_image::ActiveModel {
                 id: Set(key.id),
                 application_id: Set(application),
@@ -349,18 +497,31 @@ async fn bench_listing(postgres: Option<&str>) {
                 pending: Set(false),
             }
         });
-        monitoring_image::Entity::insert_many(rows).exec_without_returning(&db).await.unwrap();
+        monitoring_image::Entity::insert_many(rows)
+            .exec_without_returning(&db)
+            .await
+            .unwrap();
     }
     // A face analysis for every camera image, as the workers leave them.
     let analyses = "INSERT INTO face_analyses (image_id, application_id, outcome, faces, boxes, analysed_at) \
          SELECT id, application_id, 'analysed', 1, '[{\"x\":0.3,\"y\":0.2,\"w\":0.4,\"h\":0.5,\"score\":9.5}]', stored_at \
          FROM monitoring_images WHERE kind = 'camera'";
-    let analysed = db.execute_unprepared(analyses).await.unwrap().rows_affected();
+    let analysed = db
+        .execute_unprepared(analyses)
+        .await
+        .unwrap()
+        .rows_affected();
     assert_eq!(analysed, 10_000);
     let listed = server.images().await;
-    assert_eq!(listed["camera"].as_array().unwrap().len() + listed["screen"].as_array().unwrap().len(), 20_000);
+    assert_eq!(
+        listed["camera"].as_array().unwrap().len() + listed["screen"].as_array().unwrap().len(),
+        20_000
+    );
     let bytes = std::sync::atomic::AtomicUsize::new(0);
-    let calls = std::env::var("PIPELINE_LISTING_CALLS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let calls = std::env::var("PIPELINE_LISTING_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
     let images = time_ms(calls, || async {
         let response = server
             .client
@@ -370,7 +531,10 @@ async fn bench_listing(postgres: Option<&str>) {
             .await
             .unwrap();
         assert_eq!(response.status(), 200);
-        bytes.store(response.bytes().await.unwrap().len(), std::sync::atomic::Ordering::Relaxed);
+        bytes.store(
+            response.bytes().await.unwrap().len(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
     })
     .await;
     let kib = bytes.load(std::sync::atomic::Ordering::Relaxed) / 1024;
@@ -380,7 +544,10 @@ async fn bench_listing(postgres: Option<&str>) {
 #[tokio::main]
 async fn main() {
     let images: Arc<Vec<Vec<u8>>> = Arc::new((0..64).map(|seed| jpeg(IMAGE_BYTES, seed)).collect());
-    println!("interview-monitor pipeline benchmark: {} KiB JPEGs", IMAGE_BYTES / 1024);
+    println!(
+        "interview-monitor pipeline benchmark: {} KiB JPEGs",
+        IMAGE_BYTES / 1024
+    );
     // PIPELINE_ONLY=listing (or uploads) runs one part.
     let only = std::env::var("PIPELINE_ONLY").unwrap_or_default();
     if only.is_empty() || only == "uploads" {

@@ -1,7 +1,10 @@
 //! Times signing 1,000 presigned URLs: ours against the SDK's, alternated in rounds.
 use std::time::{Duration, Instant};
 
-use server::{settings::{S3Settings, Secret}, storage::{s3::S3Store, ObjectStore}};
+use server::{
+    settings::{S3Settings, Secret},
+    storage::{s3::S3Store, ObjectStore},
+};
 use shared::ObjectKey;
 
 #[tokio::main]
@@ -20,7 +23,10 @@ async fn main() {
     let (mut ours, mut sdk) = (Vec::new(), Vec::new());
     for round in 0..7 {
         let start = Instant::now();
-        let urls = store.signed_urls(&keys, ttl, chrono::Utc::now() + chrono::Duration::hours(1)).await.unwrap();
+        let urls = store
+            .signed_urls(&keys, ttl, chrono::Utc::now() + chrono::Duration::hours(1))
+            .await
+            .unwrap();
         let t = start.elapsed().as_secs_f64() * 1000.0;
         let start = Instant::now();
         for key in &keys {
@@ -28,8 +34,12 @@ async fn main() {
         }
         let s = start.elapsed().as_secs_f64() * 1000.0;
         assert_eq!(urls.len(), 1000);
-        if round > 0 { ours.push(t); sdk.push(s); }
+        if round > 0 {
+            ours.push(t);
+            sdk.push(s);
+        }
     }
-    ours.sort_by(f64::total_cmp); sdk.sort_by(f64::total_cmp);
+    ours.sort_by(f64::total_cmp);
+    sdk.sort_by(f64::total_cmp);
     println!("1,000 URLs: ours median {:.2} ms ({:.2}-{:.2}), SDK median {:.1} ms ({:.1}-{:.1}), 6 rounds", ours[3], ours[0], ours[5], sdk[3], sdk[0], sdk[5]);
 }

@@ -6,7 +6,7 @@ use std::{collections::HashMap, sync::Arc};
 use app::{services::Accountability, AppError};
 use async_trait::async_trait;
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter, ColumnTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use shared::{
     audit::{AuditAction, AuditEntry, AuditTrail, ErasureReceipt},
     ApplicationId, CurrentUser, ObjectKey, Role,
@@ -39,8 +39,14 @@ impl From<RetentionError> for AppError {
 }
 
 /// Who did it, in words: a role and organization, not a name.
-fn actor_words(entry: &audit_entry::Model, organizations: &HashMap<Uuid, String>, viewer: &CurrentUser) -> String {
-    let organization = entry.actor_organization.and_then(|id| organizations.get(&id));
+fn actor_words(
+    entry: &audit_entry::Model,
+    organizations: &HashMap<Uuid, String>,
+    viewer: &CurrentUser,
+) -> String {
+    let organization = entry
+        .actor_organization
+        .and_then(|id| organizations.get(&id));
     match (entry.actor_role.as_str(), organization) {
         ("candidate", _) if entry.actor_id == Some(viewer.id.0) => "you".into(),
         ("candidate", _) => "the candidate".into(),
@@ -54,7 +60,11 @@ fn actor_words(entry: &audit_entry::Model, organizations: &HashMap<Uuid, String>
     }
 }
 
-async fn listed(db: &DatabaseConnection, rows: Vec<audit_entry::Model>, viewer: &CurrentUser) -> Result<AuditTrail, AppError> {
+async fn listed(
+    db: &DatabaseConnection,
+    rows: Vec<audit_entry::Model>,
+    viewer: &CurrentUser,
+) -> Result<AuditTrail, AppError> {
     let ids: Vec<Uuid> = rows.iter().filter_map(|r| r.actor_organization).collect();
     let organizations: HashMap<Uuid, String> = organization::Entity::find()
         .filter(organization::Column::Id.is_in(ids))
@@ -87,12 +97,22 @@ async fn listed(db: &DatabaseConnection, rows: Vec<audit_entry::Model>, viewer: 
 /// Erases an application for `actor`: marks it (so nothing new is recorded),
 /// removes every object and row of it with the audit entry, then any object
 /// under its prefix nobody recorded. `None` when there is no such application.
-pub async fn erase(db: &DatabaseConnection, store: &dyn ObjectStore, actor: Actor, application: Uuid) -> Result<Option<Removed>, RetentionError> {
+pub async fn erase(
+    db: &DatabaseConnection,
+    store: &dyn ObjectStore,
+    actor: Actor,
+    application: Uuid,
+) -> Result<Option<Removed>, RetentionError> {
     if !retention_repo::mark_erased(db, application, Utc::now()).await? {
         return Ok(None);
     }
     let removed = remove_application_data(db, store, application, None, false, |removed| {
-        Some(NewEntry { actor, action: AuditAction::Erase, application: Some(application), target: removed.describe() })
+        Some(NewEntry {
+            actor,
+            action: AuditAction::Erase,
+            application: Some(application),
+            target: removed.describe(),
+        })
     })
     .await?;
     for object in store.list_application(ApplicationId(application)).await? {
@@ -106,24 +126,50 @@ pub async fn erase(db: &DatabaseConnection, store: &dyn ObjectStore, actor: Acto
 
 #[async_trait]
 impl Accountability for AccountabilityService {
-    async fn trail(&self, user: &CurrentUser, application: ApplicationId) -> Result<AuditTrail, AppError> {
+    async fn trail(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+    ) -> Result<AuditTrail, AppError> {
         let permitted = policy::authorize(&self.db, user, Action::View, application).await?;
         let rows = repo::for_application(&self.db, permitted.id().0).await?;
         listed(&self.db, rows, user).await
     }
 
-    async fn entries(&self, user: &CurrentUser, before: Option<i64>, limit: u32) -> Result<AuditTrail, AppError> {
+    async fn entries(
+        &self,
+        user: &CurrentUser,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<AuditTrail, AppError> {
         if user.role != Role::Admin {
-            return Err(AppError::Forbidden("only admins see the whole audit trail".into()));
+            return Err(AppError::Forbidden(
+                "only admins see the whole audit trail".into(),
+            ));
         }
         let rows = repo::page(&self.db, before, u64::from(limit)).await?;
         listed(&self.db, rows, user).await
     }
 
     #[tracing::instrument(skip_all, fields(application = %application))]
-    async fn erase(&self, user: &CurrentUser, application: ApplicationId) -> Result<ErasureReceipt, AppError> {
+    async fn erase(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+    ) -> Result<ErasureReceipt, AppError> {
         let permitted = policy::authorize(&self.db, user, Action::Erase, application).await?;
-        let removed = erase(&self.db, self.store.as_ref(), Actor::user(user), permitted.id().0).await?.ok_or_else(policy::not_found)?;
-        Ok(ErasureReceipt { success: true, erased_images: removed.images, erased_events: removed.events })
+        let removed = erase(
+            &self.db,
+            self.store.as_ref(),
+            Actor::user(user),
+            permitted.id().0,
+        )
+        .await?
+        .ok_or_else(policy::not_found)?;
+        Ok(ErasureReceipt {
+            success: true,
+            erased_images: removed.images,
+            erased_events: removed.events,
+        })
     }
 }

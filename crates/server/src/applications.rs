@@ -25,18 +25,33 @@ impl Applications for ApplicationDirectory {
             (Role::Recruiter, None) => return Ok(Vec::new()),
             (Role::Candidate, _) => Scope::Candidate(user.id),
         };
-        with_integrity(&self.db, repo::summaries(&self.db, scope, self.retention_days).await?).await
+        with_integrity(
+            &self.db,
+            repo::summaries(&self.db, scope, self.retention_days).await?,
+        )
+        .await
     }
 
-    async fn get(&self, user: &CurrentUser, id: ApplicationId) -> Result<ApplicationSummary, AppError> {
+    async fn get(
+        &self,
+        user: &CurrentUser,
+        id: ApplicationId,
+    ) -> Result<ApplicationSummary, AppError> {
         let permitted = policy::authorize(&self.db, user, Action::View, id).await?;
-        let one = repo::summaries(&self.db, Scope::One(permitted.id()), self.retention_days).await?;
-        with_integrity(&self.db, one).await?.pop().ok_or_else(policy::not_found)
+        let one =
+            repo::summaries(&self.db, Scope::One(permitted.id()), self.retention_days).await?;
+        with_integrity(&self.db, one)
+            .await?
+            .pop()
+            .ok_or_else(policy::not_found)
     }
 }
 
 /// Adds each application's integrity level and unreviewed flags (one batch of queries).
-async fn with_integrity(db: &DatabaseConnection, mut applications: Vec<ApplicationSummary>) -> Result<Vec<ApplicationSummary>, AppError> {
+async fn with_integrity(
+    db: &DatabaseConnection,
+    mut applications: Vec<ApplicationSummary>,
+) -> Result<Vec<ApplicationSummary>, AppError> {
     let ids: Vec<_> = applications.iter().map(|a| a.id.0).collect();
     let summaries = crate::integrity::summaries(db, &ids).await?;
     for application in &mut applications {

@@ -14,7 +14,11 @@ use crate::{
 };
 
 #[derive(Debug, Parser)]
-#[command(name = "interview-monitor", version, about = "Interview monitoring: camera and screen snapshots, reviewed by recruiters.")]
+#[command(
+    name = "interview-monitor",
+    version,
+    about = "Interview monitoring: camera and screen snapshots, reviewed by recruiters."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -172,7 +176,9 @@ impl CliError {
     /// One line for the terminal.
     pub fn one_line(&self) -> String {
         match self {
-            CliError::Persistence(PersistenceError::Duplicate(what)) => format!("{what} already exists"),
+            CliError::Persistence(PersistenceError::Duplicate(what)) => {
+                format!("{what} already exists")
+            }
             other => error_chain(other),
         }
     }
@@ -180,23 +186,31 @@ impl CliError {
 
 fn valid_slug(slug: &str) -> Result<(), CliError> {
     let ok = (1..=63).contains(&slug.len())
-        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !slug.starts_with('-');
-    ok.then_some(()).ok_or_else(|| CliError::Invalid(format!("slug `{slug}` must be 1-63 of a-z, 0-9 and -")))
+    ok.then_some(())
+        .ok_or_else(|| CliError::Invalid(format!("slug `{slug}` must be 1-63 of a-z, 0-9 and -")))
 }
 
 fn valid_email(email: &str) -> Result<String, CliError> {
     let email = normalize_email(email);
     let ok = email.len() <= 254
         && !email.chars().any(char::is_whitespace)
-        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.contains('@'));
-    ok.then_some(email.clone()).ok_or_else(|| CliError::Invalid(format!("`{email}` is not an email address")))
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.contains('@')
+        });
+    ok.then_some(email.clone())
+        .ok_or_else(|| CliError::Invalid(format!("`{email}` is not an email address")))
 }
 
 fn non_empty<'a>(what: &str, value: &'a str) -> Result<&'a str, CliError> {
     let value = value.trim();
     if value.is_empty() || value.len() > 200 {
-        return Err(CliError::Invalid(format!("{what} must be 1-200 characters")));
+        return Err(CliError::Invalid(format!(
+            "{what} must be 1-200 characters"
+        )));
     }
     Ok(value)
 }
@@ -208,7 +222,11 @@ async fn organization_id(db: &DatabaseConnection, slug: &str) -> Result<Organiza
         .ok_or_else(|| CliError::UnknownOrganization(slug.to_string()))
 }
 
-pub async fn create_organization(db: &DatabaseConnection, slug: &str, name: &str) -> Result<OrganizationId, CliError> {
+pub async fn create_organization(
+    db: &DatabaseConnection,
+    slug: &str,
+    name: &str,
+) -> Result<OrganizationId, CliError> {
     create_organization_keeping(db, slug, name, None, None).await
 }
 
@@ -242,32 +260,55 @@ pub async fn create_user(
     org: Option<&str>,
     password: String,
 ) -> Result<UserId, CliError> {
-    let role: Role = role.parse().map_err(|e: shared::RoleError| CliError::Invalid(e.to_string()))?;
+    let role: Role = role
+        .parse()
+        .map_err(|e: shared::RoleError| CliError::Invalid(e.to_string()))?;
     let email = valid_email(email)?;
     let organization = match (role, org) {
         (Role::Recruiter, None) => return Err(CliError::Invalid("a recruiter needs --org".into())),
-        (Role::Candidate, Some(_)) => return Err(CliError::Invalid("a candidate belongs to no organization; drop --org".into())),
+        (Role::Candidate, Some(_)) => {
+            return Err(CliError::Invalid(
+                "a candidate belongs to no organization; drop --org".into(),
+            ))
+        }
         (_, Some(slug)) => Some(organization_id(db, slug).await?),
         (_, None) => None,
     };
     if password.chars().count() < password::MIN_PASSWORD_CHARS {
-        return Err(CliError::Invalid(format!("the password must be at least {} characters", password::MIN_PASSWORD_CHARS)));
+        return Err(CliError::Invalid(format!(
+            "the password must be at least {} characters",
+            password::MIN_PASSWORD_CHARS
+        )));
     }
     let hash = password::hash(password).await?;
     let user = account_repo::create_user(db, &email, hash, role, organization).await?;
     Ok(UserId(user.id))
 }
 
-pub async fn create_application(db: &DatabaseConnection, org: &str, candidate: &str, title: &str) -> Result<shared::ApplicationId, CliError> {
+pub async fn create_application(
+    db: &DatabaseConnection,
+    org: &str,
+    candidate: &str,
+    title: &str,
+) -> Result<shared::ApplicationId, CliError> {
     let organization = organization_id(db, org).await?;
     let email = valid_email(candidate)?;
     let user = account_repo::user_by_email(db, &email)
         .await?
         .ok_or_else(|| CliError::Invalid(format!("unknown candidate `{email}`")))?;
     if user.role != Role::Candidate.as_str() {
-        return Err(CliError::Invalid(format!("`{email}` is a {}, not a candidate", user.role)));
+        return Err(CliError::Invalid(format!(
+            "`{email}` is a {}, not a candidate",
+            user.role
+        )));
     }
-    let application = application_repo::create_application(db, organization, UserId(user.id), non_empty("title", title)?).await?;
+    let application = application_repo::create_application(
+        db,
+        organization,
+        UserId(user.id),
+        non_empty("title", title)?,
+    )
+    .await?;
     Ok(shared::ApplicationId(application.id))
 }
 
@@ -275,8 +316,13 @@ pub const DEMO_ORG: &str = "demo";
 
 /// Creates the demo data and returns what to print.
 pub async fn demo(db: &DatabaseConnection) -> Result<String, CliError> {
-    if account_repo::organization_by_slug(db, DEMO_ORG).await?.is_some() {
-        return Err(CliError::Invalid(format!("the demo data already exists (organization `{DEMO_ORG}`)")));
+    if account_repo::organization_by_slug(db, DEMO_ORG)
+        .await?
+        .is_some()
+    {
+        return Err(CliError::Invalid(format!(
+            "the demo data already exists (organization `{DEMO_ORG}`)"
+        )));
     }
     create_organization(db, DEMO_ORG, "Demo Hiring Co.").await?;
     let mut lines = vec!["Demo data created. Sign in with:".to_string()];
@@ -291,11 +337,18 @@ pub async fn demo(db: &DatabaseConnection) -> Result<String, CliError> {
     }
     let title = "Senior Rust Engineer";
     let id = create_application(db, DEMO_ORG, "candidate@demo.test", title).await?;
-    lines.push(format!("Application \"{title}\" for candidate@demo.test: {id}"));
+    lines.push(format!(
+        "Application \"{title}\" for candidate@demo.test: {id}"
+    ));
     Ok(lines.join("\n"))
 }
 
-async fn reconcile(db: &DatabaseConnection, settings: &Settings, fix: bool, grace: std::time::Duration) -> Result<String, CliError> {
+async fn reconcile(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    fix: bool,
+    grace: std::time::Duration,
+) -> Result<String, CliError> {
     let (store, _) = crate::storage::from_settings(settings).await?;
     let report = crate::monitoring::reconcile::reconcile(db, store.as_ref(), fix, grace).await?;
     let verb = if fix { "removed" } else { "found" };
@@ -307,17 +360,24 @@ async fn reconcile(db: &DatabaseConnection, settings: &Settings, fix: bool, grac
         lines.push(format!("row without an object ({verb}): {key}"));
     }
     for key in &report.abandoned_reservations {
-        lines.push(format!("reservation of an upload that never stored its object ({verb}): {key}"));
+        lines.push(format!(
+            "reservation of an upload that never stored its object ({verb}): {key}"
+        ));
     }
     for key in &report.unfinished_uploads {
-        lines.push(format!("stored object of an unfinished upload ({}): {key}", if fix { "completed" } else { "found" }));
+        lines.push(format!(
+            "stored object of an unfinished upload ({}): {key}",
+            if fix { "completed" } else { "found" }
+        ));
     }
     for key in &report.foreign_objects {
         lines.push(format!("not an image key (left alone): {key}"));
     }
     let damaged = crate::monitoring::reconcile::damaged(db, store.as_ref()).await?;
     for key in &damaged {
-        lines.push(format!("object that differs from its recorded SHA-256 (left for you to look at): {key}"));
+        lines.push(format!(
+            "object that differs from its recorded SHA-256 (left for you to look at): {key}"
+        ));
     }
     lines.push(format!(
         "{} objects without rows, {} rows without objects, {} abandoned reservations {verb}; {} damaged objects",
@@ -329,32 +389,62 @@ async fn reconcile(db: &DatabaseConnection, settings: &Settings, fix: bool, grac
     Ok(lines.join("\n"))
 }
 
-async fn retention_run(db: &DatabaseConnection, settings: &Settings, dry_run: bool) -> Result<String, CliError> {
+async fn retention_run(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    dry_run: bool,
+) -> Result<String, CliError> {
     let days = settings.retention_days;
     let (store, _) = crate::storage::from_settings(settings).await?;
     if !crate::retention::applies(db, days).await? {
         // Erasures that stopped half-way are still finished.
         let holder = format!("cli-{}", uuid::Uuid::new_v4());
-        crate::retention::purge(db, store.as_ref(), None, chrono::Utc::now(), dry_run, &holder).await?;
+        crate::retention::purge(
+            db,
+            store.as_ref(),
+            None,
+            chrono::Utc::now(),
+            dry_run,
+            &holder,
+        )
+        .await?;
         return Ok("RETENTION_DAYS is off and no organization has a period of its own: images are kept until deleted".into());
     }
     let holder = format!("cli-{}", uuid::Uuid::new_v4());
-    let report = crate::retention::purge(db, store.as_ref(), days, chrono::Utc::now(), dry_run, &holder).await?;
+    let report = crate::retention::purge(
+        db,
+        store.as_ref(),
+        days,
+        chrono::Utc::now(),
+        dry_run,
+        &holder,
+    )
+    .await?;
     Ok(report.describe(dry_run, days))
 }
 
 async fn erase(db: &DatabaseConnection, settings: &Settings, id: &str) -> Result<String, CliError> {
-    let application = id.parse::<uuid::Uuid>().map_err(|_| CliError::Invalid(format!("`{id}` is not an application id")))?;
+    let application = id
+        .parse::<uuid::Uuid>()
+        .map_err(|_| CliError::Invalid(format!("`{id}` is not an application id")))?;
     let (store, _) = crate::storage::from_settings(settings).await?;
-    let removed = crate::accountability::erase(db, store.as_ref(), crate::db::audit::Actor::operator(), application)
-        .await?
-        .ok_or_else(|| CliError::Invalid(format!("no application {application}")))?;
+    let removed = crate::accountability::erase(
+        db,
+        store.as_ref(),
+        crate::db::audit::Actor::operator(),
+        application,
+    )
+    .await?
+    .ok_or_else(|| CliError::Invalid(format!("no application {application}")))?;
     Ok(format!("erased {}", removed.describe()))
 }
 
 async fn audit_verify(db: &DatabaseConnection) -> Result<String, CliError> {
     match crate::db::audit::verify(db).await? {
-        Ok(intact) => Ok(format!("the audit trail is intact: {} entries, head {}", intact.entries, intact.head)),
+        Ok(intact) => Ok(format!(
+            "the audit trail is intact: {} entries, head {}",
+            intact.entries, intact.head
+        )),
         Err(broken) => Err(CliError::ChainBroken(broken.seq, broken.reason)),
     }
 }
@@ -362,35 +452,83 @@ async fn audit_verify(db: &DatabaseConnection) -> Result<String, CliError> {
 /// Runs a command other than `serve`; returns what to print on success.
 pub async fn execute(command: Command, settings: &Settings) -> Result<String, CliError> {
     // Checking a zip needs nothing of the server's.
-    if let Command::Export { command: ExportCommand::Verify { file } } = &command {
+    if let Command::Export {
+        command: ExportCommand::Verify { file },
+    } = &command
+    {
         return Ok(crate::export::verify(file)?);
     }
     let db = db::connect_and_migrate(settings.database_url.expose()).await?;
     let output = match command {
         Command::Serve => unreachable!("serve is handled by main"),
         Command::Migrate => "the database is up to date".to_string(),
-        Command::Org { command: OrgCommand::Create { slug, name, retention_days } } => {
-            create_organization_keeping(&db, &slug, &name, retention_days, settings.retention_days).await?.to_string()
+        Command::Org {
+            command:
+                OrgCommand::Create {
+                    slug,
+                    name,
+                    retention_days,
+                },
+        } => {
+            create_organization_keeping(&db, &slug, &name, retention_days, settings.retention_days)
+                .await?
+                .to_string()
         }
-        Command::User { command: UserCommand::Create { email, role, org, password_stdin } } => {
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    role,
+                    org,
+                    password_stdin,
+                },
+        } => {
             if !password_stdin {
-                return Err(CliError::Invalid("give the password on standard input with --password-stdin".into()));
+                return Err(CliError::Invalid(
+                    "give the password on standard input with --password-stdin".into(),
+                ));
             }
             let mut input = String::new();
-            std::io::stdin().take(4096).read_to_string(&mut input).map_err(CliError::Stdin)?;
+            std::io::stdin()
+                .take(4096)
+                .read_to_string(&mut input)
+                .map_err(CliError::Stdin)?;
             let password = input.lines().next().unwrap_or_default().to_string();
-            create_user(&db, &email, &role, org.as_deref(), password).await?.to_string()
+            create_user(&db, &email, &role, org.as_deref(), password)
+                .await?
+                .to_string()
         }
-        Command::Application { command: ApplicationCommand::Create { org, candidate, title } } => {
-            create_application(&db, &org, &candidate, &title).await?.to_string()
-        }
-        Command::Application { command: ApplicationCommand::Erase { id } } => erase(&db, settings, &id).await?,
-        Command::Audit { command: AuditCommand::Verify } => audit_verify(&db).await?,
+        Command::Application {
+            command:
+                ApplicationCommand::Create {
+                    org,
+                    candidate,
+                    title,
+                },
+        } => create_application(&db, &org, &candidate, &title)
+            .await?
+            .to_string(),
+        Command::Application {
+            command: ApplicationCommand::Erase { id },
+        } => erase(&db, settings, &id).await?,
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => audit_verify(&db).await?,
         Command::Export { .. } => unreachable!("handled before connecting"),
         Command::Demo => demo(&db).await?,
-        Command::Retention { command: RetentionCommand::Run { dry_run } } => retention_run(&db, settings, dry_run).await?,
-        Command::Storage { command: StorageCommand::Reconcile { fix, grace_secs } } => {
-            reconcile(&db, settings, fix, std::time::Duration::from_secs(grace_secs)).await?
+        Command::Retention {
+            command: RetentionCommand::Run { dry_run },
+        } => retention_run(&db, settings, dry_run).await?,
+        Command::Storage {
+            command: StorageCommand::Reconcile { fix, grace_secs },
+        } => {
+            reconcile(
+                &db,
+                settings,
+                fix,
+                std::time::Duration::from_secs(grace_secs),
+            )
+            .await?
         }
     };
     db.close().await.ok();

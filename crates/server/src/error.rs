@@ -31,7 +31,9 @@ impl From<PersistenceError> for AppError {
                 tracing::warn!(error = %error_chain(&error), "database unreachable");
                 AppError::unavailable()
             }
-            PersistenceError::Duplicate(what) => AppError::Conflict(format!("{what} already exists")),
+            PersistenceError::Duplicate(what) => {
+                AppError::Conflict(format!("{what} already exists"))
+            }
             PersistenceError::Query(_) | PersistenceError::Corrupt(_) => {
                 tracing::error!(error = %error_chain(&error), "database error");
                 AppError::internal()
@@ -44,7 +46,9 @@ impl From<PasswordError> for AppError {
     fn from(error: PasswordError) -> Self {
         if let PasswordError::Busy = error {
             tracing::warn!("sign-ins are waiting for a hashing slot");
-            return AppError::Unavailable("too many sign-ins at once; try again in a moment".into());
+            return AppError::Unavailable(
+                "too many sign-ins at once; try again in a moment".into(),
+            );
         }
         tracing::error!(error = %error_chain(&error), "password hashing failed");
         AppError::internal()

@@ -55,7 +55,9 @@ impl Write for ChannelWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0
             .blocking_send(Bytes::copy_from_slice(buf))
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away"))?;
+            .map_err(|_| {
+                std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
+            })?;
         Ok(buf.len())
     }
 
@@ -79,8 +81,15 @@ enum ExportError {
 }
 
 fn zip_time(at: DateTime<Utc>) -> zip::DateTime {
-    zip::DateTime::from_date_and_time(at.year().clamp(1980, 2107) as u16, at.month() as u8, at.day() as u8, at.hour() as u8, at.minute() as u8, at.second() as u8)
-        .unwrap_or_default()
+    zip::DateTime::from_date_and_time(
+        at.year().clamp(1980, 2107) as u16,
+        at.month() as u8,
+        at.day() as u8,
+        at.hour() as u8,
+        at.minute() as u8,
+        at.second() as u8,
+    )
+    .unwrap_or_default()
 }
 
 /// One image to put in the zip.
@@ -100,11 +109,19 @@ pub async fn export(
 ) -> Result<Response, AppError> {
     // A download started by another site's link is refused: it would put an
     // export the user never asked for into the audit trail.
-    if headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site") {
-        return Err(AppError::Forbidden("cross-site requests are not accepted".into()));
+    if headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site")
+    {
+        return Err(AppError::Forbidden(
+            "cross-site requests are not accepted".into(),
+        ));
     }
-    let Query(params) = query.map_err(|e| AppError::BadRequest(format!("the query is malformed: {}", e.body_text())))?;
-    let id = params.get("applicationId").ok_or_else(|| AppError::BadRequest("the query is missing `applicationId`".into()))?;
+    let Query(params) = query
+        .map_err(|e| AppError::BadRequest(format!("the query is malformed: {}", e.body_text())))?;
+    let id = params
+        .get("applicationId")
+        .ok_or_else(|| AppError::BadRequest("the query is missing `applicationId`".into()))?;
     let application = app::monitoring::input::application_id(id)?;
     let permitted = policy::authorize(&db, &user, Action::Export, application).await?;
     let events = services.integrity.events(&user, application).await?;
@@ -116,7 +133,11 @@ pub async fn export(
                 tracing::error!(error = %e, "a recorded key does not parse");
                 AppError::internal()
             })?;
-            Ok(Item { key, captured_at: row.captured_at, sha256: row.sha256 })
+            Ok(Item {
+                key,
+                captured_at: row.captured_at,
+                sha256: row.sha256,
+            })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
 
@@ -136,21 +157,41 @@ pub async fn export(
 
     let (sender, receiver) = mpsc::channel::<Bytes>(CHANNEL_CHUNKS);
     let runtime = tokio::runtime::Handle::current();
-    let manifest_base = ExportManifest { application_id: application, exported_at: now, audit_head: head, files: Vec::new() };
+    let manifest_base = ExportManifest {
+        application_id: application,
+        exported_at: now,
+        audit_head: head,
+        files: Vec::new(),
+    };
     tokio::task::spawn_blocking(move || {
-        if let Err(error) = write_zip(&runtime, store.as_ref(), sender, items, events_json, manifest_base) {
+        if let Err(error) = write_zip(
+            &runtime,
+            store.as_ref(),
+            sender,
+            items,
+            events_json,
+            manifest_base,
+        ) {
             // The body ends early; the client's zip has no central directory and does not open.
             tracing::warn!(%application, error = %error_chain(&error), "an export stopped");
         }
     });
     let stream = futures::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|chunk| (Ok::<_, std::io::Error>(chunk), receiver))
+        receiver
+            .recv()
+            .await
+            .map(|chunk| (Ok::<_, std::io::Error>(chunk), receiver))
     });
-    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"evidence-{application}.zip\""))
-        .unwrap_or(HeaderValue::from_static("attachment"));
+    let disposition = HeaderValue::from_str(&format!(
+        "attachment; filename=\"evidence-{application}.zip\""
+    ))
+    .unwrap_or(HeaderValue::from_static("attachment"));
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/zip")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/zip"),
+            ),
             (header::CONTENT_DISPOSITION, disposition),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
@@ -167,10 +208,13 @@ fn write_zip(
     events_json: Vec<u8>,
     mut manifest: ExportManifest,
 ) -> Result<(), ExportError> {
-    let mut zip = ZipWriter::new_stream(BufWriter::with_capacity(CHUNK_BYTES, ChannelWriter(sender)));
+    let mut zip =
+        ZipWriter::new_stream(BufWriter::with_capacity(CHUNK_BYTES, ChannelWriter(sender)));
     let options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
     for item in items {
-        let bytes = runtime.block_on(store.get(&item.key)).map_err(|e| ExportError::Storage(item.key.to_string(), e))?;
+        let bytes = runtime
+            .block_on(store.get(&item.key))
+            .map_err(|e| ExportError::Storage(item.key.to_string(), e))?;
         let sha256 = hex(&Sha256::digest(&bytes));
         if sha256 != item.sha256 {
             metrics::counter!("interview_monitor_damaged_images_total").increment(1);
@@ -179,9 +223,17 @@ fn write_zip(
         let name = item.key.to_string();
         let file = name.rsplit('/').next().unwrap_or(&name);
         let path = format!("images/{}/{file}", item.key.kind);
-        zip.start_file(path.as_str(), options.last_modified_time(zip_time(item.captured_at)))?;
+        zip.start_file(
+            path.as_str(),
+            options.last_modified_time(zip_time(item.captured_at)),
+        )?;
         zip.write_all(&bytes)?;
-        manifest.files.push(ExportedFile { path, sha256, size: bytes.len() as u64, captured_at: Some(item.captured_at) });
+        manifest.files.push(ExportedFile {
+            path,
+            sha256,
+            size: bytes.len() as u64,
+            captured_at: Some(item.captured_at),
+        });
     }
     let at = zip_time(manifest.exported_at);
     zip.start_file("events.json", options.last_modified_time(at))?;
@@ -218,21 +270,30 @@ pub enum VerifyError {
 
 /// Checks every file of an export against its manifest; on success, what to print.
 pub fn verify(path: &std::path::Path) -> Result<String, VerifyError> {
-    let file = std::fs::File::open(path).map_err(|e| VerifyError::Open(path.display().to_string(), e))?;
+    let file =
+        std::fs::File::open(path).map_err(|e| VerifyError::Open(path.display().to_string(), e))?;
     let mut archive = zip::ZipArchive::new(file)?;
     let manifest: ExportManifest = {
-        let mut entry = archive.by_name("manifest.json").map_err(|e| VerifyError::Manifest(e.to_string()))?;
+        let mut entry = archive
+            .by_name("manifest.json")
+            .map_err(|e| VerifyError::Manifest(e.to_string()))?;
         let mut text = Vec::new();
-        entry.read_to_end(&mut text).map_err(|e| VerifyError::Manifest(e.to_string()))?;
+        entry
+            .read_to_end(&mut text)
+            .map_err(|e| VerifyError::Manifest(e.to_string()))?;
         serde_json::from_slice(&text).map_err(|e| VerifyError::Manifest(e.to_string()))?
     };
     for listed in &manifest.files {
-        let mut entry = archive.by_name(&listed.path).map_err(|_| VerifyError::Missing(listed.path.clone()))?;
+        let mut entry = archive
+            .by_name(&listed.path)
+            .map_err(|_| VerifyError::Missing(listed.path.clone()))?;
         let mut hasher = Sha256::new();
         let mut buffer = vec![0u8; CHUNK_BYTES];
         let mut size = 0u64;
         loop {
-            let read = entry.read(&mut buffer).map_err(|e| VerifyError::Differs(listed.path.clone(), e.to_string()))?;
+            let read = entry
+                .read(&mut buffer)
+                .map_err(|e| VerifyError::Differs(listed.path.clone(), e.to_string()))?;
             if read == 0 {
                 break;
             }
@@ -240,14 +301,24 @@ pub fn verify(path: &std::path::Path) -> Result<String, VerifyError> {
             hasher.update(&buffer[..read]);
         }
         if size != listed.size {
-            return Err(VerifyError::Differs(listed.path.clone(), format!("{size} bytes, the manifest says {}", listed.size)));
+            return Err(VerifyError::Differs(
+                listed.path.clone(),
+                format!("{size} bytes, the manifest says {}", listed.size),
+            ));
         }
         if hex(&hasher.finalize()) != listed.sha256 {
-            return Err(VerifyError::Differs(listed.path.clone(), "its SHA-256 does not match".into()));
+            return Err(VerifyError::Differs(
+                listed.path.clone(),
+                "its SHA-256 does not match".into(),
+            ));
         }
     }
-    let listed: std::collections::HashSet<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
-    if let Some(extra) = archive.file_names().find(|name| *name != "manifest.json" && !listed.contains(name)) {
+    let listed: std::collections::HashSet<&str> =
+        manifest.files.iter().map(|f| f.path.as_str()).collect();
+    if let Some(extra) = archive
+        .file_names()
+        .find(|name| *name != "manifest.json" && !listed.contains(name))
+    {
         return Err(VerifyError::Unlisted(extra.to_string()));
     }
     Ok(format!(

@@ -25,10 +25,15 @@ pub async fn status_from_app_error(request: Request, next: Next) -> Response {
     let (mut parts, body) = response.into_parts();
     let bytes = to_bytes(body, MAX_ERROR_BODY).await.unwrap_or_default();
     let error = serde_json::from_slice::<AppError>(&bytes).unwrap_or_else(|_| AppError::internal());
-    parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    parts.status =
+        StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if let Some(seconds) = error.retry_after_secs() {
-        parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        parts
+            .headers
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
-    let body = serde_json::to_vec(&error).map(Body::from).unwrap_or_else(|_| Body::from(bytes));
+    let body = serde_json::to_vec(&error)
+        .map(Body::from)
+        .unwrap_or_else(|_| Body::from(bytes));
     Response::from_parts(parts, body)
 }

@@ -12,8 +12,9 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use shared::{
     integrity::{
-        capture_gaps, face_runs, summarize, ConsentReceipt, ConsentTerms, EventKind, EventList, EventSource, EventsAccepted,
-        IntegritySummary, MonitoringEvent, ReviewRecorded, SessionSpan, SessionStarted, Verdict, CONSENT_VERSION,
+        capture_gaps, face_runs, summarize, ConsentReceipt, ConsentTerms, EventKind, EventList,
+        EventSource, EventsAccepted, IntegritySummary, MonitoringEvent, ReviewRecorded,
+        SessionSpan, SessionStarted, Verdict, CONSENT_VERSION,
     },
     ApplicationId, CurrentUser, Role,
 };
@@ -35,14 +36,23 @@ pub struct IntegrityService {
 impl IntegrityService {
     /// The application's retention period: the server's, or its organization's shorter one.
     async fn retention_of(&self, permitted: &Permitted) -> Result<Option<u32>, AppError> {
-        let organization = crate::db::applications::organization_retention(&self.db, permitted.organization()).await?;
-        Ok(crate::retention::effective_days(self.retention_days, organization))
+        let organization =
+            crate::db::applications::organization_retention(&self.db, permitted.organization())
+                .await?;
+        Ok(crate::retention::effective_days(
+            self.retention_days,
+            organization,
+        ))
     }
 }
 
 /// A candidate's captures and events need their recorded consent; recruiters'
 /// and admins' do not.
-pub async fn require_consent(db: &DatabaseConnection, user: &CurrentUser, permitted: &Permitted) -> Result<(), AppError> {
+pub async fn require_consent(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    permitted: &Permitted,
+) -> Result<(), AppError> {
     if user.role != Role::Candidate {
         return Ok(());
     }
@@ -61,7 +71,9 @@ fn candidate_only(user: &CurrentUser, permitted: &Permitted) -> Result<(), AppEr
     if user.role == Role::Candidate && user.id == permitted.candidate() {
         Ok(())
     } else {
-        Err(AppError::Forbidden("only the application's candidate can consent to its monitoring".into()))
+        Err(AppError::Forbidden(
+            "only the application's candidate can consent to its monitoring".into(),
+        ))
     }
 }
 
@@ -112,13 +124,21 @@ fn timeline(application: ApplicationId, interview: &Interview) -> Result<EventLi
         });
     }
     events.sort_by_key(|e| (e.at, e.event_id));
-    let captures: Vec<_> = interview.camera.iter().chain(&interview.screen).copied().collect();
+    let captures: Vec<_> = interview
+        .camera
+        .iter()
+        .chain(&interview.screen)
+        .copied()
+        .collect();
     let summary = summarize(&sessions, &captures, &events);
     Ok(EventList { events, summary })
 }
 
 /// The summaries of applications a list already scoped to what the caller may see.
-pub async fn summaries(db: &DatabaseConnection, visible: &[Uuid]) -> Result<HashMap<Uuid, IntegritySummary>, AppError> {
+pub async fn summaries(
+    db: &DatabaseConnection,
+    visible: &[Uuid],
+) -> Result<HashMap<Uuid, IntegritySummary>, AppError> {
     let interviews = repo::interviews(db, visible).await?;
     interviews
         .into_iter()
@@ -128,9 +148,15 @@ pub async fn summaries(db: &DatabaseConnection, visible: &[Uuid]) -> Result<Hash
 
 #[async_trait]
 impl Integrity for IntegrityService {
-    async fn terms(&self, user: &CurrentUser, application: ApplicationId) -> Result<ConsentTerms, AppError> {
+    async fn terms(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+    ) -> Result<ConsentTerms, AppError> {
         let permitted = policy::authorize(&self.db, user, Action::Upload, application).await?;
-        let consented = repo::consent_of(&self.db, &permitted, user.id).await?.filter(|c| c.consent_version == CONSENT_VERSION);
+        let consented = repo::consent_of(&self.db, &permitted, user.id)
+            .await?
+            .filter(|c| c.consent_version == CONSENT_VERSION);
         Ok(ConsentTerms {
             consent_version: CONSENT_VERSION.into(),
             retention_days: self.retention_of(&permitted).await?,
@@ -140,13 +166,22 @@ impl Integrity for IntegrityService {
     }
 
     #[tracing::instrument(skip_all, fields(application = %application))]
-    async fn consent(&self, user: &CurrentUser, application: ApplicationId, version: &str) -> Result<ConsentReceipt, AppError> {
+    async fn consent(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+        version: &str,
+    ) -> Result<ConsentReceipt, AppError> {
         let permitted = policy::authorize(&self.db, user, Action::Upload, application).await?;
         candidate_only(user, &permitted)?;
         let consent = repo::record_consent(&self.db, &permitted, user, version, Utc::now()).await?;
         tracing::info!(user = %user.id, version, "consent recorded");
         let retention_days = self.retention_of(&permitted).await?;
-        Ok(ConsentReceipt { consented_at: consent.consented_at, consent_version: consent.consent_version, retention_days })
+        Ok(ConsentReceipt {
+            consented_at: consent.consented_at,
+            consent_version: consent.consent_version,
+            retention_days,
+        })
     }
 
     async fn start_session(
@@ -162,10 +197,20 @@ impl Integrity for IntegrityService {
         let session = repo::start_session(
             &self.db,
             &permitted,
-            repo::NewSession { user: user.id, started_at: now, camera_interval, screen_interval, user_agent },
+            repo::NewSession {
+                user: user.id,
+                started_at: now,
+                camera_interval,
+                screen_interval,
+                user_agent,
+            },
         )
         .await?;
-        Ok(SessionStarted { session_id: session.id, started_at: session.started_at, server_time: Utc::now() })
+        Ok(SessionStarted {
+            session_id: session.id,
+            started_at: session.started_at,
+            server_time: Utc::now(),
+        })
     }
 
     #[tracing::instrument(skip_all, fields(application = %application, events = events.len()))]
@@ -180,7 +225,9 @@ impl Integrity for IntegrityService {
         require_consent(&self.db, user, &permitted).await?;
         if let Some(session) = session {
             if !repo::session_exists(&self.db, &permitted, session).await? {
-                return Err(AppError::NotFound("no such monitoring session in this application".into()));
+                return Err(AppError::NotFound(
+                    "no such monitoring session in this application".into(),
+                ));
             }
         }
         let now = Utc::now();
@@ -195,18 +242,32 @@ impl Integrity for IntegrityService {
         }
         let rows: Vec<EventRow> = events
             .iter()
-            .map(|e| EventRow { id: e.event_id, kind: e.kind.as_str().into(), at: e.at, ended_at: e.ended_at, detail: e.detail.clone() })
+            .map(|e| EventRow {
+                id: e.event_id,
+                kind: e.kind.as_str().into(),
+                at: e.at,
+                ended_at: e.ended_at,
+                detail: e.detail.clone(),
+            })
             .collect();
         match repo::record_events(&self.db, &permitted, session, user.id, &rows, now).await? {
             Recorded::Stored => {
                 metrics::counter!("interview_monitor_events_total").increment(rows.len() as u64);
-                Ok(EventsAccepted { accepted: rows.len() })
+                Ok(EventsAccepted {
+                    accepted: rows.len(),
+                })
             }
-            Recorded::Conflict(id) => Err(AppError::Conflict(format!("eventId {id} was already used for a different event"))),
+            Recorded::Conflict(id) => Err(AppError::Conflict(format!(
+                "eventId {id} was already used for a different event"
+            ))),
         }
     }
 
-    async fn events(&self, user: &CurrentUser, application: ApplicationId) -> Result<EventList, AppError> {
+    async fn events(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+    ) -> Result<EventList, AppError> {
         let permitted = policy::authorize(&self.db, user, Action::View, application).await?;
         let interview = repo::interview(&self.db, &permitted).await?;
         let mut list = timeline(application, &interview)?;
@@ -232,12 +293,29 @@ impl Integrity for IntegrityService {
         let permitted = policy::authorize(&self.db, user, Action::Review, application).await?;
         let interview = repo::interview(&self.db, &permitted).await?;
         let listed = timeline(application, &interview)?;
-        let flagged = listed.events.iter().find(|e| e.event_id == event).ok_or_else(|| AppError::NotFound("no such event in this application".into()))?;
+        let flagged = listed
+            .events
+            .iter()
+            .find(|e| e.event_id == event)
+            .ok_or_else(|| AppError::NotFound("no such event in this application".into()))?;
         if !flagged.kind.is_flag() {
-            return Err(AppError::BadRequest(format!("`{}` events are not flags and take no verdict", flagged.kind)));
+            return Err(AppError::BadRequest(format!(
+                "`{}` events are not flags and take no verdict",
+                flagged.kind
+            )));
         }
-        repo::record_review(&self.db, &permitted, repo::NewReview { event_id: event, verdict: verdict.as_str(), note: &note, reviewer: user.id, at: Utc::now() })
-            .await?;
+        repo::record_review(
+            &self.db,
+            &permitted,
+            repo::NewReview {
+                event_id: event,
+                verdict: verdict.as_str(),
+                note: &note,
+                reviewer: user.id,
+                at: Utc::now(),
+            },
+        )
+        .await?;
         tracing::info!(user = %user.id, verdict = verdict.as_str(), "flag reviewed");
         Ok(ReviewRecorded { success: true })
     }

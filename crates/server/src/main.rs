@@ -24,7 +24,9 @@ fn main() -> ExitCode {
             let reason: Vec<&str> = text
                 .lines()
                 .map(str::trim)
-                .take_while(|line| !line.starts_with("Usage:") && !line.starts_with("For more information"))
+                .take_while(|line| {
+                    !line.starts_with("Usage:") && !line.starts_with("For more information")
+                })
                 .filter(|line| !line.is_empty())
                 .collect();
             eprintln!("{}", reason.join(" "));
@@ -32,7 +34,10 @@ fn main() -> ExitCode {
         }
     };
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm_migration=warn")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm_migration=warn")),
+        )
         .with_writer(std::io::stderr)
         .init();
 
@@ -75,7 +80,11 @@ async fn serve(settings: Settings) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let scheme = if settings.tls.is_some() { "https" } else { "http" };
+    let scheme = if settings.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     tracing::info!("listening on {scheme}://{}", settings.bind);
     // Ctrl-C or SIGTERM (systemd, container runtimes): stop accepting, let the
     // requests in flight finish (bounded), then exit.

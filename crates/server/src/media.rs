@@ -27,7 +27,12 @@ pub struct Signature {
 }
 
 fn refuse() -> Response {
-    (StatusCode::FORBIDDEN, [(header::CACHE_CONTROL, "no-store")], "this link is not valid or has expired").into_response()
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CACHE_CONTROL, "no-store")],
+        "this link is not valid or has expired",
+    )
+        .into_response()
 }
 
 /// What the record says of bytes read from the store.
@@ -54,9 +59,17 @@ async fn check_record(db: &DatabaseConnection, key: &str, bytes: &[u8]) -> Check
 
 /// 500 "image damaged": never the bytes of an image that is not what was uploaded.
 fn damaged(key: &str) -> Response {
-    tracing::error!(key, "a stored image is damaged (it does not match what was uploaded); not served");
+    tracing::error!(
+        key,
+        "a stored image is damaged (it does not match what was uploaded); not served"
+    );
     metrics::counter!("interview_monitor_damaged_images_total").increment(1);
-    (StatusCode::INTERNAL_SERVER_ERROR, [(header::CACHE_CONTROL, "no-store")], "image damaged").into_response()
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CACHE_CONTROL, "no-store")],
+        "image damaged",
+    )
+        .into_response()
 }
 
 #[tracing::instrument(skip_all)]
@@ -72,7 +85,10 @@ pub async fn serve(
     let Ok(Query(signature)) = signature else {
         return refuse();
     };
-    let (Some(expires), Some(sig)) = (signature.expires.and_then(|e| e.parse::<i64>().ok()), signature.sig) else {
+    let (Some(expires), Some(sig)) = (
+        signature.expires.and_then(|e| e.parse::<i64>().ok()),
+        signature.sig,
+    ) else {
         return refuse();
     };
     let now = Utc::now();
@@ -94,8 +110,16 @@ pub async fn serve(
     match check_record(&db, &key, &bytes).await {
         Check::Uploaded => {
             let max_age = (expires - now.timestamp()).max(0);
-            let cache = HeaderValue::from_str(&format!("private, max-age={max_age}")).unwrap_or(HeaderValue::from_static("private"));
-            ([(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg")), (header::CACHE_CONTROL, cache)], bytes).into_response()
+            let cache = HeaderValue::from_str(&format!("private, max-age={max_age}"))
+                .unwrap_or(HeaderValue::from_static("private"));
+            (
+                [
+                    (header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg")),
+                    (header::CACHE_CONTROL, cache),
+                ],
+                bytes,
+            )
+                .into_response()
         }
         Check::Damaged => damaged(&key),
         Check::Unrecorded => gone(),
@@ -108,5 +132,9 @@ fn gone() -> Response {
 }
 
 fn unreadable() -> Response {
-    (StatusCode::INTERNAL_SERVER_ERROR, "the image cannot be read").into_response()
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the image cannot be read",
+    )
+        .into_response()
 }

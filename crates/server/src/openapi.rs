@@ -7,5 +7,11 @@ use axum::{http::header, response::IntoResponse};
 pub const DOCUMENT: &str = include_str!("../openapi.yaml");
 
 pub async fn document() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/yaml"), (header::CACHE_CONTROL, "no-cache")], DOCUMENT)
+    (
+        [
+            (header::CONTENT_TYPE, "application/yaml"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        DOCUMENT,
+    )
 }

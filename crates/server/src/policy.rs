@@ -31,7 +31,14 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [Action::Upload, Action::View, Action::Delete, Action::Review, Action::Export, Action::Erase];
+    pub const ALL: [Action; 6] = [
+        Action::Upload,
+        Action::View,
+        Action::Delete,
+        Action::Review,
+        Action::Export,
+        Action::Erase,
+    ];
 
     fn verb(self) -> &'static str {
         match self {
@@ -46,7 +53,12 @@ impl Action {
 }
 
 /// The rule itself.
-pub fn permits(user: &CurrentUser, action: Action, organization: OrganizationId, candidate: UserId) -> bool {
+pub fn permits(
+    user: &CurrentUser,
+    action: Action,
+    organization: OrganizationId,
+    candidate: UserId,
+) -> bool {
     match user.role {
         Role::Admin => true,
         Role::Recruiter => action != Action::Erase && user.organization_id == Some(organization),
@@ -88,10 +100,21 @@ pub fn not_found() -> AppError {
 }
 
 /// Checks one loaded application.
-pub fn check(user: &CurrentUser, action: Action, application: job_application::Model) -> Result<Permitted, AppError> {
-    if permits(user, action, OrganizationId(application.organization_id), UserId(application.candidate_id)) {
+pub fn check(
+    user: &CurrentUser,
+    action: Action,
+    application: job_application::Model,
+) -> Result<Permitted, AppError> {
+    if permits(
+        user,
+        action,
+        OrganizationId(application.organization_id),
+        UserId(application.candidate_id),
+    ) {
         if action == Action::Upload && application.erased_at.is_some() {
-            return Err(AppError::Conflict("this application was erased; nothing more is recorded for it".into()));
+            return Err(AppError::Conflict(
+                "this application was erased; nothing more is recorded for it".into(),
+            ));
         }
         Ok(Permitted { application })
     } else {
@@ -100,15 +123,26 @@ pub fn check(user: &CurrentUser, action: Action, application: job_application::M
 }
 
 /// Loads the application (404 when unknown) and checks it (403 when not allowed).
-pub async fn authorize(db: &DatabaseConnection, user: &CurrentUser, action: Action, id: ApplicationId) -> Result<Permitted, AppError> {
+pub async fn authorize(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    action: Action,
+    id: ApplicationId,
+) -> Result<Permitted, AppError> {
     let application = repo::application(db, id).await?.ok_or_else(not_found)?;
     check(user, action, application)
 }
 
 /// [`authorize`] for an upload, which a candidate may only make once they have
 /// consented: both answered by one query.
-pub async fn authorize_upload(db: &DatabaseConnection, user: &CurrentUser, id: ApplicationId) -> Result<Permitted, AppError> {
-    let found = repo::application_with_consent(db, id, user.id).await?.ok_or_else(not_found)?;
+pub async fn authorize_upload(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    id: ApplicationId,
+) -> Result<Permitted, AppError> {
+    let found = repo::application_with_consent(db, id, user.id)
+        .await?
+        .ok_or_else(not_found)?;
     let permitted = check(user, Action::Upload, found.application)?;
     if user.role == Role::Candidate && !found.consented {
         return Err(crate::integrity::consent_required());
@@ -128,20 +162,70 @@ mod tests {
         let other_org = OrganizationId(Uuid::new_v4());
         let me = UserId(Uuid::new_v4());
         let someone = UserId(Uuid::new_v4());
-        let user = |role, organization_id| CurrentUser { id: me, email: "u@x.test".into(), role, organization_id };
+        let user = |role, organization_id| CurrentUser {
+            id: me,
+            email: "u@x.test".into(),
+            role,
+            organization_id,
+        };
         use Action::*;
         // (role, user's org, application's org, application's candidate, [upload, view, delete, review, export, erase])
         let table = [
-            (Role::Candidate, None, org, me, [true, true, false, false, false, false]),
-            (Role::Candidate, None, org, someone, [false, false, false, false, false, false]),
-            (Role::Recruiter, Some(org), org, someone, [true, true, true, true, true, false]),
-            (Role::Recruiter, Some(org), other_org, someone, [false, false, false, false, false, false]),
-            (Role::Recruiter, None, org, someone, [false, false, false, false, false, false]),
-            (Role::Admin, None, org, someone, [true, true, true, true, true, true]),
-            (Role::Admin, Some(other_org), org, someone, [true, true, true, true, true, true]),
+            (
+                Role::Candidate,
+                None,
+                org,
+                me,
+                [true, true, false, false, false, false],
+            ),
+            (
+                Role::Candidate,
+                None,
+                org,
+                someone,
+                [false, false, false, false, false, false],
+            ),
+            (
+                Role::Recruiter,
+                Some(org),
+                org,
+                someone,
+                [true, true, true, true, true, false],
+            ),
+            (
+                Role::Recruiter,
+                Some(org),
+                other_org,
+                someone,
+                [false, false, false, false, false, false],
+            ),
+            (
+                Role::Recruiter,
+                None,
+                org,
+                someone,
+                [false, false, false, false, false, false],
+            ),
+            (
+                Role::Admin,
+                None,
+                org,
+                someone,
+                [true, true, true, true, true, true],
+            ),
+            (
+                Role::Admin,
+                Some(other_org),
+                org,
+                someone,
+                [true, true, true, true, true, true],
+            ),
         ];
         for (role, user_org, app_org, candidate, expected) in table {
-            for (action, allowed) in [Upload, View, Delete, Review, Export, Erase].into_iter().zip(expected) {
+            for (action, allowed) in [Upload, View, Delete, Review, Export, Erase]
+                .into_iter()
+                .zip(expected)
+            {
                 assert_eq!(
                     permits(&user(role, user_org), action, app_org, candidate),
                     allowed,

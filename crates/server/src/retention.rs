@@ -66,7 +66,11 @@ impl PurgeReport {
             Some(days) => format!("older than {days} days"),
             None => "past their organization's retention".into(),
         };
-        let removed = Removed { images: self.images, events: self.events, sessions: self.sessions };
+        let removed = Removed {
+            images: self.images,
+            events: self.events,
+            sessions: self.sessions,
+        };
         format!("{verb} {} {period}", removed.describe())
     }
 
@@ -87,7 +91,12 @@ pub struct Removed {
 
 impl Removed {
     pub fn describe(&self) -> String {
-        format!("{}, {}, {}", counted(self.images, "image"), counted(self.events, "event"), counted(self.sessions, "session"))
+        format!(
+            "{}, {}, {}",
+            counted(self.images, "image"),
+            counted(self.events, "event"),
+            counted(self.sessions, "session")
+        )
     }
 }
 
@@ -103,7 +112,9 @@ pub fn counted(count: u64, thing: &str) -> String {
 /// The period an application's data is kept: the shorter of the server's and
 /// its organization's (`None`: kept until deleted).
 pub fn effective_days(server: Option<u32>, organization: Option<i32>) -> Option<u32> {
-    let organization = organization.and_then(|days| u32::try_from(days).ok()).filter(|days| *days > 0);
+    let organization = organization
+        .and_then(|days| u32::try_from(days).ok())
+        .filter(|days| *days > 0);
     match (server, organization) {
         (Some(server), Some(organization)) => Some(server.min(organization)),
         (server, organization) => server.or(organization),
@@ -141,11 +152,19 @@ pub async fn remove_application_data(
     }
     if dry_run {
         let (events, sessions) = repo::count_rows(db, application, cutoff).await?;
-        return Ok(Removed { images: images.len() as u64, events, sessions });
+        return Ok(Removed {
+            images: images.len() as u64,
+            events,
+            sessions,
+        });
     }
     let txn = db.begin().await?;
     let (events, sessions) = repo::remove_rows(&txn, application, &images, cutoff).await?;
-    let removed = Removed { images: images.len() as u64, events, sessions };
+    let removed = Removed {
+        images: images.len() as u64,
+        events,
+        sessions,
+    };
     if let Some(entry) = entry(&removed) {
         audit::append(&txn, entry, Utc::now()).await?;
     }
@@ -154,24 +173,39 @@ pub async fn remove_application_data(
 }
 
 /// The passes of one purge: each period with the organizations it covers.
-async fn passes(db: &DatabaseConnection, server_days: Option<u32>) -> Result<Vec<(u32, Organizations)>, PersistenceError> {
+async fn passes(
+    db: &DatabaseConnection,
+    server_days: Option<u32>,
+) -> Result<Vec<(u32, Organizations)>, PersistenceError> {
     let mut shorter: BTreeMap<u32, Vec<Uuid>> = BTreeMap::new();
     for (organization, days) in repo::organization_periods(db).await? {
         match effective_days(server_days, Some(days)) {
-            Some(days) if Some(days) != server_days => shorter.entry(days).or_default().push(organization),
+            Some(days) if Some(days) != server_days => {
+                shorter.entry(days).or_default().push(organization)
+            }
             _ => {}
         }
     }
     let mut passes: Vec<(u32, Organizations)> = Vec::new();
     if let Some(days) = server_days {
-        passes.push((days, Organizations::AllBut(shorter.values().flatten().copied().collect())));
+        passes.push((
+            days,
+            Organizations::AllBut(shorter.values().flatten().copied().collect()),
+        ));
     }
-    passes.extend(shorter.into_iter().map(|(days, organizations)| (days, Organizations::Only(organizations))));
+    passes.extend(
+        shorter
+            .into_iter()
+            .map(|(days, organizations)| (days, Organizations::Only(organizations))),
+    );
     Ok(passes)
 }
 
 /// Whether any period applies (RETENTION_DAYS, or an organization's own).
-pub async fn applies(db: &DatabaseConnection, server_days: Option<u32>) -> Result<bool, PersistenceError> {
+pub async fn applies(
+    db: &DatabaseConnection,
+    server_days: Option<u32>,
+) -> Result<bool, PersistenceError> {
     Ok(!passes(db, server_days).await?.is_empty())
 }
 
@@ -190,7 +224,10 @@ pub async fn purge(
     }
     let until = now + chrono::Duration::from_std(LEASE_FOR).unwrap_or_default();
     if !repo::take_lease(db, LEASE, holder, now, until).await? {
-        return Ok(PurgeReport { skipped: true, ..PurgeReport::default() });
+        return Ok(PurgeReport {
+            skipped: true,
+            ..PurgeReport::default()
+        });
     }
     let result = purge_held(db, store, server_days, now, false).await;
     if let Err(error) = repo::release_lease(db, LEASE, holder).await {
@@ -210,15 +247,16 @@ async fn purge_held(
     for (days, organizations) in passes(db, server_days).await? {
         let cutoff = cutoff(days, now);
         for application in repo::applications_with_expired(db, &organizations, cutoff).await? {
-            let removed = remove_application_data(db, store, application, Some(cutoff), dry_run, |removed| {
-                Some(NewEntry {
-                    actor: Actor::system(),
-                    action: AuditAction::Purge,
-                    application: Some(application),
-                    target: format!("{} older than {days} days", removed.describe()),
+            let removed =
+                remove_application_data(db, store, application, Some(cutoff), dry_run, |removed| {
+                    Some(NewEntry {
+                        actor: Actor::system(),
+                        action: AuditAction::Purge,
+                        application: Some(application),
+                        target: format!("{} older than {days} days", removed.describe()),
+                    })
                 })
-            })
-            .await?;
+                .await?;
             report.add(&removed);
         }
     }
@@ -228,7 +266,10 @@ async fn purge_held(
                 actor: Actor::system(),
                 action: AuditAction::Purge,
                 application: Some(application),
-                target: format!("{} left by an erasure that stopped half-way", removed.describe()),
+                target: format!(
+                    "{} left by an erasure that stopped half-way",
+                    removed.describe()
+                ),
             })
         })
         .await?;
@@ -238,16 +279,28 @@ async fn purge_held(
 }
 
 /// At start, then every [`EVERY`], until the task is aborted.
-pub async fn purge_every(db: DatabaseConnection, store: Arc<dyn ObjectStore>, server_days: Option<u32>) {
+pub async fn purge_every(
+    db: DatabaseConnection,
+    store: Arc<dyn ObjectStore>,
+    server_days: Option<u32>,
+) {
     let holder = uuid::Uuid::new_v4().to_string();
     let mut ticker = tokio::time::interval(EVERY);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
         match purge(&db, store.as_ref(), server_days, Utc::now(), false, &holder).await {
-            Ok(report) if report.skipped || report.images + report.events + report.sessions == 0 => {}
-            Ok(report) => tracing::info!(images = report.images, events = report.events, sessions = report.sessions, "retention purge"),
-            Err(error) => tracing::warn!(error = %error_chain(&error), "the retention purge failed; next time"),
+            Ok(report)
+                if report.skipped || report.images + report.events + report.sessions == 0 => {}
+            Ok(report) => tracing::info!(
+                images = report.images,
+                events = report.events,
+                sessions = report.sessions,
+                "retention purge"
+            ),
+            Err(error) => {
+                tracing::warn!(error = %error_chain(&error), "the retention purge failed; next time")
+            }
         }
     }
 }

@@ -27,8 +27,16 @@ impl fmt::Debug for Secret {
 
 /// `http://a:8333,http://b:8333`: each an http:// or https:// URL.
 fn endpoints(list: &str) -> Result<Vec<String>, SettingsError> {
-    let endpoints: Vec<String> = list.split(',').map(str::trim).filter(|e| !e.is_empty()).map(str::to_string).collect();
-    match endpoints.iter().find(|e| !(e.starts_with("http://") || e.starts_with("https://"))) {
+    let endpoints: Vec<String> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_string)
+        .collect();
+    match endpoints
+        .iter()
+        .find(|e| !(e.starts_with("http://") || e.starts_with("https://")))
+    {
         Some(bad) => Err(SettingsError::Invalid {
             name: "AWS_ENDPOINT_URL_S3",
             value: bad.clone(),
@@ -91,14 +99,20 @@ pub struct LoginThrottle {
 
 impl Default for LoginThrottle {
     fn default() -> Self {
-        LoginThrottle { window: Duration::from_secs(15 * 60), per_email: 5, per_address: 20 }
+        LoginThrottle {
+            window: Duration::from_secs(15 * 60),
+            per_email: 5,
+            per_address: 20,
+        }
     }
 }
 
 #[derive(Debug, Clone)]
 pub enum StorageSettings {
     /// Files under `DATA_DIR`, encrypted at rest.
-    BuiltIn { key: Option<Secret> },
+    BuiltIn {
+        key: Option<Secret>,
+    },
     S3(S3Settings),
 }
 
@@ -117,7 +131,11 @@ pub struct S3Settings {
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error("{name}={value:?} is not valid: {reason}")]
-    Invalid { name: &'static str, value: String, reason: String },
+    Invalid {
+        name: &'static str,
+        value: String,
+        reason: String,
+    },
     #[error("{0} is required when AWS_S3_BUCKET_NAME is set")]
     Missing(&'static str),
     #[error("the Leptos site settings (LEPTOS_*) are not valid: {0}")]
@@ -131,8 +149,8 @@ impl Settings {
     pub fn from_env() -> Result<Self, SettingsError> {
         // cargo-leptos passes the site layout as LEPTOS_* variables; without them
         // (a plain `cargo run`, the CLI) the defaults below apply.
-        let from_cargo_leptos =
-            std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() || option_env!("LEPTOS_OUTPUT_NAME").is_some();
+        let from_cargo_leptos = std::env::var_os("LEPTOS_OUTPUT_NAME").is_some()
+            || option_env!("LEPTOS_OUTPUT_NAME").is_some();
         let leptos = if from_cargo_leptos {
             leptos::config::get_configuration(None)
                 .map_err(|e| SettingsError::Leptos(e.to_string()))?
@@ -140,22 +158,40 @@ impl Settings {
         } else {
             LeptosOptions::builder()
                 .output_name("interview-monitor")
-                .site_root(std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()))
+                .site_root(
+                    std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()),
+                )
                 .build()
         };
         Self::from_vars(|name| std::env::var(name).ok(), leptos)
     }
 
     /// Reads settings from `var` (the environment, or a map in tests).
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>, mut leptos: LeptosOptions) -> Result<Self, SettingsError> {
-        let get = |name: &str| var(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    pub fn from_vars(
+        var: impl Fn(&str) -> Option<String>,
+        mut leptos: LeptosOptions,
+    ) -> Result<Self, SettingsError> {
+        let get = |name: &str| {
+            var(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
 
-        let bind = parse(&get, "BIND", "127.0.0.1:3000".parse().expect("valid default"), |v| {
-            v.parse::<SocketAddr>().map_err(|e| e.to_string())
-        })?;
+        let bind = parse(
+            &get,
+            "BIND",
+            "127.0.0.1:3000".parse().expect("valid default"),
+            |v| v.parse::<SocketAddr>().map_err(|e| e.to_string()),
+        )?;
         let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "./data".into()));
         let database_url = match get("DATABASE_URL") {
-            Some(url) if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") => url,
+            Some(url)
+                if url.starts_with("sqlite:")
+                    || url.starts_with("postgres://")
+                    || url.starts_with("postgresql://") =>
+            {
+                url
+            }
             Some(url) => {
                 return Err(SettingsError::Invalid {
                     name: "DATABASE_URL",
@@ -163,14 +199,19 @@ impl Settings {
                     reason: "expected sqlite://... or postgres://...".into(),
                 })
             }
-            None => format!("sqlite://{}?mode=rwc", data_dir.join("interview-monitor.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("interview-monitor.db").display()
+            ),
         };
         let seconds = |name: &'static str, default: u64| {
-            parse(&get, name, Duration::from_secs(default), |v| match v.parse::<u64>() {
-                Ok(0) => Err("must be at least 1 second".to_string()),
-                Ok(secs) if secs > 365 * 24 * 3600 => Err("must be at most a year".to_string()),
-                Ok(secs) => Ok(Duration::from_secs(secs)),
-                Err(_) => Err("expected a whole number of seconds".to_string()),
+            parse(&get, name, Duration::from_secs(default), |v| {
+                match v.parse::<u64>() {
+                    Ok(0) => Err("must be at least 1 second".to_string()),
+                    Ok(secs) if secs > 365 * 24 * 3600 => Err("must be at most a year".to_string()),
+                    Ok(secs) => Ok(Duration::from_secs(secs)),
+                    Err(_) => Err("expected a whole number of seconds".to_string()),
+                }
             })
         };
         let session_ttl = seconds("SESSION_TTL_SECS", 12 * 3600)?;
@@ -182,15 +223,23 @@ impl Settings {
                 reason: "S3 presigned URLs last at most 7 days (604800 s)".into(),
             });
         }
-        let max_image_bytes = parse(&get, "MAX_IMAGE_BYTES", DEFAULT_MAX_IMAGE_BYTES, |v| match v.parse::<usize>() {
-            Ok(n) if (1024..=64 * 1024 * 1024).contains(&n) => Ok(n),
-            Ok(_) => Err("must be between 1024 and 67108864 bytes".to_string()),
-            Err(_) => Err("expected a number of bytes".to_string()),
-        })?;
+        let max_image_bytes =
+            parse(
+                &get,
+                "MAX_IMAGE_BYTES",
+                DEFAULT_MAX_IMAGE_BYTES,
+                |v| match v.parse::<usize>() {
+                    Ok(n) if (1024..=64 * 1024 * 1024).contains(&n) => Ok(n),
+                    Ok(_) => Err("must be between 1024 and 67108864 bytes".to_string()),
+                    Err(_) => Err("expected a number of bytes".to_string()),
+                },
+            )?;
 
-        let uploads_per_minute = parse(&get, "UPLOADS_PER_MINUTE", 120, |v| match v.parse::<u64>() {
-            Ok(n) if n >= 1 => Ok(n),
-            _ => Err("expected a whole number of at least 1".to_string()),
+        let uploads_per_minute = parse(&get, "UPLOADS_PER_MINUTE", 120, |v| {
+            match v.parse::<u64>() {
+                Ok(n) if n >= 1 => Ok(n),
+                _ => Err("expected a whole number of at least 1".to_string()),
+            }
         })?;
 
         let storage = match get("AWS_S3_BUCKET_NAME") {
@@ -204,17 +253,21 @@ impl Settings {
                 access_key_id: get("AWS_ACCESS_KEY_ID"),
                 secret_access_key: get("AWS_SECRET_ACCESS_KEY").map(Secret::new),
             }),
-            None => StorageSettings::BuiltIn { key: get("STORAGE_ENCRYPTION_KEY").map(Secret::new) },
+            None => StorageSettings::BuiltIn {
+                key: get("STORAGE_ENCRYPTION_KEY").map(Secret::new),
+            },
         };
 
         let reconcile_every = seconds("RECONCILE_INTERVAL_SECS", 3600)?;
         let reconcile_grace = seconds("RECONCILE_GRACE_SECS", 900)?;
-        let retention_days = parse(&get, "RETENTION_DAYS", Some(90), |v| match v {
+        let retention_days = parse(&get, "RETENTION_DAYS", Some(90), |v| {
+            match v {
             "off" | "0" => Ok(None),
             _ => match v.parse::<u32>() {
                 Ok(days) if days <= MAX_RETENTION_DAYS => Ok(Some(days)),
                 _ => Err("expected a number of days (1 to 36500), or 0 / off to keep images until deleted".to_string()),
             },
+        }
         })?;
         let face_detection = parse(&get, "FACE_DETECTION", true, |v| match v {
             "on" => Ok(true),
@@ -227,18 +280,32 @@ impl Settings {
         })?;
         let trusted_proxies = parse(&get, "TRUSTED_PROXIES", Vec::new(), trusted_proxies)?;
         let public_origin = get("PUBLIC_URL")
-            .map(|url| origin_of(&url).ok_or_else(|| SettingsError::Invalid {
-                name: "PUBLIC_URL",
-                value: url.clone(),
-                reason: "expected http(s)://host[:port], without a path".into(),
-            }))
+            .map(|url| {
+                origin_of(&url).ok_or_else(|| SettingsError::Invalid {
+                    name: "PUBLIC_URL",
+                    value: url.clone(),
+                    reason: "expected http(s)://host[:port], without a path".into(),
+                })
+            })
             .transpose()?;
 
         let tls = match (get("TLS_CERT_FILE"), get("TLS_KEY_FILE")) {
             (Some(cert), Some(key)) => Some((PathBuf::from(cert), PathBuf::from(key))),
             (None, None) => None,
-            (Some(_), None) => return Err(SettingsError::Invalid { name: "TLS_KEY_FILE", value: String::new(), reason: "required with TLS_CERT_FILE".into() }),
-            (None, Some(_)) => return Err(SettingsError::Invalid { name: "TLS_CERT_FILE", value: String::new(), reason: "required with TLS_KEY_FILE".into() }),
+            (Some(_), None) => {
+                return Err(SettingsError::Invalid {
+                    name: "TLS_KEY_FILE",
+                    value: String::new(),
+                    reason: "required with TLS_CERT_FILE".into(),
+                })
+            }
+            (None, Some(_)) => {
+                return Err(SettingsError::Invalid {
+                    name: "TLS_CERT_FILE",
+                    value: String::new(),
+                    reason: "required with TLS_KEY_FILE".into(),
+                })
+            }
         };
 
         leptos.site_addr = bind;
@@ -290,7 +357,10 @@ fn origin_of(url: &str) -> Option<String> {
         return None;
     }
     let host = rest.strip_suffix('/').unwrap_or(rest);
-    let valid = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+    let valid = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
     valid.then(|| format!("{scheme}://{}", host.to_ascii_lowercase()))
 }
 
@@ -302,7 +372,11 @@ fn parse<T>(
 ) -> Result<T, SettingsError> {
     match get(name) {
         None => Ok(default),
-        Some(value) => convert(&value).map_err(|reason| SettingsError::Invalid { name, value, reason }),
+        Some(value) => convert(&value).map_err(|reason| SettingsError::Invalid {
+            name,
+            value,
+            reason,
+        }),
     }
 }
 
@@ -313,8 +387,14 @@ mod tests {
     use super::*;
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Settings::from_vars(|name| vars.get(name).cloned(), LeptosOptions::builder().output_name("x").build())
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_vars(
+            |name| vars.get(name).cloned(),
+            LeptosOptions::builder().output_name("x").build(),
+        )
     }
 
     #[test]
@@ -329,7 +409,12 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_variable() {
-        for (name, value) in [("BIND", "nowhere"), ("SIGNED_URL_TTL_SECS", "0"), ("MAX_IMAGE_BYTES", "lots"), ("DATABASE_URL", "mysql://x")] {
+        for (name, value) in [
+            ("BIND", "nowhere"),
+            ("SIGNED_URL_TTL_SECS", "0"),
+            ("MAX_IMAGE_BYTES", "lots"),
+            ("DATABASE_URL", "mysql://x"),
+        ] {
             let message = settings(&[(name, value)]).unwrap_err().to_string();
             assert!(message.starts_with(name), "{message}");
             assert!(!message.contains('\n'));
@@ -338,19 +423,45 @@ mod tests {
 
     #[test]
     fn trusted_proxies_and_the_public_url_are_checked() {
-        let s = settings(&[("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1 ,::1"), ("PUBLIC_URL", "https://Monitor.Example.com/")]).unwrap();
+        let s = settings(&[
+            ("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1 ,::1"),
+            ("PUBLIC_URL", "https://Monitor.Example.com/"),
+        ])
+        .unwrap();
         assert_eq!(s.trusted_proxies.len(), 3);
         assert!(s.trusted_proxies[1].contains(&"127.0.0.1".parse::<std::net::IpAddr>().unwrap()));
-        assert_eq!(s.public_origin.as_deref(), Some("https://monitor.example.com"));
-        for (name, value) in [("TRUSTED_PROXIES", "10.0.0.0/33"), ("TRUSTED_PROXIES", "proxy.local"), ("PUBLIC_URL", "ftp://x"), ("PUBLIC_URL", "https://x/app")] {
-            assert!(settings(&[(name, value)]).unwrap_err().to_string().starts_with(name), "{name}={value}");
+        assert_eq!(
+            s.public_origin.as_deref(),
+            Some("https://monitor.example.com")
+        );
+        for (name, value) in [
+            ("TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("TRUSTED_PROXIES", "proxy.local"),
+            ("PUBLIC_URL", "ftp://x"),
+            ("PUBLIC_URL", "https://x/app"),
+        ] {
+            assert!(
+                settings(&[(name, value)])
+                    .unwrap_err()
+                    .to_string()
+                    .starts_with(name),
+                "{name}={value}"
+            );
         }
     }
 
     #[test]
     fn a_bucket_switches_to_s3_and_needs_a_region() {
-        assert!(matches!(settings(&[("AWS_S3_BUCKET_NAME", "b")]), Err(SettingsError::Missing("AWS_REGION"))));
-        let s = settings(&[("AWS_S3_BUCKET_NAME", "b"), ("AWS_REGION", "us-east-1"), ("AWS_SECRET_ACCESS_KEY", "sk")]).unwrap();
+        assert!(matches!(
+            settings(&[("AWS_S3_BUCKET_NAME", "b")]),
+            Err(SettingsError::Missing("AWS_REGION"))
+        ));
+        let s = settings(&[
+            ("AWS_S3_BUCKET_NAME", "b"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_SECRET_ACCESS_KEY", "sk"),
+        ])
+        .unwrap();
         assert!(matches!(s.storage, StorageSettings::S3(ref s3) if s3.bucket == "b"));
         assert!(!format!("{s:?}").contains("sk\""));
     }

@@ -19,7 +19,6 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 use crate::{
-    integrity::IntegrityService,
     accounts::{sign_in_form, SessionAccounts},
     applications::ApplicationDirectory,
     db::{self, PersistenceError},
@@ -30,12 +29,10 @@ use crate::{
         headers::{self, PagePolicy},
         listener,
     },
-    http_errors, media,
-    monitoring::{
-        binary_upload,
-        slots::UploadSlots,
-        MonitoringService,
-    },
+    http_errors,
+    integrity::IntegrityService,
+    media,
+    monitoring::{binary_upload, slots::UploadSlots, MonitoringService},
     openapi,
     settings::{Settings, StorageSettings},
     storage::{self, file::FileStore, StorageError},
@@ -90,7 +87,10 @@ const UPLOAD_SLOTS_PER_USER: usize = 8;
 fn image_origin(storage: &StorageSettings) -> Option<String> {
     match storage {
         StorageSettings::BuiltIn { .. } => None,
-        StorageSettings::S3(s3) if s3.endpoints.is_empty() => Some(format!("https://{}.s3.{}.amazonaws.com", s3.bucket, s3.region)),
+        StorageSettings::S3(s3) if s3.endpoints.is_empty() => Some(format!(
+            "https://{}.s3.{}.amazonaws.com",
+            s3.bucket, s3.region
+        )),
         // Every gateway: signed URLs name the one in use.
         StorageSettings::S3(s3) => Some(
             s3.endpoints
@@ -109,23 +109,33 @@ fn image_origin(storage: &StorageSettings) -> Option<String> {
 pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> {
     let db = db::connect_and_migrate(settings.database_url.expose()).await?;
     let (store, media) = storage::from_settings(settings).await?;
-    let face_wake = settings.face_detection.then(|| Arc::new(tokio::sync::Notify::new()));
+    let face_wake = settings
+        .face_detection
+        .then(|| Arc::new(tokio::sync::Notify::new()));
     let services = Services {
         accounts: Arc::new(SessionAccounts {
             db: db.clone(),
             session_ttl: settings.session_ttl,
             throttle: settings.login_throttle,
         }),
-        applications: Arc::new(ApplicationDirectory { db: db.clone(), retention_days: settings.retention_days }),
+        applications: Arc::new(ApplicationDirectory {
+            db: db.clone(),
+            retention_days: settings.retention_days,
+        }),
         monitoring: Arc::new(MonitoringService {
             db: db.clone(),
             store: store.clone(),
             max_image_bytes: settings.max_image_bytes,
             signed_url_ttl: settings.signed_url_ttl,
-            uploads: crate::monitoring::allowance::UploadAllowance::new(settings.uploads_per_minute),
+            uploads: crate::monitoring::allowance::UploadAllowance::new(
+                settings.uploads_per_minute,
+            ),
             face_analysis: face_wake.clone(),
         }),
-        accountability: Arc::new(crate::accountability::AccountabilityService { db: db.clone(), store: store.clone() }),
+        accountability: Arc::new(crate::accountability::AccountabilityService {
+            db: db.clone(),
+            store: store.clone(),
+        }),
         integrity: Arc::new(IntegrityService {
             db: db.clone(),
             retention_days: settings.retention_days,
@@ -138,7 +148,9 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         db,
         store,
         sweep: (settings.reconcile_every, settings.reconcile_grace),
-        face_workers: face_wake.filter(|_| settings.face_workers > 0).map(|wake| (wake, settings.face_workers)),
+        face_workers: face_wake
+            .filter(|_| settings.face_workers > 0)
+            .map(|wake| (wake, settings.face_workers)),
         retention_days: settings.retention_days,
         services,
         media,
@@ -150,9 +162,15 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             upload_body: settings.max_image_bytes.div_ceil(3) * 4 + 64 * 1024,
             upload_slots,
         },
-        page_policy: PagePolicy { image_origin: image_origin(&settings.storage) },
+        page_policy: PagePolicy {
+            image_origin: image_origin(&settings.storage),
+        },
         metrics: crate::telemetry::recorder(),
-        tls: settings.tls.as_ref().map(|(cert, key)| crate::edge::tls::acceptor(cert, key)).transpose()?,
+        tls: settings
+            .tls
+            .as_ref()
+            .map(|(cert, key)| crate::edge::tls::acceptor(cert, key))
+            .transpose()?,
         cache_policy: CachePolicy {
             pkg_prefix: format!("/{}/", settings.leptos.site_pkg_dir.trim_matches('/')),
             hashed_names: settings.leptos.hash_files,
@@ -183,10 +201,22 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(http_errors::status_from_app_error))
         .layer(Extension(state.services.clone()))
-        .layer(middleware::from_fn_with_state(state.request_rules.clone(), guard::check))
-        .layer(middleware::from_fn_with_state(state.page_policy.clone(), headers::secure))
-        .layer(middleware::from_fn_with_state(state.cache_policy.clone(), caching::apply))
-        .layer(middleware::from_fn_with_state(state.trusted_proxies.clone(), client::identify))
+        .layer(middleware::from_fn_with_state(
+            state.request_rules.clone(),
+            guard::check,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.page_policy.clone(),
+            headers::secure,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.cache_policy.clone(),
+            caching::apply,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.trusted_proxies.clone(),
+            client::identify,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -218,16 +248,31 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartupError> {
     let tls = state.tls.clone();
-    let sweeper = tokio::spawn(crate::monitoring::reconcile::sweep_every(state.db.clone(), state.store.clone(), state.sweep.0, state.sweep.1));
+    let sweeper = tokio::spawn(crate::monitoring::reconcile::sweep_every(
+        state.db.clone(),
+        state.store.clone(),
+        state.sweep.0,
+        state.sweep.1,
+    ));
     // Aborted at shutdown: a job it held is taken again once its lease runs out.
-    let faces = state
-        .face_workers
-        .clone()
-        .map(|(wake, workers)| tokio::spawn(crate::faces::worker::run(state.db.clone(), state.store.clone(), wake, workers)));
+    let faces = state.face_workers.clone().map(|(wake, workers)| {
+        tokio::spawn(crate::faces::worker::run(
+            state.db.clone(),
+            state.store.clone(),
+            wake,
+            workers,
+        ))
+    });
     // Always: an organization may have a period of its own, and an erase that
     // stopped half-way is finished here.
-    let purger = tokio::spawn(crate::retention::purge_every(state.db.clone(), state.store.clone(), state.retention_days));
-    let served = listener::serve(router(state), listener, tls, shutdown).await.map_err(StartupError::Serve);
+    let purger = tokio::spawn(crate::retention::purge_every(
+        state.db.clone(),
+        state.store.clone(),
+        state.retention_days,
+    ));
+    let served = listener::serve(router(state), listener, tls, shutdown)
+        .await
+        .map_err(StartupError::Serve);
     sweeper.abort();
     purger.abort();
     if let Some(faces) = faces {

@@ -24,7 +24,11 @@ const SECRET_KEY: &str = "cluster-test-secret";
 const BUCKET: &str = "cluster";
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 /// A child process killed when dropped (SeaweedFS needs SIGKILL to stop promptly).
@@ -36,8 +40,15 @@ struct Process {
 impl Process {
     fn start(name: &str, command: &mut Command, log: &Path) -> Process {
         let log = std::fs::File::create(log).expect("log file");
-        let child = command.stdout(Stdio::null()).stderr(log).spawn().unwrap_or_else(|e| panic!("start {name}: {e}"));
-        Process { name: name.into(), child: Some(child) }
+        let child = command
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {name}: {e}"));
+        Process {
+            name: name.into(),
+            child: Some(child),
+        }
     }
 
     fn kill(&mut self) {
@@ -79,7 +90,9 @@ fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
         .region(aws_sdk_s3::config::Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .force_path_style(true)
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "test"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            ACCESS_KEY, SECRET_KEY, None, None, "test",
+        ))
         .build();
     aws_sdk_s3::Client::from_conf(config)
 }
@@ -110,8 +123,13 @@ impl Seaweed {
         let master = Process::start(
             "master",
             Command::new(&weed).args([
-                "master", "-ip=127.0.0.1", &format!("-port={master_port}"), &format!("-port.grpc={master_grpc}"),
-                &format!("-mdir={}", dir.join("master").display()), "-defaultReplication=001", "-volumeSizeLimitMB=64",
+                "master",
+                "-ip=127.0.0.1",
+                &format!("-port={master_port}"),
+                &format!("-port.grpc={master_grpc}"),
+                &format!("-mdir={}", dir.join("master").display()),
+                "-defaultReplication=001",
+                "-volumeSizeLimitMB=64",
                 "-telemetry=false",
             ]),
             &dir.join("master.log"),
@@ -124,8 +142,14 @@ impl Seaweed {
             volumes.push(Process::start(
                 &format!("volume server {n}"),
                 Command::new(&weed).args([
-                    "volume", "-ip=127.0.0.1", &format!("-port={volume_port}"), &format!("-port.grpc={volume_grpc}"),
-                    &format!("-dir={}", data.display()), "-max=30", &format!("-master={master_address}"), "-preStopSeconds=0",
+                    "volume",
+                    "-ip=127.0.0.1",
+                    &format!("-port={volume_port}"),
+                    &format!("-port.grpc={volume_grpc}"),
+                    &format!("-dir={}", data.display()),
+                    "-max=30",
+                    &format!("-master={master_address}"),
+                    "-preStopSeconds=0",
                 ]),
                 &dir.join(format!("volume{n}.log")),
             ));
@@ -147,38 +171,81 @@ impl Seaweed {
             filers.push(Process::start(
                 &format!("filer {}", n + 1),
                 Command::new(&weed).args([
-                    "filer", "-ip=127.0.0.1", &format!("-port={filer_port}"), &format!("-port.grpc={filer_grpc}"),
-                    &format!("-master={master_address}"), &format!("-defaultStoreDir={}", store.display()),
+                    "filer",
+                    "-ip=127.0.0.1",
+                    &format!("-port={filer_port}"),
+                    &format!("-port.grpc={filer_grpc}"),
+                    &format!("-master={master_address}"),
+                    &format!("-defaultStoreDir={}", store.display()),
                 ]),
                 &dir.join(format!("filer{n}.log")),
             ));
             gateways.push(Process::start(
                 &format!("S3 gateway {}", n + 1),
-                Command::new(&weed).env("WEED_S3_SSE_KEY", "cluster-test-sse-key").args([
-                    "s3", &format!("-filer=127.0.0.1:{filer_port}.{filer_grpc}"), "-ip.bind=127.0.0.1", &format!("-port={s3_port}"),
-                    &format!("-port.grpc={s3_grpc}"), &format!("-config={}", dir.join("s3.json").display()), "-port.iceberg=0",
-                    "-port.lance=0",
-                ]),
+                Command::new(&weed)
+                    .env("WEED_S3_SSE_KEY", "cluster-test-sse-key")
+                    .args([
+                        "s3",
+                        &format!("-filer=127.0.0.1:{filer_port}.{filer_grpc}"),
+                        "-ip.bind=127.0.0.1",
+                        &format!("-port={s3_port}"),
+                        &format!("-port.grpc={s3_grpc}"),
+                        &format!("-config={}", dir.join("s3.json").display()),
+                        "-port.iceberg=0",
+                        "-port.lance=0",
+                    ]),
                 &dir.join(format!("s3-{n}.log")),
             ));
             s3_endpoints.push(format!("http://127.0.0.1:{s3_port}"));
         }
-        let cluster = Seaweed { master, volumes, filers, gateways, s3_endpoints, ports };
+        let cluster = Seaweed {
+            master,
+            volumes,
+            filers,
+            gateways,
+            s3_endpoints,
+            ports,
+        };
         for endpoint in &cluster.s3_endpoints {
             let client = s3_client(endpoint);
-            wait_until("an S3 gateway", 60, || async { client.list_buckets().send().await.is_ok() }).await;
+            wait_until("an S3 gateway", 60, || async {
+                client.list_buckets().send().await.is_ok()
+            })
+            .await;
         }
         let first = s3_client(&cluster.s3_endpoints[0]);
-        first.create_bucket().bucket(BUCKET).send().await.expect("create the bucket");
+        first
+            .create_bucket()
+            .bucket(BUCKET)
+            .send()
+            .await
+            .expect("create the bucket");
         // Objects written through one gateway read back through the other.
         wait_until("the cluster to take writes", 60, || async {
-            first.put_object().bucket(BUCKET).key("probe").body(aws_sdk_s3::primitives::ByteStream::from_static(b"probe")).send().await.is_ok()
+            first
+                .put_object()
+                .bucket(BUCKET)
+                .key("probe")
+                .body(aws_sdk_s3::primitives::ByteStream::from_static(b"probe"))
+                .send()
+                .await
+                .is_ok()
         })
         .await;
         let second = s3_client(&cluster.s3_endpoints[1]);
-        wait_until("the second gateway to see the first one's object", 30, || async {
-            second.get_object().bucket(BUCKET).key("probe").send().await.is_ok()
-        })
+        wait_until(
+            "the second gateway to see the first one's object",
+            30,
+            || async {
+                second
+                    .get_object()
+                    .bucket(BUCKET)
+                    .key("probe")
+                    .send()
+                    .await
+                    .is_ok()
+            },
+        )
         .await;
         cluster
     }
@@ -187,7 +254,12 @@ impl Seaweed {
 impl Drop for Seaweed {
     fn drop(&mut self) {
         self.master.kill();
-        for process in self.volumes.iter_mut().chain(self.filers.iter_mut()).chain(self.gateways.iter_mut()) {
+        for process in self
+            .volumes
+            .iter_mut()
+            .chain(self.filers.iter_mut())
+            .chain(self.gateways.iter_mut())
+        {
             process.kill();
         }
         // A killed SeaweedFS leaves sockets named after its ports.
@@ -239,17 +311,33 @@ impl Instance {
         std::fs::create_dir_all(&data).unwrap();
         let process = Process::start(
             &format!("instance {name}"),
-            Command::new(binary()).arg("serve").envs(settings(database_url, &data, endpoints)).env("BIND", format!("127.0.0.1:{port}")),
+            Command::new(binary())
+                .arg("serve")
+                .envs(settings(database_url, &data, endpoints))
+                .env("BIND", format!("127.0.0.1:{port}")),
             &dir.join(format!("{name}.log")),
         );
         let url = format!("http://127.0.0.1:{port}");
         let health = Client::new();
-        wait_until(&format!("instance {name}"), 60, || async { health.get(format!("{url}/healthz")).send().await.is_ok_and(|r| r.status() == 200) }).await;
+        wait_until(&format!("instance {name}"), 60, || async {
+            health
+                .get(format!("{url}/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+        })
+        .await;
         Instance { process, url }
     }
 }
 
-fn cli(database_url: &str, dir: &Path, endpoints: &str, args: &[&str], stdin: Option<&str>) -> String {
+fn cli(
+    database_url: &str,
+    dir: &Path,
+    endpoints: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> String {
     use std::io::Write;
     let mut child = Command::new(binary())
         .args(args)
@@ -259,7 +347,12 @@ fn cli(database_url: &str, dir: &Path, endpoints: &str, args: &[&str], stdin: Op
         .spawn()
         .expect("the CLI starts");
     if let Some(text) = stdin {
-        child.stdin.take().expect("stdin").write_all(format!("{text}\n").as_bytes()).expect("stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{text}\n").as_bytes())
+            .expect("stdin");
     }
     let output = child.wait_with_output().expect("the CLI ends");
     assert!(output.status.success(), "interview-monitor {args:?} failed");
@@ -267,10 +360,14 @@ fn cli(database_url: &str, dir: &Path, endpoints: &str, args: &[&str], stdin: Op
 }
 
 fn jpeg(n: u32) -> Vec<u8> {
-    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
+    let mut jpeg = vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
+    ];
     jpeg.extend([0xFF, 0xC0, 0x00, 0x0B, 8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
     jpeg.extend([0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 0x3F, 0]);
-    jpeg.extend((0..8000u32).map(|i| (i.wrapping_mul(2654435761).wrapping_add(n) >> 13) as u8 % 0xFE));
+    jpeg.extend(
+        (0..8000u32).map(|i| (i.wrapping_mul(2654435761).wrapping_add(n) >> 13) as u8 % 0xFE),
+    );
     jpeg.extend([0xFF, 0xD9]);
     jpeg
 }
@@ -288,16 +385,29 @@ async fn upload(client: &Client, instances: &[&str], application: &str, n: u32) 
     loop {
         let base = instances[attempts % instances.len()];
         attempts += 1;
-        assert!(Instant::now() < deadline, "capture {n} was not stored within two minutes ({attempts} attempts)");
+        assert!(
+            Instant::now() < deadline,
+            "capture {n} was not stored within two minutes ({attempts} attempts)"
+        );
         let url = format!("{base}/api/monitoring/upload-binary?applicationId={application}&imageType=camera&captureId={capture}&capturedAt={captured_at}");
-        let sent = client.post(url).header("content-type", "image/jpeg").body(jpeg(n)).timeout(Duration::from_secs(30)).send().await;
+        let sent = client
+            .post(url)
+            .header("content-type", "image/jpeg")
+            .body(jpeg(n))
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await;
         match sent {
             Ok(response) if response.status() == StatusCode::OK => {
                 let body: Value = response.json().await.expect("receipt");
                 return (body["s3Key"].as_str().expect("key").to_string(), attempts);
             }
             Ok(response) if response.status() == StatusCode::SERVICE_UNAVAILABLE => {}
-            Ok(response) => panic!("capture {n}: {} {}", response.status(), response.text().await.unwrap_or_default()),
+            Ok(response) => panic!(
+                "capture {n}: {} {}",
+                response.status(),
+                response.text().await.unwrap_or_default()
+            ),
             Err(_) => {} // the instance is gone: the next one
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
@@ -305,13 +415,34 @@ async fn upload(client: &Client, instances: &[&str], application: &str, n: u32) 
 }
 
 async fn listed(client: &Client, base: &str, application: &str) -> Vec<String> {
-    let list: Value = client.post(format!("{base}/api/monitoring/images")).json(&json!({"applicationId": application})).send().await.unwrap().json().await.unwrap();
-    list["camera"].as_array().unwrap().iter().map(|i| i["s3Key"].as_str().unwrap().to_string()).collect()
+    let list: Value = client
+        .post(format!("{base}/api/monitoring/images"))
+        .json(&json!({"applicationId": application}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    list["camera"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["s3Key"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// Signs every key through `base` and fetches each URL: all must be the bytes stored.
 async fn all_readable(client: &Client, base: &str, keys: &[String]) {
-    let signed: Value = client.post(format!("{base}/api/monitoring/signed-urls")).json(&json!({"s3Keys": keys})).send().await.unwrap().json().await.unwrap();
+    let signed: Value = client
+        .post(format!("{base}/api/monitoring/signed-urls"))
+        .json(&json!({"s3Keys": keys}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     for url in signed["urls"].as_array().unwrap() {
         let response = reqwest::get(url["url"].as_str().unwrap()).await.unwrap();
         assert_eq!(response.status(), 200, "{}", url["s3Key"]);
@@ -320,7 +451,8 @@ async fn all_readable(client: &Client, base: &str, keys: &[String]) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_instances_on_one_database_and_a_seaweedfs_cluster_survive_losing_an_instance_a_volume_server_and_a_gateway() {
+async fn two_instances_on_one_database_and_a_seaweedfs_cluster_survive_losing_an_instance_a_volume_server_and_a_gateway(
+) {
     if std::env::var("TEST_CLUSTER").is_err() {
         eprintln!("runs with TEST_CLUSTER=1 (scripts/test.sh)");
         return;
@@ -328,41 +460,100 @@ async fn two_instances_on_one_database_and_a_seaweedfs_cluster_survive_losing_an
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
     let mut cluster = Seaweed::start(dir.path()).await;
-    let postgres = std::env::var("TEST_POSTGRES_URL").expect("TEST_POSTGRES_URL is set by scripts/test.sh");
+    let postgres =
+        std::env::var("TEST_POSTGRES_URL").expect("TEST_POSTGRES_URL is set by scripts/test.sh");
     let name = format!("im_cluster_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(format!("{postgres}/postgres")).await.unwrap();
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    let admin = Database::connect(format!("{postgres}/postgres"))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
     let database_url = format!("{postgres}/{name}");
-    let (gw1, gw2) = (cluster.s3_endpoints[0].clone(), cluster.s3_endpoints[1].clone());
+    let (gw1, gw2) = (
+        cluster.s3_endpoints[0].clone(),
+        cluster.s3_endpoints[1].clone(),
+    );
     let (a_endpoints, b_endpoints) = (format!("{gw1},{gw2}"), format!("{gw2},{gw1}"));
 
-    let run = |args: &[&str], stdin: Option<&str>| cli(&database_url, dir.path(), &a_endpoints, args, stdin);
+    let run = |args: &[&str], stdin: Option<&str>| {
+        cli(&database_url, dir.path(), &a_endpoints, args, stdin)
+    };
     run(&["org", "create", "--slug", "acme", "--name", "Acme"], None);
-    run(&["user", "create", "--email", "c@example.test", "--role", "candidate", "--password-stdin"], Some("candidate-pass"));
-    let application = run(&["application", "create", "--org", "acme", "--candidate", "c@example.test", "--title", "Cluster"], None);
+    run(
+        &[
+            "user",
+            "create",
+            "--email",
+            "c@example.test",
+            "--role",
+            "candidate",
+            "--password-stdin",
+        ],
+        Some("candidate-pass"),
+    );
+    let application = run(
+        &[
+            "application",
+            "create",
+            "--org",
+            "acme",
+            "--candidate",
+            "c@example.test",
+            "--title",
+            "Cluster",
+        ],
+        None,
+    );
     let mut a = Instance::start("a", dir.path(), &database_url, &a_endpoints).await;
     let b = Instance::start("b", dir.path(), &database_url, &b_endpoints).await;
-    eprintln!("cluster and two instances up in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "cluster and two instances up in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     // Signed in on A; the session is a database row, so B knows it too.
     let client = Client::builder().cookie_store(true).build().unwrap();
-    let login = client.post(format!("{}/api/auth/login", a.url)).json(&json!({"email": "c@example.test", "password": "candidate-pass"}));
+    let login = client
+        .post(format!("{}/api/auth/login", a.url))
+        .json(&json!({"email": "c@example.test", "password": "candidate-pass"}));
     assert_eq!(login.send().await.unwrap().status(), 200);
-    let consent = json!({"applicationId": application, "consentVersion": shared::integrity::CONSENT_VERSION});
-    assert_eq!(client.post(format!("{}/api/monitoring/consent", b.url)).json(&consent).send().await.unwrap().status(), 200);
+    let consent =
+        json!({"applicationId": application, "consentVersion": shared::integrity::CONSENT_VERSION});
+    assert_eq!(
+        client
+            .post(format!("{}/api/monitoring/consent", b.url))
+            .json(&consent)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     let mut keys = Vec::new();
     for n in 0..8 {
         keys.push(upload(&client, &[&b.url], &application, n).await.0);
     }
-    assert_eq!(listed(&client, &a.url, &application).await, keys, "uploaded through B, listed through A");
+    assert_eq!(
+        listed(&client, &a.url, &application).await,
+        keys,
+        "uploaded through B, listed through A"
+    );
     all_readable(&client, &a.url, &keys).await;
     all_readable(&client, &b.url, &keys).await;
 
     // Instance A dies while candidates upload through it: the queue moves to B.
     // Four in flight, as a few candidates' queues would be (one user may hold 8).
-    let (c, a_url, b_url, app) = (client.clone(), a.url.clone(), b.url.clone(), application.clone());
+    let (c, a_url, b_url, app) = (
+        client.clone(),
+        a.url.clone(),
+        b.url.clone(),
+        application.clone(),
+    );
     let uploads = futures::stream::iter(8..48u32).map(move |n| {
-        let (client, a_url, b_url, application) = (c.clone(), a_url.clone(), b_url.clone(), app.clone());
+        let (client, a_url, b_url, application) =
+            (c.clone(), a_url.clone(), b_url.clone(), app.clone());
         async move { upload(&client, &[&a_url, &b_url], &application, n).await }
     });
     let uploading = tokio::spawn(uploads.buffer_unordered(4).collect::<Vec<_>>());
@@ -373,8 +564,13 @@ async fn two_instances_on_one_database_and_a_seaweedfs_cluster_survive_losing_an
     keys.extend(results.into_iter().map(|(key, _)| key));
     let stored = listed(&client, &b.url, &application).await;
     assert_eq!(stored.len(), 48, "every capture stored exactly once");
-    assert_eq!(stored.iter().collect::<HashSet<_>>(), keys.iter().collect::<HashSet<_>>());
-    eprintln!("instance A killed mid-upload: 40 captures stored once each, {moved} of them retried on B");
+    assert_eq!(
+        stored.iter().collect::<HashSet<_>>(),
+        keys.iter().collect::<HashSet<_>>()
+    );
+    eprintln!(
+        "instance A killed mid-upload: 40 captures stored once each, {moved} of them retried on B"
+    );
 
     // A volume server dies: each object has a copy on another, and writes go to volumes that are whole.
     cluster.volumes[0].kill();
@@ -391,7 +587,10 @@ async fn two_instances_on_one_database_and_a_seaweedfs_cluster_survive_losing_an
     cluster.gateways[1].kill();
     for n in 64..72 {
         let (key, attempts) = upload(&client, &[&b.url], &application, n).await;
-        assert_eq!(attempts, 1, "B fails over to the other gateway within the request");
+        assert_eq!(
+            attempts, 1,
+            "B fails over to the other gateway within the request"
+        );
         keys.push(key);
     }
     assert_eq!(listed(&client, &b.url, &application).await.len(), 72);
@@ -403,10 +602,18 @@ async fn two_instances_on_one_database_and_a_seaweedfs_cluster_survive_losing_an
     admin.close().await.ok();
     postgres_ctl(&["stop", "-m", "immediate"]);
     let down = Instant::now();
-    let health = client.get(format!("{}/healthz", b.url)).timeout(Duration::from_secs(30)).send().await.unwrap();
+    let health = client
+        .get(format!("{}/healthz", b.url))
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 503);
     let refused = client
-        .post(format!("{}/api/monitoring/upload-binary?applicationId={application}&imageType=camera", b.url))
+        .post(format!(
+            "{}/api/monitoring/upload-binary?applicationId={application}&imageType=camera",
+            b.url
+        ))
         .header("content-type", "image/jpeg")
         .body(jpeg(99))
         .timeout(Duration::from_secs(30))
@@ -414,17 +621,35 @@ async fn two_instances_on_one_database_and_a_seaweedfs_cluster_survive_losing_an
         .await
         .unwrap();
     assert_eq!(refused.status(), 503);
-    assert_eq!(refused.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("5"), "the client is told when to come back");
+    assert_eq!(
+        refused
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("5"),
+        "the client is told when to come back"
+    );
     let answered = down.elapsed();
-    assert!(answered < Duration::from_secs(15), "answered within the timeouts, not hung: {answered:?}");
+    assert!(
+        answered < Duration::from_secs(15),
+        "answered within the timeouts, not hung: {answered:?}"
+    );
     postgres_ctl(&["restart", "-w"]);
     wait_until("B to reach the database again", 60, || async {
-        client.get(format!("{}/healthz", b.url)).send().await.is_ok_and(|r| r.status() == 200)
+        client
+            .get(format!("{}/healthz", b.url))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
     })
     .await;
     keys.push(upload(&client, &[&b.url], &application, 72).await.0);
     assert_eq!(listed(&client, &b.url, &application).await.len(), 73);
-    eprintln!("PostgreSQL stopped: 503 in {:.1} s; restarted: B carries on; whole test {:.1} s", answered.as_secs_f64(), started.elapsed().as_secs_f64());
+    eprintln!(
+        "PostgreSQL stopped: 503 in {:.1} s; restarted: B carries on; whole test {:.1} s",
+        answered.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
 }
 
 /// `pg_ctl` on the test's PostgreSQL, as its owner.

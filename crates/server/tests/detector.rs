@@ -8,7 +8,8 @@ use image::{imageops, DynamicImage, GenericImageView, RgbImage};
 use server::faces::detector::FaceDetector;
 
 fn photos() -> PathBuf {
-    let dir = std::env::var("TEST_PHOTOS").unwrap_or_else(|_| "/var/cache/interview-monitor/tools/photos".into());
+    let dir = std::env::var("TEST_PHOTOS")
+        .unwrap_or_else(|_| "/var/cache/interview-monitor/tools/photos".into());
     let dir = PathBuf::from(dir);
     assert!(
         dir.join("astronaut.png").exists(),
@@ -24,13 +25,18 @@ fn photo(name: &str) -> DynamicImage {
 
 fn jpeg(image: &DynamicImage) -> Vec<u8> {
     let mut bytes = std::io::Cursor::new(Vec::new());
-    DynamicImage::ImageRgb8(image.to_rgb8()).write_to(&mut bytes, image::ImageFormat::Jpeg).expect("encode");
+    DynamicImage::ImageRgb8(image.to_rgb8())
+        .write_to(&mut bytes, image::ImageFormat::Jpeg)
+        .expect("encode");
     bytes.into_inner()
 }
 
 fn faces(image: &DynamicImage) -> usize {
     let mut detector = FaceDetector::new().expect("the model loads");
-    detector.faces_in_jpeg(&jpeg(image)).expect("analysed").len()
+    detector
+        .faces_in_jpeg(&jpeg(image))
+        .expect("analysed")
+        .len()
 }
 
 #[test]
@@ -39,7 +45,9 @@ fn one_face_on_the_astronaut() {
     assert_eq!(faces(&astronaut), 1);
     // As a 640×480 camera frame would show her (scaled, letterboxed).
     let mut frame = RgbImage::new(640, 480);
-    let scaled = astronaut.resize(480, 480, imageops::FilterType::Triangle).to_rgb8();
+    let scaled = astronaut
+        .resize(480, 480, imageops::FilterType::Triangle)
+        .to_rgb8();
     imageops::overlay(&mut frame, &scaled, 80, 0);
     assert_eq!(faces(&DynamicImage::ImageRgb8(frame)), 1);
 }
@@ -78,6 +86,8 @@ fn the_group_photo_is_counted_and_reported() {
     // Its faces are about 2% of its width: a few pixels once scaled for a camera
     // frame, below the smallest face looked for. The README states both figures.
     assert_eq!(scaled, 0);
-    assert!(full >= 25, "the detector itself finds the group at full size: {full}");
+    assert!(
+        full >= 25,
+        "the detector itself finds the group at full size: {full}"
+    );
 }
-

@@ -28,8 +28,14 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 6] =
-        [AuditAction::View, AuditAction::Delete, AuditAction::Erase, AuditAction::Export, AuditAction::Consent, AuditAction::Purge];
+    pub const ALL: [AuditAction; 6] = [
+        AuditAction::View,
+        AuditAction::Delete,
+        AuditAction::Erase,
+        AuditAction::Export,
+        AuditAction::Consent,
+        AuditAction::Purge,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -69,7 +75,10 @@ impl FromStr for AuditAction {
     type Err = AuditActionError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        AuditAction::ALL.into_iter().find(|a| a.as_str() == text).ok_or_else(|| AuditActionError(text.to_string()))
+        AuditAction::ALL
+            .into_iter()
+            .find(|a| a.as_str() == text)
+            .ok_or_else(|| AuditActionError(text.to_string()))
     }
 }
 
@@ -126,7 +135,11 @@ pub struct ExportedFile {
     /// Lowercase hex.
     pub sha256: String,
     pub size: u64,
-    #[serde(default, with = "millis::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "millis::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub captured_at: Option<DateTime<Utc>>,
 }
 
@@ -138,7 +151,10 @@ mod tests {
     fn actions_round_trip_through_their_names() {
         for action in AuditAction::ALL {
             assert_eq!(action.as_str().parse::<AuditAction>(), Ok(action));
-            assert_eq!(serde_json::to_string(&action).ok(), Some(format!("\"{action}\"")));
+            assert_eq!(
+                serde_json::to_string(&action).ok(),
+                Some(format!("\"{action}\""))
+            );
         }
         assert!("View".parse::<AuditAction>().is_err());
     }

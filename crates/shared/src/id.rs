@@ -72,7 +72,12 @@ mod tests {
 
     #[test]
     fn other_uuid_spellings_and_garbage_are_rejected() {
-        for bad in ["", "not-a-uuid", "6f1c2a3b00004000800000000000abcd", "{6f1c2a3b-0000-4000-8000-00000000abcd}"] {
+        for bad in [
+            "",
+            "not-a-uuid",
+            "6f1c2a3b00004000800000000000abcd",
+            "{6f1c2a3b-0000-4000-8000-00000000abcd}",
+        ] {
             let err = bad.parse::<ApplicationId>().unwrap_err();
             assert_eq!(err.what, "applicationId");
         }

@@ -65,11 +65,23 @@ impl ObjectKey {
 
     /// A key for a capture at `epoch_millis`, which must lie in `0..=MAX_EPOCH_MILLIS`
     /// so that every key made here parses back (a negative time would print a `-`).
-    pub fn new(application_id: ApplicationId, kind: ImageKind, epoch_millis: i64, id: Uuid) -> Result<Self, ObjectKeyError> {
+    pub fn new(
+        application_id: ApplicationId,
+        kind: ImageKind,
+        epoch_millis: i64,
+        id: Uuid,
+    ) -> Result<Self, ObjectKeyError> {
         if !(0..=Self::MAX_EPOCH_MILLIS).contains(&epoch_millis) {
-            return Err(ObjectKeyError(format!("a capture time of {epoch_millis} ms since 1970")));
+            return Err(ObjectKeyError(format!(
+                "a capture time of {epoch_millis} ms since 1970"
+            )));
         }
-        Ok(ObjectKey { application_id, kind, epoch_millis, id })
+        Ok(ObjectKey {
+            application_id,
+            kind,
+            epoch_millis,
+            id,
+        })
     }
 }
 
@@ -78,9 +90,13 @@ impl FromStr for ObjectKey {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let error = || ObjectKeyError(s.chars().take(160).collect());
         let mut parts = s.split('/');
-        let (Some("monitoring"), Some(app), Some(kind), Some(file), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (Some("monitoring"), Some(app), Some(kind), Some(file), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
             return Err(error());
         };
         let application_id = app.parse::<ApplicationId>().map_err(|_| error())?;
@@ -89,7 +105,11 @@ impl FromStr for ObjectKey {
         let (millis, id) = stem.split_once('-').ok_or_else(error)?;
         // Only the form the server prints: digits without leading zeros, at most 15 of them.
         let canonical = millis == "0" || !millis.starts_with('0');
-        if millis.is_empty() || millis.len() > 15 || !canonical || !millis.bytes().all(|b| b.is_ascii_digit()) {
+        if millis.is_empty()
+            || millis.len() > 15
+            || !canonical
+            || !millis.bytes().all(|b| b.is_ascii_digit())
+        {
             return Err(error());
         }
         let epoch_millis = millis.parse::<i64>().map_err(|_| error())?;
@@ -97,7 +117,12 @@ impl FromStr for ObjectKey {
             return Err(error());
         }
         let id = Uuid::parse_str(id).map_err(|_| error())?;
-        Ok(ObjectKey { application_id, kind, epoch_millis, id })
+        Ok(ObjectKey {
+            application_id,
+            kind,
+            epoch_millis,
+            id,
+        })
     }
 }
 
@@ -159,7 +184,10 @@ mod tests {
             format!("monitoring/{APP}/camera/1-not-a-uuid.jpg"),
         ];
         for text in bad {
-            assert!(text.parse::<ObjectKey>().is_err(), "{text} should be rejected");
+            assert!(
+                text.parse::<ObjectKey>().is_err(),
+                "{text} should be rejected"
+            );
         }
     }
 
@@ -168,7 +196,9 @@ mod tests {
         let app: ApplicationId = APP.parse().unwrap();
         let id = Uuid::parse_str(ID).unwrap();
         assert!(ObjectKey::new(app, ImageKind::Camera, -1, id).is_err());
-        assert!(ObjectKey::new(app, ImageKind::Camera, ObjectKey::MAX_EPOCH_MILLIS + 1, id).is_err());
+        assert!(
+            ObjectKey::new(app, ImageKind::Camera, ObjectKey::MAX_EPOCH_MILLIS + 1, id).is_err()
+        );
         assert!(ObjectKey::new(app, ImageKind::Camera, i64::MIN, id).is_err());
         let last = ObjectKey::new(app, ImageKind::Screen, ObjectKey::MAX_EPOCH_MILLIS, id).unwrap();
         assert_eq!(last.to_string().parse::<ObjectKey>().unwrap(), last);

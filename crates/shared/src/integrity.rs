@@ -91,14 +91,20 @@ impl EventKind {
 
     /// Who reports it: the browser sends these; the others only the server adds.
     pub fn from_browser(self) -> bool {
-        !matches!(self, EventKind::NoFace | EventKind::MultipleFaces | EventKind::CaptureGap)
+        !matches!(
+            self,
+            EventKind::NoFace | EventKind::MultipleFaces | EventKind::CaptureGap
+        )
     }
 
     /// A flag asks a reviewer to look (and may be marked ok or concern). Copying,
     /// going offline and reloading are shown on the timeline but flag nothing:
     /// they are ordinary, and the gaps they cause are flagged as gaps.
     pub fn is_flag(self) -> bool {
-        !matches!(self, EventKind::Copy | EventKind::Offline | EventKind::PageReload)
+        !matches!(
+            self,
+            EventKind::Copy | EventKind::Offline | EventKind::PageReload
+        )
     }
 
     /// Has a duration (`endedAt`) when it ends.
@@ -148,7 +154,10 @@ impl FromStr for EventKind {
     type Err = EventKindError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        EventKind::ALL.into_iter().find(|kind| kind.as_str() == text).ok_or_else(|| EventKindError(text.chars().take(64).collect()))
+        EventKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+            .ok_or_else(|| EventKindError(text.chars().take(64).collect()))
     }
 }
 
@@ -183,7 +192,10 @@ impl FromStr for Verdict {
         match text {
             "ok" => Ok(Verdict::Ok),
             "concern" => Ok(Verdict::Concern),
-            _ => Err(format!("verdict must be \"ok\" or \"concern\", not `{}`", text.chars().take(64).collect::<String>())),
+            _ => Err(format!(
+                "verdict must be \"ok\" or \"concern\", not `{}`",
+                text.chars().take(64).collect::<String>()
+            )),
         }
     }
 }
@@ -207,7 +219,11 @@ pub struct MonitoringEvent {
     pub kind: EventKind,
     #[serde(with = "millis")]
     pub at: DateTime<Utc>,
-    #[serde(default, with = "millis::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "millis::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ended_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<serde_json::Value>,
@@ -219,7 +235,9 @@ pub struct MonitoringEvent {
 impl MonitoringEvent {
     /// Seconds from `at` to `endedAt` (0 while it has not ended).
     pub fn seconds(&self) -> i64 {
-        self.ended_at.map(|end| (end - self.at).num_seconds().max(0)).unwrap_or(0)
+        self.ended_at
+            .map(|end| (end - self.at).num_seconds().max(0))
+            .unwrap_or(0)
     }
 
     /// The capture ids of the snapshots taken around it (`detail.captureIds`).
@@ -228,7 +246,11 @@ impl MonitoringEvent {
             .as_ref()
             .and_then(|detail| detail.get("captureIds"))
             .and_then(|ids| ids.as_array())
-            .map(|ids| ids.iter().filter_map(|id| id.as_str()?.parse().ok()).collect())
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| id.as_str()?.parse().ok())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -345,11 +367,18 @@ mod tests {
     fn kinds_round_trip_and_unknown_ones_are_refused() {
         for kind in EventKind::ALL {
             assert_eq!(kind.as_str().parse::<EventKind>(), Ok(kind));
-            assert_eq!(serde_json::to_value(kind).unwrap(), serde_json::Value::String(kind.as_str().into()));
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::Value::String(kind.as_str().into())
+            );
         }
         assert!("tab_switch".parse::<EventKind>().is_err());
         assert!("".parse::<EventKind>().is_err());
-        assert_eq!("x".repeat(5000).parse::<EventKind>().unwrap_err().0.len(), 64, "the error does not echo 5,000 characters");
+        assert_eq!(
+            "x".repeat(5000).parse::<EventKind>().unwrap_err().0.len(),
+            64,
+            "the error does not echo 5,000 characters"
+        );
         let from_browser = EventKind::ALL.iter().filter(|k| k.from_browser()).count();
         assert_eq!(from_browser, 11, "the browser's kinds of API.md");
     }
@@ -362,7 +391,9 @@ mod tests {
             kind: EventKind::Paste,
             at: Utc::now(),
             ended_at: None,
-            detail: Some(serde_json::json!({"length": 12, "captureIds": [id.to_string(), "not a uuid"]})),
+            detail: Some(
+                serde_json::json!({"length": 12, "captureIds": [id.to_string(), "not a uuid"]}),
+            ),
             source: EventSource::Browser,
             review: None,
         };

@@ -13,5 +13,7 @@ pub mod user;
 pub use application::ApplicationSummary;
 pub use id::{ApplicationId, IdError, OrganizationId, UserId};
 pub use image::{ImageKind, ImageKindError, ObjectKey, ObjectKeyError};
-pub use monitoring::{DeleteReceipt, FaceBox, ImageList, ImageRef, SignedUrl, SignedUrls, UploadReceipt};
+pub use monitoring::{
+    DeleteReceipt, FaceBox, ImageList, ImageRef, SignedUrl, SignedUrls, UploadReceipt,
+};
 pub use user::{CurrentUser, Role, RoleError};

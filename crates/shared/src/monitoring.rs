@@ -91,29 +91,45 @@ pub mod millis {
         time.to_rfc3339_opts(SecondsFormat::Millis, true)
     }
 
-    pub fn serialize<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        time: &DateTime<Utc>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&format(time))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<DateTime<Utc>, D::Error> {
         let text = String::deserialize(deserializer)?;
-        DateTime::parse_from_rfc3339(&text).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom)
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(serde::de::Error::custom)
     }
 
     /// The same for optional fields.
     pub mod option {
         use super::*;
 
-        pub fn serialize<S: Serializer>(time: &Option<DateTime<Utc>>, serializer: S) -> Result<S::Ok, S::Error> {
+        pub fn serialize<S: Serializer>(
+            time: &Option<DateTime<Utc>>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
             match time {
                 Some(time) => serializer.serialize_str(&format(time)),
                 None => serializer.serialize_none(),
             }
         }
 
-        pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<DateTime<Utc>>, D::Error> {
             Option::<String>::deserialize(deserializer)?
-                .map(|text| DateTime::parse_from_rfc3339(&text).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom))
+                .map(|text| {
+                    DateTime::parse_from_rfc3339(&text)
+                        .map(|t| t.with_timezone(&Utc))
+                        .map_err(serde::de::Error::custom)
+                })
                 .transpose()
         }
     }
@@ -125,7 +141,9 @@ mod tests {
 
     #[test]
     fn times_are_rfc3339_utc_with_milliseconds() {
-        let time = DateTime::parse_from_rfc3339("2026-11-25T09:30:00.123456+01:00").unwrap().with_timezone(&Utc);
+        let time = DateTime::parse_from_rfc3339("2026-11-25T09:30:00.123456+01:00")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(millis::format(&time), "2026-11-25T08:30:00.123Z");
     }
 
@@ -146,7 +164,12 @@ mod tests {
         let key: ObjectKey = "monitoring/6f1c2a3b-0000-4000-8000-00000000abcd/camera/1764063000123-0b7e0000-1111-4222-8333-444455556666.jpg"
             .parse()
             .unwrap();
-        let receipt = UploadReceipt { success: true, message: "ok".into(), s3_key: key, timestamp: Utc::now() };
+        let receipt = UploadReceipt {
+            success: true,
+            message: "ok".into(),
+            s3_key: key,
+            timestamp: Utc::now(),
+        };
         let json = serde_json::to_value(&receipt).unwrap();
         assert!(json.get("s3Key").is_some() && json.get("timestamp").is_some());
     }

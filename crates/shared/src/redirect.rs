@@ -13,13 +13,17 @@ pub const DEFAULT_AFTER_SIGN_IN: &str = "/applications";
 pub fn local_path(next: &str) -> Option<&str> {
     let mut chars = next.chars();
     let starts_local = chars.next() == Some('/') && !matches!(chars.next(), Some('/') | Some('\\'));
-    let clean = !next.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace());
+    let clean = !next
+        .chars()
+        .any(|c| c == '\\' || c.is_control() || c.is_whitespace());
     (starts_local && clean && next.len() <= 2048).then_some(next)
 }
 
 /// Where to go after signing in.
 pub fn after_sign_in(next: Option<&str>) -> String {
-    next.and_then(local_path).unwrap_or(DEFAULT_AFTER_SIGN_IN).to_string()
+    next.and_then(local_path)
+        .unwrap_or(DEFAULT_AFTER_SIGN_IN)
+        .to_string()
 }
 
 #[cfg(test)]
@@ -28,7 +32,10 @@ mod tests {
 
     #[test]
     fn only_paths_of_this_site_are_followed() {
-        assert_eq!(after_sign_in(Some("/applications/1/review?x=1")), "/applications/1/review?x=1");
+        assert_eq!(
+            after_sign_in(Some("/applications/1/review?x=1")),
+            "/applications/1/review?x=1"
+        );
         assert_eq!(after_sign_in(Some("/")), "/");
         for bad in [
             "//evil.example",
@@ -47,7 +54,10 @@ mod tests {
         ] {
             assert_eq!(after_sign_in(Some(bad)), DEFAULT_AFTER_SIGN_IN, "{bad:?}");
         }
-        assert_eq!(after_sign_in(Some(&format!("/{}", "a".repeat(5000)))), DEFAULT_AFTER_SIGN_IN);
+        assert_eq!(
+            after_sign_in(Some(&format!("/{}", "a".repeat(5000)))),
+            DEFAULT_AFTER_SIGN_IN
+        );
         assert_eq!(after_sign_in(None), DEFAULT_AFTER_SIGN_IN);
     }
 

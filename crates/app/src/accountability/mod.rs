@@ -17,30 +17,48 @@ pub const PAGE_ENTRIES: u32 = 200;
 
 /// `POST /api/audit/application` `{applicationId}` → `{entries}`, oldest first.
 #[server(prefix = "/api", endpoint = "audit/application", input = leptos::server_fn::codec::Json)]
-pub async fn application_trail(#[server(rename = "applicationId")] application_id: String) -> Result<AuditTrail, AppError> {
+pub async fn application_trail(
+    #[server(rename = "applicationId")] application_id: String,
+) -> Result<AuditTrail, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
     let application = crate::monitoring::input::application_id(&application_id)?;
-    crate::services::services()?.accountability.trail(&user, application).await
+    crate::services::services()?
+        .accountability
+        .trail(&user, application)
+        .await
 }
 
 /// `POST /api/audit/entries` `{before?, limit?}` → `{entries}`, newest first (admins).
 #[server(prefix = "/api", endpoint = "audit/entries", input = leptos::server_fn::codec::Json)]
-pub async fn audit_entries(#[server(default)] before: Option<i64>, #[server(default)] limit: Option<u32>) -> Result<AuditTrail, AppError> {
+pub async fn audit_entries(
+    #[server(default)] before: Option<i64>,
+    #[server(default)] limit: Option<u32>,
+) -> Result<AuditTrail, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
     let limit = limit.unwrap_or(PAGE_ENTRIES);
     if !(1..=1000).contains(&limit) {
         return Err(AppError::BadRequest("limit must be 1 to 1000".into()));
     }
     if before.is_some_and(|before| before < 1) {
-        return Err(AppError::BadRequest("before must be an entry number (1 or more)".into()));
+        return Err(AppError::BadRequest(
+            "before must be an entry number (1 or more)".into(),
+        ));
     }
-    crate::services::services()?.accountability.entries(&user, before, limit).await
+    crate::services::services()?
+        .accountability
+        .entries(&user, before, limit)
+        .await
 }
 
 /// `POST /api/applications/erase` `{applicationId}` → `{success, erasedImages, erasedEvents}` (admins).
 #[server(prefix = "/api", endpoint = "applications/erase", input = leptos::server_fn::codec::Json)]
-pub async fn erase_application(#[server(rename = "applicationId")] application_id: String) -> Result<ErasureReceipt, AppError> {
+pub async fn erase_application(
+    #[server(rename = "applicationId")] application_id: String,
+) -> Result<ErasureReceipt, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
     let application = crate::monitoring::input::application_id(&application_id)?;
-    crate::services::services()?.accountability.erase(&user, application).await
+    crate::services::services()?
+        .accountability
+        .erase(&user, application)
+        .await
 }

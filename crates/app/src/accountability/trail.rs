@@ -16,14 +16,25 @@ use crate::{auth::me, error::AppError, review::time, shell::Refusal};
 #[component]
 pub fn RetentionNote(application: ApplicationSummary) -> impl IntoView {
     let text = match (application.erased_at, application.retention_days) {
-        (Some(at), _) => format!("Erased on {}: its images, events and sessions were deleted.", time::local(at)),
+        (Some(at), _) => format!(
+            "Erased on {}: its images, events and sessions were deleted.",
+            time::local(at)
+        ),
         (None, Some(days)) => {
             let latest = application.last_capture_at.map(|at| {
-                format!(" The latest image is deleted on {}.", time::local(at + chrono::Duration::days(i64::from(days))))
+                format!(
+                    " The latest image is deleted on {}.",
+                    time::local(at + chrono::Duration::days(i64::from(days)))
+                )
             });
-            format!("Images and events are deleted automatically {days} days after they are taken.{}", latest.unwrap_or_default())
+            format!(
+                "Images and events are deleted automatically {days} days after they are taken.{}",
+                latest.unwrap_or_default()
+            )
         }
-        (None, None) => "Images and events are kept until the hiring organization deletes them.".into(),
+        (None, None) => {
+            "Images and events are kept until the hiring organization deletes them.".into()
+        }
     };
     view! { <p class="retention" data-retention-days=application.retention_days.map(|d| d.to_string())>{text}</p> }
 }
@@ -31,9 +42,17 @@ pub fn RetentionNote(application: ApplicationSummary) -> impl IntoView {
 /// A target in words: image keys become a count, with the keys behind a toggle.
 fn target_view(entry: &AuditEntry) -> AnyView {
     if entry.action == AuditAction::View || entry.action == AuditAction::Delete {
-        let keys: Vec<String> = entry.target.split_whitespace().map(str::to_string).collect();
+        let keys: Vec<String> = entry
+            .target
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
         let count = keys.len();
-        let label = if count == 1 { "1 image".to_string() } else { format!("{count} images") };
+        let label = if count == 1 {
+            "1 image".to_string()
+        } else {
+            format!("{count} images")
+        };
         return view! {
             <details><summary>{label}</summary><ul class="keys">{keys.into_iter().map(|k| view! { <li><code>{k}</code></li> }).collect_view()}</ul></details>
         }
@@ -66,7 +85,10 @@ fn entries_table(entries: Vec<AuditEntry>) -> impl IntoView {
 /// The application's audit trail, oldest first: consent, every viewing,
 /// deletion, export, purge and erasure.
 #[component]
-pub fn AuditTrailPanel(application_id: shared::ApplicationId, #[prop(into)] refresh: Signal<u32>) -> impl IntoView {
+pub fn AuditTrailPanel(
+    application_id: shared::ApplicationId,
+    #[prop(into)] refresh: Signal<u32>,
+) -> impl IntoView {
     let trail = LocalResource::new(move || {
         refresh.track();
         async move { application_trail(application_id.to_string()).await }
@@ -90,13 +112,18 @@ pub fn AuditTrailPanel(application_id: shared::ApplicationId, #[prop(into)] refr
 pub fn ErasePanel(application_id: shared::ApplicationId, erased: Callback<()>) -> impl IntoView {
     let outcome = RwSignal::new(None::<Result<String, String>>);
     let erase = move |_| {
-        if !time::confirm("Erase every image, event and session of this application? This cannot be undone.") {
+        if !time::confirm(
+            "Erase every image, event and session of this application? This cannot be undone.",
+        ) {
             return;
         }
         leptos::task::spawn_local(async move {
             match erase_application(application_id.to_string()).await {
                 Ok(receipt) => {
-                    outcome.set(Some(Ok(format!("Erased {} images and {} events.", receipt.erased_images, receipt.erased_events))));
+                    outcome.set(Some(Ok(format!(
+                        "Erased {} images and {} events.",
+                        receipt.erased_images, receipt.erased_events
+                    ))));
                     erased.run(());
                 }
                 Err(error) => outcome.set(Some(Err(error.to_string()))),
@@ -148,7 +175,8 @@ fn AllEntries() -> impl IntoView {
         });
     };
     Effect::new(move |_| load());
-    let newest: Signal<Option<DateTime<Utc>>> = Signal::derive(move || entries.with(|e| e.first().map(|e| e.at)));
+    let newest: Signal<Option<DateTime<Utc>>> =
+        Signal::derive(move || entries.with(|e| e.first().map(|e| e.at)));
     view! {
         <section class="card">
             <h1>"Audit trail"</h1>

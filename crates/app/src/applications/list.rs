@@ -17,11 +17,14 @@ fn heading(role: Role) -> &'static str {
 
 #[component]
 pub fn ApplicationsPage() -> impl IntoView {
-    let page = Resource::new(|| (), |_| async move {
-        let user = me().await?;
-        let applications = list_applications().await?;
-        Ok::<_, AppError>((user, applications))
-    });
+    let page = Resource::new(
+        || (),
+        |_| async move {
+            let user = me().await?;
+            let applications = list_applications().await?;
+            Ok::<_, AppError>((user, applications))
+        },
+    );
 
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -54,10 +57,18 @@ fn sorted(mut applications: Vec<ApplicationSummary>, order: Order) -> Vec<Applic
     match order {
         Order::Created => applications.sort_by(|a, b| b.created_at.cmp(&a.created_at)),
         // Never-captured applications go last either way.
-        Order::LastCaptureNewest => applications.sort_by(|a, b| b.last_capture_at.cmp(&a.last_capture_at)),
-        Order::LastCaptureOldest => applications.sort_by_key(|a| (a.last_capture_at.is_none(), a.last_capture_at)),
+        Order::LastCaptureNewest => {
+            applications.sort_by(|a, b| b.last_capture_at.cmp(&a.last_capture_at))
+        }
+        Order::LastCaptureOldest => {
+            applications.sort_by_key(|a| (a.last_capture_at.is_none(), a.last_capture_at))
+        }
         Order::NeedsReview => applications.sort_by(|a, b| {
-            (b.integrity_level, b.unreviewed_flags, b.created_at).cmp(&(a.integrity_level, a.unreviewed_flags, a.created_at))
+            (b.integrity_level, b.unreviewed_flags, b.created_at).cmp(&(
+                a.integrity_level,
+                a.unreviewed_flags,
+                a.created_at,
+            ))
         }),
     }
     applications
@@ -99,7 +110,13 @@ fn ApplicationTable(applications: Vec<ApplicationSummary>, show_candidate: bool)
         Order::LastCaptureOldest => " ↑",
         _ => "",
     };
-    let review_arrow = move || if order.get() == Order::NeedsReview { " ↓" } else { "" };
+    let review_arrow = move || {
+        if order.get() == Order::NeedsReview {
+            " ↓"
+        } else {
+            ""
+        }
+    };
     view! {
         {show_candidate.then(|| view! {
             <p class="list-controls">
@@ -184,19 +201,45 @@ mod tests {
 
     #[test]
     fn sorting_by_last_capture_puts_never_captured_last_both_ways() {
-        let list = vec![application(1, None), application(2, Some(50)), application(3, Some(90))];
-        let created = |l: Vec<ApplicationSummary>| l.iter().map(|a| a.created_at.timestamp()).collect::<Vec<_>>();
-        assert_eq!(created(sorted(list.clone(), Order::LastCaptureNewest)), [3, 2, 1]);
-        assert_eq!(created(sorted(list.clone(), Order::LastCaptureOldest)), [2, 3, 1]);
+        let list = vec![
+            application(1, None),
+            application(2, Some(50)),
+            application(3, Some(90)),
+        ];
+        let created = |l: Vec<ApplicationSummary>| {
+            l.iter()
+                .map(|a| a.created_at.timestamp())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            created(sorted(list.clone(), Order::LastCaptureNewest)),
+            [3, 2, 1]
+        );
+        assert_eq!(
+            created(sorted(list.clone(), Order::LastCaptureOldest)),
+            [2, 3, 1]
+        );
         assert_eq!(created(sorted(list, Order::Created)), [3, 2, 1]);
     }
 
     #[test]
     fn needs_review_first_puts_the_highest_level_then_the_most_unreviewed_first() {
         use shared::integrity::IntegrityLevel as L;
-        let with = |created, level, unreviewed| ApplicationSummary { integrity_level: level, unreviewed_flags: unreviewed, ..application(created, None) };
-        let list = vec![with(1, L::None, 0), with(2, L::Some, 3), with(3, L::Major, 1), with(4, L::Some, 7)];
-        let created: Vec<_> = sorted(list, Order::NeedsReview).iter().map(|a| a.created_at.timestamp()).collect();
+        let with = |created, level, unreviewed| ApplicationSummary {
+            integrity_level: level,
+            unreviewed_flags: unreviewed,
+            ..application(created, None)
+        };
+        let list = vec![
+            with(1, L::None, 0),
+            with(2, L::Some, 3),
+            with(3, L::Major, 1),
+            with(4, L::Some, 7),
+        ];
+        let created: Vec<_> = sorted(list, Order::NeedsReview)
+            .iter()
+            .map(|a| a.created_at.timestamp())
+            .collect();
         assert_eq!(created, [3, 4, 2, 1]);
     }
 }

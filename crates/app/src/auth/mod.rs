@@ -16,7 +16,10 @@ pub use sign_in::SignInPage;
 pub async fn login(email: String, password: String) -> Result<CurrentUser, AppError> {
     let client = ssr::client_address().await;
     let current = ssr::session_token().await;
-    let session = crate::services::services()?.accounts.sign_in(&email, &password, client, current.as_deref()).await?;
+    let session = crate::services::services()?
+        .accounts
+        .sign_in(&email, &password, client, current.as_deref())
+        .await?;
     ssr::set_session_cookie(&session.token, session.lifetime).await;
     Ok(session.user)
 }
@@ -25,7 +28,10 @@ pub async fn login(email: String, password: String) -> Result<CurrentUser, AppEr
 #[server(prefix = "/api", endpoint = "auth/logout", input = leptos::server_fn::codec::Json)]
 pub async fn logout() -> Result<serde_json::Map<String, serde_json::Value>, AppError> {
     if let Some(token) = ssr::session_token().await {
-        crate::services::services()?.accounts.sign_out(&token).await?;
+        crate::services::services()?
+            .accounts
+            .sign_out(&token)
+            .await?;
     }
     ssr::clear_session_cookie();
     Ok(serde_json::Map::new())

@@ -34,19 +34,34 @@ pub fn SignInPage() -> impl IntoView {
         }
     });
     // Carried through the form when it is posted without the wasm.
-    let next = move || query.read().get("next").filter(|next| local_path(next).is_some());
+    let next = move || {
+        query
+            .read()
+            .get("next")
+            .filter(|next| local_path(next).is_some())
+    };
 
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
-        let (Some(email), Some(password)) = (email.get(), password.get()) else { return };
-        login.dispatch(Login { email: email.value(), password: password.value() });
+        let (Some(email), Some(password)) = (email.get(), password.get()) else {
+            return;
+        };
+        login.dispatch(Login {
+            email: email.value(),
+            password: password.value(),
+        });
     };
 
     let error = move || {
         let message = match login.value().get() {
             Some(Err(error)) => Some(error.to_string()),
             Some(Ok(_)) => None,
-            None => query.read().get("error").as_deref().and_then(form_error).map(str::to_string),
+            None => query
+                .read()
+                .get("error")
+                .as_deref()
+                .and_then(form_error)
+                .map(str::to_string),
         };
         message.map(|message| view! { <p class="form-error" role="alert">{message}</p> })
     };
@@ -80,8 +95,14 @@ mod tests {
 
     #[test]
     fn only_known_error_kinds_are_shown_in_words_of_ours() {
-        assert_eq!(form_error("unauthenticated"), Some("wrong email or password"));
-        assert_eq!(form_error("call 555-0100 to unlock your account"), Some("sign-in failed; try again"));
+        assert_eq!(
+            form_error("unauthenticated"),
+            Some("wrong email or password")
+        );
+        assert_eq!(
+            form_error("call 555-0100 to unlock your account"),
+            Some("sign-in failed; try again")
+        );
         assert_eq!(form_error(""), None);
     }
 }

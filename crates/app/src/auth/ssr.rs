@@ -25,12 +25,19 @@ pub const SESSION_COOKIE: &str = "im_session";
 pub const SECURE_SESSION_COOKIE: &str = "__Host-im_session";
 
 fn cookie_name(https: bool) -> &'static str {
-    if https { SECURE_SESSION_COOKIE } else { SESSION_COOKIE }
+    if https {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
 }
 
 /// Whether the request came over HTTPS, as the server's edge decided.
 pub fn over_https(parts: &Parts) -> bool {
-    parts.extensions.get::<ClientInfo>().is_some_and(|client| client.https)
+    parts
+        .extensions
+        .get::<ClientInfo>()
+        .is_some_and(|client| client.https)
 }
 
 /// The signed-in user. Extracting it fails with 401 when there is no live session.
@@ -44,7 +51,8 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
             tracing::error!("Services missing from request extensions");
             AppError::internal()
         })?;
-        let token = token_from_headers(&parts.headers, over_https(parts)).ok_or_else(AppError::unauthenticated)?;
+        let token = token_from_headers(&parts.headers, over_https(parts))
+            .ok_or_else(AppError::unauthenticated)?;
         let user = services.accounts.session_user(&token).await?;
         user.map(SignedIn).ok_or_else(AppError::unauthenticated)
     }
@@ -57,7 +65,9 @@ impl IntoResponse for AppError {
         let retry_after = self.retry_after_secs();
         let mut response = (status, Json(self)).into_response();
         if let Some(seconds) = retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
         }
         response
     }
@@ -91,12 +101,18 @@ pub fn token_from_headers(headers: &axum::http::HeaderMap, https: bool) -> Optio
 }
 
 pub async fn session_token() -> Option<String> {
-    request_parts().ok().and_then(|parts| token_from_headers(&parts.headers, over_https(&parts)))
+    request_parts()
+        .ok()
+        .and_then(|parts| token_from_headers(&parts.headers, over_https(&parts)))
 }
 
 /// The client's address (behind trusted proxies, the one they forwarded for).
 pub async fn client_address() -> Option<IpAddr> {
-    request_parts().ok()?.extensions.get::<ClientInfo>().map(|client| client.address)
+    request_parts()
+        .ok()?
+        .extensions
+        .get::<ClientInfo>()
+        .map(|client| client.address)
 }
 
 fn set_cookie(value: String) {
@@ -120,7 +136,9 @@ pub fn session_cookie(token: &str, max_age_secs: u64, https: bool) -> String {
 }
 
 fn request_https() -> bool {
-    request_parts().map(|parts| over_https(&parts)).unwrap_or(false)
+    request_parts()
+        .map(|parts| over_https(&parts))
+        .unwrap_or(false)
 }
 
 pub async fn set_session_cookie(token: &str, lifetime: Duration) {

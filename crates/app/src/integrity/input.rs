@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use shared::integrity::{EventKind, INTERVAL_RANGE, MAX_DETAIL_BYTES, MAX_EVENTS_PER_CALL, MAX_NOTE_CHARS};
+use shared::integrity::{
+    EventKind, INTERVAL_RANGE, MAX_DETAIL_BYTES, MAX_EVENTS_PER_CALL, MAX_NOTE_CHARS,
+};
 use uuid::Uuid;
 
 use super::EventInput;
@@ -36,7 +38,9 @@ pub fn uuid(field: &str, text: &str) -> Result<Uuid, AppError> {
     (text.len() == 36)
         .then(|| Uuid::parse_str(text).ok())
         .flatten()
-        .ok_or_else(|| AppError::BadRequest(format!("{field} `{}` is not a valid UUID", shown(text))))
+        .ok_or_else(|| {
+            AppError::BadRequest(format!("{field} `{}` is not a valid UUID", shown(text)))
+        })
 }
 
 pub fn consent_version(text: &str) -> Result<&str, AppError> {
@@ -54,52 +58,83 @@ pub fn interval(field: &str, seconds: i64) -> Result<u32, AppError> {
     u32::try_from(seconds)
         .ok()
         .filter(|s| INTERVAL_RANGE.contains(s))
-        .ok_or_else(|| AppError::BadRequest(format!("{field} must be {} to {} seconds, not {seconds}", INTERVAL_RANGE.start(), INTERVAL_RANGE.end())))
+        .ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "{field} must be {} to {} seconds, not {seconds}",
+                INTERVAL_RANGE.start(),
+                INTERVAL_RANGE.end()
+            ))
+        })
 }
 
 pub fn user_agent(headers: &http::HeaderMap) -> String {
-    let text = headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let text = headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     text.chars().take(MAX_USER_AGENT_CHARS).collect()
 }
 
 pub fn note(note: Option<String>) -> Result<String, AppError> {
     let note = note.unwrap_or_default();
     if note.chars().count() > MAX_NOTE_CHARS {
-        return Err(AppError::BadRequest(format!("note is longer than {MAX_NOTE_CHARS} characters")));
+        return Err(AppError::BadRequest(format!(
+            "note is longer than {MAX_NOTE_CHARS} characters"
+        )));
     }
     Ok(note.trim().to_string())
 }
 
 fn event(input: EventInput) -> Result<NewEvent, AppError> {
     let event_id = uuid("eventId", &input.event_id)?;
-    let kind: EventKind = input.kind.parse().map_err(|e: shared::integrity::EventKindError| AppError::BadRequest(e.to_string()))?;
+    let kind: EventKind = input
+        .kind
+        .parse()
+        .map_err(|e: shared::integrity::EventKindError| AppError::BadRequest(e.to_string()))?;
     if !kind.from_browser() {
-        return Err(AppError::BadRequest(format!("`{kind}` events are added by the server, not sent")));
+        return Err(AppError::BadRequest(format!(
+            "`{kind}` events are added by the server, not sent"
+        )));
     }
-    let at = time("at", Some(&input.at))?.ok_or_else(|| AppError::BadRequest("at is missing".into()))?;
+    let at =
+        time("at", Some(&input.at))?.ok_or_else(|| AppError::BadRequest("at is missing".into()))?;
     let ended_at = time("endedAt", input.ended_at.as_deref())?;
     if ended_at.is_some_and(|end| end < at) {
-        return Err(AppError::BadRequest(format!("event {event_id} ends before it starts")));
+        return Err(AppError::BadRequest(format!(
+            "event {event_id} ends before it starts"
+        )));
     }
     let detail = match input.detail {
         None | Some(serde_json::Value::Null) => None,
         Some(value @ serde_json::Value::Object(_)) => {
-            let text = serde_json::to_string(&value).map_err(|_| AppError::BadRequest("detail is not valid JSON".into()))?;
+            let text = serde_json::to_string(&value)
+                .map_err(|_| AppError::BadRequest("detail is not valid JSON".into()))?;
             if text.len() > MAX_DETAIL_BYTES {
-                return Err(AppError::BadRequest(format!("an event's detail is larger than {MAX_DETAIL_BYTES} bytes")));
+                return Err(AppError::BadRequest(format!(
+                    "an event's detail is larger than {MAX_DETAIL_BYTES} bytes"
+                )));
             }
             Some(text)
         }
         Some(_) => return Err(AppError::BadRequest("detail must be a JSON object".into())),
     };
-    Ok(NewEvent { event_id, kind, at, ended_at, detail })
+    Ok(NewEvent {
+        event_id,
+        kind,
+        at,
+        ended_at,
+        detail,
+    })
 }
 
 /// The events of one call: at most [`MAX_EVENTS_PER_CALL`], each valid; an id
 /// sent twice in one call must be the same event both times (then it counts once).
 pub fn events(inputs: Vec<EventInput>) -> Result<Vec<NewEvent>, AppError> {
     if inputs.len() > MAX_EVENTS_PER_CALL {
-        return Err(AppError::BadRequest(format!("at most {MAX_EVENTS_PER_CALL} events per call, got {}", inputs.len())));
+        return Err(AppError::BadRequest(format!(
+            "at most {MAX_EVENTS_PER_CALL} events per call, got {}",
+            inputs.len()
+        )));
     }
     let mut seen: HashMap<Uuid, NewEvent> = HashMap::new();
     let mut events = Vec::with_capacity(inputs.len());
@@ -107,7 +142,12 @@ pub fn events(inputs: Vec<EventInput>) -> Result<Vec<NewEvent>, AppError> {
         let event = event(input)?;
         match seen.get(&event.event_id) {
             Some(first) if *first == event => continue,
-            Some(_) => return Err(AppError::Conflict(format!("eventId {} is used twice in this call for different events", event.event_id))),
+            Some(_) => {
+                return Err(AppError::Conflict(format!(
+                    "eventId {} is used twice in this call for different events",
+                    event.event_id
+                )))
+            }
             None => {
                 seen.insert(event.event_id, event.clone());
                 events.push(event);
@@ -122,19 +162,41 @@ mod tests {
     use super::*;
 
     fn input(kind: &str, at: &str) -> EventInput {
-        EventInput { event_id: Uuid::new_v4().to_string(), kind: kind.into(), at: at.into(), ended_at: None, detail: None }
+        EventInput {
+            event_id: Uuid::new_v4().to_string(),
+            kind: kind.into(),
+            at: at.into(),
+            ended_at: None,
+            detail: None,
+        }
     }
 
     #[test]
     fn events_are_checked_one_by_one() {
         let ok = input("paste", "2026-11-25T10:00:00.000Z");
-        assert_eq!(events(vec![ok.clone(), ok.clone()]).unwrap().len(), 1, "the same event twice counts once");
-        assert!(matches!(events(vec![input("no_face", "2026-11-25T10:00:00Z")]), Err(AppError::BadRequest(_))));
-        assert!(matches!(events(vec![input("tab_switch", "2026-11-25T10:00:00Z")]), Err(AppError::BadRequest(_))));
-        assert!(matches!(events(vec![input("paste", "yesterday")]), Err(AppError::BadRequest(_))));
+        assert_eq!(
+            events(vec![ok.clone(), ok.clone()]).unwrap().len(),
+            1,
+            "the same event twice counts once"
+        );
+        assert!(matches!(
+            events(vec![input("no_face", "2026-11-25T10:00:00Z")]),
+            Err(AppError::BadRequest(_))
+        ));
+        assert!(matches!(
+            events(vec![input("tab_switch", "2026-11-25T10:00:00Z")]),
+            Err(AppError::BadRequest(_))
+        ));
+        assert!(matches!(
+            events(vec![input("paste", "yesterday")]),
+            Err(AppError::BadRequest(_))
+        ));
         let mut backwards = input("tab_hidden", "2026-11-25T10:00:00Z");
         backwards.ended_at = Some("2026-11-25T09:59:59Z".into());
-        assert!(matches!(events(vec![backwards]), Err(AppError::BadRequest(_))));
+        assert!(matches!(
+            events(vec![backwards]),
+            Err(AppError::BadRequest(_))
+        ));
         let mut array = input("paste", "2026-11-25T10:00:00Z");
         array.detail = Some(serde_json::json!([1, 2]));
         assert!(matches!(events(vec![array]), Err(AppError::BadRequest(_))));
@@ -143,8 +205,13 @@ mod tests {
         assert!(matches!(events(vec![huge]), Err(AppError::BadRequest(_))));
         let mut changed = ok.clone();
         changed.kind = "copy".into();
-        assert!(matches!(events(vec![ok.clone(), changed]), Err(AppError::Conflict(_))));
-        let many = (0..=MAX_EVENTS_PER_CALL).map(|_| input("copy", "2026-11-25T10:00:00Z")).collect();
+        assert!(matches!(
+            events(vec![ok.clone(), changed]),
+            Err(AppError::Conflict(_))
+        ));
+        let many = (0..=MAX_EVENTS_PER_CALL)
+            .map(|_| input("copy", "2026-11-25T10:00:00Z"))
+            .collect();
         assert!(matches!(events(many), Err(AppError::BadRequest(_))));
         let long_id = input(&"k".repeat(5000), "2026-11-25T10:00:00Z");
         assert!(events(vec![long_id]).unwrap_err().to_string().len() < 200);

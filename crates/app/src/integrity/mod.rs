@@ -11,7 +11,9 @@ pub use review::{IntegrityPanel, LevelBadge};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use shared::integrity::{ConsentReceipt, ConsentTerms, EventList, EventsAccepted, ReviewRecorded, SessionStarted};
+use shared::integrity::{
+    ConsentReceipt, ConsentTerms, EventList, EventsAccepted, ReviewRecorded, SessionStarted,
+};
 
 use crate::error::AppError;
 
@@ -32,10 +34,15 @@ pub struct EventInput {
 /// states (retention and link lifetime from the server's settings) and whether
 /// the candidate has consented.
 #[server(prefix = "/api", endpoint = "monitoring/consent/terms", input = leptos::server_fn::codec::Json)]
-pub async fn get_consent_terms(#[server(rename = "applicationId")] application_id: String) -> Result<ConsentTerms, AppError> {
+pub async fn get_consent_terms(
+    #[server(rename = "applicationId")] application_id: String,
+) -> Result<ConsentTerms, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
     let application = crate::monitoring::input::application_id(&application_id)?;
-    crate::services::services()?.integrity.terms(&user, application).await
+    crate::services::services()?
+        .integrity
+        .terms(&user, application)
+        .await
 }
 
 /// `POST /api/monitoring/consent` `{applicationId, consentVersion}`: the application's
@@ -48,7 +55,10 @@ pub async fn record_consent(
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
     let application = crate::monitoring::input::application_id(&application_id)?;
     let version = input::consent_version(&consent_version)?;
-    crate::services::services()?.integrity.consent(&user, application, version).await
+    crate::services::services()?
+        .integrity
+        .consent(&user, application, version)
+        .await
 }
 
 /// `POST /api/monitoring/session/start` `{applicationId, cameraInterval, screenInterval}`.
@@ -60,10 +70,18 @@ pub async fn start_session(
 ) -> Result<SessionStarted, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
     let application = crate::monitoring::input::application_id(&application_id)?;
-    let intervals = (input::interval("cameraInterval", camera_interval)?, input::interval("screenInterval", screen_interval)?);
-    let headers: http::HeaderMap = leptos_axum::extract().await.map_err(|_| AppError::internal())?;
+    let intervals = (
+        input::interval("cameraInterval", camera_interval)?,
+        input::interval("screenInterval", screen_interval)?,
+    );
+    let headers: http::HeaderMap = leptos_axum::extract()
+        .await
+        .map_err(|_| AppError::internal())?;
     let user_agent = input::user_agent(&headers);
-    crate::services::services()?.integrity.start_session(&user, application, intervals, &user_agent).await
+    crate::services::services()?
+        .integrity
+        .start_session(&user, application, intervals, &user_agent)
+        .await
 }
 
 /// `POST /api/monitoring/events` `{applicationId, sessionId?, events: [...]}` (at most 500).
@@ -77,17 +95,28 @@ pub async fn record_events(
 ) -> Result<EventsAccepted, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
     let application = crate::monitoring::input::application_id(&application_id)?;
-    let session = session_id.as_deref().map(|text| input::uuid("sessionId", text)).transpose()?;
+    let session = session_id
+        .as_deref()
+        .map(|text| input::uuid("sessionId", text))
+        .transpose()?;
     let events = input::events(events)?;
-    crate::services::services()?.integrity.record_events(&user, application, session, events).await
+    crate::services::services()?
+        .integrity
+        .record_events(&user, application, session, events)
+        .await
 }
 
 /// `POST /api/monitoring/events/list` `{applicationId}` → `{events, summary}`, oldest first.
 #[server(prefix = "/api", endpoint = "monitoring/events/list", input = leptos::server_fn::codec::Json)]
-pub async fn list_events(#[server(rename = "applicationId")] application_id: String) -> Result<EventList, AppError> {
+pub async fn list_events(
+    #[server(rename = "applicationId")] application_id: String,
+) -> Result<EventList, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
     let application = crate::monitoring::input::application_id(&application_id)?;
-    crate::services::services()?.integrity.events(&user, application).await
+    crate::services::services()?
+        .integrity
+        .events(&user, application)
+        .await
 }
 
 /// `POST /api/monitoring/flags/review` `{applicationId, eventId, verdict, note?}`.
@@ -103,5 +132,8 @@ pub async fn review_flag(
     let event = input::uuid("eventId", &event_id)?;
     let verdict = verdict.parse().map_err(AppError::BadRequest)?;
     let note = input::note(note)?;
-    crate::services::services()?.integrity.review_flag(&user, application, event, verdict, note).await
+    crate::services::services()?
+        .integrity
+        .review_flag(&user, application, event, verdict, note)
+        .await
 }

@@ -39,10 +39,18 @@ pub fn icon(kind: EventKind) -> &'static str {
 pub fn describe(event: &MonitoringEvent) -> String {
     let detail = event.detail.as_ref();
     let number = |field: &str| detail.and_then(|d| d.get(field)).and_then(|v| v.as_u64());
-    let text = |field: &str| detail.and_then(|d| d.get(field)).and_then(|v| v.as_str()).map(str::to_string);
+    let text = |field: &str| {
+        detail
+            .and_then(|d| d.get(field))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
     let mut parts = Vec::new();
     if event.ended_at.is_some() {
-        parts.push(format!("for {}", time::span(event.at, event.ended_at.unwrap_or(event.at))));
+        parts.push(format!(
+            "for {}",
+            time::span(event.at, event.ended_at.unwrap_or(event.at))
+        ));
     } else if event.kind.lasts() {
         parts.push("did not say when it ended".to_string());
     }
@@ -89,7 +97,11 @@ fn minutes(seconds: i64) -> String {
 
 #[component]
 fn Summary(summary: IntegritySummary) -> impl IntoView {
-    let away_share = if summary.monitored_seconds > 0 { summary.away_seconds * 100 / summary.monitored_seconds } else { 0 };
+    let away_share = if summary.monitored_seconds > 0 {
+        summary.away_seconds * 100 / summary.monitored_seconds
+    } else {
+        0
+    };
     let faces = summary.no_face_runs + summary.multiple_faces_runs > 0;
     view! {
         <section class="integrity-summary" data-level=summary.level.as_str() data-unreviewed=summary.unreviewed_flags>
@@ -125,13 +137,31 @@ fn Summary(summary: IntegritySummary) -> impl IntoView {
 
 /// The reviewer's verdict on one flag: shown, and (for reviewers) set.
 #[component]
-fn Verdicts(application_id: ApplicationId, event: MonitoringEvent, can_review: bool, reviewed: Callback<()>) -> impl IntoView {
-    let note = RwSignal::new(event.review.as_ref().map(|r| r.note.clone()).unwrap_or_default());
+fn Verdicts(
+    application_id: ApplicationId,
+    event: MonitoringEvent,
+    can_review: bool,
+    reviewed: Callback<()>,
+) -> impl IntoView {
+    let note = RwSignal::new(
+        event
+            .review
+            .as_ref()
+            .map(|r| r.note.clone())
+            .unwrap_or_default(),
+    );
     let error = RwSignal::new(None::<String>);
     let event_id = event.event_id;
     let mark = move |verdict: Verdict| {
         leptos::task::spawn_local(async move {
-            match review_flag(application_id.to_string(), event_id.to_string(), verdict.as_str().into(), Some(note.get_untracked())).await {
+            match review_flag(
+                application_id.to_string(),
+                event_id.to_string(),
+                verdict.as_str().into(),
+                Some(note.get_untracked()),
+            )
+            .await
+            {
                 Ok(_) => {
                     error.try_set(None);
                     reviewed.run(());
@@ -180,7 +210,9 @@ pub fn IntegrityPanel(
     let flags_only = RwSignal::new(false);
     move || match events.get() {
         None => view! { <p class="muted">"Loading events…"</p> }.into_any(),
-        Some(Err(error)) => view! { <p class="notice error" role="alert">{error.to_string()}</p> }.into_any(),
+        Some(Err(error)) => {
+            view! { <p class="notice error" role="alert">{error.to_string()}</p> }.into_any()
+        }
         Some(Ok(list)) => {
             let EventList { events, summary } = list;
             let total = events.len();

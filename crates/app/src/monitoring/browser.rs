@@ -6,8 +6,8 @@ use shared::{ApplicationId, ImageKind, UploadReceipt};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    Blob, CanvasRenderingContext2d, DisplayMediaStreamConstraints, HtmlCanvasElement, HtmlVideoElement, MediaStream,
-    MediaStreamConstraints, RequestInit, Response,
+    Blob, CanvasRenderingContext2d, DisplayMediaStreamConstraints, HtmlCanvasElement,
+    HtmlVideoElement, MediaStream, MediaStreamConstraints, RequestInit, Response,
 };
 
 use super::queue::Attempt;
@@ -32,7 +32,10 @@ pub fn describe(error: &JsValue) -> String {
 
 /// The DOMException name, e.g. `NotAllowedError`.
 pub fn error_name(error: &JsValue) -> String {
-    error.dyn_ref::<web_sys::DomException>().map(|e| e.name()).unwrap_or_default()
+    error
+        .dyn_ref::<web_sys::DomException>()
+        .map(|e| e.name())
+        .unwrap_or_default()
 }
 
 thread_local! {
@@ -45,7 +48,9 @@ thread_local! {
 /// Learns the server's clock from an answer's `Date` header (whole seconds: the
 /// middle of that second is the best guess, within half a second).
 pub fn learn_server_clock(response: &Response) {
-    let Ok(Some(date)) = response.headers().get("date") else { return };
+    let Ok(Some(date)) = response.headers().get("date") else {
+        return;
+    };
     let server = Date::parse(&date);
     if server.is_nan() {
         return;
@@ -82,12 +87,18 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 }
 
 pub fn performance_now() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or_else(Date::now)
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or_else(Date::now)
 }
 
 /// A random UUID from the browser (`crypto.randomUUID()`).
 pub fn random_uuid() -> Option<String> {
-    web_sys::window()?.crypto().ok().map(|crypto| crypto.random_uuid())
+    web_sys::window()?
+        .crypto()
+        .ok()
+        .map(|crypto| crypto.random_uuid())
 }
 
 pub fn random_unit() -> f64 {
@@ -95,7 +106,10 @@ pub fn random_unit() -> f64 {
 }
 
 pub async fn camera_stream() -> Result<MediaStream, JsValue> {
-    let devices = window().map_err(JsValue::from)?.navigator().media_devices()?;
+    let devices = window()
+        .map_err(JsValue::from)?
+        .navigator()
+        .media_devices()?;
     let constraints = MediaStreamConstraints::new();
     constraints.set_video(&JsValue::TRUE);
     constraints.set_audio(&JsValue::FALSE);
@@ -104,7 +118,10 @@ pub async fn camera_stream() -> Result<MediaStream, JsValue> {
 }
 
 pub async fn screen_stream() -> Result<MediaStream, JsValue> {
-    let devices = window().map_err(JsValue::from)?.navigator().media_devices()?;
+    let devices = window()
+        .map_err(JsValue::from)?
+        .navigator()
+        .media_devices()?;
     let constraints = DisplayMediaStreamConstraints::new();
     // Ask for the entire screen (the browser may still let the candidate pick a window).
     let video = js_sys::Object::new();
@@ -149,7 +166,10 @@ pub async fn capture_frame(video: &HtmlVideoElement) -> Result<Blob, String> {
         return Err("the video has no frame yet".into());
     }
     let scale = (f64::from(MAX_WIDTH) / f64::from(width)).min(1.0);
-    let (out_width, out_height) = ((f64::from(width) * scale).round() as u32, (f64::from(height) * scale).round() as u32);
+    let (out_width, out_height) = (
+        (f64::from(width) * scale).round() as u32,
+        (f64::from(height) * scale).round() as u32,
+    );
     let canvas = reusable_canvas()?;
     canvas.set_width(out_width);
     canvas.set_height(out_height);
@@ -160,14 +180,24 @@ pub async fn capture_frame(video: &HtmlVideoElement) -> Result<Blob, String> {
         .dyn_into()
         .map_err(|_| "not a 2d context".to_string())?;
     context
-        .draw_image_with_html_video_element_and_dw_and_dh(video, 0.0, 0.0, f64::from(out_width), f64::from(out_height))
+        .draw_image_with_html_video_element_and_dw_and_dh(
+            video,
+            0.0,
+            0.0,
+            f64::from(out_width),
+            f64::from(out_height),
+        )
         .map_err(|e| describe(&e))?;
     let mut failed = None;
     let promise = Promise::new(&mut |resolve, _reject| {
         let callback = Closure::once_into_js(move |blob: JsValue| {
             let _ = resolve.call1(&JsValue::NULL, &blob);
         });
-        if let Err(error) = canvas.to_blob_with_type_and_encoder_options(callback.unchecked_ref(), "image/jpeg", &JsValue::from_f64(JPEG_QUALITY)) {
+        if let Err(error) = canvas.to_blob_with_type_and_encoder_options(
+            callback.unchecked_ref(),
+            "image/jpeg",
+            &JsValue::from_f64(JPEG_QUALITY),
+        ) {
             failed = Some(describe(&error));
         }
     });
@@ -175,7 +205,8 @@ pub async fn capture_frame(video: &HtmlVideoElement) -> Result<Blob, String> {
         return Err(error);
     }
     let blob = JsFuture::from(promise).await.map_err(|e| describe(&e))?;
-    blob.dyn_into::<Blob>().map_err(|_| "the browser could not encode the frame".to_string())
+    blob.dyn_into::<Blob>()
+        .map_err(|_| "the browser could not encode the frame".to_string())
 }
 
 /// Longest an upload may take, answer included; then it is abandoned and
@@ -198,17 +229,32 @@ pub async fn upload_blob(
     match post(&url, blob, "image/jpeg").await {
         Answer::Ok(text) => match serde_json::from_str::<UploadReceipt>(&text) {
             Ok(receipt) => (Attempt::Stored, Some(receipt)),
-            Err(_) => (Attempt::Status(200, "the server's answer could not be read".into()), None),
+            Err(_) => (
+                Attempt::Status(200, "the server's answer could not be read".into()),
+                None,
+            ),
         },
         Answer::Failed(attempt) => (attempt, None),
     }
 }
 
 /// Sends events (a JSON array of `EventInput`) in one call.
-pub async fn send_events(application: ApplicationId, session: Option<&str>, events_json: &str) -> Attempt {
-    let session = session.map(|s| format!(",\"sessionId\":\"{s}\"")).unwrap_or_default();
+pub async fn send_events(
+    application: ApplicationId,
+    session: Option<&str>,
+    events_json: &str,
+) -> Attempt {
+    let session = session
+        .map(|s| format!(",\"sessionId\":\"{s}\""))
+        .unwrap_or_default();
     let body = format!("{{\"applicationId\":\"{application}\"{session},\"events\":{events_json}}}");
-    match post("/api/monitoring/events", &JsValue::from_str(&body), "application/json").await {
+    match post(
+        "/api/monitoring/events",
+        &JsValue::from_str(&body),
+        "application/json",
+    )
+    .await
+    {
         Answer::Ok(_) => Attempt::Stored,
         Answer::Failed(attempt) => attempt,
     }
@@ -232,26 +278,39 @@ enum Answer {
 
 /// POSTs `body`, abandoning it after [`UPLOAD_TIMEOUT_MS`] (a stalled connection cannot hold the queue).
 async fn post(url: &str, body: &JsValue, content_type: &str) -> Answer {
-    let Ok(controller) = web_sys::AbortController::new() else { return Answer::Failed(Attempt::NetworkFailure) };
+    let Ok(controller) = web_sys::AbortController::new() else {
+        return Answer::Failed(Attempt::NetworkFailure);
+    };
     let abort = controller.clone();
     // Dropped (and so cancelled) when this function returns.
     let _deadline = gloo_timers::callback::Timeout::new(UPLOAD_TIMEOUT_MS, move || abort.abort());
-    let Ok(window) = window() else { return Answer::Failed(Attempt::NetworkFailure) };
+    let Ok(window) = window() else {
+        return Answer::Failed(Attempt::NetworkFailure);
+    };
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_body(body);
     init.set_signal(Some(&controller.signal()));
-    let Ok(headers) = web_sys::Headers::new() else { return Answer::Failed(Attempt::NetworkFailure) };
+    let Ok(headers) = web_sys::Headers::new() else {
+        return Answer::Failed(Attempt::NetworkFailure);
+    };
     let _ = headers.set("content-type", content_type);
     init.set_headers(&headers);
     let response = match JsFuture::from(window.fetch_with_str_and_init(url, &init)).await {
         Ok(response) => response,
         Err(_) => return Answer::Failed(Attempt::NetworkFailure),
     };
-    let Ok(response) = response.dyn_into::<Response>() else { return Answer::Failed(Attempt::NetworkFailure) };
+    let Ok(response) = response.dyn_into::<Response>() else {
+        return Answer::Failed(Attempt::NetworkFailure);
+    };
     learn_server_clock(&response);
     let status = response.status();
-    let retry_after = response.headers().get("retry-after").ok().flatten().and_then(|v| super::queue::retry_after_ms(&v));
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .ok()
+        .flatten()
+        .and_then(|v| super::queue::retry_after_ms(&v));
     RETRY_AFTER_MS.with(|cell| cell.set(retry_after));
     // Aborted while the answer was read: as good as no answer.
     let text = match response.text() {
@@ -264,7 +323,9 @@ async fn post(url: &str, body: &JsValue, content_type: &str) -> Answer {
     if response.ok() {
         Answer::Ok(text)
     } else {
-        let message = serde_json::from_str::<AppError>(&text).map(|e| e.to_string()).unwrap_or_else(|_| format!("the server answered {status}"));
+        let message = serde_json::from_str::<AppError>(&text)
+            .map(|e| e.to_string())
+            .unwrap_or_else(|_| format!("the server answered {status}"));
         Answer::Failed(Attempt::Status(status, message))
     }
 }

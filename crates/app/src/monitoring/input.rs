@@ -33,15 +33,19 @@ pub struct ImagePage {
 }
 
 pub fn application_id(text: &str) -> Result<ApplicationId, AppError> {
-    text.trim().parse().map_err(|e: shared::IdError| AppError::BadRequest(e.to_string()))
+    text.trim()
+        .parse()
+        .map_err(|e: shared::IdError| AppError::BadRequest(e.to_string()))
 }
 
 pub fn image_kind(text: &str) -> Result<ImageKind, AppError> {
-    text.parse().map_err(|e: shared::ImageKindError| AppError::BadRequest(e.to_string()))
+    text.parse()
+        .map_err(|e: shared::ImageKindError| AppError::BadRequest(e.to_string()))
 }
 
 pub fn object_key(text: &str) -> Result<ObjectKey, AppError> {
-    text.parse().map_err(|e: shared::ObjectKeyError| AppError::BadRequest(e.to_string()))
+    text.parse()
+        .map_err(|e: shared::ObjectKeyError| AppError::BadRequest(e.to_string()))
 }
 
 pub fn object_keys(texts: &[String]) -> Result<Vec<ObjectKey>, AppError> {
@@ -49,7 +53,10 @@ pub fn object_keys(texts: &[String]) -> Result<Vec<ObjectKey>, AppError> {
         return Err(AppError::BadRequest("s3Keys is empty".into()));
     }
     if texts.len() > MAX_KEYS_PER_CALL {
-        return Err(AppError::BadRequest(format!("at most {MAX_KEYS_PER_CALL} keys per call, got {}", texts.len())));
+        return Err(AppError::BadRequest(format!(
+            "at most {MAX_KEYS_PER_CALL} keys per call, got {}",
+            texts.len()
+        )));
     }
     texts.iter().map(|text| object_key(text)).collect()
 }
@@ -82,7 +89,9 @@ pub fn capture_id(text: Option<&str>) -> Result<Option<uuid::Uuid>, AppError> {
 pub fn page_limit(limit: Option<u32>) -> Result<Option<u32>, AppError> {
     match limit {
         Some(0) => Err(AppError::BadRequest("limit must be at least 1".into())),
-        Some(n) if n > MAX_PAGE => Err(AppError::BadRequest(format!("limit must be at most {MAX_PAGE}"))),
+        Some(n) if n > MAX_PAGE => Err(AppError::BadRequest(format!(
+            "limit must be at most {MAX_PAGE}"
+        ))),
         other => Ok(other),
     }
 }
@@ -94,7 +103,9 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
 );
 
 pub fn too_large(max_bytes: usize) -> AppError {
-    AppError::PayloadTooLarge(format!("the image is larger than the limit of {max_bytes} bytes"))
+    AppError::PayloadTooLarge(format!(
+        "the image is larger than the limit of {max_bytes} bytes"
+    ))
 }
 
 /// Decodes `imageData`: bare base64 or a `data:...;base64,` URL. Refuses an oversized
@@ -104,7 +115,11 @@ pub fn decode_image_data(text: &str, max_bytes: usize) -> Result<Vec<u8>, AppErr
     let payload = match text.strip_prefix("data:") {
         Some(rest) => match rest.split_once(',') {
             Some((meta, payload)) if meta.ends_with(";base64") => payload,
-            _ => return Err(AppError::BadRequest("imageData is a data URL but not a base64 one".into())),
+            _ => {
+                return Err(AppError::BadRequest(
+                    "imageData is a data URL but not a base64 one".into(),
+                ))
+            }
         },
         None => text,
     };
@@ -132,14 +147,24 @@ mod tests {
 
     #[test]
     fn image_data_is_accepted_bare_or_as_a_data_url() {
-        assert_eq!(decode_image_data("/9j/4A==", 100).unwrap(), vec![0xff, 0xd8, 0xff, 0xe0]);
-        assert_eq!(decode_image_data("data:image/jpeg;base64,/9j/4A", 100).unwrap(), vec![0xff, 0xd8, 0xff, 0xe0]);
+        assert_eq!(
+            decode_image_data("/9j/4A==", 100).unwrap(),
+            vec![0xff, 0xd8, 0xff, 0xe0]
+        );
+        assert_eq!(
+            decode_image_data("data:image/jpeg;base64,/9j/4A", 100).unwrap(),
+            vec![0xff, 0xd8, 0xff, 0xe0]
+        );
     }
 
     #[test]
     fn bad_image_data_is_400_and_big_image_data_413() {
         for bad in ["", "data:image/jpeg,abc", "***", "data:image/jpeg;base64,"] {
-            assert_eq!(decode_image_data(bad, 100).unwrap_err().status(), 400, "{bad}");
+            assert_eq!(
+                decode_image_data(bad, 100).unwrap_err().status(),
+                400,
+                "{bad}"
+            );
         }
         let big = BASE64.encode(vec![0u8; 101]);
         assert_eq!(decode_image_data(&big, 100).unwrap_err().status(), 413);
@@ -149,8 +174,16 @@ mod tests {
 
     #[test]
     fn capture_times_must_be_rfc3339() {
-        assert!(captured_at(Some("2026-01-01T00:00:00.000Z")).unwrap().is_some());
-        for bad in ["yesterday", "2026-01-01", "1764063000123", "", "2026-13-01T00:00:00Z"] {
+        assert!(captured_at(Some("2026-01-01T00:00:00.000Z"))
+            .unwrap()
+            .is_some());
+        for bad in [
+            "yesterday",
+            "2026-01-01",
+            "1764063000123",
+            "",
+            "2026-13-01T00:00:00Z",
+        ] {
             assert_eq!(captured_at(Some(bad)).unwrap_err().status(), 400, "{bad}");
         }
     }
@@ -184,6 +217,9 @@ mod tests {
     fn key_lists_are_bounded() {
         assert!(object_keys(&[]).is_err());
         let many = vec!["x".to_string(); MAX_KEYS_PER_CALL + 1];
-        assert!(object_keys(&many).unwrap_err().to_string().contains("at most"));
+        assert!(object_keys(&many)
+            .unwrap_err()
+            .to_string()
+            .contains("at most"));
     }
 }

@@ -23,9 +23,15 @@ pub fn InterviewPage() -> impl IntoView {
     let query = use_query_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let interval = move |name: &str| {
-        query.read_untracked().get(name).and_then(|v| v.parse::<u32>().ok()).filter(|v| (1..=3600).contains(v)).unwrap_or(DEFAULT_INTERVAL)
+        query
+            .read_untracked()
+            .get(name)
+            .and_then(|v| v.parse::<u32>().ok())
+            .filter(|v| (1..=3600).contains(v))
+            .unwrap_or(DEFAULT_INTERVAL)
     };
-    let (camera_interval, screen_interval) = (interval("cameraInterval"), interval("screenInterval"));
+    let (camera_interval, screen_interval) =
+        (interval("cameraInterval"), interval("screenInterval"));
     let application = Resource::new(id, |id| async move {
         let user = me().await?;
         let application = get_application(id.clone()).await?;
@@ -63,7 +69,13 @@ pub fn InterviewPage() -> impl IntoView {
 
 /// "1 hour", "90 days": a duration as the consent text states it.
 fn in_words(seconds: u64) -> String {
-    let plural = |n: u64, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
+    let plural = |n: u64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit}")
+        } else {
+            format!("{n} {unit}s")
+        }
+    };
     match seconds {
         s if s % 86_400 == 0 => plural(s / 86_400, "day"),
         s if s % 3600 == 0 => plural(s / 3600, "hour"),
@@ -112,7 +124,9 @@ fn Consent(
         Some(days) => format!("They are deleted automatically {} after they are taken, or earlier if {} deletes them.", in_words(u64::from(days) * 86_400), application.organization_name),
         None => format!("They are kept until {} deletes them.", application.organization_name),
     };
-    let previously = terms.consented_at.map(|at| format!("You agreed to this on {}.", crate::review::time::local(at)));
+    let previously = terms
+        .consented_at
+        .map(|at| format!("You agreed to this on {}.", crate::review::time::local(at)));
     view! {
         <div class="consent" data-consent-version=terms.consent_version.clone()>
             <h2>"Before you start"</h2>

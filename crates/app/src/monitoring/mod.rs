@@ -80,7 +80,14 @@ pub async fn upload_monitoring_image(
     #[server(rename = "capturedAt")] captured_at: Option<String>,
     #[server(rename = "captureId")] capture_id: Option<String>,
 ) -> Result<UploadReceipt, AppError> {
-    upload(application_id, &image_type, image_data, captured_at, capture_id).await
+    upload(
+        application_id,
+        &image_type,
+        image_data,
+        captured_at,
+        capture_id,
+    )
+    .await
 }
 
 /// `POST /api/monitoring/upload-camera` `{applicationId, imageData}`.
@@ -91,7 +98,14 @@ pub async fn upload_camera_image(
     #[server(rename = "capturedAt")] captured_at: Option<String>,
     #[server(rename = "captureId")] capture_id: Option<String>,
 ) -> Result<UploadReceipt, AppError> {
-    upload(application_id, "camera", image_data, captured_at, capture_id).await
+    upload(
+        application_id,
+        "camera",
+        image_data,
+        captured_at,
+        capture_id,
+    )
+    .await
 }
 
 /// `POST /api/monitoring/upload-screen` `{applicationId, imageData}`.
@@ -102,7 +116,14 @@ pub async fn upload_screen_image(
     #[server(rename = "capturedAt")] captured_at: Option<String>,
     #[server(rename = "captureId")] capture_id: Option<String>,
 ) -> Result<UploadReceipt, AppError> {
-    upload(application_id, "screen", image_data, captured_at, capture_id).await
+    upload(
+        application_id,
+        "screen",
+        image_data,
+        captured_at,
+        capture_id,
+    )
+    .await
 }
 
 /// `POST /api/monitoring/images` `{applicationId}` → `{camera, screen}`, oldest first.
@@ -115,9 +136,15 @@ pub async fn get_monitoring_images(
     #[server(default)] limit: Option<u32>,
 ) -> Result<ImageList, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
-    let page = input::ImagePage { before: input::time("before", before.as_deref())?, limit: input::page_limit(limit)? };
+    let page = input::ImagePage {
+        before: input::time("before", before.as_deref())?,
+        limit: input::page_limit(limit)?,
+    };
     let application_id = input::application_id(&application_id)?;
-    crate::services::services()?.monitoring.images(&user, application_id, page).await
+    crate::services::services()?
+        .monitoring
+        .images(&user, application_id, page)
+        .await
 }
 
 /// `POST /api/monitoring/delete` `{applicationId, imageType, s3Key}`.
@@ -131,23 +158,36 @@ pub async fn delete_monitoring_image(
     let application_id = input::application_id(&application_id)?;
     let kind = input::image_kind(&image_type)?;
     let key = input::object_key(&s3_key)?;
-    crate::services::services()?.monitoring.delete(&user, application_id, kind, key).await
+    crate::services::services()?
+        .monitoring
+        .delete(&user, application_id, kind, key)
+        .await
 }
 
 /// `POST /api/monitoring/signed-url` `{s3Key}`.
 #[server(prefix = "/api", endpoint = "monitoring/signed-url", input = leptos::server_fn::codec::Json)]
-pub async fn get_monitoring_image_signed_url(#[server(rename = "s3Key")] s3_key: String) -> Result<SignedUrl, AppError> {
+pub async fn get_monitoring_image_signed_url(
+    #[server(rename = "s3Key")] s3_key: String,
+) -> Result<SignedUrl, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
     let key = input::object_key(&s3_key)?;
-    let mut urls = crate::services::services()?.monitoring.signed_urls(&user, vec![key]).await?;
+    let mut urls = crate::services::services()?
+        .monitoring
+        .signed_urls(&user, vec![key])
+        .await?;
     urls.pop().ok_or_else(AppError::internal)
 }
 
 /// `POST /api/monitoring/signed-urls` `{s3Keys: [...]}`, answered in the order asked.
 #[server(prefix = "/api", endpoint = "monitoring/signed-urls", input = leptos::server_fn::codec::Json)]
-pub async fn get_monitoring_image_signed_urls(#[server(rename = "s3Keys")] s3_keys: Vec<String>) -> Result<SignedUrls, AppError> {
+pub async fn get_monitoring_image_signed_urls(
+    #[server(rename = "s3Keys")] s3_keys: Vec<String>,
+) -> Result<SignedUrls, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
     let keys = input::object_keys(&s3_keys)?;
-    let urls = crate::services::services()?.monitoring.signed_urls(&user, keys).await?;
+    let urls = crate::services::services()?
+        .monitoring
+        .signed_urls(&user, keys)
+        .await?;
     Ok(SignedUrls { urls })
 }

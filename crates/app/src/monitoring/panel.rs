@@ -60,7 +60,14 @@ pub fn MonitoringPanel(
 ) -> impl IntoView {
     let store = use_monitoring_images();
     let feeds = Feeds::new();
-    let Feeds { camera_video, screen_video, camera_error, camera_live, screen, capture_error } = feeds;
+    let Feeds {
+        camera_video,
+        screen_video,
+        camera_error,
+        camera_live,
+        screen,
+        capture_error,
+    } = feeds;
 
     #[cfg(feature = "hydrate")]
     let signals = super::signals::Signals::new(store, application_id);
@@ -82,7 +89,9 @@ pub fn MonitoringPanel(
             signals.end(shared::integrity::EventKind::Offline, None);
             store.wake();
         });
-        let offline = window_event_listener(leptos::ev::offline, move |_| signals.start(shared::integrity::EventKind::Offline, None));
+        let offline = window_event_listener(leptos::ev::offline, move |_| {
+            signals.start(shared::integrity::EventKind::Offline, None)
+        });
         // Captures still waiting are safe in IndexedDB, but the candidate should know.
         let leaving = window_event_listener(leptos::ev::beforeunload, move |event| {
             if store.waiting() > 0 {
@@ -101,7 +110,12 @@ pub fn MonitoringPanel(
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (application_id, camera_interval, screen_interval, capture_error);
+    let _ = (
+        application_id,
+        camera_interval,
+        screen_interval,
+        capture_error,
+    );
 
     let retry_camera = move |_| {
         #[cfg(feature = "hydrate")]
@@ -287,7 +301,12 @@ mod live {
     }
 
     impl Media {
-        pub fn new(store: MonitoringImages, application: ApplicationId, feeds: Feeds, signals: Signals) -> Self {
+        pub fn new(
+            store: MonitoringImages,
+            application: ApplicationId,
+            feeds: Feeds,
+            signals: Signals,
+        ) -> Self {
             Media {
                 store,
                 application,
@@ -310,7 +329,10 @@ mod live {
                 match browser::camera_stream().await {
                     Ok(stream) => {
                         // The permission prompt may be answered after the page was left.
-                        let Some(old) = self.camera_stream.try_update_value(|s| s.replace(stream.clone())) else {
+                        let Some(old) = self
+                            .camera_stream
+                            .try_update_value(|s| s.replace(stream.clone()))
+                        else {
                             browser::stop_stream(&stream);
                             return;
                         };
@@ -326,7 +348,9 @@ mod live {
                     }
                     Err(error) => {
                         self.feeds.camera_live.try_set(false);
-                        self.feeds.camera_error.try_set(Some(camera_message(&error)));
+                        self.feeds
+                            .camera_error
+                            .try_set(Some(camera_message(&error)));
                     }
                 }
             });
@@ -337,7 +361,10 @@ mod live {
             spawn_local(async move {
                 match browser::screen_stream().await {
                     Ok(stream) => {
-                        let Some(old) = self.screen_stream.try_update_value(|s| s.replace(stream.clone())) else {
+                        let Some(old) = self
+                            .screen_stream
+                            .try_update_value(|s| s.replace(stream.clone()))
+                        else {
                             browser::stop_stream(&stream);
                             return;
                         };
@@ -361,21 +388,30 @@ mod live {
                         }
                         self.screen_ended.try_set_value(Some(on_ended));
                         self.feeds.screen.try_set(ScreenShare::Shared);
-                        if let Some(surface) = signals::display_surface(&stream).filter(|s| s != "monitor") {
-                            self.signals.instant(EventKind::ScreenShareNotMonitor, Some(serde_json::json!({"displaySurface": surface})));
+                        if let Some(surface) =
+                            signals::display_surface(&stream).filter(|s| s != "monitor")
+                        {
+                            self.signals.instant(
+                                EventKind::ScreenShareNotMonitor,
+                                Some(serde_json::json!({"displaySurface": surface})),
+                            );
                         }
                         // Sharing again: once the new share shows, both snapshots go with the interruption.
                         if self.signals.is_open(EventKind::ScreenShareEnded) {
                             Timeout::new(1_000, move || {
                                 let ids = self.snapshots();
-                                self.signals.end(EventKind::ScreenShareEnded, linked(&ids, None));
+                                self.signals
+                                    .end(EventKind::ScreenShareEnded, linked(&ids, None));
                             })
                             .forget();
                         }
                     }
                     Err(error) => {
                         self.feeds.screen.try_set(ScreenShare::NotShared);
-                        self.feeds.capture_error.try_set(Some(format!("Screen sharing did not start ({}).", browser::describe(&error))));
+                        self.feeds.capture_error.try_set(Some(format!(
+                            "Screen sharing did not start ({}).",
+                            browser::describe(&error)
+                        )));
                     }
                 }
             });
@@ -395,7 +431,8 @@ mod live {
             let on_ended = Closure::<dyn FnMut()>::new(move || {
                 lost("Camera disconnected: it was unplugged, or its permission was withdrawn. Connect it and try again.")
             });
-            let on_mute = Closure::<dyn FnMut()>::new(move || lost("The camera stopped sending pictures."));
+            let on_mute =
+                Closure::<dyn FnMut()>::new(move || lost("The camera stopped sending pictures."));
             let on_unmute = Closure::<dyn FnMut()>::new(move || {
                 feeds.camera_error.try_set(None);
                 feeds.camera_live.try_set(true);
@@ -408,7 +445,8 @@ mod live {
                     track.set_onunmute(Some(on_unmute.as_ref().unchecked_ref()));
                 }
             }
-            self.camera_watch.try_set_value(vec![on_ended, on_mute, on_unmute]);
+            self.camera_watch
+                .try_set_value(vec![on_ended, on_mute, on_unmute]);
         }
 
         /// Captures one frame of `kind` and queues it, if that feed is live.
@@ -441,13 +479,21 @@ mod live {
         fn capture_as(self, kind: ImageKind, id: String) -> bool {
             // Called from timers and listeners that may outlive the panel: nothing here may panic.
             let (video, live) = match kind {
-                ImageKind::Camera => (self.feeds.camera_video, self.feeds.camera_live.try_get_untracked().unwrap_or(false)),
-                ImageKind::Screen => (self.feeds.screen_video, self.feeds.screen.try_get_untracked() == Some(ScreenShare::Shared)),
+                ImageKind::Camera => (
+                    self.feeds.camera_video,
+                    self.feeds.camera_live.try_get_untracked().unwrap_or(false),
+                ),
+                ImageKind::Screen => (
+                    self.feeds.screen_video,
+                    self.feeds.screen.try_get_untracked() == Some(ScreenShare::Shared),
+                ),
             };
             if !live {
                 return false;
             }
-            let Some(video) = video.try_get_untracked().flatten() else { return false };
+            let Some(video) = video.try_get_untracked().flatten() else {
+                return false;
+            };
             spawn_local(async move {
                 let result = match kind {
                     ImageKind::Camera => self.store.capture_camera(&video).await,
@@ -459,7 +505,9 @@ mod live {
                         self.store.enqueue_as(self.application, kind, blob, id);
                     }
                     Err(message) => {
-                        self.feeds.capture_error.try_set(Some(format!("A {kind} snapshot failed: {message}")));
+                        self.feeds
+                            .capture_error
+                            .try_set(Some(format!("A {kind} snapshot failed: {message}")));
                     }
                 }
             });
@@ -493,14 +541,23 @@ mod live {
     /// Starts the monitoring session (retrying while the server cannot be
     /// reached), learns the server's clock from it, and says whether this panel
     /// resumes one that was reloaded or crashed, and whether the screen is extended.
-    pub fn start_session(signals: Signals, application: ApplicationId, (camera, screen): (u32, u32)) {
+    pub fn start_session(
+        signals: Signals,
+        application: ApplicationId,
+        (camera, screen): (u32, u32),
+    ) {
         let previous = signals::previous_panel(application);
         signals::heartbeat(application, None);
         spawn_local(async move {
             let mut wait = 1_000u32;
             let mut announced = false;
             loop {
-                let result = crate::integrity::start_session(application.to_string(), i64::from(camera), i64::from(screen)).await;
+                let result = crate::integrity::start_session(
+                    application.to_string(),
+                    i64::from(camera),
+                    i64::from(screen),
+                )
+                .await;
                 let started = match result {
                     Ok(started) => {
                         browser::learn_server_time(started.server_time);
@@ -508,7 +565,12 @@ mod live {
                         signals::heartbeat(application, Some(&started.session_id.to_string()));
                         true
                     }
-                    Err(crate::AppError::Forbidden(_) | crate::AppError::ConsentRequired(_) | crate::AppError::NotFound(_) | crate::AppError::BadRequest(_)) => true,
+                    Err(
+                        crate::AppError::Forbidden(_)
+                        | crate::AppError::ConsentRequired(_)
+                        | crate::AppError::NotFound(_)
+                        | crate::AppError::BadRequest(_),
+                    ) => true,
                     Err(_) => false,
                 };
                 if !announced {
@@ -533,7 +595,10 @@ mod live {
     }
 
     pub fn enter_full_screen() {
-        if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
             let _ = root.request_fullscreen();
         }
     }
@@ -542,7 +607,14 @@ mod live {
     /// heartbeat; all removed by `stop`.
     #[derive(Clone, Copy)]
     pub struct Watching {
-        listeners: StoredValue<Vec<(web_sys::EventTarget, &'static str, Closure<dyn FnMut(web_sys::Event)>)>, LocalStorage>,
+        listeners: StoredValue<
+            Vec<(
+                web_sys::EventTarget,
+                &'static str,
+                Closure<dyn FnMut(web_sys::Event)>,
+            )>,
+            LocalStorage,
+        >,
         heartbeat: StoredValue<Option<Interval>, LocalStorage>,
     }
 
@@ -550,7 +622,10 @@ mod live {
         pub fn stop(self) {
             if let Some(listeners) = self.listeners.try_update_value(std::mem::take) {
                 for (target, name, handler) in listeners {
-                    let _ = target.remove_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
+                    let _ = target.remove_event_listener_with_callback(
+                        name,
+                        handler.as_ref().unchecked_ref(),
+                    );
                 }
             }
             self.heartbeat.try_set_value(None);
@@ -558,13 +633,27 @@ mod live {
     }
 
     pub fn watch_page(signals: Signals, media: Media) -> Watching {
-        let watching = Watching { listeners: StoredValue::new_local(Vec::new()), heartbeat: StoredValue::new_local(None) };
-        let Some(window) = web_sys::window() else { return watching };
-        let Some(document) = window.document() else { return watching };
-        let listen = |target: &web_sys::EventTarget, name: &'static str, handler: Box<dyn FnMut(web_sys::Event)>| {
+        let watching = Watching {
+            listeners: StoredValue::new_local(Vec::new()),
+            heartbeat: StoredValue::new_local(None),
+        };
+        let Some(window) = web_sys::window() else {
+            return watching;
+        };
+        let Some(document) = window.document() else {
+            return watching;
+        };
+        let listen = |target: &web_sys::EventTarget,
+                      name: &'static str,
+                      handler: Box<dyn FnMut(web_sys::Event)>| {
             let closure = Closure::<dyn FnMut(web_sys::Event)>::wrap(handler);
-            if target.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref()).is_ok() {
-                watching.listeners.update_value(|l| l.push((target.clone(), name, closure)));
+            if target
+                .add_event_listener_with_callback(name, closure.as_ref().unchecked_ref())
+                .is_ok()
+            {
+                watching
+                    .listeners
+                    .update_value(|l| l.push((target.clone(), name, closure)));
             }
         };
         let back = move |kind: EventKind| {
@@ -574,38 +663,70 @@ mod live {
             }
         };
         let seen = document.clone();
-        listen(&document, "visibilitychange", Box::new(move |_| {
-            if seen.hidden() {
-                signals.start(EventKind::TabHidden, None);
-            } else {
-                back(EventKind::TabHidden);
-            }
-        }));
-        listen(&window, "blur", Box::new(move |_| signals.start(EventKind::WindowBlur, None)));
-        listen(&window, "focus", Box::new(move |_| back(EventKind::WindowBlur)));
+        listen(
+            &document,
+            "visibilitychange",
+            Box::new(move |_| {
+                if seen.hidden() {
+                    signals.start(EventKind::TabHidden, None);
+                } else {
+                    back(EventKind::TabHidden);
+                }
+            }),
+        );
+        listen(
+            &window,
+            "blur",
+            Box::new(move |_| signals.start(EventKind::WindowBlur, None)),
+        );
+        listen(
+            &window,
+            "focus",
+            Box::new(move |_| back(EventKind::WindowBlur)),
+        );
         let full = document.clone();
         let was_full = StoredValue::new_local(false);
-        listen(&document, "fullscreenchange", Box::new(move |_| {
-            let now_full = full.fullscreen_element().is_some();
-            if now_full {
-                signals.end(EventKind::FullscreenExit, None);
-            } else if was_full.get_value() {
-                signals.start(EventKind::FullscreenExit, None);
-            }
-            was_full.set_value(now_full);
-        }));
-        listen(&document, "paste", Box::new(move |event| {
-            let length = signals::pasted_length(&event);
-            let ids = media.snapshots();
-            signals.instant(EventKind::Paste, linked(&ids, Some(serde_json::json!({"length": length}))));
-        }));
-        listen(&document, "copy", Box::new(move |_| {
-            signals.instant(EventKind::Copy, Some(serde_json::json!({"length": signals::selected_length()})));
-        }));
+        listen(
+            &document,
+            "fullscreenchange",
+            Box::new(move |_| {
+                let now_full = full.fullscreen_element().is_some();
+                if now_full {
+                    signals.end(EventKind::FullscreenExit, None);
+                } else if was_full.get_value() {
+                    signals.start(EventKind::FullscreenExit, None);
+                }
+                was_full.set_value(now_full);
+            }),
+        );
+        listen(
+            &document,
+            "paste",
+            Box::new(move |event| {
+                let length = signals::pasted_length(&event);
+                let ids = media.snapshots();
+                signals.instant(
+                    EventKind::Paste,
+                    linked(&ids, Some(serde_json::json!({"length": length}))),
+                );
+            }),
+        );
+        listen(
+            &document,
+            "copy",
+            Box::new(move |_| {
+                signals.instant(
+                    EventKind::Copy,
+                    Some(serde_json::json!({"length": signals::selected_length()})),
+                );
+            }),
+        );
         let application = media.application;
-        watching.heartbeat.set_value(Some(Interval::new(signals::HEARTBEAT_MS, move || {
-            signals::heartbeat(application, signals.session().as_deref());
-        })));
+        watching
+            .heartbeat
+            .set_value(Some(Interval::new(signals::HEARTBEAT_MS, move || {
+                signals::heartbeat(application, signals.session().as_deref());
+            })));
         watching
     }
 }

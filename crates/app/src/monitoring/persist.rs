@@ -7,7 +7,10 @@ use js_sys::{Array, Object, Promise, Reflect};
 use shared::{ApplicationId, ImageKind};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, IdbDatabase, IdbObjectStoreParameters, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbTransactionMode};
+use web_sys::{
+    Blob, IdbDatabase, IdbObjectStoreParameters, IdbOpenDbRequest, IdbRequest, IdbTransaction,
+    IdbTransactionMode,
+};
 
 const DATABASE: &str = "interview-monitor";
 const STORE: &str = "captures";
@@ -28,9 +31,15 @@ pub struct StoredCapture {
 
 #[derive(Clone)]
 pub enum StoredItem {
-    Capture { kind: ImageKind, blob: Blob },
+    Capture {
+        kind: ImageKind,
+        blob: Blob,
+    },
     /// An event as its JSON body, and the monitoring session it happened in.
-    Event { json: String, session: Option<String> },
+    Event {
+        json: String,
+        session: Option<String>,
+    },
 }
 
 thread_local! {
@@ -41,14 +50,21 @@ thread_local! {
 async fn settle(request: &IdbRequest) -> Result<JsValue, JsValue> {
     let mut handlers = None;
     let promise = Promise::new(&mut |resolve, reject| handlers = Some((resolve, reject)));
-    let Some((resolve, reject)) = handlers else { return Err(JsValue::from_str("no promise")) };
+    let Some((resolve, reject)) = handlers else {
+        return Err(JsValue::from_str("no promise"));
+    };
     let done = request.clone();
     let on_success = Closure::<dyn FnMut()>::new(move || {
         let _ = resolve.call1(&JsValue::NULL, &done.result().unwrap_or(JsValue::UNDEFINED));
     });
     let failed = request.clone();
     let on_error = Closure::<dyn FnMut()>::new(move || {
-        let error = failed.error().ok().flatten().map(JsValue::from).unwrap_or(JsValue::NULL);
+        let error = failed
+            .error()
+            .ok()
+            .flatten()
+            .map(JsValue::from)
+            .unwrap_or(JsValue::NULL);
         let _ = reject.call1(&JsValue::NULL, &error);
     });
     request.set_onsuccess(Some(on_success.as_ref().unchecked_ref()));
@@ -70,7 +86,10 @@ async fn database() -> Result<IdbDatabase, JsValue> {
     let request: IdbOpenDbRequest = factory.open_with_u32(DATABASE, VERSION)?;
     let upgrading = request.clone();
     let on_upgrade = Closure::<dyn FnMut()>::new(move || {
-        if let Ok(db) = upgrading.result().and_then(|db| db.dyn_into::<IdbDatabase>().map_err(JsValue::from)) {
+        if let Ok(db) = upgrading
+            .result()
+            .and_then(|db| db.dyn_into::<IdbDatabase>().map_err(JsValue::from))
+        {
             if !db.object_store_names().contains(STORE) {
                 let parameters = IdbObjectStoreParameters::new();
                 parameters.set_key_path(&JsValue::from_str("id"));
@@ -89,15 +108,22 @@ async fn database() -> Result<IdbDatabase, JsValue> {
 /// durable, and a page that unloads before the commit loses the write. The
 /// handlers are set at once (before anything is awaited), so the event cannot
 /// be missed; they must live until the returned future is done.
-fn commit_watch(transaction: &IdbTransaction) -> Result<(JsFuture, [Closure<dyn FnMut()>; 2]), JsValue> {
+fn commit_watch(
+    transaction: &IdbTransaction,
+) -> Result<(JsFuture, [Closure<dyn FnMut()>; 2]), JsValue> {
     let mut handlers = None;
     let promise = Promise::new(&mut |resolve, reject| handlers = Some((resolve, reject)));
-    let Some((resolve, reject)) = handlers else { return Err(JsValue::from_str("no promise")) };
+    let Some((resolve, reject)) = handlers else {
+        return Err(JsValue::from_str("no promise"));
+    };
     let on_complete = Closure::<dyn FnMut()>::new(move || {
         let _ = resolve.call0(&JsValue::NULL);
     });
     let on_failure = Closure::<dyn FnMut()>::new(move || {
-        let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("the IndexedDB transaction did not commit"));
+        let _ = reject.call1(
+            &JsValue::NULL,
+            &JsValue::from_str("the IndexedDB transaction did not commit"),
+        );
     });
     transaction.set_oncomplete(Some(on_complete.as_ref().unchecked_ref()));
     transaction.set_onerror(Some(on_failure.as_ref().unchecked_ref()));
@@ -105,7 +131,10 @@ fn commit_watch(transaction: &IdbTransaction) -> Result<(JsFuture, [Closure<dyn 
     Ok((JsFuture::from(promise), [on_complete, on_failure]))
 }
 
-async fn in_store(mode: IdbTransactionMode, act: impl FnOnce(&web_sys::IdbObjectStore) -> Result<IdbRequest, JsValue>) -> Result<JsValue, JsValue> {
+async fn in_store(
+    mode: IdbTransactionMode,
+    act: impl FnOnce(&web_sys::IdbObjectStore) -> Result<IdbRequest, JsValue>,
+) -> Result<JsValue, JsValue> {
     let db = database().await?;
     let transaction = db.transaction_with_str_and_mode(STORE, mode)?;
     let store = transaction.object_store(STORE)?;
@@ -125,8 +154,16 @@ async fn in_store(mode: IdbTransactionMode, act: impl FnOnce(&web_sys::IdbObject
 pub async fn keep(capture: &StoredCapture) -> Result<(), JsValue> {
     let record = Object::new();
     Reflect::set(&record, &"id".into(), &capture.id.as_str().into())?;
-    Reflect::set(&record, &"application".into(), &capture.application.to_string().into())?;
-    Reflect::set(&record, &"capturedAt".into(), &capture.captured_at.as_str().into())?;
+    Reflect::set(
+        &record,
+        &"application".into(),
+        &capture.application.to_string().into(),
+    )?;
+    Reflect::set(
+        &record,
+        &"capturedAt".into(),
+        &capture.captured_at.as_str().into(),
+    )?;
     match &capture.item {
         StoredItem::Capture { kind, blob } => {
             Reflect::set(&record, &"kind".into(), &kind.as_str().into())?;
@@ -139,30 +176,55 @@ pub async fn keep(capture: &StoredCapture) -> Result<(), JsValue> {
             }
         }
     }
-    in_store(IdbTransactionMode::Readwrite, |store| store.put(&record)).await.map(|_| ())
+    in_store(IdbTransactionMode::Readwrite, |store| store.put(&record))
+        .await
+        .map(|_| ())
 }
 
 /// Forgets what the server stored (or refused for good).
 pub async fn forget(id: &str) -> Result<(), JsValue> {
-    in_store(IdbTransactionMode::Readwrite, |store| store.delete(&JsValue::from_str(id))).await.map(|_| ())
+    in_store(IdbTransactionMode::Readwrite, |store| {
+        store.delete(&JsValue::from_str(id))
+    })
+    .await
+    .map(|_| ())
 }
 
 /// Everything kept for `application`, in no particular order.
 pub async fn kept_for(application: ApplicationId) -> Result<Vec<StoredCapture>, JsValue> {
-    let all: Array = in_store(IdbTransactionMode::Readonly, |store| store.get_all()).await?.dyn_into()?;
-    let text = |record: &JsValue, field: &str| Reflect::get(record, &field.into()).ok().and_then(|v| v.as_string());
+    let all: Array = in_store(IdbTransactionMode::Readonly, |store| store.get_all())
+        .await?
+        .dyn_into()?;
+    let text = |record: &JsValue, field: &str| {
+        Reflect::get(record, &field.into())
+            .ok()
+            .and_then(|v| v.as_string())
+    };
     Ok(all
         .iter()
         .filter_map(|record| {
-            let application = text(&record, "application")?.parse::<ApplicationId>().ok()?;
+            let application = text(&record, "application")?
+                .parse::<ApplicationId>()
+                .ok()?;
             let item = match text(&record, "event") {
-                Some(json) => StoredItem::Event { json, session: text(&record, "session") },
+                Some(json) => StoredItem::Event {
+                    json,
+                    session: text(&record, "session"),
+                },
                 None => StoredItem::Capture {
                     kind: text(&record, "kind")?.parse().ok()?,
-                    blob: Reflect::get(&record, &"blob".into()).ok()?.dyn_into().ok()?,
+                    blob: Reflect::get(&record, &"blob".into())
+                        .ok()?
+                        .dyn_into()
+                        .ok()?,
                 },
             };
-            Some(StoredCapture { id: text(&record, "id")?, application, captured_at: text(&record, "capturedAt")?, item })
+            Some(StoredCapture {
+                id: text(&record, "id")?,
+                application,
+                captured_at: text(&record, "capturedAt")?,
+                item,
+            })
         })
         .filter(|capture| capture.application == application)
         .collect())

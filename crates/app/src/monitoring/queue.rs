@@ -76,7 +76,13 @@ pub struct BoundedQueue<T> {
 
 impl<T> BoundedQueue<T> {
     pub fn new(bound: usize, max_bytes: usize) -> Self {
-        BoundedQueue { items: VecDeque::new(), bound, max_bytes, bytes: 0, dropped: 0 }
+        BoundedQueue {
+            items: VecDeque::new(),
+            bound,
+            max_bytes,
+            bytes: 0,
+            dropped: 0,
+        }
     }
 
     /// Whether it was kept (`size` is its bytes).
@@ -158,11 +164,21 @@ mod tests {
         assert_eq!(next(&Attempt::Stored), Next::Advance);
         assert_eq!(next(&Attempt::NetworkFailure), Next::Retry);
         for status in [429, 500, 502, 503, 504] {
-            assert_eq!(next(&Attempt::Status(status, "x".into())), Next::Retry, "{status}");
+            assert_eq!(
+                next(&Attempt::Status(status, "x".into())),
+                Next::Retry,
+                "{status}"
+            );
         }
-        assert_eq!(next(&Attempt::Status(401, "signed out".into())), Next::WaitForSignIn);
+        assert_eq!(
+            next(&Attempt::Status(401, "signed out".into())),
+            Next::WaitForSignIn
+        );
         for status in [400, 403, 404, 409, 413, 415] {
-            assert!(matches!(next(&Attempt::Status(status, "why".into())), Next::GiveUp(m) if m.contains("why")), "{status}");
+            assert!(
+                matches!(next(&Attempt::Status(status, "why".into())), Next::GiveUp(m) if m.contains("why")),
+                "{status}"
+            );
         }
     }
 
@@ -174,7 +190,10 @@ mod tests {
         assert_eq!(backoff_ms(30, 1.0), 30_000);
         assert_eq!(backoff_ms(3, 0.0), 1000);
         let jittered: Vec<u32> = [0.1, 0.5, 0.9].iter().map(|r| backoff_ms(4, *r)).collect();
-        assert!(jittered.windows(2).all(|w| w[0] < w[1]) && jittered.iter().all(|ms| (2000..=8000).contains(ms)));
+        assert!(
+            jittered.windows(2).all(|w| w[0] < w[1])
+                && jittered.iter().all(|ms| (2000..=8000).contains(ms))
+        );
     }
 
     #[test]

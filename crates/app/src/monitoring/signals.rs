@@ -34,7 +34,12 @@ fn now_text() -> String {
 
 impl Signals {
     pub fn new(store: MonitoringImages, application: ApplicationId) -> Self {
-        Signals { store, application, session: StoredValue::new_local(None), open: StoredValue::new_local(HashMap::new()) }
+        Signals {
+            store,
+            application,
+            session: StoredValue::new_local(None),
+            open: StoredValue::new_local(HashMap::new()),
+        }
     }
 
     pub fn set_session(&self, id: String) {
@@ -43,33 +48,62 @@ impl Signals {
 
     fn queue(&self, event: &EventInput, ended: bool) {
         let session = self.session.try_get_value().flatten();
-        self.store.enqueue_event(self.application, session, event, ended);
+        self.store
+            .enqueue_event(self.application, session, event, ended);
     }
 
     /// Something that happened at one moment.
     pub fn instant(&self, kind: EventKind, detail: Option<serde_json::Value>) {
-        let event = EventInput { event_id: Worker::new_id(), kind: kind.as_str().into(), at: now_text(), ended_at: None, detail };
+        let event = EventInput {
+            event_id: Worker::new_id(),
+            kind: kind.as_str().into(),
+            at: now_text(),
+            ended_at: None,
+            detail,
+        };
         self.queue(&event, false);
     }
 
     /// Something that lasts has started (nothing if it is going on already).
     pub fn start(&self, kind: EventKind, detail: Option<serde_json::Value>) {
-        if self.open.try_with_value(|open| open.contains_key(&kind)).unwrap_or(true) {
+        if self
+            .open
+            .try_with_value(|open| open.contains_key(&kind))
+            .unwrap_or(true)
+        {
             return;
         }
-        let event = EventInput { event_id: Worker::new_id(), kind: kind.as_str().into(), at: now_text(), ended_at: None, detail };
-        self.open.try_update_value(|open| open.insert(kind, (event.event_id.clone(), event.at.clone())));
+        let event = EventInput {
+            event_id: Worker::new_id(),
+            kind: kind.as_str().into(),
+            at: now_text(),
+            ended_at: None,
+            detail,
+        };
+        self.open
+            .try_update_value(|open| open.insert(kind, (event.event_id.clone(), event.at.clone())));
         self.queue(&event, false);
     }
 
     pub fn is_open(&self, kind: EventKind) -> bool {
-        self.open.try_with_value(|open| open.contains_key(&kind)).unwrap_or(false)
+        self.open
+            .try_with_value(|open| open.contains_key(&kind))
+            .unwrap_or(false)
     }
 
     /// It has ended (nothing if it had not started): queued with its end and `detail`.
     pub fn end(&self, kind: EventKind, detail: Option<serde_json::Value>) {
-        let Some(Some((event_id, at))) = self.open.try_update_value(|open| open.remove(&kind)) else { return };
-        let event = EventInput { event_id, kind: kind.as_str().into(), at, ended_at: Some(now_text()), detail };
+        let Some(Some((event_id, at))) = self.open.try_update_value(|open| open.remove(&kind))
+        else {
+            return;
+        };
+        let event = EventInput {
+            event_id,
+            kind: kind.as_str().into(),
+            at,
+            ended_at: Some(now_text()),
+            detail,
+        };
         self.queue(&event, true);
     }
 }
@@ -94,7 +128,9 @@ fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Option<JsValue> {
 
 /// How many characters a paste carries (its text is read for its length only).
 pub fn pasted_length(event: &web_sys::Event) -> Option<u32> {
-    let data = Reflect::get(event, &"clipboardData".into()).ok().filter(|d| !d.is_null() && !d.is_undefined())?;
+    let data = Reflect::get(event, &"clipboardData".into())
+        .ok()
+        .filter(|d| !d.is_null() && !d.is_undefined())?;
     let text = call(&data, "getData", &["text".into()])?.as_string()?;
     Some(text.chars().count() as u32)
 }
@@ -111,7 +147,9 @@ pub fn selected_length() -> Option<u32> {
 pub fn display_surface(stream: &web_sys::MediaStream) -> Option<String> {
     let track = stream.get_video_tracks().get(0);
     let settings = call(&track, "getSettings", &[])?;
-    Reflect::get(&settings, &"displaySurface".into()).ok()?.as_string()
+    Reflect::get(&settings, &"displaySurface".into())
+        .ok()?
+        .as_string()
 }
 
 /// `screen.isExtended`, where the browser has it.
@@ -133,12 +171,22 @@ pub fn previous_panel(application: ApplicationId) -> Option<(Option<String>, f64
     let value: serde_json::Value = serde_json::from_str(&text).ok()?;
     let beat = value.get("beat")?.as_f64()?;
     let ago = js_sys::Date::now() - beat;
-    (0.0..RELOAD_WITHIN_MS).contains(&ago).then(|| (value.get("session").and_then(|s| s.as_str()).map(str::to_string), ago))
+    (0.0..RELOAD_WITHIN_MS).contains(&ago).then(|| {
+        (
+            value
+                .get("session")
+                .and_then(|s| s.as_str())
+                .map(str::to_string),
+            ago,
+        )
+    })
 }
 
 /// Leaves this panel's sign of life (its session, now).
 pub fn heartbeat(application: ApplicationId, session: Option<&str>) {
-    let Some(Ok(Some(storage))) = web_sys::window().map(|w| w.local_storage()) else { return };
+    let Some(Ok(Some(storage))) = web_sys::window().map(|w| w.local_storage()) else {
+        return;
+    };
     let value = serde_json::json!({"session": session, "beat": js_sys::Date::now()});
     let _ = storage.set_item(&heartbeat_key(application), &value.to_string());
 }

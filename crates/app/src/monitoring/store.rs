@@ -6,7 +6,10 @@
 use leptos::prelude::*;
 use shared::{ApplicationId, DeleteReceipt, ImageKind, ImageList, ObjectKey, SignedUrl};
 
-use super::{delete_monitoring_image, get_monitoring_image_signed_url, get_monitoring_image_signed_urls, get_monitoring_images};
+use super::{
+    delete_monitoring_image, get_monitoring_image_signed_url, get_monitoring_image_signed_urls,
+    get_monitoring_images,
+};
 use crate::error::AppError;
 
 /// What the panel shows about uploads.
@@ -64,7 +67,10 @@ impl MonitoringImages {
         MonitoringImages {
             uploading: RwSignal::new(false),
             error: RwSignal::new(None),
-            stats: RwSignal::new(UploadStats { queue_bound: super::queue::QUEUE_BOUND, ..UploadStats::default() }),
+            stats: RwSignal::new(UploadStats {
+                queue_bound: super::queue::QUEUE_BOUND,
+                ..UploadStats::default()
+            }),
             #[cfg(feature = "hydrate")]
             worker: super::worker::Worker::new(),
         }
@@ -110,10 +116,19 @@ impl MonitoringImages {
 
     /// URLs for many keys in one call, in the order given.
     pub async fn get_image_urls(&self, keys: &[ObjectKey]) -> Result<Vec<SignedUrl>, AppError> {
-        Ok(get_monitoring_image_signed_urls(keys.iter().map(ToString::to_string).collect()).await?.urls)
+        Ok(
+            get_monitoring_image_signed_urls(keys.iter().map(ToString::to_string).collect())
+                .await?
+                .urls,
+        )
     }
 
-    pub async fn delete_image(&self, application: ApplicationId, kind: ImageKind, key: &ObjectKey) -> Result<DeleteReceipt, AppError> {
+    pub async fn delete_image(
+        &self,
+        application: ApplicationId,
+        kind: ImageKind,
+        key: &ObjectKey,
+    ) -> Result<DeleteReceipt, AppError> {
         delete_monitoring_image(application.to_string(), kind.to_string(), key.to_string()).await
     }
 }
@@ -148,10 +163,16 @@ mod browser_members {
             self.capture(video).await
         }
 
-        async fn upload_now(&self, application: ApplicationId, kind: ImageKind, blob: &Blob) -> Result<UploadReceipt, AppError> {
+        async fn upload_now(
+            &self,
+            application: ApplicationId,
+            kind: ImageKind,
+            blob: &Blob,
+        ) -> Result<UploadReceipt, AppError> {
             self.set_uploading(true);
             let captured_at = shared::monitoring::millis::format(&browser::now());
-            let (attempt, receipt) = browser::upload_blob(application, kind, blob, &captured_at, None).await;
+            let (attempt, receipt) =
+                browser::upload_blob(application, kind, blob, &captured_at, None).await;
             self.set_uploading(false);
             match (attempt, receipt) {
                 (Attempt::Stored, Some(receipt)) => {
@@ -181,12 +202,20 @@ mod browser_members {
         }
 
         /// Uploads a camera JPEG now (no queue, no retry).
-        pub async fn upload_camera(&self, application: ApplicationId, blob: &Blob) -> Result<UploadReceipt, AppError> {
+        pub async fn upload_camera(
+            &self,
+            application: ApplicationId,
+            blob: &Blob,
+        ) -> Result<UploadReceipt, AppError> {
             self.upload_now(application, ImageKind::Camera, blob).await
         }
 
         /// Uploads a screen JPEG now (no queue, no retry).
-        pub async fn upload_screen(&self, application: ApplicationId, blob: &Blob) -> Result<UploadReceipt, AppError> {
+        pub async fn upload_screen(
+            &self,
+            application: ApplicationId,
+            blob: &Blob,
+        ) -> Result<UploadReceipt, AppError> {
             self.upload_now(application, ImageKind::Screen, blob).await
         }
 
@@ -197,7 +226,13 @@ mod browser_members {
         }
 
         /// As [`Self::enqueue`], with the capture id chosen already (an event links to it).
-        pub fn enqueue_as(&self, application: ApplicationId, kind: ImageKind, blob: Blob, id: String) {
+        pub fn enqueue_as(
+            &self,
+            application: ApplicationId,
+            kind: ImageKind,
+            blob: Blob,
+            id: String,
+        ) {
             self.update_stats(|s| match kind {
                 ImageKind::Camera => s.captured_camera += 1,
                 ImageKind::Screen => s.captured_screen += 1,
@@ -207,10 +242,23 @@ mod browser_members {
 
         /// Queues an event behind the captures taken before it. `ended` tells its end
         /// from its start (both are kept until sent; the end wins).
-        pub fn enqueue_event(&self, application: ApplicationId, session: Option<String>, event: &crate::integrity::EventInput, ended: bool) {
-            let Ok(json) = serde_json::to_string(event) else { return };
-            let key = format!("{}:{}", event.event_id, if ended { "ended" } else { "open" });
-            self.worker.push_event(*self, application, key, event.at.clone(), json, session);
+        pub fn enqueue_event(
+            &self,
+            application: ApplicationId,
+            session: Option<String>,
+            event: &crate::integrity::EventInput,
+            ended: bool,
+        ) {
+            let Ok(json) = serde_json::to_string(event) else {
+                return;
+            };
+            let key = format!(
+                "{}:{}",
+                event.event_id,
+                if ended { "ended" } else { "open" }
+            );
+            self.worker
+                .push_event(*self, application, key, event.at.clone(), json, session);
         }
 
         /// Cuts a retry's wait short (the browser is back online).

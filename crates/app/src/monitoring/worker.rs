@@ -14,7 +14,10 @@ use web_sys::Blob;
 use super::{
     browser,
     persist::{self, StoredItem},
-    queue::{backoff_ms, next, retry_wait_ms, restore_order, BoundedQueue, Next, QUEUE_BOUND, QUEUE_BYTES},
+    queue::{
+        backoff_ms, next, restore_order, retry_wait_ms, BoundedQueue, Next, QUEUE_BOUND,
+        QUEUE_BYTES,
+    },
     store::MonitoringImages,
 };
 
@@ -39,11 +42,23 @@ struct Pending {
 
 impl Pending {
     fn from_kept(kept: persist::StoredCapture) -> Self {
-        Pending { id: kept.id, application: kept.application, captured_at: kept.captured_at, item: kept.item, attempts: 0, restored: true }
+        Pending {
+            id: kept.id,
+            application: kept.application,
+            captured_at: kept.captured_at,
+            item: kept.item,
+            attempts: 0,
+            restored: true,
+        }
     }
 
     fn to_kept(&self) -> persist::StoredCapture {
-        persist::StoredCapture { id: self.id.clone(), application: self.application, captured_at: self.captured_at.clone(), item: self.item.clone() }
+        persist::StoredCapture {
+            id: self.id.clone(),
+            application: self.application,
+            captured_at: self.captured_at.clone(),
+            item: self.item.clone(),
+        }
     }
 
     fn size(&self) -> usize {
@@ -55,7 +70,8 @@ impl Pending {
 
     /// The event's id (before the `:state` of its key), for events.
     fn event_id(&self) -> Option<&str> {
-        matches!(self.item, StoredItem::Event { .. }).then(|| self.id.split(':').next().unwrap_or(&self.id))
+        matches!(self.item, StoredItem::Event { .. })
+            .then(|| self.id.split(':').next().unwrap_or(&self.id))
     }
 }
 
@@ -66,7 +82,9 @@ fn event_batch(queue: &BoundedQueue<Pending>) -> (usize, Option<String>, String)
     let mut session = None;
     let mut bodies: Vec<(String, String)> = Vec::new();
     for pending in queue.iter() {
-        let StoredItem::Event { json, session: of } = &pending.item else { break };
+        let StoredItem::Event { json, session: of } = &pending.item else {
+            break;
+        };
         if taken > 0 && *of != session {
             break;
         }
@@ -85,7 +103,14 @@ fn event_batch(queue: &BoundedQueue<Pending>) -> (usize, Option<String>, String)
         session = of.clone();
         taken += 1;
     }
-    let array = format!("[{}]", bodies.into_iter().map(|(_, json)| json).collect::<Vec<_>>().join(","));
+    let array = format!(
+        "[{}]",
+        bodies
+            .into_iter()
+            .map(|(_, json)| json)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
     (taken, session, array)
 }
 
@@ -98,7 +123,12 @@ pub struct Worker {
 
 /// A capture id when the browser cannot make one (`crypto.randomUUID` needs a secure context).
 fn fallback_id() -> String {
-    let part = || format!("{:08x}", (browser::random_unit() * f64::from(u32::MAX)) as u32);
+    let part = || {
+        format!(
+            "{:08x}",
+            (browser::random_unit() * f64::from(u32::MAX)) as u32
+        )
+    };
     let (a, b, c, d) = (part(), part(), part(), part());
     format!("{a}-{}-4{}-8{}-{}{}", &b[..4], &b[5..], &c[5..], &c[..4], d)
 }
@@ -124,7 +154,10 @@ impl Worker {
     fn publish(&self, store: MonitoringImages) -> bool {
         // Captures and events are counted apart: the panel's "waiting" is captures.
         let Some((queued, events, dropped)) = self.queue.try_with_value(|q| {
-            let events = q.iter().filter(|p| matches!(p.item, StoredItem::Event { .. })).count();
+            let events = q
+                .iter()
+                .filter(|p| matches!(p.item, StoredItem::Event { .. }))
+                .count();
             (q.len() - events, events, q.dropped())
         }) else {
             return false;
@@ -140,11 +173,17 @@ impl Worker {
     fn admit(&self, store: MonitoringImages, pending: Pending) {
         let size = pending.size();
         let id = pending.id.clone();
-        let known = self.queue.try_with_value(|q| q.iter().any(|p| p.id == id)).unwrap_or(true);
+        let known = self
+            .queue
+            .try_with_value(|q| q.iter().any(|p| p.id == id))
+            .unwrap_or(true);
         if known {
             return;
         }
-        let kept = self.queue.try_update_value(|q| q.push(pending.clone(), size)).unwrap_or(false);
+        let kept = self
+            .queue
+            .try_update_value(|q| q.push(pending.clone(), size))
+            .unwrap_or(false);
         if !kept {
             spawn_local(async move {
                 let _ = persist::forget(&id).await;
@@ -167,7 +206,14 @@ impl Worker {
         browser::random_uuid().unwrap_or_else(fallback_id)
     }
 
-    pub fn push(&self, store: MonitoringImages, application: ApplicationId, kind: ImageKind, blob: Blob, id: String) {
+    pub fn push(
+        &self,
+        store: MonitoringImages,
+        application: ApplicationId,
+        kind: ImageKind,
+        blob: Blob,
+        id: String,
+    ) {
         let pending = Pending {
             id,
             application,
@@ -180,8 +226,23 @@ impl Worker {
     }
 
     /// Queues an event (its JSON body) under `key` (`{eventId}:{state}`).
-    pub fn push_event(&self, store: MonitoringImages, application: ApplicationId, key: String, at: String, json: String, session: Option<String>) {
-        let pending = Pending { id: key, application, captured_at: at, item: StoredItem::Event { json, session }, attempts: 0, restored: false };
+    pub fn push_event(
+        &self,
+        store: MonitoringImages,
+        application: ApplicationId,
+        key: String,
+        at: String,
+        json: String,
+        session: Option<String>,
+    ) {
+        let pending = Pending {
+            id: key,
+            application,
+            captured_at: at,
+            item: StoredItem::Event { json, session },
+            attempts: 0,
+            restored: false,
+        };
         self.keep_and_admit(store, pending);
     }
 
@@ -205,12 +266,19 @@ impl Worker {
     pub fn restore(&self, store: MonitoringImages, application: ApplicationId) {
         let worker = *self;
         spawn_local(async move {
-            let Ok(mut kept) = persist::kept_for(application).await else { return };
+            let Ok(mut kept) = persist::kept_for(application).await else {
+                return;
+            };
             if kept.is_empty() {
                 return;
             }
-            restore_order(&mut kept, |capture| (capture.captured_at.as_str(), capture.id.as_str()));
-            let captures = kept.iter().filter(|k| matches!(k.item, StoredItem::Capture { .. })).count();
+            restore_order(&mut kept, |capture| {
+                (capture.captured_at.as_str(), capture.id.as_str())
+            });
+            let captures = kept
+                .iter()
+                .filter(|k| matches!(k.item, StoredItem::Capture { .. }))
+                .count();
             store.update_stats(|s| s.restored += captures);
             for capture in kept {
                 worker.admit(store, Pending::from_kept(capture));
@@ -236,7 +304,12 @@ impl Worker {
     fn finish_head(&self, count: usize) {
         let done: Vec<String> = self
             .queue
-            .try_update_value(|q| (0..count).filter_map(|_| q.pop_front()).map(|p| p.id).collect())
+            .try_update_value(|q| {
+                (0..count)
+                    .filter_map(|_| q.pop_front())
+                    .map(|p| p.id)
+                    .collect()
+            })
             .unwrap_or_default();
         spawn_local(async move {
             for id in done {
@@ -247,18 +320,34 @@ impl Worker {
 
     async fn run(self, store: MonitoringImages) {
         loop {
-            let Some(Some(head)) = self.queue.try_with_value(|q| q.front().cloned()) else { break };
+            let Some(Some(head)) = self.queue.try_with_value(|q| q.front().cloned()) else {
+                break;
+            };
             if !store.set_uploading(true) {
                 break;
             }
             let (attempt, count, what) = match &head.item {
                 StoredItem::Capture { kind, blob } => {
-                    let (attempt, _) = browser::upload_blob(head.application, *kind, blob, &head.captured_at, Some(&head.id)).await;
+                    let (attempt, _) = browser::upload_blob(
+                        head.application,
+                        *kind,
+                        blob,
+                        &head.captured_at,
+                        Some(&head.id),
+                    )
+                    .await;
                     (attempt, 1, format!("a {kind} capture"))
                 }
                 StoredItem::Event { .. } => {
-                    let Some((count, session, array)) = self.queue.try_with_value(event_batch) else { break };
-                    (browser::send_events(head.application, session.as_deref(), &array).await, count, format!("{count} events"))
+                    let Some((count, session, array)) = self.queue.try_with_value(event_batch)
+                    else {
+                        break;
+                    };
+                    (
+                        browser::send_events(head.application, session.as_deref(), &array).await,
+                        count,
+                        format!("{count} events"),
+                    )
                 }
             };
             match next(&attempt) {
@@ -268,8 +357,14 @@ impl Worker {
                     store.set_error(None);
                     store.update_stats(|s| {
                         match &head.item {
-                            StoredItem::Capture { kind: ImageKind::Camera, .. } => s.uploaded_camera += 1,
-                            StoredItem::Capture { kind: ImageKind::Screen, .. } => s.uploaded_screen += 1,
+                            StoredItem::Capture {
+                                kind: ImageKind::Camera,
+                                ..
+                            } => s.uploaded_camera += 1,
+                            StoredItem::Capture {
+                                kind: ImageKind::Screen,
+                                ..
+                            } => s.uploaded_screen += 1,
                             StoredItem::Event { .. } => s.events_sent += count,
                         }
                         if head.restored && matches!(head.item, StoredItem::Capture { .. }) {
@@ -299,7 +394,10 @@ impl Worker {
                             front.attempts += 1;
                         }
                     });
-                    let wait = retry_wait_ms(backoff_ms(attempts, browser::random_unit()), browser::take_retry_after_ms());
+                    let wait = retry_wait_ms(
+                        backoff_ms(attempts, browser::random_unit()),
+                        browser::take_retry_after_ms(),
+                    );
                     store.set_uploading(false);
                     store.set_error(Some(format!(
                         "uploads are failing (offline, or the server is unavailable); retrying in {:.0} s",

@@ -19,12 +19,21 @@ pub fn Lightbox(
         ImageKind::Camera => camera,
         ImageKind::Screen => screen,
     };
-    let current = Memo::new(move |_| open.get().and_then(|(kind, index)| list(kind).with(|l| l.get(index).cloned()).map(|image| (kind, index, image))));
+    let current = Memo::new(move |_| {
+        open.get().and_then(|(kind, index)| {
+            list(kind)
+                .with(|l| l.get(index).cloned())
+                .map(|image| (kind, index, image))
+        })
+    });
     let url = LocalResource::new(move || {
         let key = current.get().map(|(_, _, image)| image.s3_key);
         async move {
             match key {
-                Some(key) => store.get_image_url(&key).await.map(|signed| Some(signed.url)),
+                Some(key) => store
+                    .get_image_url(&key)
+                    .await
+                    .map(|signed| Some(signed.url)),
                 None => Ok(None),
             }
         }

@@ -5,14 +5,16 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_params_map};
-use shared::{integrity::MonitoringEvent, ApplicationSummary, ImageKind, ImageRef, ObjectKey, Role};
+use shared::{
+    integrity::MonitoringEvent, ApplicationSummary, ImageKind, ImageRef, ObjectKey, Role,
+};
 
-use super::{filtered, lightbox::Lightbox, on_timeline, timeline::Timeline, time};
+use super::{filtered, lightbox::Lightbox, on_timeline, time, timeline::Timeline};
 use crate::{
+    accountability::{AuditTrailPanel, ErasePanel, RetentionNote},
     applications::get_application,
     auth::me,
     error::AppError,
-    accountability::{AuditTrailPanel, ErasePanel, RetentionNote},
     integrity::{list_events, IntegrityPanel},
     monitoring::use_monitoring_images,
     shell::Refusal,
@@ -72,7 +74,10 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
 
     let bounds = move || match window.get() {
         Some((from, to)) => (Some(from), Some(to)),
-        None => (time::from_local_input(&from.get()), time::from_local_input(&to.get())),
+        None => (
+            time::from_local_input(&from.get()),
+            time::from_local_input(&to.get()),
+        ),
     };
     let of_kind = move |kind: ImageKind| -> Vec<ImageRef> {
         let all = images.get().and_then(Result::ok).map(|list| match kind {
@@ -86,35 +91,68 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
     let screen = Signal::derive(move || of_kind(ImageKind::Screen));
     let events_of = move |kind: ImageKind| -> Vec<MonitoringEvent> {
         let (from, to) = bounds();
-        events.get().and_then(Result::ok).map(|list| list.events).unwrap_or_default().into_iter()
-            .filter(|e| on_timeline(e, kind) && from.is_none_or(|t| e.ended_at.unwrap_or(e.at) >= t) && to.is_none_or(|t| e.at <= t))
+        events
+            .get()
+            .and_then(Result::ok)
+            .map(|list| list.events)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| {
+                on_timeline(e, kind)
+                    && from.is_none_or(|t| e.ended_at.unwrap_or(e.at) >= t)
+                    && to.is_none_or(|t| e.at <= t)
+            })
             .collect()
     };
     let camera_events = Signal::derive(move || events_of(ImageKind::Camera));
     let screen_events = Signal::derive(move || events_of(ImageKind::Screen));
     let captures = Signal::derive(move || {
-        images.get().and_then(Result::ok).map(|list| {
-            list.camera.into_iter().chain(list.screen).map(|image| (image.s3_key.id, image.s3_key)).collect::<HashMap<_, _>>()
-        }).unwrap_or_default()
+        images
+            .get()
+            .and_then(Result::ok)
+            .map(|list| {
+                list.camera
+                    .into_iter()
+                    .chain(list.screen)
+                    .map(|image| (image.s3_key.id, image.s3_key))
+                    .collect::<HashMap<_, _>>()
+            })
+            .unwrap_or_default()
     });
-    let jump = Callback::new(move |(from, to, key): (DateTime<Utc>, DateTime<Utc>, Option<ObjectKey>)| {
-        window.set(Some((from, to)));
-        if let Some(key) = key {
-            let list = if key.kind == ImageKind::Camera { camera } else { screen };
-            if let Some(index) = list.with_untracked(|l| l.iter().position(|image| image.s3_key == key)) {
-                open.set(Some((key.kind, index)));
+    let jump = Callback::new(
+        move |(from, to, key): (DateTime<Utc>, DateTime<Utc>, Option<ObjectKey>)| {
+            window.set(Some((from, to)));
+            if let Some(key) = key {
+                let list = if key.kind == ImageKind::Camera {
+                    camera
+                } else {
+                    screen
+                };
+                if let Some(index) =
+                    list.with_untracked(|l| l.iter().position(|image| image.s3_key == key))
+                {
+                    open.set(Some((key.kind, index)));
+                }
             }
-        }
-        #[cfg(feature = "hydrate")]
-        if let Some(timelines) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector(".timelines").ok().flatten()) {
-            timelines.scroll_into_view();
-        }
-    });
+            #[cfg(feature = "hydrate")]
+            if let Some(timelines) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.query_selector(".timelines").ok().flatten())
+            {
+                timelines.scroll_into_view();
+            }
+        },
+    );
     let reviewed = Callback::new(move |()| events_version.update(|v| *v += 1));
     let events_signal = Signal::derive(move || events.get());
 
     let delete = Callback::new(move |keys: Vec<ObjectKey>| {
-        if keys.is_empty() || !time::confirm(&format!("Delete {} image(s)? This cannot be undone.", keys.len())) {
+        if keys.is_empty()
+            || !time::confirm(&format!(
+                "Delete {} image(s)? This cannot be undone.",
+                keys.len()
+            ))
+        {
             return;
         }
         leptos::task::spawn_local(async move {
@@ -130,7 +168,11 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
         });
     });
     let delete_selected = move |_| {
-        let keys = selected.get_untracked().iter().filter_map(|k| k.parse::<ObjectKey>().ok()).collect();
+        let keys = selected
+            .get_untracked()
+            .iter()
+            .filter_map(|k| k.parse::<ObjectKey>().ok())
+            .collect();
         delete.run(keys);
     };
 

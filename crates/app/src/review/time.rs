@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 pub fn local(time: DateTime<Utc>) -> String {
     #[cfg(feature = "hydrate")]
     {
-        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(time.timestamp_millis() as f64));
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+            time.timestamp_millis() as f64
+        ));
         let pad = |n: u32| format!("{n:02}");
         format!(
             "{}-{}-{} {}:{}:{}",
@@ -43,7 +45,9 @@ pub fn from_local_input(value: &str) -> Option<DateTime<Utc>> {
 pub fn confirm(message: &str) -> bool {
     #[cfg(feature = "hydrate")]
     {
-        web_sys::window().and_then(|w| w.confirm_with_message(message).ok()).unwrap_or(false)
+        web_sys::window()
+            .and_then(|w| w.confirm_with_message(message).ok())
+            .unwrap_or(false)
     }
     #[cfg(not(feature = "hydrate"))]
     {

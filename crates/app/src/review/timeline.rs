@@ -33,28 +33,54 @@ pub fn Timeline(
             page.set(last);
         }
     });
-    let page_images = Memo::new(move |_| images.with(|i| i.iter().skip(page.get() * PAGE_SIZE).take(PAGE_SIZE).cloned().collect::<Vec<_>>()));
+    let page_images = Memo::new(move |_| {
+        images.with(|i| {
+            i.iter()
+                .skip(page.get() * PAGE_SIZE)
+                .take(PAGE_SIZE)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
     let renewals = RwSignal::new(0u32);
     let urls = LocalResource::new(move || {
         renewals.track();
-        let keys: Vec<_> = page_images.get().into_iter().map(|image| image.s3_key).collect();
+        let keys: Vec<_> = page_images
+            .get()
+            .into_iter()
+            .map(|image| image.s3_key)
+            .collect();
         async move {
             if keys.is_empty() {
                 return Ok(HashMap::new());
             }
             let signed = store.get_image_urls(&keys).await?;
-            Ok::<_, crate::error::AppError>(signed.into_iter().map(|s| (s.s3_key.to_string(), (s.url, s.expires_at))).collect::<HashMap<_, _>>())
+            Ok::<_, crate::error::AppError>(
+                signed
+                    .into_iter()
+                    .map(|s| (s.s3_key.to_string(), (s.url, s.expires_at)))
+                    .collect::<HashMap<_, _>>(),
+            )
         }
     });
     // Renew a minute before the first of them expires.
     Effect::new(move |_| {
         let Some(Ok(urls)) = urls.get() else { return };
-        let Some(expires) = urls.values().map(|(_, expires)| *expires).min() else { return };
+        let Some(expires) = urls.values().map(|(_, expires)| *expires).min() else {
+            return;
+        };
         let now = chrono::DateTime::from_timestamp_millis(js_now_millis()).unwrap_or_default();
-        let wait = (expires - now - chrono::Duration::seconds(60)).to_std().unwrap_or_default().max(std::time::Duration::from_secs(5));
+        let wait = (expires - now - chrono::Duration::seconds(60))
+            .to_std()
+            .unwrap_or_default()
+            .max(std::time::Duration::from_secs(5));
         set_timeout(move || renewals.try_update(|n| *n += 1).unwrap_or(()), wait);
     });
-    let url_of = move |key: &str| urls.get().and_then(Result::ok).and_then(|urls| urls.get(key).map(|(url, _)| url.clone()));
+    let url_of = move |key: &str| {
+        urls.get()
+            .and_then(Result::ok)
+            .and_then(|urls| urls.get(key).map(|(url, _)| url.clone()))
+    };
 
     let label = kind_label(kind);
     view! {

@@ -13,7 +13,11 @@ pub fn env(name: &str) -> String {
 }
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[allow(dead_code)] // each bench uses what it needs of it
@@ -53,20 +57,60 @@ impl Server {
             ("RUST_LOG".into(), "warn".into()),
         ];
         all.extend(vars);
-        let demo = Command::new(&bin).arg("demo").envs(all.clone()).output().unwrap();
-        assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+        let demo = Command::new(&bin)
+            .arg("demo")
+            .envs(all.clone())
+            .output()
+            .unwrap();
+        assert!(
+            demo.status.success(),
+            "{}",
+            String::from_utf8_lossy(&demo.stderr)
+        );
         let demo = String::from_utf8_lossy(&demo.stdout).to_string();
-        let password = demo.lines().find(|l| l.contains("candidate@demo.test")).unwrap().rsplit(' ').next().unwrap().to_string();
-        let application = demo.lines().find(|l| l.starts_with("Application")).unwrap().rsplit(' ').next().unwrap().to_string();
+        let password = demo
+            .lines()
+            .find(|l| l.contains("candidate@demo.test"))
+            .unwrap()
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .to_string();
+        let application = demo
+            .lines()
+            .find(|l| l.starts_with("Application"))
+            .unwrap()
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .to_string();
         let (child, url) = serve(&all).await;
-        let client = reqwest::Client::builder().cookie_store(true).pool_max_idle_per_host(512).build().unwrap();
-        let login = client.post(format!("{url}/api/auth/login")).json(&json!({"email": "candidate@demo.test", "password": password}));
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .pool_max_idle_per_host(512)
+            .build()
+            .unwrap();
+        let login = client
+            .post(format!("{url}/api/auth/login"))
+            .json(&json!({"email": "candidate@demo.test", "password": password}));
         assert_eq!(login.send().await.unwrap().status(), 200);
         let consent = client
             .post(format!("{url}/api/monitoring/consent"))
             .json(&json!({"applicationId": application, "consentVersion": shared::integrity::CONSENT_VERSION}));
-        assert_eq!(consent.send().await.unwrap().status(), 200, "the candidate consents");
-        Server { child, url, client, application, dir, demo, vars: all }
+        assert_eq!(
+            consent.send().await.unwrap().status(),
+            200,
+            "the candidate consents"
+        );
+        Server {
+            child,
+            url,
+            client,
+            application,
+            dir,
+            demo,
+            vars: all,
+        }
     }
 
     /// Another instance over the same database and object store (a data directory
@@ -83,13 +127,20 @@ impl Server {
             }
         }
         let (child, url) = serve(&vars).await;
-        Instance { child, url, _dir: dir }
+        Instance {
+            child,
+            url,
+            _dir: dir,
+        }
     }
 
     /// `images` of the demo application: `{camera, screen}`.
     #[allow(dead_code)] // not every bench lists
     pub async fn images(&self) -> serde_json::Value {
-        let response = self.client.post(format!("{}/api/monitoring/images", self.url)).json(&json!({"applicationId": self.application}));
+        let response = self
+            .client
+            .post(format!("{}/api/monitoring/images", self.url))
+            .json(&json!({"applicationId": self.application}));
         response.send().await.unwrap().json().await.unwrap()
     }
 
@@ -123,12 +174,26 @@ impl Drop for Instance {
 
 /// `SERVER_BIN serve` with exactly `vars`, once `/healthz` answers: the process and its URL.
 async fn serve(vars: &[(String, String)]) -> (Child, String) {
-    let bind = vars.iter().find(|(name, _)| name == "BIND").map(|(_, v)| v.clone()).unwrap();
-    let child = Command::new(env("SERVER_BIN")).arg("serve").envs(vars.iter().cloned()).stdout(Stdio::null()).spawn().unwrap();
+    let bind = vars
+        .iter()
+        .find(|(name, _)| name == "BIND")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let child = Command::new(env("SERVER_BIN"))
+        .arg("serve")
+        .envs(vars.iter().cloned())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
     let url = format!("http://{bind}");
     let client = reqwest::Client::new();
     for _ in 0..100 {
-        if client.get(format!("{url}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+        if client
+            .get(format!("{url}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -153,11 +218,16 @@ pub fn status_mib(pid: u32, field: &str) -> f64 {
 #[allow(dead_code)] // not every bench uploads
 pub fn jpeg(size: usize, seed: u32) -> Vec<u8> {
     let mut jpeg = vec![0xFF, 0xD8];
-    jpeg.extend([0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]);
+    jpeg.extend([
+        0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
+    ]);
     jpeg.extend([0xFF, 0xC0, 0x00, 0x0B, 8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
     jpeg.extend([0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 0x3F, 0]);
     let data = size - jpeg.len() - 2;
-    jpeg.extend((0..data as u32).map(|i| (i.wrapping_mul(2654435761).wrapping_add(seed) >> 13) as u8 % 0xFE));
+    jpeg.extend(
+        (0..data as u32)
+            .map(|i| (i.wrapping_mul(2654435761).wrapping_add(seed) >> 13) as u8 % 0xFE),
+    );
     jpeg.extend([0xFF, 0xD9]);
     jpeg
 }
@@ -170,7 +240,13 @@ pub fn s3_client() -> aws_sdk_s3::Client {
         .region(aws_sdk_s3::config::Region::new("us-east-1"))
         .endpoint_url(env("BENCH_S3_ENDPOINT"))
         .force_path_style(true)
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(env("BENCH_S3_ACCESS_KEY"), env("BENCH_S3_SECRET_KEY"), None, None, "bench"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            env("BENCH_S3_ACCESS_KEY"),
+            env("BENCH_S3_SECRET_KEY"),
+            None,
+            None,
+            "bench",
+        ))
         .build();
     aws_sdk_s3::Client::from_conf(config)
 }
@@ -180,8 +256,13 @@ pub fn s3_client() -> aws_sdk_s3::Client {
 pub async fn postgres_database(server: &str, prefix: &str) -> String {
     use sea_orm::ConnectionTrait;
     let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
-    let admin = sea_orm::Database::connect(format!("{server}/postgres")).await.unwrap();
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    let admin = sea_orm::Database::connect(format!("{server}/postgres"))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
     admin.close().await.ok();
     format!("{server}/{name}")
 }

@@ -38,10 +38,15 @@ pub const MAX_EMAIL_CHARS: usize = 254;
 /// Refuses credentials no account can have, before any work is done for them.
 pub fn check_credential_sizes(email: &str, password: &str) -> Result<(), AppError> {
     if email.trim().chars().count() > MAX_EMAIL_CHARS {
-        return Err(AppError::BadRequest(format!("an email address has at most {MAX_EMAIL_CHARS} characters")));
+        return Err(AppError::BadRequest(format!(
+            "an email address has at most {MAX_EMAIL_CHARS} characters"
+        )));
     }
     if password.len() > password::MAX_PASSWORD_BYTES {
-        return Err(AppError::BadRequest(format!("a password has at most {} bytes", password::MAX_PASSWORD_BYTES)));
+        return Err(AppError::BadRequest(format!(
+            "a password has at most {} bytes",
+            password::MAX_PASSWORD_BYTES
+        )));
     }
     Ok(())
 }
@@ -56,9 +61,17 @@ fn chrono_duration(duration: Duration) -> chrono::Duration {
 
 impl SessionAccounts {
     /// Checks the password: `Ok(Some(user))` when it matches.
-    async fn check_password(&self, email: &str, password: &str) -> Result<Option<crate::db::entities::user::Model>, AppError> {
+    async fn check_password(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<Option<crate::db::entities::user::Model>, AppError> {
         let user = repo::user_by_email(&self.db, email).await?;
-        let matches = password::verify(password.to_string(), user.as_ref().map(|u| u.password_hash.clone())).await?;
+        let matches = password::verify(
+            password.to_string(),
+            user.as_ref().map(|u| u.password_hash.clone()),
+        )
+        .await?;
         Ok(user.filter(|_| matches))
     }
 
@@ -66,7 +79,11 @@ impl SessionAccounts {
     /// over its limit. `Err(counted)` names the subjects counted before that one,
     /// whose counts go back: an attempt refused for its address is not a failure
     /// of its email, and one refused for its email never inflates its address.
-    async fn count_attempt<'a>(&self, subjects: &'a [(String, u64)], now: chrono::DateTime<Utc>) -> Result<Result<(), &'a [(String, u64)]>, AppError> {
+    async fn count_attempt<'a>(
+        &self,
+        subjects: &'a [(String, u64)],
+        now: chrono::DateTime<Utc>,
+    ) -> Result<Result<(), &'a [(String, u64)]>, AppError> {
         let window = self.throttle.window.as_secs() as i64;
         for (index, (subject, limit)) in subjects.iter().enumerate() {
             if counters::take(&self.db, subject, now, window).await? > *limit {
@@ -89,7 +106,13 @@ impl SessionAccounts {
 #[async_trait]
 impl Accounts for SessionAccounts {
     #[tracing::instrument(skip_all)]
-    async fn sign_in(&self, email: &str, password: &str, client: Option<IpAddr>, replaces: Option<&str>) -> Result<NewSession, AppError> {
+    async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        client: Option<IpAddr>,
+        replaces: Option<&str>,
+    ) -> Result<NewSession, AppError> {
         let result = self.open_session(email, password, client, replaces).await;
         let outcome = match &result {
             Ok(_) => "ok",
@@ -111,7 +134,13 @@ impl Accounts for SessionAccounts {
 
 impl SessionAccounts {
     /// Checks the credentials under the throttle and opens a session.
-    async fn open_session(&self, email: &str, password: &str, client: Option<IpAddr>, replaces: Option<&str>) -> Result<NewSession, AppError> {
+    async fn open_session(
+        &self,
+        email: &str,
+        password: &str,
+        client: Option<IpAddr>,
+        replaces: Option<&str>,
+    ) -> Result<NewSession, AppError> {
         check_credential_sizes(email, password)?;
         let email = normalize_email(email);
         let email_subject = format!("email:{email}");
@@ -127,7 +156,9 @@ impl SessionAccounts {
             Ok(Ok(())) => self.check_password(&email, password).await,
             Ok(Err(counted)) => {
                 self.give_back(counted).await;
-                Err(AppError::TooManyRequests("too many failed sign-in attempts; wait a few minutes and try again".into()))
+                Err(AppError::TooManyRequests(
+                    "too many failed sign-in attempts; wait a few minutes and try again".into(),
+                ))
             }
             Err(error) => Err(error),
         };
@@ -146,7 +177,13 @@ impl SessionAccounts {
 
         let token = random_token::<32>();
         let current = repo::current_user(&user)?;
-        repo::create_session(&self.db, token_hash(&token), current.id, now + chrono_duration(self.session_ttl)).await?;
+        repo::create_session(
+            &self.db,
+            token_hash(&token),
+            current.id,
+            now + chrono_duration(self.session_ttl),
+        )
+        .await?;
         if let Some(old) = replaces {
             repo::delete_session(&self.db, &token_hash(old)).await?;
         }
@@ -154,8 +191,16 @@ impl SessionAccounts {
         self.give_back(&subjects[1..]).await;
         // Housekeeping rides on sign-ins: cheap with the indexes, and needs no timer per instance.
         repo::delete_expired_sessions(&self.db, now).await?;
-        counters::forget_before(&self.db, now - chrono_duration(self.throttle.window) - chrono::Duration::days(1)).await?;
+        counters::forget_before(
+            &self.db,
+            now - chrono_duration(self.throttle.window) - chrono::Duration::days(1),
+        )
+        .await?;
         tracing::info!(user = %current.id, "signed in");
-        Ok(NewSession { user: current, token, lifetime: self.session_ttl })
+        Ok(NewSession {
+            user: current,
+            token,
+            lifetime: self.session_ttl,
+        })
     }
 }

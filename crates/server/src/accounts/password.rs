@@ -41,43 +41,58 @@ struct Hashers {
 }
 
 static HASHERS: LazyLock<Hashers> = LazyLock::new(|| {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
     let (sender, receiver) = mpsc::channel::<Job>();
     let receiver = Arc::new(Mutex::new(receiver));
     for n in 0..threads {
         let receiver = receiver.clone();
-        let spawned = std::thread::Builder::new().name(format!("password-hash-{n}")).spawn(move || loop {
-            let job = match receiver.lock() {
-                Ok(receiver) => receiver.recv(),
-                Err(_) => return,
-            };
-            match job {
-                Ok(job) => job(),
-                Err(_) => return,
-            }
-        });
+        let spawned = std::thread::Builder::new()
+            .name(format!("password-hash-{n}"))
+            .spawn(move || loop {
+                let job = match receiver.lock() {
+                    Ok(receiver) => receiver.recv(),
+                    Err(_) => return,
+                };
+                match job {
+                    Ok(job) => job(),
+                    Err(_) => return,
+                }
+            });
         if let Err(error) = spawned {
             tracing::error!(%error, "cannot start a password hashing thread");
         }
     }
-    Hashers { jobs: Mutex::new(sender), turns: Semaphore::new(threads) }
+    Hashers {
+        jobs: Mutex::new(sender),
+        turns: Semaphore::new(threads),
+    }
 });
 
 /// Longest wait for a hashing turn.
 pub const HASHING_WAIT: Duration = Duration::from_secs(5);
 
 /// Runs `work` on a hashing thread once a turn is free (within [`HASHING_WAIT`]).
-async fn on_hasher<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, PasswordError> {
+async fn on_hasher<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, PasswordError> {
     let hashers = &*HASHERS;
-    let turn: SemaphorePermit<'static> = match tokio::time::timeout(HASHING_WAIT, hashers.turns.acquire()).await {
-        Ok(Ok(permit)) => permit,
-        _ => return Err(PasswordError::Busy),
-    };
+    let turn: SemaphorePermit<'static> =
+        match tokio::time::timeout(HASHING_WAIT, hashers.turns.acquire()).await {
+            Ok(Ok(permit)) => permit,
+            _ => return Err(PasswordError::Busy),
+        };
     let (done, result) = oneshot::channel();
     let job: Job = Box::new(move || {
         let _ = done.send(work());
     });
-    hashers.jobs.lock().map_err(|_| PasswordError::Busy)?.send(job).map_err(|_| PasswordError::Busy)?;
+    hashers
+        .jobs
+        .lock()
+        .map_err(|_| PasswordError::Busy)?
+        .send(job)
+        .map_err(|_| PasswordError::Busy)?;
     let outcome = result.await.map_err(|_| PasswordError::Busy);
     drop(turn);
     outcome
@@ -102,7 +117,8 @@ pub async fn verify(password: String, phc: Option<String>) -> Result<bool, Passw
             Some(phc) => (phc, true),
             None => (DUMMY_HASH.to_string(), false),
         };
-        let matches = SCRATCH.with(|scratch| verify_in(&mut scratch.borrow_mut(), password.as_bytes(), &phc))?;
+        let matches = SCRATCH
+            .with(|scratch| verify_in(&mut scratch.borrow_mut(), password.as_bytes(), &phc))?;
         Ok(matches && known)
     })
     .await?
@@ -121,9 +137,16 @@ fn verify_in(memory: &mut Vec<Block>, password: &[u8], phc: &str) -> Result<bool
     let parsed = PasswordHash::new(phc).map_err(|e| invalid(&e))?;
     let params = Params::try_from(&parsed).map_err(|e| invalid(&e))?;
     let algorithm = Algorithm::try_from(parsed.algorithm).map_err(|e| invalid(&e))?;
-    let version = parsed.version.map(Version::try_from).transpose().map_err(|e| invalid(&e))?.unwrap_or_default();
+    let version = parsed
+        .version
+        .map(Version::try_from)
+        .transpose()
+        .map_err(|e| invalid(&e))?
+        .unwrap_or_default();
     let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
-        return Err(PasswordError::Hash("the stored hash has no salt or output".into()));
+        return Err(PasswordError::Hash(
+            "the stored hash has no salt or output".into(),
+        ));
     };
     let mut salt_bytes = [0u8; 64];
     let salt = salt.decode_b64(&mut salt_bytes).map_err(|e| invalid(&e))?;
@@ -150,7 +173,9 @@ mod tests {
     async fn a_hash_verifies_its_password_only() {
         let phc = hash("correct horse".into()).await.unwrap();
         assert!(phc.starts_with("$argon2id$"));
-        assert!(verify("correct horse".into(), Some(phc.clone())).await.unwrap());
+        assert!(verify("correct horse".into(), Some(phc.clone()))
+            .await
+            .unwrap());
         assert!(!verify("wrong horse".into(), Some(phc)).await.unwrap());
     }
 

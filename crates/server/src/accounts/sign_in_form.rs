@@ -32,13 +32,18 @@ fn see_other(location: &str, cookie: Option<String>) -> Response {
     if let Some(value) = cookie.and_then(|cookie| HeaderValue::from_str(&cookie).ok()) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
 /// Back to the sign-in page with an error kind (never a message of the client's choosing).
 fn back(error: &AppError, next: Option<&str>) -> Response {
-    let kind = serde_json::to_value(error).ok().and_then(|v| v["error"].as_str().map(str::to_string)).unwrap_or_default();
+    let kind = serde_json::to_value(error)
+        .ok()
+        .and_then(|v| v["error"].as_str().map(str::to_string))
+        .unwrap_or_default();
     let mut query = vec![("error", kind)];
     if let Some(next) = next.and_then(local_path) {
         query.push(("next", next.to_string()));
@@ -57,7 +62,16 @@ pub async fn submit(
         return back(&AppError::BadRequest("the form is incomplete".into()), None);
     };
     let current = token_from_headers(&headers, client.https);
-    match services.accounts.sign_in(&form.email, &form.password, Some(client.address), current.as_deref()).await {
+    match services
+        .accounts
+        .sign_in(
+            &form.email,
+            &form.password,
+            Some(client.address),
+            current.as_deref(),
+        )
+        .await
+    {
         Ok(session) => {
             let cookie = session_cookie(&session.token, session.lifetime.as_secs(), client.https);
             see_other(&after_sign_in(form.next.as_deref()), Some(cookie))

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter,
+    QuerySelect, Set,
 };
 use shared::{CurrentUser, OrganizationId, Role, UserId};
 use uuid::Uuid;
@@ -27,11 +28,19 @@ pub async fn create_organization(
     }
     .insert(db)
     .await
-    .map_err(|e| PersistenceError::duplicate_as(e, || format!("an organization with slug `{slug}`")))
+    .map_err(|e| {
+        PersistenceError::duplicate_as(e, || format!("an organization with slug `{slug}`"))
+    })
 }
 
-pub async fn organization_by_slug(db: &DatabaseConnection, slug: &str) -> Result<Option<organization::Model>, PersistenceError> {
-    Ok(organization::Entity::find().filter(organization::Column::Slug.eq(slug)).one(db).await?)
+pub async fn organization_by_slug(
+    db: &DatabaseConnection,
+    slug: &str,
+) -> Result<Option<organization::Model>, PersistenceError> {
+    Ok(organization::Entity::find()
+        .filter(organization::Column::Slug.eq(slug))
+        .one(db)
+        .await?)
 }
 
 pub async fn create_user(
@@ -54,15 +63,24 @@ pub async fn create_user(
     .map_err(|e| PersistenceError::duplicate_as(e, || format!("a user with email `{email}`")))
 }
 
-pub async fn user_by_email(db: &DatabaseConnection, email: &str) -> Result<Option<user::Model>, PersistenceError> {
-    Ok(user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?)
+pub async fn user_by_email(
+    db: &DatabaseConnection,
+    email: &str,
+) -> Result<Option<user::Model>, PersistenceError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(db)
+        .await?)
 }
 
 pub fn current_user(model: &user::Model) -> Result<CurrentUser, PersistenceError> {
     Ok(CurrentUser {
         id: UserId(model.id),
         email: model.email.clone(),
-        role: model.role.parse().map_err(|e: shared::RoleError| PersistenceError::Corrupt(e.to_string()))?,
+        role: model
+            .role
+            .parse()
+            .map_err(|e: shared::RoleError| PersistenceError::Corrupt(e.to_string()))?,
         organization_id: model.organization_id.map(OrganizationId),
     })
 }
@@ -85,8 +103,15 @@ pub async fn create_session(
 }
 
 /// The user of a session that has not expired, in one query (every request asks).
-pub async fn session_user(db: &DatabaseConnection, token_hash: &str, now: DateTime<Utc>) -> Result<Option<user::Model>, PersistenceError> {
-    let of_session = session::Entity::belongs_to(user::Entity).from(session::Column::UserId).to(user::Column::Id).into();
+pub async fn session_user(
+    db: &DatabaseConnection,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<user::Model>, PersistenceError> {
+    let of_session = session::Entity::belongs_to(user::Entity)
+        .from(session::Column::UserId)
+        .to(user::Column::Id)
+        .into();
     Ok(user::Entity::find()
         .join_rev(JoinType::InnerJoin, of_session)
         .filter(session::Column::TokenHash.eq(token_hash))
@@ -95,11 +120,23 @@ pub async fn session_user(db: &DatabaseConnection, token_hash: &str, now: DateTi
         .await?)
 }
 
-pub async fn delete_session(db: &DatabaseConnection, token_hash: &str) -> Result<(), PersistenceError> {
-    session::Entity::delete_by_id(token_hash.to_string()).exec(db).await?;
+pub async fn delete_session(
+    db: &DatabaseConnection,
+    token_hash: &str,
+) -> Result<(), PersistenceError> {
+    session::Entity::delete_by_id(token_hash.to_string())
+        .exec(db)
+        .await?;
     Ok(())
 }
 
-pub async fn delete_expired_sessions(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, PersistenceError> {
-    Ok(session::Entity::delete_many().filter(session::Column::ExpiresAt.lte(now)).exec(db).await?.rows_affected)
+pub async fn delete_expired_sessions(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<u64, PersistenceError> {
+    Ok(session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lte(now))
+        .exec(db)
+        .await?
+        .rows_affected)
 }

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, Select, Set,
 };
 use shared::{ApplicationId, ApplicationSummary, ImageKind, OrganizationId, UserId};
 use uuid::Uuid;
@@ -41,12 +42,19 @@ pub struct WithConsent {
     pub consented: bool,
 }
 
-pub async fn application_with_consent(db: &DatabaseConnection, id: ApplicationId, user: UserId) -> Result<Option<WithConsent>, PersistenceError> {
+pub async fn application_with_consent(
+    db: &DatabaseConnection,
+    id: ApplicationId,
+    user: UserId,
+) -> Result<Option<WithConsent>, PersistenceError> {
     use sea_orm::sea_query::{Expr, ExprTrait, Query};
     let consent = Query::select()
         .expr(Expr::val(1))
         .from(consent::Entity)
-        .and_where(Expr::col((consent::Entity, consent::Column::ApplicationId)).equals((job_application::Entity, job_application::Column::Id)))
+        .and_where(
+            Expr::col((consent::Entity, consent::Column::ApplicationId))
+                .equals((job_application::Entity, job_application::Column::Id)),
+        )
         .and_where(Expr::col((consent::Entity, consent::Column::UserId)).eq(user.0))
         .to_owned();
     Ok(job_application::Entity::find_by_id(id.0)
@@ -57,11 +65,20 @@ pub async fn application_with_consent(db: &DatabaseConnection, id: ApplicationId
 }
 
 /// The organization's own retention period, if it chose one.
-pub async fn organization_retention(db: &DatabaseConnection, organization: OrganizationId) -> Result<Option<i32>, PersistenceError> {
-    Ok(organization::Entity::find_by_id(organization.0).one(db).await?.and_then(|o| o.retention_days))
+pub async fn organization_retention(
+    db: &DatabaseConnection,
+    organization: OrganizationId,
+) -> Result<Option<i32>, PersistenceError> {
+    Ok(organization::Entity::find_by_id(organization.0)
+        .one(db)
+        .await?
+        .and_then(|o| o.retention_days))
 }
 
-pub async fn application(db: &DatabaseConnection, id: ApplicationId) -> Result<Option<job_application::Model>, PersistenceError> {
+pub async fn application(
+    db: &DatabaseConnection,
+    id: ApplicationId,
+) -> Result<Option<job_application::Model>, PersistenceError> {
     Ok(job_application::Entity::find_by_id(id.0).one(db).await?)
 }
 
@@ -76,14 +93,26 @@ pub enum Scope {
 /// Applications in `scope`, newest first, with their organization's name, candidate's
 /// email and the retention period that applies (`server_retention`, RETENTION_DAYS,
 /// or the organization's shorter one).
-pub async fn summaries(db: &DatabaseConnection, scope: Scope, server_retention: Option<u32>) -> Result<Vec<ApplicationSummary>, PersistenceError> {
-    let query: Select<job_application::Entity> = match scope {
-        Scope::All => job_application::Entity::find(),
-        Scope::Organization(id) => job_application::Entity::find().filter(job_application::Column::OrganizationId.eq(id.0)),
-        Scope::Candidate(id) => job_application::Entity::find().filter(job_application::Column::CandidateId.eq(id.0)),
-        Scope::One(id) => job_application::Entity::find().filter(job_application::Column::Id.eq(id.0)),
-    };
-    let applications = query.order_by_desc(job_application::Column::CreatedAt).all(db).await?;
+pub async fn summaries(
+    db: &DatabaseConnection,
+    scope: Scope,
+    server_retention: Option<u32>,
+) -> Result<Vec<ApplicationSummary>, PersistenceError> {
+    let query: Select<job_application::Entity> =
+        match scope {
+            Scope::All => job_application::Entity::find(),
+            Scope::Organization(id) => job_application::Entity::find()
+                .filter(job_application::Column::OrganizationId.eq(id.0)),
+            Scope::Candidate(id) => job_application::Entity::find()
+                .filter(job_application::Column::CandidateId.eq(id.0)),
+            Scope::One(id) => {
+                job_application::Entity::find().filter(job_application::Column::Id.eq(id.0))
+            }
+        };
+    let applications = query
+        .order_by_desc(job_application::Column::CreatedAt)
+        .all(db)
+        .await?;
 
     let org_ids: Vec<Uuid> = applications.iter().map(|a| a.organization_id).collect();
     let user_ids: Vec<Uuid> = applications.iter().map(|a| a.candidate_id).collect();
@@ -130,13 +159,21 @@ pub async fn summaries(db: &DatabaseConnection, scope: Scope, server_retention: 
         .map(|a| ApplicationSummary {
             camera_images: count(a.id, ImageKind::Camera).0,
             screen_images: count(a.id, ImageKind::Screen).0,
-            last_capture_at: count(a.id, ImageKind::Camera).1.max(count(a.id, ImageKind::Screen).1),
+            last_capture_at: count(a.id, ImageKind::Camera)
+                .1
+                .max(count(a.id, ImageKind::Screen).1),
             // Filled in by the integrity summary.
             integrity_level: Default::default(),
             unreviewed_flags: 0,
             id: ApplicationId(a.id),
-            organization_name: organizations.get(&a.organization_id).map(|o| o.0.clone()).unwrap_or_default(),
-            retention_days: crate::retention::effective_days(server_retention, organizations.get(&a.organization_id).and_then(|o| o.1)),
+            organization_name: organizations
+                .get(&a.organization_id)
+                .map(|o| o.0.clone())
+                .unwrap_or_default(),
+            retention_days: crate::retention::effective_days(
+                server_retention,
+                organizations.get(&a.organization_id).and_then(|o| o.1),
+            ),
             erased_at: a.erased_at,
             candidate_email: candidates.get(&a.candidate_id).cloned().unwrap_or_default(),
             organization_id: OrganizationId(a.organization_id),
@@ -147,7 +184,10 @@ pub async fn summaries(db: &DatabaseConnection, scope: Scope, server_retention: 
 }
 
 /// The applications with these ids (unknown ids are left out).
-pub async fn applications(db: &DatabaseConnection, ids: &[ApplicationId]) -> Result<Vec<job_application::Model>, PersistenceError> {
+pub async fn applications(
+    db: &DatabaseConnection,
+    ids: &[ApplicationId],
+) -> Result<Vec<job_application::Model>, PersistenceError> {
     Ok(job_application::Entity::find()
         .filter(job_application::Column::Id.is_in(ids.iter().map(|id| id.0)))
         .all(db)

@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, Statement, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use shared::{audit::AuditAction, CurrentUser};
@@ -33,17 +33,29 @@ pub struct Actor {
 
 impl Actor {
     pub fn user(user: &CurrentUser) -> Self {
-        Actor { id: Some(user.id.0), role: user.role.as_str().to_string(), organization: user.organization_id.map(|o| o.0) }
+        Actor {
+            id: Some(user.id.0),
+            role: user.role.as_str().to_string(),
+            organization: user.organization_id.map(|o| o.0),
+        }
     }
 
     /// The server's own work (the retention purge).
     pub fn system() -> Self {
-        Actor { id: None, role: "system".into(), organization: None }
+        Actor {
+            id: None,
+            role: "system".into(),
+            organization: None,
+        }
     }
 
     /// Whoever runs the command line on the server.
     pub fn operator() -> Self {
-        Actor { id: None, role: "operator".into(), organization: None }
+        Actor {
+            id: None,
+            role: "operator".into(),
+            organization: None,
+        }
     }
 }
 
@@ -57,7 +69,15 @@ pub struct NewEntry {
 /// The hash of an entry: SHA-256 over the previous hash and every field,
 /// each length-prefixed so no two different entries encode alike.
 #[allow(clippy::too_many_arguments)]
-pub fn entry_hash(prev_hash: &str, seq: i64, at_millis: i64, actor: &Actor, action: &str, application: Option<Uuid>, target: &str) -> String {
+pub fn entry_hash(
+    prev_hash: &str,
+    seq: i64,
+    at_millis: i64,
+    actor: &Actor,
+    action: &str,
+    application: Option<Uuid>,
+    target: &str,
+) -> String {
     let mut hasher = Sha256::new();
     let uuid_text = |id: Option<Uuid>| id.map(|id| id.to_string()).unwrap_or_default();
     for field in [
@@ -78,17 +98,36 @@ pub fn entry_hash(prev_hash: &str, seq: i64, at_millis: i64, actor: &Actor, acti
 }
 
 fn model_hash(entry: &audit_entry::Model) -> String {
-    let actor = Actor { id: entry.actor_id, role: entry.actor_role.clone(), organization: entry.actor_organization };
-    entry_hash(&entry.prev_hash, entry.seq, entry.at.timestamp_millis(), &actor, &entry.action, entry.application_id, &entry.target)
+    let actor = Actor {
+        id: entry.actor_id,
+        role: entry.actor_role.clone(),
+        organization: entry.actor_organization,
+    };
+    entry_hash(
+        &entry.prev_hash,
+        entry.seq,
+        entry.at.timestamp_millis(),
+        &actor,
+        &entry.action,
+        entry.application_id,
+        &entry.target,
+    )
 }
 
 /// Appends an entry inside `txn`, the transaction of what it records: both are
 /// kept or neither. Call it before any read in a SQLite transaction (its first
 /// statement takes the write lock).
-pub async fn append(txn: &DatabaseTransaction, entry: NewEntry, now: DateTime<Utc>) -> Result<audit_entry::Model, PersistenceError> {
+pub async fn append(
+    txn: &DatabaseTransaction,
+    entry: NewEntry,
+    now: DateTime<Utc>,
+) -> Result<audit_entry::Model, PersistenceError> {
     let backend = txn.get_database_backend();
     let row = txn
-        .query_one_raw(Statement::from_string(backend, "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash"))
+        .query_one_raw(Statement::from_string(
+            backend,
+            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+        ))
         .await?
         .ok_or_else(|| PersistenceError::Corrupt("the audit head row is missing".into()))?;
     let seq: i64 = row.try_get("", "seq")?;
@@ -96,9 +135,21 @@ pub async fn append(txn: &DatabaseTransaction, entry: NewEntry, now: DateTime<Ut
     // Milliseconds: what the hash covers is exactly what every database keeps.
     let at = DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now);
     let action = entry.action.as_str();
-    let hash = entry_hash(&prev_hash, seq, at.timestamp_millis(), &entry.actor, action, entry.application, &entry.target);
-    txn.execute_raw(Statement::from_sql_and_values(backend, "UPDATE audit_head SET hash = $1 WHERE id = 1", vec![hash.clone().into()]))
-        .await?;
+    let hash = entry_hash(
+        &prev_hash,
+        seq,
+        at.timestamp_millis(),
+        &entry.actor,
+        action,
+        entry.application,
+        &entry.target,
+    );
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "UPDATE audit_head SET hash = $1 WHERE id = 1",
+        vec![hash.clone().into()],
+    ))
+    .await?;
     Ok(audit_entry::ActiveModel {
         seq: Set(seq),
         at: Set(at),
@@ -116,7 +167,11 @@ pub async fn append(txn: &DatabaseTransaction, entry: NewEntry, now: DateTime<Ut
 }
 
 /// Appends an entry in a transaction of its own.
-pub async fn append_alone(db: &DatabaseConnection, entry: NewEntry, now: DateTime<Utc>) -> Result<audit_entry::Model, PersistenceError> {
+pub async fn append_alone(
+    db: &DatabaseConnection,
+    entry: NewEntry,
+    now: DateTime<Utc>,
+) -> Result<audit_entry::Model, PersistenceError> {
     let txn = db.begin().await?;
     let model = append(&txn, entry, now).await?;
     txn.commit().await?;
@@ -124,7 +179,10 @@ pub async fn append_alone(db: &DatabaseConnection, entry: NewEntry, now: DateTim
 }
 
 /// Every entry about one application, oldest first.
-pub async fn for_application(db: &DatabaseConnection, application: Uuid) -> Result<Vec<audit_entry::Model>, PersistenceError> {
+pub async fn for_application(
+    db: &DatabaseConnection,
+    application: Uuid,
+) -> Result<Vec<audit_entry::Model>, PersistenceError> {
     Ok(audit_entry::Entity::find()
         .filter(audit_entry::Column::ApplicationId.eq(application))
         .order_by_asc(audit_entry::Column::Seq)
@@ -133,8 +191,14 @@ pub async fn for_application(db: &DatabaseConnection, application: Uuid) -> Resu
 }
 
 /// Up to `limit` entries before `before` (the newest when `None`), newest first.
-pub async fn page(db: &DatabaseConnection, before: Option<i64>, limit: u64) -> Result<Vec<audit_entry::Model>, PersistenceError> {
-    let mut query = audit_entry::Entity::find().order_by_desc(audit_entry::Column::Seq).limit(limit);
+pub async fn page(
+    db: &DatabaseConnection,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<audit_entry::Model>, PersistenceError> {
+    let mut query = audit_entry::Entity::find()
+        .order_by_desc(audit_entry::Column::Seq)
+        .limit(limit);
     if let Some(before) = before {
         query = query.filter(audit_entry::Column::Seq.lt(before));
     }
@@ -181,13 +245,22 @@ pub async fn verify(db: &DatabaseConnection) -> Result<Result<Intact, Break>, Pe
         }
         for entry in entries {
             if entry.seq != expected {
-                return Ok(Err(Break { seq: expected, reason: format!("entry {expected} is missing (the next is {})", entry.seq) }));
+                return Ok(Err(Break {
+                    seq: expected,
+                    reason: format!("entry {expected} is missing (the next is {})", entry.seq),
+                }));
             }
             if entry.prev_hash != prev {
-                return Ok(Err(Break { seq: entry.seq, reason: "its link to the entry before does not match".into() }));
+                return Ok(Err(Break {
+                    seq: entry.seq,
+                    reason: "its link to the entry before does not match".into(),
+                }));
             }
             if model_hash(&entry) != entry.hash {
-                return Ok(Err(Break { seq: entry.seq, reason: "its content was changed after it was written".into() }));
+                return Ok(Err(Break {
+                    seq: entry.seq,
+                    reason: "its content was changed after it was written".into(),
+                }));
             }
             prev = entry.hash;
             expected += 1;
@@ -200,7 +273,10 @@ pub async fn verify(db: &DatabaseConnection) -> Result<Result<Intact, Break>, Pe
             reason: format!("the chain ends at entry {last} but its head says {head_seq}: entries were removed from the end"),
         }));
     }
-    Ok(Ok(Intact { entries: last, head: prev }))
+    Ok(Ok(Intact {
+        entries: last,
+        head: prev,
+    }))
 }
 
 #[cfg(test)]
@@ -209,9 +285,16 @@ mod tests {
 
     #[test]
     fn every_field_changes_the_hash() {
-        let actor = Actor { id: Some(Uuid::nil()), role: "admin".into(), organization: None };
+        let actor = Actor {
+            id: Some(Uuid::nil()),
+            role: "admin".into(),
+            organization: None,
+        };
         let base = entry_hash(GENESIS, 1, 1000, &actor, "view", None, "a b");
-        let other_actor = Actor { role: "recruiter".into(), ..actor.clone() };
+        let other_actor = Actor {
+            role: "recruiter".into(),
+            ..actor.clone()
+        };
         for changed in [
             entry_hash("1", 1, 1000, &actor, "view", None, "a b"),
             entry_hash(GENESIS, 2, 1000, &actor, "view", None, "a b"),
@@ -224,8 +307,19 @@ mod tests {
             assert_ne!(base, changed);
         }
         // Moving text between fields changes it too (length prefixes).
-        let a = Actor { id: None, role: "ab".into(), organization: None };
-        let b = Actor { id: None, role: "a".into(), organization: None };
-        assert_ne!(entry_hash(GENESIS, 1, 0, &a, "c", None, ""), entry_hash(GENESIS, 1, 0, &b, "bc", None, ""));
+        let a = Actor {
+            id: None,
+            role: "ab".into(),
+            organization: None,
+        };
+        let b = Actor {
+            id: None,
+            role: "a".into(),
+            organization: None,
+        };
+        assert_ne!(
+            entry_hash(GENESIS, 1, 0, &a, "c", None, ""),
+            entry_hash(GENESIS, 1, 0, &b, "bc", None, "")
+        );
     }
 }

@@ -23,16 +23,32 @@ fn statement(db: &DatabaseConnection, sql: &str, values: Vec<Value>) -> Statemen
 
 /// Counts one more event for `subject` in the window of `window_secs` that
 /// started at its first event; returns this event's position in the window (1 = first).
-pub async fn take(db: &DatabaseConnection, subject: &str, now: DateTime<Utc>, window_secs: i64) -> Result<u64, PersistenceError> {
+pub async fn take(
+    db: &DatabaseConnection,
+    subject: &str,
+    now: DateTime<Utc>,
+    window_secs: i64,
+) -> Result<u64, PersistenceError> {
     Ok(take_many(db, subject, now, window_secs, 1).await?.0)
 }
 
 /// Counts `n` more events at once; returns the count after them and when the
 /// window started (Unix seconds).
-pub async fn take_many(db: &DatabaseConnection, subject: &str, now: DateTime<Utc>, window_secs: i64, n: u64) -> Result<(u64, i64), PersistenceError> {
+pub async fn take_many(
+    db: &DatabaseConnection,
+    subject: &str,
+    now: DateTime<Utc>,
+    window_secs: i64,
+    n: u64,
+) -> Result<(u64, i64), PersistenceError> {
     let now = now.timestamp();
     let n = i64::try_from(n).unwrap_or(i64::MAX);
-    let values = vec![subject.into(), now.into(), (now - window_secs).into(), n.into()];
+    let values = vec![
+        subject.into(),
+        now.into(),
+        (now - window_secs).into(),
+        n.into(),
+    ];
     let row = db
         .query_one_raw(statement(db, TAKE, values))
         .await?
@@ -46,19 +62,29 @@ pub async fn take_many(db: &DatabaseConnection, subject: &str, now: DateTime<Utc
 /// an upload that was not stored).
 pub async fn give_back(db: &DatabaseConnection, subject: &str) -> Result<(), PersistenceError> {
     let sql = "UPDATE rate_counters SET count = count - 1 WHERE subject = $1 AND count > 0";
-    db.execute_raw(statement(db, sql, vec![subject.into()])).await?;
+    db.execute_raw(statement(db, sql, vec![subject.into()]))
+        .await?;
     Ok(())
 }
 
 /// Forgets the subject's events (an email's failures after a good sign-in).
 pub async fn reset(db: &DatabaseConnection, subject: &str) -> Result<(), PersistenceError> {
-    db.execute_raw(statement(db, "DELETE FROM rate_counters WHERE subject = $1", vec![subject.into()])).await?;
+    db.execute_raw(statement(
+        db,
+        "DELETE FROM rate_counters WHERE subject = $1",
+        vec![subject.into()],
+    ))
+    .await?;
     Ok(())
 }
 
 /// Removes counters whose window ended before `before`.
-pub async fn forget_before(db: &DatabaseConnection, before: DateTime<Utc>) -> Result<(), PersistenceError> {
+pub async fn forget_before(
+    db: &DatabaseConnection,
+    before: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
     let sql = "DELETE FROM rate_counters WHERE window_start < $1";
-    db.execute_raw(statement(db, sql, vec![before.timestamp().into()])).await?;
+    db.execute_raw(statement(db, sql, vec![before.timestamp().into()]))
+        .await?;
     Ok(())
 }

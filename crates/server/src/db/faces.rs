@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set,
-    Statement, TransactionTrait, Value,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect, Set, Statement, TransactionTrait, Value,
 };
 use uuid::Uuid;
 
@@ -17,7 +17,12 @@ use super::{
 };
 
 /// Queues the analysis of a stored camera image (once).
-pub async fn enqueue(db: &impl ConnectionTrait, image: Uuid, application: Uuid, now: DateTime<Utc>) -> Result<(), PersistenceError> {
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    image: Uuid,
+    application: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
     face_job::Entity::insert(face_job::ActiveModel {
         image_id: Set(image),
         application_id: Set(application),
@@ -33,20 +38,34 @@ pub async fn enqueue(db: &impl ConnectionTrait, image: Uuid, application: Uuid, 
 
 /// Queues every stored camera image that has neither an analysis nor a job (an
 /// upload whose enqueue failed, or images from before analysis was switched on).
-pub async fn enqueue_missing(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, PersistenceError> {
-    let sql = "INSERT INTO face_jobs (image_id, application_id, attempts, claimed_until, created_at) \
+pub async fn enqueue_missing(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<u64, PersistenceError> {
+    let sql =
+        "INSERT INTO face_jobs (image_id, application_id, attempts, claimed_until, created_at) \
         SELECT i.id, i.application_id, 0, 0, $1 FROM monitoring_images i \
         WHERE i.kind = 'camera' AND i.pending = $2 \
         AND NOT EXISTS (SELECT 1 FROM face_analyses a WHERE a.image_id = i.id) \
         AND NOT EXISTS (SELECT 1 FROM face_jobs j WHERE j.image_id = i.id)";
     let values: Vec<Value> = vec![now.into(), false.into()];
-    Ok(db.execute_raw(Statement::from_sql_and_values(db.get_database_backend(), sql, values)).await?.rows_affected())
+    Ok(db
+        .execute_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql,
+            values,
+        ))
+        .await?
+        .rows_affected())
 }
 
 /// Whether any job is free to claim now: a read, so an idle worker takes no
 /// write lock (on SQLite every write, even one that changes nothing, holds the
 /// database's one writer slot, which a CLI run against the same file needs too).
-pub async fn claimable(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, PersistenceError> {
+pub async fn claimable(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<bool, PersistenceError> {
     Ok(face_job::Entity::find()
         .select_only()
         .column(face_job::Column::ImageId)
@@ -67,7 +86,12 @@ pub struct Claimed {
 }
 
 /// Takes up to `limit` jobs nobody holds (or whose holder's lease ran out) until `until`.
-pub async fn claim(db: &DatabaseConnection, limit: u64, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<Claimed>, PersistenceError> {
+pub async fn claim(
+    db: &DatabaseConnection,
+    limit: u64,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<Claimed>, PersistenceError> {
     let lock = match db.get_database_backend() {
         DatabaseBackend::Postgres => " FOR UPDATE SKIP LOCKED",
         _ => "",
@@ -77,8 +101,18 @@ pub async fn claim(db: &DatabaseConnection, limit: u64, now: DateTime<Utc>, unti
          (SELECT image_id FROM face_jobs WHERE claimed_until <= $2 ORDER BY created_at LIMIT $3{lock}) \
          RETURNING image_id, application_id, attempts"
     );
-    let values: Vec<Value> = vec![until.timestamp_millis().into(), now.timestamp_millis().into(), (limit as i64).into()];
-    let rows = db.query_all_raw(Statement::from_sql_and_values(db.get_database_backend(), sql, values)).await?;
+    let values: Vec<Value> = vec![
+        until.timestamp_millis().into(),
+        now.timestamp_millis().into(),
+        (limit as i64).into(),
+    ];
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql,
+            values,
+        ))
+        .await?;
     let mut claimed = Vec::with_capacity(rows.len());
     for row in rows {
         let image_id: Uuid = row.try_get_by_index(0)?;
@@ -99,7 +133,12 @@ pub async fn claim(db: &DatabaseConnection, limit: u64, now: DateTime<Utc>, unti
     Ok(claimed
         .into_iter()
         .filter_map(|(image_id, application_id, attempts)| {
-            Some(Claimed { image_id, application_id, object_key: keys.get(&image_id)?.clone(), attempts })
+            Some(Claimed {
+                image_id,
+                application_id,
+                object_key: keys.get(&image_id)?.clone(),
+                attempts,
+            })
         })
         .collect())
 }
@@ -114,7 +153,12 @@ pub struct Finding<'a> {
 }
 
 /// Records the analysis and removes its job, together.
-pub async fn record(db: &DatabaseConnection, job: &Claimed, finding: Finding<'_>, now: DateTime<Utc>) -> Result<(), PersistenceError> {
+pub async fn record(
+    db: &DatabaseConnection,
+    job: &Claimed,
+    finding: Finding<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
     let transaction = db.begin().await?;
     face_analysis::Entity::insert(face_analysis::ActiveModel {
         image_id: Set(job.image_id),
@@ -126,20 +170,34 @@ pub async fn record(db: &DatabaseConnection, job: &Claimed, finding: Finding<'_>
     })
     .on_conflict(
         sea_orm::sea_query::OnConflict::column(face_analysis::Column::ImageId)
-            .update_columns([face_analysis::Column::Faces, face_analysis::Column::Boxes, face_analysis::Column::Outcome, face_analysis::Column::AnalysedAt])
+            .update_columns([
+                face_analysis::Column::Faces,
+                face_analysis::Column::Boxes,
+                face_analysis::Column::Outcome,
+                face_analysis::Column::AnalysedAt,
+            ])
             .to_owned(),
     )
     .exec_without_returning(&transaction)
     .await?;
-    face_job::Entity::delete_by_id(job.image_id).exec(&transaction).await?;
+    face_job::Entity::delete_by_id(job.image_id)
+        .exec(&transaction)
+        .await?;
     transaction.commit().await?;
     Ok(())
 }
 
 /// Lets a job go to be tried again at `retry_at` (storage was unreachable, say).
-pub async fn retry_later(db: &DatabaseConnection, image: Uuid, retry_at: DateTime<Utc>) -> Result<(), PersistenceError> {
+pub async fn retry_later(
+    db: &DatabaseConnection,
+    image: Uuid,
+    retry_at: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
     face_job::Entity::update_many()
-        .col_expr(face_job::Column::ClaimedUntil, retry_at.timestamp_millis().into())
+        .col_expr(
+            face_job::Column::ClaimedUntil,
+            retry_at.timestamp_millis().into(),
+        )
         .filter(face_job::Column::ImageId.eq(image))
         .exec(db)
         .await?;
@@ -169,7 +227,10 @@ pub struct Analysis {
 }
 
 /// The analyses of the images of `applications` (ids a policy check or a scoped list gave).
-pub async fn analyses(db: &impl ConnectionTrait, applications: &[Uuid]) -> Result<HashMap<Uuid, Analysis>, PersistenceError> {
+pub async fn analyses(
+    db: &impl ConnectionTrait,
+    applications: &[Uuid],
+) -> Result<HashMap<Uuid, Analysis>, PersistenceError> {
     if applications.is_empty() {
         return Ok(HashMap::new());
     }
@@ -181,7 +242,11 @@ pub async fn analyses(db: &impl ConnectionTrait, applications: &[Uuid]) -> Resul
         .into_iter()
         .map(|row| {
             let boxes = serde_json::from_str(&row.boxes).unwrap_or_default();
-            let analysis = Analysis { faces: u32::try_from(row.faces).unwrap_or(0), boxes, readable: row.outcome == ANALYSED };
+            let analysis = Analysis {
+                faces: u32::try_from(row.faces).unwrap_or(0),
+                boxes,
+                readable: row.outcome == ANALYSED,
+            };
             (row.image_id, analysis)
         })
         .collect())

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use shared::{ImageKind, ObjectKey, UserId};
 use uuid::Uuid;
@@ -25,7 +25,11 @@ pub struct NewImageRow<'a> {
 
 /// Reserves the row of an image about to be stored (`pending` until [`complete`]).
 /// A second reservation of the same capture id is `Duplicate`.
-pub async fn reserve(db: &DatabaseConnection, permitted: &Permitted, row: NewImageRow<'_>) -> Result<(), PersistenceError> {
+pub async fn reserve(
+    db: &DatabaseConnection,
+    permitted: &Permitted,
+    row: NewImageRow<'_>,
+) -> Result<(), PersistenceError> {
     debug_assert_eq!(row.key.application_id, permitted.id());
     monitoring_image::ActiveModel {
         id: Set(row.key.id),
@@ -46,7 +50,11 @@ pub async fn reserve(db: &DatabaseConnection, permitted: &Permitted, row: NewIma
 }
 
 /// Marks a reserved image as stored.
-pub async fn complete(db: &impl ConnectionTrait, id: Uuid, stored_at: DateTime<Utc>) -> Result<(), PersistenceError> {
+pub async fn complete(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    stored_at: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
     monitoring_image::Entity::update_many()
         .col_expr(monitoring_image::Column::Pending, false.into())
         .col_expr(monitoring_image::Column::StoredAt, stored_at.into())
@@ -88,12 +96,22 @@ pub async fn list(
     }
     let mut rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)> = match limit {
         Some(limit) => {
-            let mut rows: Vec<_> =
-                query.order_by_desc(monitoring_image::Column::CapturedAt).limit(u64::from(limit)).into_tuple().all(db).await?;
+            let mut rows: Vec<_> = query
+                .order_by_desc(monitoring_image::Column::CapturedAt)
+                .limit(u64::from(limit))
+                .into_tuple()
+                .all(db)
+                .await?;
             rows.reverse();
             rows
         }
-        None => query.order_by_asc(monitoring_image::Column::CapturedAt).into_tuple().all(db).await?,
+        None => {
+            query
+                .order_by_asc(monitoring_image::Column::CapturedAt)
+                .into_tuple()
+                .all(db)
+                .await?
+        }
     };
     // Equal capture times keep a stable order.
     rows.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
@@ -101,7 +119,11 @@ pub async fn list(
 }
 
 /// Which of `keys` are stored images of the permitted applications.
-pub async fn recorded_keys(db: &DatabaseConnection, permitted: &[Permitted], keys: &[String]) -> Result<Vec<String>, PersistenceError> {
+pub async fn recorded_keys(
+    db: &DatabaseConnection,
+    permitted: &[Permitted],
+    keys: &[String],
+) -> Result<Vec<String>, PersistenceError> {
     Ok(monitoring_image::Entity::find()
         .select_only()
         .column(monitoring_image::Column::ObjectKey)
@@ -114,7 +136,11 @@ pub async fn recorded_keys(db: &DatabaseConnection, permitted: &[Permitted], key
 }
 
 /// The stored image with this key in a permitted application.
-pub async fn find(db: &DatabaseConnection, permitted: &Permitted, key: &ObjectKey) -> Result<Option<monitoring_image::Model>, PersistenceError> {
+pub async fn find(
+    db: &DatabaseConnection,
+    permitted: &Permitted,
+    key: &ObjectKey,
+) -> Result<Option<monitoring_image::Model>, PersistenceError> {
     Ok(monitoring_image::Entity::find()
         .filter(monitoring_image::Column::ApplicationId.eq(permitted.id().0))
         .filter(monitoring_image::Column::ObjectKey.eq(key.to_string()))
@@ -124,12 +150,19 @@ pub async fn find(db: &DatabaseConnection, permitted: &Permitted, key: &ObjectKe
 }
 
 /// Any row (reserved or stored) with this capture id: how a repeated upload finds the first.
-pub async fn find_capture(db: &DatabaseConnection, id: Uuid) -> Result<Option<monitoring_image::Model>, PersistenceError> {
+pub async fn find_capture(
+    db: &DatabaseConnection,
+    id: Uuid,
+) -> Result<Option<monitoring_image::Model>, PersistenceError> {
     Ok(monitoring_image::Entity::find_by_id(id).one(db).await?)
 }
 
 /// Deletes an image of a permitted application; whether a row was deleted.
-pub async fn delete(db: &impl ConnectionTrait, permitted: &Permitted, id: Uuid) -> Result<bool, PersistenceError> {
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    permitted: &Permitted,
+    id: Uuid,
+) -> Result<bool, PersistenceError> {
     Ok(monitoring_image::Entity::delete_many()
         .filter(monitoring_image::Column::Id.eq(id))
         .filter(monitoring_image::Column::ApplicationId.eq(permitted.id().0))
@@ -161,7 +194,16 @@ pub async fn all_rows(db: &DatabaseConnection) -> Result<Vec<RecordedObject>, Pe
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(|(id, key, pending, stored_at, sha256)| RecordedObject { id, key, pending, stored_at, sha256 }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(id, key, pending, stored_at, sha256)| RecordedObject {
+            id,
+            key,
+            pending,
+            stored_at,
+            sha256,
+        })
+        .collect())
 }
 
 /// Removes a row found without its object (reconciliation only).
@@ -171,7 +213,10 @@ pub async fn forget(db: &DatabaseConnection, id: Uuid) -> Result<(), Persistence
 }
 
 /// Every stored image of a permitted application, oldest first (an export).
-pub async fn all_of(db: &DatabaseConnection, permitted: &Permitted) -> Result<Vec<monitoring_image::Model>, PersistenceError> {
+pub async fn all_of(
+    db: &DatabaseConnection,
+    permitted: &Permitted,
+) -> Result<Vec<monitoring_image::Model>, PersistenceError> {
     Ok(monitoring_image::Entity::find()
         .filter(monitoring_image::Column::ApplicationId.eq(permitted.id().0))
         .filter(monitoring_image::Column::Pending.eq(false))
@@ -182,7 +227,10 @@ pub async fn all_of(db: &DatabaseConnection, permitted: &Permitted) -> Result<Ve
 }
 
 /// The SHA-256 recorded at upload for the stored image with this key.
-pub async fn recorded_sha256(db: &DatabaseConnection, key: &str) -> Result<Option<String>, PersistenceError> {
+pub async fn recorded_sha256(
+    db: &DatabaseConnection,
+    key: &str,
+) -> Result<Option<String>, PersistenceError> {
     Ok(monitoring_image::Entity::find()
         .select_only()
         .column(monitoring_image::Column::Sha256)

@@ -6,21 +6,27 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use shared::{audit::AuditAction, integrity::MonitoringEvent, CurrentUser, UserId};
 use uuid::Uuid;
 
 use super::{
     audit,
-    entities::{consent, flag_review, monitoring_event, monitoring_image, monitoring_session, user},
+    entities::{
+        consent, flag_review, monitoring_event, monitoring_image, monitoring_session, user,
+    },
     PersistenceError,
 };
 use crate::policy::Permitted;
 
 /// The latest consent of `user` to monitoring of this application, if any.
-pub async fn consent_of(db: &DatabaseConnection, permitted: &Permitted, user: UserId) -> Result<Option<consent::Model>, PersistenceError> {
+pub async fn consent_of(
+    db: &DatabaseConnection,
+    permitted: &Permitted,
+    user: UserId,
+) -> Result<Option<consent::Model>, PersistenceError> {
     Ok(consent::Entity::find()
         .filter(consent::Column::ApplicationId.eq(permitted.id().0))
         .filter(consent::Column::UserId.eq(user.0))
@@ -46,7 +52,11 @@ pub async fn record_consent(
         consent_version: Set(version.to_string()),
         consented_at: Set(now),
     })
-    .on_conflict_do_nothing_on([consent::Column::ApplicationId, consent::Column::UserId, consent::Column::ConsentVersion])
+    .on_conflict_do_nothing_on([
+        consent::Column::ApplicationId,
+        consent::Column::UserId,
+        consent::Column::ConsentVersion,
+    ])
     .exec_without_returning(&txn)
     .await?;
     if matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
@@ -77,7 +87,11 @@ pub struct NewSession<'a> {
     pub user_agent: &'a str,
 }
 
-pub async fn start_session(db: &DatabaseConnection, permitted: &Permitted, session: NewSession<'_>) -> Result<monitoring_session::Model, PersistenceError> {
+pub async fn start_session(
+    db: &DatabaseConnection,
+    permitted: &Permitted,
+    session: NewSession<'_>,
+) -> Result<monitoring_session::Model, PersistenceError> {
     Ok(monitoring_session::ActiveModel {
         id: Set(Uuid::now_v7()),
         application_id: Set(permitted.id().0),
@@ -92,7 +106,11 @@ pub async fn start_session(db: &DatabaseConnection, permitted: &Permitted, sessi
 }
 
 /// Whether `id` is a session of this application.
-pub async fn session_exists(db: &DatabaseConnection, permitted: &Permitted, id: Uuid) -> Result<bool, PersistenceError> {
+pub async fn session_exists(
+    db: &DatabaseConnection,
+    permitted: &Permitted,
+    id: Uuid,
+) -> Result<bool, PersistenceError> {
     Ok(monitoring_session::Entity::find_by_id(id)
         .filter(monitoring_session::Column::ApplicationId.eq(permitted.id().0))
         .one(db)
@@ -121,13 +139,20 @@ pub enum Recorded {
 
 /// How a stored event and a sent one with the same id relate.
 fn compare(stored: &monitoring_event::Model, application: Uuid, sent: &EventRow) -> Option<bool> {
-    let same_event = stored.application_id == application && stored.kind == sent.kind && stored.at == sent.at && stored.source == "browser";
+    let same_event = stored.application_id == application
+        && stored.kind == sent.kind
+        && stored.at == sent.at
+        && stored.source == "browser";
     if !same_event {
         return None;
     }
     match (stored.ended_at, sent.ended_at) {
         // Sent again, or an older copy that was still open: nothing to do.
-        (Some(stored_end), Some(sent_end)) if stored_end == sent_end && stored.detail == sent.detail => Some(false),
+        (Some(stored_end), Some(sent_end))
+            if stored_end == sent_end && stored.detail == sent.detail =>
+        {
+            Some(false)
+        }
         (Some(_), None) => Some(false),
         (None, None) if stored.detail == sent.detail => Some(false),
         // An open event ends: its end (and its detail, with the snapshots taken on return) is added.
@@ -175,7 +200,9 @@ pub async fn record_events(
         .collect();
     for event in events {
         let Some(row) = stored.get(&event.id) else {
-            return Err(PersistenceError::Corrupt("an event just stored is missing".into()));
+            return Err(PersistenceError::Corrupt(
+                "an event just stored is missing".into(),
+            ));
         };
         match compare(row, application, event) {
             None => {
@@ -185,7 +212,10 @@ pub async fn record_events(
             Some(true) => {
                 monitoring_event::Entity::update_many()
                     .col_expr(monitoring_event::Column::EndedAt, event.ended_at.into())
-                    .col_expr(monitoring_event::Column::Detail, event.detail.clone().into())
+                    .col_expr(
+                        monitoring_event::Column::Detail,
+                        event.detail.clone().into(),
+                    )
                     .filter(monitoring_event::Column::Id.eq(event.id))
                     .filter(monitoring_event::Column::EndedAt.is_null())
                     .exec(&transaction)
@@ -212,8 +242,14 @@ pub struct Interview {
 }
 
 /// The interviews of `applications` (a list's ids, or one permitted application's).
-async fn interviews_of(db: &impl ConnectionTrait, applications: &[Uuid]) -> Result<HashMap<Uuid, Interview>, PersistenceError> {
-    let mut interviews: HashMap<Uuid, Interview> = applications.iter().map(|id| (*id, Interview::default())).collect();
+async fn interviews_of(
+    db: &impl ConnectionTrait,
+    applications: &[Uuid],
+) -> Result<HashMap<Uuid, Interview>, PersistenceError> {
+    let mut interviews: HashMap<Uuid, Interview> = applications
+        .iter()
+        .map(|id| (*id, Interview::default()))
+        .collect();
     if applications.is_empty() {
         return Ok(interviews);
     }
@@ -258,14 +294,21 @@ async fn interviews_of(db: &impl ConnectionTrait, applications: &[Uuid]) -> Resu
                 "camera" => {
                     interview.camera.push(at);
                     if let Some(analysis) = analyses.get(&id).filter(|a| a.readable) {
-                        interview.faces.push(shared::integrity::Analysed { at, capture: id, faces: analysis.faces });
+                        interview.faces.push(shared::integrity::Analysed {
+                            at,
+                            capture: id,
+                            faces: analysis.faces,
+                        });
                     }
                 }
                 _ => interview.screen.push(at),
             }
         }
     }
-    let reviews = flag_review::Entity::find().filter(flag_review::Column::ApplicationId.is_in(ids())).all(db).await?;
+    let reviews = flag_review::Entity::find()
+        .filter(flag_review::Column::ApplicationId.is_in(ids()))
+        .all(db)
+        .await?;
     let reviewers: HashMap<Uuid, String> = user::Entity::find()
         .filter(user::Column::Id.is_in(reviews.iter().map(|r| r.reviewed_by)))
         .all(db)
@@ -274,7 +317,10 @@ async fn interviews_of(db: &impl ConnectionTrait, applications: &[Uuid]) -> Resu
         .map(|u| (u.id, u.email))
         .collect();
     for review in reviews {
-        let email = reviewers.get(&review.reviewed_by).cloned().unwrap_or_default();
+        let email = reviewers
+            .get(&review.reviewed_by)
+            .cloned()
+            .unwrap_or_default();
         if let Some(interview) = interviews.get_mut(&review.application_id) {
             interview.reviews.insert(review.event_id, (review, email));
         }
@@ -282,13 +328,22 @@ async fn interviews_of(db: &impl ConnectionTrait, applications: &[Uuid]) -> Resu
     Ok(interviews)
 }
 
-pub async fn interview(db: &DatabaseConnection, permitted: &Permitted) -> Result<Interview, PersistenceError> {
+pub async fn interview(
+    db: &DatabaseConnection,
+    permitted: &Permitted,
+) -> Result<Interview, PersistenceError> {
     let id = permitted.id().0;
-    Ok(interviews_of(db, &[id]).await?.remove(&id).unwrap_or_default())
+    Ok(interviews_of(db, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default())
 }
 
 /// The interviews behind a list of applications the caller may already see.
-pub async fn interviews(db: &DatabaseConnection, visible: &[Uuid]) -> Result<HashMap<Uuid, Interview>, PersistenceError> {
+pub async fn interviews(
+    db: &DatabaseConnection,
+    visible: &[Uuid],
+) -> Result<HashMap<Uuid, Interview>, PersistenceError> {
     interviews_of(db, visible).await
 }
 
@@ -301,7 +356,11 @@ pub struct NewReview<'a> {
 }
 
 /// Records a verdict on a flag; a later verdict replaces an earlier one.
-pub async fn record_review(db: &DatabaseConnection, permitted: &Permitted, review: NewReview<'_>) -> Result<(), PersistenceError> {
+pub async fn record_review(
+    db: &DatabaseConnection,
+    permitted: &Permitted,
+    review: NewReview<'_>,
+) -> Result<(), PersistenceError> {
     let row = flag_review::ActiveModel {
         event_id: Set(review.event_id),
         application_id: Set(permitted.id().0),
@@ -330,7 +389,10 @@ pub async fn record_review(db: &DatabaseConnection, permitted: &Permitted, revie
 /// computed events alike).
 pub fn listed_review((review, by): &(flag_review::Model, String)) -> shared::integrity::FlagReview {
     shared::integrity::FlagReview {
-        verdict: review.verdict.parse().unwrap_or(shared::integrity::Verdict::Concern),
+        verdict: review
+            .verdict
+            .parse()
+            .unwrap_or(shared::integrity::Verdict::Concern),
         note: review.note.clone(),
         by: by.clone(),
         at: review.reviewed_at,
@@ -338,9 +400,15 @@ pub fn listed_review((review, by): &(flag_review::Model, String)) -> shared::int
 }
 
 /// A listed event from its row (and its verdict, if any).
-pub fn listed(row: &monitoring_event::Model, review: Option<&(flag_review::Model, String)>) -> Result<MonitoringEvent, PersistenceError> {
+pub fn listed(
+    row: &monitoring_event::Model,
+    review: Option<&(flag_review::Model, String)>,
+) -> Result<MonitoringEvent, PersistenceError> {
     use shared::integrity::EventSource;
-    let kind = row.kind.parse().map_err(|_| PersistenceError::Corrupt(format!("event kind `{}`", row.kind)))?;
+    let kind = row
+        .kind
+        .parse()
+        .map_err(|_| PersistenceError::Corrupt(format!("event kind `{}`", row.kind)))?;
     let detail = row
         .detail
         .as_deref()
@@ -353,7 +421,11 @@ pub fn listed(row: &monitoring_event::Model, review: Option<&(flag_review::Model
         at: row.at,
         ended_at: row.ended_at,
         detail,
-        source: if row.source == "server" { EventSource::Server } else { EventSource::Browser },
+        source: if row.source == "server" {
+            EventSource::Server
+        } else {
+            EventSource::Browser
+        },
         review: review.map(listed_review),
     })
 }

@@ -8,8 +8,8 @@ pub mod entities;
 pub mod faces;
 pub mod images;
 pub mod integrity;
-pub mod retention;
 mod migration;
+pub mod retention;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
 use sea_orm_migration::MigratorTrait;
@@ -47,17 +47,26 @@ fn unavailable(error: &DbErr) -> bool {
     use sea_orm::{sqlx, RuntimeErr};
     match error {
         DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => match inner.as_ref() {
-            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
-            // PostgreSQL: 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now,
-            // 08xxx connection exceptions, 53xxx insufficient resources (53100 disk_full).
-            // SQLite (numbers): 13 SQLITE_FULL (the disk is full).
-            sqlx::Error::Database(database) => database.code().is_some_and(|code| {
-                let postgres = code.len() == 5;
-                (postgres && (code.starts_with("57P") || code.starts_with("08") || code.starts_with("53"))) || code == "13"
-            }),
-            _ => false,
-        },
+        DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
+            match inner.as_ref() {
+                sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed => true,
+                // PostgreSQL: 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now,
+                // 08xxx connection exceptions, 53xxx insufficient resources (53100 disk_full).
+                // SQLite (numbers): 13 SQLITE_FULL (the disk is full).
+                sqlx::Error::Database(database) => database.code().is_some_and(|code| {
+                    let postgres = code.len() == 5;
+                    (postgres
+                        && (code.starts_with("57P")
+                            || code.starts_with("08")
+                            || code.starts_with("53")))
+                        || code == "13"
+                }),
+                _ => false,
+            }
+        }
         _ => false,
     }
 }
@@ -77,7 +86,10 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, Persis
     if let Some(path) = sqlite_file(url) {
         if let Some(parent) = std::path::Path::new(path).parent() {
             std::fs::create_dir_all(parent).map_err(|e| {
-                PersistenceError::Unreachable(DbErr::Custom(format!("cannot create {}: {e}", parent.display())))
+                PersistenceError::Unreachable(DbErr::Custom(format!(
+                    "cannot create {}: {e}",
+                    parent.display()
+                )))
             })?;
         }
     }
@@ -94,13 +106,17 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, Persis
         .sqlx_logging(false)
         .connect_timeout(std::time::Duration::from_secs(5))
         .acquire_timeout(std::time::Duration::from_secs(5));
-    let db = Database::connect(options).await.map_err(PersistenceError::Unreachable)?;
+    let db = Database::connect(options)
+        .await
+        .map_err(PersistenceError::Unreachable)?;
     Migrator::up(&db, None).await?;
     Ok(db)
 }
 
 fn sqlite_file(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then_some(path)
 }

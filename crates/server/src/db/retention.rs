@@ -4,36 +4,67 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     sea_query::{Query, SelectStatement, SimpleExpr},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Statement, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement, Value,
 };
 use uuid::Uuid;
 
 use super::{
-    entities::{consent, flag_review, job_application, monitoring_event, monitoring_image, monitoring_session, organization},
+    entities::{
+        consent, flag_review, job_application, monitoring_event, monitoring_image,
+        monitoring_session, organization,
+    },
     PersistenceError,
 };
 
 /// Takes the lease `name` for `holder` until `until` if nobody holds it now (or
 /// `holder` does): one atomic statement, so of many instances at once one gets it.
-pub async fn take_lease(db: &DatabaseConnection, name: &str, holder: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool, PersistenceError> {
+pub async fn take_lease(
+    db: &DatabaseConnection,
+    name: &str,
+    holder: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool, PersistenceError> {
     let sql = "INSERT INTO leases (name, holder, until) VALUES ($1, $2, $3) \
         ON CONFLICT (name) DO UPDATE SET holder = $2, until = $3 \
         WHERE leases.until <= $4 OR leases.holder = $2 RETURNING holder";
-    let values: Vec<Value> = vec![name.into(), holder.into(), until.timestamp_millis().into(), now.timestamp_millis().into()];
-    let row = db.query_one_raw(Statement::from_sql_and_values(db.get_database_backend(), sql, values)).await?;
+    let values: Vec<Value> = vec![
+        name.into(),
+        holder.into(),
+        until.timestamp_millis().into(),
+        now.timestamp_millis().into(),
+    ];
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql,
+            values,
+        ))
+        .await?;
     Ok(row.is_some())
 }
 
 /// Gives the lease back early (the work is done).
-pub async fn release_lease(db: &DatabaseConnection, name: &str, holder: &str) -> Result<(), PersistenceError> {
+pub async fn release_lease(
+    db: &DatabaseConnection,
+    name: &str,
+    holder: &str,
+) -> Result<(), PersistenceError> {
     let sql = "UPDATE leases SET until = 0 WHERE name = $1 AND holder = $2";
-    db.execute_raw(Statement::from_sql_and_values(db.get_database_backend(), sql, vec![name.into(), holder.into()])).await?;
+    db.execute_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        vec![name.into(), holder.into()],
+    ))
+    .await?;
     Ok(())
 }
 
 /// Organizations that chose their own retention period: (id, days).
-pub async fn organization_periods(db: &DatabaseConnection) -> Result<Vec<(Uuid, i32)>, PersistenceError> {
+pub async fn organization_periods(
+    db: &DatabaseConnection,
+) -> Result<Vec<(Uuid, i32)>, PersistenceError> {
     let rows: Vec<(Uuid, Option<i32>)> = organization::Entity::find()
         .select_only()
         .column(organization::Column::Id)
@@ -42,7 +73,10 @@ pub async fn organization_periods(db: &DatabaseConnection) -> Result<Vec<(Uuid, 
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows.into_iter().filter_map(|(id, days)| Some((id, days?))).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, days)| Some((id, days?)))
+        .collect())
 }
 
 /// Which organizations' applications a purge pass covers.
@@ -79,19 +113,48 @@ fn merged(lists: impl IntoIterator<Item = Vec<Uuid>>) -> Vec<Uuid> {
 }
 
 /// Applications of these organizations with images, events or sessions from before `cutoff`.
-pub async fn applications_with_expired(db: &DatabaseConnection, organizations: &Organizations, cutoff: DateTime<Utc>) -> Result<Vec<Uuid>, PersistenceError> {
-    let mut applications = Query::select().column(job_application::Column::Id).from(job_application::Entity).to_owned();
+pub async fn applications_with_expired(
+    db: &DatabaseConnection,
+    organizations: &Organizations,
+    cutoff: DateTime<Utc>,
+) -> Result<Vec<Uuid>, PersistenceError> {
+    let mut applications = Query::select()
+        .column(job_application::Column::Id)
+        .from(job_application::Entity)
+        .to_owned();
     match organizations {
-        Organizations::Only(ids) => applications.and_where(job_application::Column::OrganizationId.is_in(ids.clone())),
-        Organizations::AllBut(ids) => applications.and_where(job_application::Column::OrganizationId.is_not_in(ids.clone())),
+        Organizations::Only(ids) => {
+            applications.and_where(job_application::Column::OrganizationId.is_in(ids.clone()))
+        }
+        Organizations::AllBut(ids) => {
+            applications.and_where(job_application::Column::OrganizationId.is_not_in(ids.clone()))
+        }
     };
     use monitoring_event::Column as Event;
     use monitoring_image::Column as Image;
     use monitoring_session::Column as Session;
     Ok(merged([
-        applications_of::<monitoring_image::Entity>(db, Image::ApplicationId, &applications, Some(Image::CapturedAt.lt(cutoff))).await?,
-        applications_of::<monitoring_event::Entity>(db, Event::ApplicationId, &applications, Some(Event::At.lt(cutoff))).await?,
-        applications_of::<monitoring_session::Entity>(db, Session::ApplicationId, &applications, Some(Session::StartedAt.lt(cutoff))).await?,
+        applications_of::<monitoring_image::Entity>(
+            db,
+            Image::ApplicationId,
+            &applications,
+            Some(Image::CapturedAt.lt(cutoff)),
+        )
+        .await?,
+        applications_of::<monitoring_event::Entity>(
+            db,
+            Event::ApplicationId,
+            &applications,
+            Some(Event::At.lt(cutoff)),
+        )
+        .await?,
+        applications_of::<monitoring_session::Entity>(
+            db,
+            Session::ApplicationId,
+            &applications,
+            Some(Session::StartedAt.lt(cutoff)),
+        )
+        .await?,
     ]))
 }
 
@@ -103,8 +166,20 @@ pub async fn unfinished_erasures(db: &DatabaseConnection) -> Result<Vec<Uuid>, P
         .and_where(job_application::Column::ErasedAt.is_not_null())
         .to_owned();
     Ok(merged([
-        applications_of::<monitoring_image::Entity>(db, monitoring_image::Column::ApplicationId, &erased, None).await?,
-        applications_of::<monitoring_event::Entity>(db, monitoring_event::Column::ApplicationId, &erased, None).await?,
+        applications_of::<monitoring_image::Entity>(
+            db,
+            monitoring_image::Column::ApplicationId,
+            &erased,
+            None,
+        )
+        .await?,
+        applications_of::<monitoring_event::Entity>(
+            db,
+            monitoring_event::Column::ApplicationId,
+            &erased,
+            None,
+        )
+        .await?,
     ]))
 }
 
@@ -128,19 +203,32 @@ pub async fn images_of(
     if let Some(after) = after {
         query = query.filter(monitoring_image::Column::Id.gt(after));
     }
-    Ok(query.order_by_asc(monitoring_image::Column::Id).limit(limit).into_tuple().all(db).await?)
+    Ok(query
+        .order_by_asc(monitoring_image::Column::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?)
 }
 
 /// How much of `application` is from before `cutoff`: (events, sessions).
-pub async fn count_rows(db: &DatabaseConnection, application: Uuid, cutoff: Option<DateTime<Utc>>) -> Result<(u64, u64), PersistenceError> {
+pub async fn count_rows(
+    db: &DatabaseConnection,
+    application: Uuid,
+    cutoff: Option<DateTime<Utc>>,
+) -> Result<(u64, u64), PersistenceError> {
     let events = monitoring_event::Entity::find()
         .filter(monitoring_event::Column::ApplicationId.eq(application))
-        .apply_if(cutoff, |q, cutoff| q.filter(monitoring_event::Column::At.lt(cutoff)))
+        .apply_if(cutoff, |q, cutoff| {
+            q.filter(monitoring_event::Column::At.lt(cutoff))
+        })
         .count(db)
         .await?;
     let sessions = monitoring_session::Entity::find()
         .filter(monitoring_session::Column::ApplicationId.eq(application))
-        .apply_if(cutoff, |q, cutoff| q.filter(monitoring_session::Column::StartedAt.lt(cutoff)))
+        .apply_if(cutoff, |q, cutoff| {
+            q.filter(monitoring_session::Column::StartedAt.lt(cutoff))
+        })
         .count(db)
         .await?;
     Ok((events, sessions))
@@ -157,17 +245,24 @@ pub async fn remove_rows(
 ) -> Result<(u64, u64), PersistenceError> {
     for chunk in images.chunks(500) {
         // Face jobs and analyses go with their image (ON DELETE CASCADE).
-        monitoring_image::Entity::delete_many().filter(monitoring_image::Column::Id.is_in(chunk.iter().copied())).exec(txn).await?;
+        monitoring_image::Entity::delete_many()
+            .filter(monitoring_image::Column::Id.is_in(chunk.iter().copied()))
+            .exec(txn)
+            .await?;
     }
     let events = monitoring_event::Entity::delete_many()
         .filter(monitoring_event::Column::ApplicationId.eq(application))
-        .apply_if(cutoff, |q, cutoff| q.filter(monitoring_event::Column::At.lt(cutoff)))
+        .apply_if(cutoff, |q, cutoff| {
+            q.filter(monitoring_event::Column::At.lt(cutoff))
+        })
         .exec(txn)
         .await?
         .rows_affected;
     let sessions = monitoring_session::Entity::delete_many()
         .filter(monitoring_session::Column::ApplicationId.eq(application))
-        .apply_if(cutoff, |q, cutoff| q.filter(monitoring_session::Column::StartedAt.lt(cutoff)))
+        .apply_if(cutoff, |q, cutoff| {
+            q.filter(monitoring_session::Column::StartedAt.lt(cutoff))
+        })
         .exec(txn)
         .await?
         .rows_affected;
@@ -175,22 +270,34 @@ pub async fn remove_rows(
     // from images, is gone or going).
     flag_review::Entity::delete_many()
         .filter(flag_review::Column::ApplicationId.eq(application))
-        .apply_if(cutoff, |q, cutoff| q.filter(flag_review::Column::ReviewedAt.lt(cutoff)))
+        .apply_if(cutoff, |q, cutoff| {
+            q.filter(flag_review::Column::ReviewedAt.lt(cutoff))
+        })
         .exec(txn)
         .await?;
     if cutoff.is_none() {
-        consent::Entity::delete_many().filter(consent::Column::ApplicationId.eq(application)).exec(txn).await?;
+        consent::Entity::delete_many()
+            .filter(consent::Column::ApplicationId.eq(application))
+            .exec(txn)
+            .await?;
     }
     Ok((events, sessions))
 }
 
 /// Marks the application erased (the first time only); whether it exists.
-pub async fn mark_erased(db: &DatabaseConnection, application: Uuid, now: DateTime<Utc>) -> Result<bool, PersistenceError> {
+pub async fn mark_erased(
+    db: &DatabaseConnection,
+    application: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, PersistenceError> {
     job_application::Entity::update_many()
         .col_expr(job_application::Column::ErasedAt, Some(now).into())
         .filter(job_application::Column::Id.eq(application))
         .filter(job_application::Column::ErasedAt.is_null())
         .exec(db)
         .await?;
-    Ok(job_application::Entity::find_by_id(application).one(db).await?.is_some())
+    Ok(job_application::Entity::find_by_id(application)
+        .one(db)
+        .await?
+        .is_some())
 }

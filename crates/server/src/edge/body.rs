@@ -41,7 +41,12 @@ impl From<BodyError> for AppError {
 
 /// Reads `body` to its end: at most `limit` bytes, no pause longer than `idle`,
 /// and all of it by `deadline`.
-pub async fn read_limited(body: Body, limit: usize, idle: Duration, deadline: Instant) -> Result<Bytes, BodyError> {
+pub async fn read_limited(
+    body: Body,
+    limit: usize,
+    idle: Duration,
+    deadline: Instant,
+) -> Result<Bytes, BodyError> {
     let mut body = body;
     let mut buffer = BytesMut::new();
     let mut first: Option<Bytes> = None;
@@ -53,7 +58,9 @@ pub async fn read_limited(body: Body, limit: usize, idle: Duration, deadline: In
             Ok(Some(Err(_))) => return Err(BodyError::Broken),
             Ok(Some(Ok(frame))) => frame,
         };
-        let Ok(data) = frame.into_data() else { continue };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
         let so_far = first.as_ref().map_or(0, Bytes::len) + buffer.len();
         if so_far + data.len() > limit {
             return Err(BodyError::TooLarge(limit));
@@ -78,7 +85,11 @@ mod tests {
     use futures::{stream, StreamExt};
 
     fn chunks(parts: Vec<&'static [u8]>) -> Body {
-        Body::from_stream(stream::iter(parts.into_iter().map(|p| Ok::<_, std::io::Error>(Bytes::from_static(p)))))
+        Body::from_stream(stream::iter(
+            parts
+                .into_iter()
+                .map(|p| Ok::<_, std::io::Error>(Bytes::from_static(p))),
+        ))
     }
 
     fn soon() -> Instant {
@@ -87,21 +98,37 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_in_pieces_is_read_whole() {
-        let bytes = read_limited(chunks(vec![b"ab", b"cd", b"e"]), 10, IDLE_TIMEOUT, soon()).await.unwrap();
+        let bytes = read_limited(chunks(vec![b"ab", b"cd", b"e"]), 10, IDLE_TIMEOUT, soon())
+            .await
+            .unwrap();
         assert_eq!(&bytes[..], b"abcde");
-        let bytes = read_limited(Body::from("whole"), 10, IDLE_TIMEOUT, soon()).await.unwrap();
+        let bytes = read_limited(Body::from("whole"), 10, IDLE_TIMEOUT, soon())
+            .await
+            .unwrap();
         assert_eq!(&bytes[..], b"whole");
     }
 
     #[tokio::test]
     async fn a_body_over_the_limit_is_refused_as_it_arrives() {
-        assert_eq!(read_limited(chunks(vec![b"abc", b"def"]), 5, IDLE_TIMEOUT, soon()).await, Err(BodyError::TooLarge(5)));
-        assert_eq!(read_limited(Body::from("exactly"), 7, IDLE_TIMEOUT, soon()).await.unwrap().len(), 7);
+        assert_eq!(
+            read_limited(chunks(vec![b"abc", b"def"]), 5, IDLE_TIMEOUT, soon()).await,
+            Err(BodyError::TooLarge(5))
+        );
+        assert_eq!(
+            read_limited(Body::from("exactly"), 7, IDLE_TIMEOUT, soon())
+                .await
+                .unwrap()
+                .len(),
+            7
+        );
     }
 
     #[tokio::test]
     async fn a_body_that_stops_arriving_times_out() {
-        let stalled = Body::from_stream(stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"x"))]).chain(stream::pending()));
+        let stalled = Body::from_stream(
+            stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"x"))])
+                .chain(stream::pending()),
+        );
         let started = std::time::Instant::now();
         let result = read_limited(stalled, 100, Duration::from_millis(100), soon()).await;
         assert_eq!(result, Err(BodyError::TimedOut));
@@ -111,7 +138,13 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(20)).await;
             Some((Ok::<_, std::io::Error>(Bytes::from_static(b"x")), ()))
         }));
-        let result = read_limited(trickle, 1_000_000, Duration::from_secs(1), Instant::now() + Duration::from_millis(200)).await;
+        let result = read_limited(
+            trickle,
+            1_000_000,
+            Duration::from_secs(1),
+            Instant::now() + Duration::from_millis(200),
+        )
+        .await;
         assert_eq!(result, Err(BodyError::TimedOut));
     }
 }

@@ -32,7 +32,11 @@ pub async fn apply(State(policy): State<CachePolicy>, request: Request, next: Ne
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     let value = if path.starts_with(&policy.pkg_prefix) {
-        if policy.hashed_names && response.status() == StatusCode::OK { FOREVER } else { "no-cache" }
+        if policy.hashed_names && response.status() == StatusCode::OK {
+            FOREVER
+        } else {
+            "no-cache"
+        }
     } else if path.starts_with("/api/") {
         "no-store"
     } else if html {
@@ -40,6 +44,8 @@ pub async fn apply(State(policy): State<CachePolicy>, request: Request, next: Ne
     } else {
         return response;
     };
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     response
 }

@@ -31,7 +31,10 @@ impl TrustedProxies {
     pub fn client(&self, peer: IpAddr, headers: &HeaderMap, direct_https: bool) -> ClientInfo {
         let peer = canonical(peer);
         if !self.trusts(peer) {
-            return ClientInfo { address: peer, https: direct_https };
+            return ClientInfo {
+                address: peer,
+                https: direct_https,
+            };
         }
         let mut address = peer;
         let forwarded = headers
@@ -52,9 +55,15 @@ impl TrustedProxies {
                 Err(_) => break,
             }
         }
-        let https = match headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) {
+        let https = match headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+        {
             // The proxy nearest to us wrote the last value.
-            Some(proto) => proto.rsplit(',').next().is_some_and(|p| p.trim().eq_ignore_ascii_case("https")),
+            Some(proto) => proto
+                .rsplit(',')
+                .next()
+                .is_some_and(|p| p.trim().eq_ignore_ascii_case("https")),
             None => direct_https,
         };
         ClientInfo { address, https }
@@ -74,7 +83,11 @@ fn canonical(address: IpAddr) -> IpAddr {
 pub struct DirectTls;
 
 /// Puts the [`ClientInfo`] of the request into its extensions.
-pub async fn identify(State(proxies): State<TrustedProxies>, mut request: Request, next: Next) -> Response {
+pub async fn identify(
+    State(proxies): State<TrustedProxies>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -108,29 +121,78 @@ mod tests {
 
     #[test]
     fn forwarded_headers_from_untrusted_peers_are_ignored() {
-        let info = proxies(&[]).client(ip("203.0.113.9"), &headers(&[("x-forwarded-for", "1.2.3.4"), ("x-forwarded-proto", "https")]), false);
-        assert_eq!(info, ClientInfo { address: ip("203.0.113.9"), https: false });
-        let info = proxies(&["10.0.0.0/8"]).client(ip("203.0.113.9"), &headers(&[("x-forwarded-for", "1.2.3.4")]), false);
+        let info = proxies(&[]).client(
+            ip("203.0.113.9"),
+            &headers(&[
+                ("x-forwarded-for", "1.2.3.4"),
+                ("x-forwarded-proto", "https"),
+            ]),
+            false,
+        );
+        assert_eq!(
+            info,
+            ClientInfo {
+                address: ip("203.0.113.9"),
+                https: false
+            }
+        );
+        let info = proxies(&["10.0.0.0/8"]).client(
+            ip("203.0.113.9"),
+            &headers(&[("x-forwarded-for", "1.2.3.4")]),
+            false,
+        );
         assert_eq!(info.address, ip("203.0.113.9"));
     }
 
     #[test]
     fn a_trusted_proxy_names_the_client_and_the_scheme() {
         let p = proxies(&["10.0.0.0/8"]);
-        let info = p.client(ip("10.0.0.2"), &headers(&[("x-forwarded-for", "198.51.100.7"), ("x-forwarded-proto", "https")]), false);
-        assert_eq!(info, ClientInfo { address: ip("198.51.100.7"), https: true });
+        let info = p.client(
+            ip("10.0.0.2"),
+            &headers(&[
+                ("x-forwarded-for", "198.51.100.7"),
+                ("x-forwarded-proto", "https"),
+            ]),
+            false,
+        );
+        assert_eq!(
+            info,
+            ClientInfo {
+                address: ip("198.51.100.7"),
+                https: true
+            }
+        );
         // What the client wrote on the left is not believed; chains of trusted proxies are walked.
-        let info = p.client(ip("10.0.0.2"), &headers(&[("x-forwarded-for", "6.6.6.6, 198.51.100.7, 10.1.1.1")]), false);
+        let info = p.client(
+            ip("10.0.0.2"),
+            &headers(&[("x-forwarded-for", "6.6.6.6, 198.51.100.7, 10.1.1.1")]),
+            false,
+        );
         assert_eq!(info.address, ip("198.51.100.7"));
         // Without the header the proxy itself is the client.
-        assert_eq!(p.client(ip("10.0.0.2"), &HeaderMap::new(), false).address, ip("10.0.0.2"));
+        assert_eq!(
+            p.client(ip("10.0.0.2"), &HeaderMap::new(), false).address,
+            ip("10.0.0.2")
+        );
         // Garbage ends the walk at the last good hop.
-        assert_eq!(p.client(ip("10.0.0.2"), &headers(&[("x-forwarded-for", "nonsense")]), false).address, ip("10.0.0.2"));
+        assert_eq!(
+            p.client(
+                ip("10.0.0.2"),
+                &headers(&[("x-forwarded-for", "nonsense")]),
+                false
+            )
+            .address,
+            ip("10.0.0.2")
+        );
     }
 
     #[test]
     fn mapped_ipv4_addresses_match_ipv4_networks() {
-        let info = proxies(&["127.0.0.1/32"]).client(ip("::ffff:127.0.0.1"), &headers(&[("x-forwarded-for", "192.0.2.1")]), false);
+        let info = proxies(&["127.0.0.1/32"]).client(
+            ip("::ffff:127.0.0.1"),
+            &headers(&[("x-forwarded-for", "192.0.2.1")]),
+            false,
+        );
         assert_eq!(info.address, ip("192.0.2.1"));
     }
 }

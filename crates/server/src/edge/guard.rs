@@ -47,9 +47,13 @@ pub struct RequestRules {
 }
 
 enum Expected {
-    Json { limit: usize },
+    Json {
+        limit: usize,
+    },
     /// A base64 upload: JSON that holds an upload slot.
-    JsonUpload { limit: usize },
+    JsonUpload {
+        limit: usize,
+    },
     Jpeg,
     Form,
     /// Not a path that takes a body of ours; bounded all the same.
@@ -61,9 +65,11 @@ impl RequestRules {
         match path {
             BINARY_UPLOAD_PATH => Expected::Jpeg,
             SIGN_IN_FORM_PATH => Expected::Form,
-            "/api/monitoring/upload" | "/api/monitoring/upload-camera" | "/api/monitoring/upload-screen" => {
-                Expected::JsonUpload { limit: self.upload_body }
-            }
+            "/api/monitoring/upload"
+            | "/api/monitoring/upload-camera"
+            | "/api/monitoring/upload-screen" => Expected::JsonUpload {
+                limit: self.upload_body,
+            },
             "/api/monitoring/signed-urls" => Expected::Json { limit: KEYS_BODY },
             path if path.starts_with("/api/") => Expected::Json { limit: SMALL_BODY },
             _ => Expected::Other,
@@ -76,18 +82,26 @@ impl RequestRules {
             return Some(origin.clone());
         }
         let host = headers.get(header::HOST)?.to_str().ok()?;
-        Some(format!("{}://{}", if https { "https" } else { "http" }, host.to_ascii_lowercase()))
+        Some(format!(
+            "{}://{}",
+            if https { "https" } else { "http" },
+            host.to_ascii_lowercase()
+        ))
     }
 
     fn cross_site(&self, headers: &HeaderMap, https: bool) -> bool {
-        if headers.get("sec-fetch-site").is_some_and(|site| site.as_bytes().eq_ignore_ascii_case(b"cross-site")) {
+        if headers
+            .get("sec-fetch-site")
+            .is_some_and(|site| site.as_bytes().eq_ignore_ascii_case(b"cross-site"))
+        {
             return true;
         }
         match headers.get(header::ORIGIN) {
             None => false,
             Some(origin) => {
                 let origin = origin.to_str().unwrap_or("").to_ascii_lowercase();
-                self.own_origin(headers, https).is_none_or(|own| own != origin)
+                self.own_origin(headers, https)
+                    .is_none_or(|own| own != origin)
             }
         }
     }
@@ -104,14 +118,21 @@ fn media_type(headers: &HeaderMap) -> String {
 }
 
 fn wrong_type(expected: &str) -> Response {
-    AppError::UnsupportedMediaType(format!("send this request with Content-Type: {expected}")).into_response()
+    AppError::UnsupportedMediaType(format!("send this request with Content-Type: {expected}"))
+        .into_response()
 }
 
 pub async fn check(State(rules): State<RequestRules>, request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return next.run(request).await;
     }
-    let https = request.extensions().get::<ClientInfo>().is_some_and(|client| client.https);
+    let https = request
+        .extensions()
+        .get::<ClientInfo>()
+        .is_some_and(|client| client.https);
     if rules.cross_site(request.headers(), https) {
         return AppError::Forbidden("cross-site requests are not accepted".into()).into_response();
     }
@@ -131,12 +152,23 @@ pub async fn check(State(rules): State<RequestRules>, request: Request, next: Ne
         Expected::JsonUpload { .. } => return wrong_type("application/json"),
         Expected::Other => (SMALL_BODY, false),
     };
-    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
-        return AppError::PayloadTooLarge(format!("the request body is larger than the limit of {limit} bytes")).into_response();
+        return AppError::PayloadTooLarge(format!(
+            "the request body is larger than the limit of {limit} bytes"
+        ))
+        .into_response();
     }
     let _slot = match (upload, request.extensions().get::<ClientInfo>()) {
-        (true, Some(client)) => match rules.upload_slots.acquire(Holder::Client(client.address)).await {
+        (true, Some(client)) => match rules
+            .upload_slots
+            .acquire(Holder::Client(client.address))
+            .await
+        {
             Ok(slot) => Some(slot),
             Err(error) => return error.into_response(),
         },
@@ -151,7 +183,8 @@ pub async fn check(State(rules): State<RequestRules>, request: Request, next: Ne
     if json && bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return AppError::BadRequest("the body must be a JSON object".into()).into_response();
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 #[cfg(test)]
@@ -159,7 +192,11 @@ mod tests {
     use super::*;
 
     fn rules(public: Option<&str>) -> RequestRules {
-        RequestRules { public_origin: public.map(str::to_string), upload_body: 1000, upload_slots: UploadSlots::new(4, 2) }
+        RequestRules {
+            public_origin: public.map(str::to_string),
+            upload_body: 1000,
+            upload_slots: UploadSlots::new(4, 2),
+        }
     }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
@@ -174,20 +211,69 @@ mod tests {
     fn only_our_own_origin_may_post() {
         let r = rules(None);
         assert!(!r.cross_site(&headers(&[("host", "127.0.0.1:3000")]), false));
-        assert!(!r.cross_site(&headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")]), false));
-        assert!(r.cross_site(&headers(&[("host", "127.0.0.1:3000"), ("origin", "https://127.0.0.1:3000")]), false));
-        assert!(r.cross_site(&headers(&[("host", "127.0.0.1:3000"), ("origin", "http://evil.example")]), false));
-        assert!(r.cross_site(&headers(&[("host", "127.0.0.1:3000"), ("origin", "null")]), false));
-        assert!(r.cross_site(&headers(&[("host", "127.0.0.1:3000"), ("sec-fetch-site", "cross-site")]), false));
-        assert!(!r.cross_site(&headers(&[("host", "a"), ("sec-fetch-site", "same-origin"), ("origin", "http://a")]), false));
+        assert!(!r.cross_site(
+            &headers(&[
+                ("host", "127.0.0.1:3000"),
+                ("origin", "http://127.0.0.1:3000")
+            ]),
+            false
+        ));
+        assert!(r.cross_site(
+            &headers(&[
+                ("host", "127.0.0.1:3000"),
+                ("origin", "https://127.0.0.1:3000")
+            ]),
+            false
+        ));
+        assert!(r.cross_site(
+            &headers(&[
+                ("host", "127.0.0.1:3000"),
+                ("origin", "http://evil.example")
+            ]),
+            false
+        ));
+        assert!(r.cross_site(
+            &headers(&[("host", "127.0.0.1:3000"), ("origin", "null")]),
+            false
+        ));
+        assert!(r.cross_site(
+            &headers(&[("host", "127.0.0.1:3000"), ("sec-fetch-site", "cross-site")]),
+            false
+        ));
+        assert!(!r.cross_site(
+            &headers(&[
+                ("host", "a"),
+                ("sec-fetch-site", "same-origin"),
+                ("origin", "http://a")
+            ]),
+            false
+        ));
         let behind_proxy = rules(Some("https://monitor.example.com"));
-        assert!(!behind_proxy.cross_site(&headers(&[("host", "10.0.0.5:3000"), ("origin", "https://monitor.example.com")]), false));
-        assert!(behind_proxy.cross_site(&headers(&[("host", "10.0.0.5:3000"), ("origin", "http://10.0.0.5:3000")]), false));
+        assert!(!behind_proxy.cross_site(
+            &headers(&[
+                ("host", "10.0.0.5:3000"),
+                ("origin", "https://monitor.example.com")
+            ]),
+            false
+        ));
+        assert!(behind_proxy.cross_site(
+            &headers(&[
+                ("host", "10.0.0.5:3000"),
+                ("origin", "http://10.0.0.5:3000")
+            ]),
+            false
+        ));
     }
 
     #[test]
     fn media_types_ignore_parameters_and_case() {
-        assert_eq!(media_type(&headers(&[("content-type", "Application/JSON; charset=utf-8")])), "application/json");
+        assert_eq!(
+            media_type(&headers(&[(
+                "content-type",
+                "Application/JSON; charset=utf-8"
+            )])),
+            "application/json"
+        );
         assert_eq!(media_type(&HeaderMap::new()), "");
     }
 }

@@ -19,13 +19,19 @@ pub struct PagePolicy {
     pub image_origin: Option<String>,
 }
 
-const NOTHING: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-const PERMISSIONS: &str = "camera=(self), display-capture=(self), microphone=(), geolocation=(), payment=(), usb=()";
+const NOTHING: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const PERMISSIONS: &str =
+    "camera=(self), display-capture=(self), microphone=(), geolocation=(), payment=(), usb=()";
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 
 impl PagePolicy {
     fn for_page(&self, nonce: &str) -> String {
-        let images = self.image_origin.as_deref().map(|origin| format!(" {origin}")).unwrap_or_default();
+        let images = self
+            .image_origin
+            .as_deref()
+            .map(|origin| format!(" {origin}"))
+            .unwrap_or_default();
         format!(
             "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
              img-src 'self' blob: data:{images}; media-src 'self' blob:; connect-src 'self'; object-src 'none'; \
@@ -36,14 +42,22 @@ impl PagePolicy {
 
 /// A nonce is base64 and nothing else; anything else is not put into a header.
 fn valid_nonce(nonce: &str) -> bool {
-    !nonce.is_empty() && nonce.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=_-".contains(&b))
+    !nonce.is_empty()
+        && nonce
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=_-".contains(&b))
 }
 
 pub async fn secure(State(policy): State<PagePolicy>, request: Request, next: Next) -> Response {
-    let https = request.extensions().get::<ClientInfo>().is_some_and(|client| client.https);
+    let https = request
+        .extensions()
+        .get::<ClientInfo>()
+        .is_some_and(|client| client.https);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    let nonce = headers.remove(CSP_NONCE_HEADER).and_then(|v| v.to_str().ok().map(str::to_string));
+    let nonce = headers
+        .remove(CSP_NONCE_HEADER)
+        .and_then(|v| v.to_str().ok().map(str::to_string));
     let csp = match nonce {
         Some(nonce) if valid_nonce(&nonce) => policy.for_page(&nonce),
         _ => NOTHING.to_string(),
@@ -51,12 +65,21 @@ pub async fn secure(State(policy): State<PagePolicy>, request: Request, next: Ne
     if let Ok(value) = HeaderValue::from_str(&csp) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert("permissions-policy", HeaderValue::from_static(PERMISSIONS));
     if https {
-        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        );
     }
     response
 }
@@ -67,7 +90,10 @@ mod tests {
 
     #[test]
     fn pages_allow_their_nonce_and_the_image_store_only() {
-        let policy = PagePolicy { image_origin: Some("http://127.0.0.1:8333".into()) }.for_page("abc123==");
+        let policy = PagePolicy {
+            image_origin: Some("http://127.0.0.1:8333".into()),
+        }
+        .for_page("abc123==");
         assert!(policy.contains("script-src 'self' 'nonce-abc123==' 'wasm-unsafe-eval'"));
         assert!(policy.contains("img-src 'self' blob: data: http://127.0.0.1:8333;"));
         assert!(policy.contains("frame-ancestors 'none'"));

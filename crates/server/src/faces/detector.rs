@@ -87,7 +87,13 @@ impl FaceDetector {
                 let b = face.bbox();
                 let x = (b.x().max(0) as f32 / w).min(1.0);
                 let y = (b.y().max(0) as f32 / h).min(1.0);
-                FaceBox { x, y, w: (b.width() as f32 / w).min(1.0 - x), h: (b.height() as f32 / h).min(1.0 - y), score: face.score() as f32 }
+                FaceBox {
+                    x,
+                    y,
+                    w: (b.width() as f32 / w).min(1.0 - x),
+                    h: (b.height() as f32 / h).min(1.0 - y),
+                    score: face.score() as f32,
+                }
             })
             .collect()
     }
@@ -100,40 +106,71 @@ pub fn decode_grey(jpeg: &[u8]) -> Result<Grey, FaceError> {
         .set_max_width(16_384)
         .set_max_height(16_384);
     let mut decoder = JpegDecoder::new_with_options(ZCursor::new(jpeg), options);
-    decoder.decode_headers().map_err(|e| FaceError::Undecodable(e.to_string()))?;
-    let info = decoder.info().ok_or_else(|| FaceError::Undecodable("no image header".into()))?;
+    decoder
+        .decode_headers()
+        .map_err(|e| FaceError::Undecodable(e.to_string()))?;
+    let info = decoder
+        .info()
+        .ok_or_else(|| FaceError::Undecodable("no image header".into()))?;
     let (width, height) = (usize::from(info.width), usize::from(info.height));
     if width == 0 || height == 0 || width * height > MAX_PIXELS {
-        return Err(FaceError::Undecodable(format!("{width}×{height} is not a camera image")));
+        return Err(FaceError::Undecodable(format!(
+            "{width}×{height} is not a camera image"
+        )));
     }
-    let pixels = decoder.decode().map_err(|e| FaceError::Undecodable(e.to_string()))?;
+    let pixels = decoder
+        .decode()
+        .map_err(|e| FaceError::Undecodable(e.to_string()))?;
     if pixels.len() != width * height {
-        return Err(FaceError::Undecodable("the decoder gave another size than the header".into()));
+        return Err(FaceError::Undecodable(
+            "the decoder gave another size than the header".into(),
+        ));
     }
-    Ok(Grey { pixels, width, height })
+    Ok(Grey {
+        pixels,
+        width,
+        height,
+    })
 }
 
 /// An area-average scale-down to at most `max_width` (images already narrower are copied).
 pub fn scale_down(image: &Grey, max_width: usize) -> Grey {
     if image.width <= max_width {
-        return Grey { pixels: image.pixels.clone(), width: image.width, height: image.height };
+        return Grey {
+            pixels: image.pixels.clone(),
+            width: image.width,
+            height: image.height,
+        };
     }
     let width = max_width;
     let height = (image.height * max_width / image.width).max(1);
     let mut pixels = Vec::with_capacity(width * height);
     for y in 0..height {
-        let (y0, y1) = (y * image.height / height, ((y + 1) * image.height / height).max(y * image.height / height + 1));
+        let (y0, y1) = (
+            y * image.height / height,
+            ((y + 1) * image.height / height).max(y * image.height / height + 1),
+        );
         for x in 0..width {
-            let (x0, x1) = (x * image.width / width, ((x + 1) * image.width / width).max(x * image.width / width + 1));
+            let (x0, x1) = (
+                x * image.width / width,
+                ((x + 1) * image.width / width).max(x * image.width / width + 1),
+            );
             let mut sum = 0u32;
             for row in y0..y1 {
                 let start = row * image.width;
-                sum += image.pixels[start + x0..start + x1].iter().map(|p| u32::from(*p)).sum::<u32>();
+                sum += image.pixels[start + x0..start + x1]
+                    .iter()
+                    .map(|p| u32::from(*p))
+                    .sum::<u32>();
             }
             pixels.push((sum / ((y1 - y0) * (x1 - x0)) as u32) as u8);
         }
     }
-    Grey { pixels, width, height }
+    Grey {
+        pixels,
+        width,
+        height,
+    }
 }
 
 #[cfg(test)]
@@ -142,21 +179,39 @@ mod tests {
 
     #[test]
     fn scaling_down_averages_and_keeps_the_aspect() {
-        let image = Grey { pixels: (0..640 * 480).map(|i| if (i % 640) < 320 { 0 } else { 200 }).collect(), width: 640, height: 480 };
+        let image = Grey {
+            pixels: (0..640 * 480)
+                .map(|i| if (i % 640) < 320 { 0 } else { 200 })
+                .collect(),
+            width: 640,
+            height: 480,
+        };
         let scaled = scale_down(&image, 320);
         assert_eq!((scaled.width, scaled.height), (320, 240));
         assert_eq!(scaled.pixels[0], 0);
         assert_eq!(scaled.pixels[319], 200);
-        let small = Grey { pixels: vec![7; 100], width: 10, height: 10 };
+        let small = Grey {
+            pixels: vec![7; 100],
+            width: 10,
+            height: 10,
+        };
         assert_eq!(scale_down(&small, 320).pixels, small.pixels);
     }
 
     #[test]
     fn no_face_in_a_blank_image_and_no_panic_on_tiny_or_broken_ones() {
         let mut detector = FaceDetector::new().expect("the model loads");
-        let blank = Grey { pixels: vec![128; 640 * 480], width: 640, height: 480 };
+        let blank = Grey {
+            pixels: vec![128; 640 * 480],
+            width: 640,
+            height: 480,
+        };
         assert!(detector.faces_in(&blank).is_empty());
-        let tiny = Grey { pixels: vec![128; 10 * 10], width: 10, height: 10 };
+        let tiny = Grey {
+            pixels: vec![128; 10 * 10],
+            width: 10,
+            height: 10,
+        };
         assert!(detector.faces_in(&tiny).is_empty());
         assert!(detector.faces_in_jpeg(b"\xff\xd8\xff\xd9").is_err());
         assert!(detector.faces_in_jpeg(&[]).is_err());

@@ -48,11 +48,18 @@ fn detect(jpeg: &[u8]) -> Result<Vec<shared::FaceBox>, super::detector::FaceErro
 }
 
 /// Works the job table until the task is aborted (at shutdown).
-pub async fn run(db: DatabaseConnection, store: Arc<dyn ObjectStore>, wake: Arc<Notify>, workers: usize) {
+pub async fn run(
+    db: DatabaseConnection,
+    store: Arc<dyn ObjectStore>,
+    wake: Arc<Notify>,
+    workers: usize,
+) {
     match repo::enqueue_missing(&db, Utc::now()).await {
         Ok(0) => {}
         Ok(queued) => tracing::info!(queued, "camera images without a face analysis were queued"),
-        Err(error) => tracing::warn!(error = %error_chain(&error), "could not queue the images left unanalysed"),
+        Err(error) => {
+            tracing::warn!(error = %error_chain(&error), "could not queue the images left unanalysed")
+        }
     }
     let slots = Arc::new(tokio::sync::Semaphore::new(workers.max(1)));
     let mut last_warning = None::<tokio::time::Instant>;
@@ -60,13 +67,19 @@ pub async fn run(db: DatabaseConnection, store: Arc<dyn ObjectStore>, wake: Arc<
         match repo::backlog(&db).await {
             Ok(waiting) => {
                 metrics::gauge!("interview_monitor_face_jobs_waiting").set(waiting as f64);
-                let quiet = last_warning.is_some_and(|at: tokio::time::Instant| at.elapsed() < Duration::from_secs(60));
+                let quiet = last_warning
+                    .is_some_and(|at: tokio::time::Instant| at.elapsed() < Duration::from_secs(60));
                 if waiting > BACKLOG_WARNING && !quiet {
-                    tracing::warn!(waiting, "face analysis is behind: uploads go on, analyses come later");
+                    tracing::warn!(
+                        waiting,
+                        "face analysis is behind: uploads go on, analyses come later"
+                    );
                     last_warning = Some(tokio::time::Instant::now());
                 }
             }
-            Err(error) => tracing::warn!(error = %error_chain(&error), "could not count the face jobs"),
+            Err(error) => {
+                tracing::warn!(error = %error_chain(&error), "could not count the face jobs")
+            }
         }
         let now = Utc::now();
         // Idle, the worker only reads: claiming writes.
@@ -89,7 +102,9 @@ pub async fn run(db: DatabaseConnection, store: Arc<dyn ObjectStore>, wake: Arc<
         }
         let mut running = Vec::with_capacity(jobs.len());
         for job in jobs {
-            let Ok(permit) = slots.clone().acquire_owned().await else { return };
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                return;
+            };
             let (db, store) = (db.clone(), store.clone());
             running.push(tokio::spawn(async move {
                 analyse(&db, store.as_ref(), &job).await;
@@ -125,9 +140,14 @@ async fn analyse(db: &DatabaseConnection, store: &dyn ObjectStore, job: &Claimed
     };
     let started = std::time::Instant::now();
     let found = tokio::task::spawn_blocking(move || detect(&bytes)).await;
-    metrics::histogram!("interview_monitor_face_analysis_seconds").record(started.elapsed().as_secs_f64());
+    metrics::histogram!("interview_monitor_face_analysis_seconds")
+        .record(started.elapsed().as_secs_f64());
     let (faces, boxes, outcome) = match found {
-        Ok(Ok(faces)) => (faces.len() as i32, serde_json::to_string(&faces).unwrap_or_else(|_| "[]".into()), crate::db::faces::ANALYSED),
+        Ok(Ok(faces)) => (
+            faces.len() as i32,
+            serde_json::to_string(&faces).unwrap_or_else(|_| "[]".into()),
+            crate::db::faces::ANALYSED,
+        ),
         Ok(Err(super::detector::FaceError::TooSmall(..))) => (0, "[]".to_string(), "too_small"),
         Ok(Err(error)) => {
             tracing::warn!(image = %job.image_id, %error, "an image could not be analysed");
@@ -139,7 +159,18 @@ async fn analyse(db: &DatabaseConnection, store: &dyn ObjectStore, job: &Claimed
         }
     };
     metrics::counter!("interview_monitor_face_analyses_total", "outcome" => outcome).increment(1);
-    if let Err(error) = repo::record(db, job, Finding { faces, boxes: &boxes, outcome }, Utc::now()).await {
+    if let Err(error) = repo::record(
+        db,
+        job,
+        Finding {
+            faces,
+            boxes: &boxes,
+            outcome,
+        },
+        Utc::now(),
+    )
+    .await
+    {
         // The lease runs out and the job is taken again.
         tracing::warn!(image = %job.image_id, error = %error_chain(&error), "could not record a face analysis");
     }

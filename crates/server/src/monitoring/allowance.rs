@@ -40,7 +40,11 @@ struct Lease {
 
 impl UploadAllowance {
     pub fn new(per_minute: u64) -> Self {
-        UploadAllowance { per_minute, chunk: (per_minute / 10).max(1), users: std::sync::Mutex::new(HashMap::new()) }
+        UploadAllowance {
+            per_minute,
+            chunk: (per_minute / 10).max(1),
+            users: std::sync::Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn per_minute(&self) -> u64 {
@@ -48,7 +52,10 @@ impl UploadAllowance {
     }
 
     fn lease_of(&self, user: UserId) -> Arc<Mutex<Lease>> {
-        let mut users = self.users.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut users = self
+            .users
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if users.len() > 10_000 {
             // Forget leases nobody is using (their uploads are not lost: the
             // database counted them; a returning user leases again).
@@ -58,17 +65,26 @@ impl UploadAllowance {
     }
 
     /// Takes one upload of `user`'s allowance: false when the limit is reached.
-    pub async fn take(&self, db: &DatabaseConnection, user: UserId, now: DateTime<Utc>) -> Result<bool, PersistenceError> {
+    pub async fn take(
+        &self,
+        db: &DatabaseConnection,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, PersistenceError> {
         let lease = self.lease_of(user);
         let mut lease = lease.lock().await;
         if lease.left > 0 && lease.until > now.timestamp() {
             lease.left -= 1;
             return Ok(true);
         }
-        let (count, window_start) = counters::take_many(db, &subject(user), now, WINDOW_SECS, self.chunk).await?;
+        let (count, window_start) =
+            counters::take_many(db, &subject(user), now, WINDOW_SECS, self.chunk).await?;
         let before = count.saturating_sub(self.chunk);
         let granted = self.per_minute.saturating_sub(before).min(self.chunk);
-        *lease = Lease { left: granted.saturating_sub(1), until: window_start + WINDOW_SECS };
+        *lease = Lease {
+            left: granted.saturating_sub(1),
+            until: window_start + WINDOW_SECS,
+        };
         Ok(granted > 0)
     }
 

@@ -28,15 +28,23 @@ pub async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<UploadReceipt>, AppError> {
-    let Query(params) = query.map_err(|e| AppError::BadRequest(format!("the query is malformed: {}", e.body_text())))?;
-    let param = |name: &str| params.get(name).ok_or_else(|| AppError::BadRequest(format!("the query is missing `{name}`")));
+    let Query(params) = query
+        .map_err(|e| AppError::BadRequest(format!("the query is malformed: {}", e.body_text())))?;
+    let param = |name: &str| {
+        params
+            .get(name)
+            .ok_or_else(|| AppError::BadRequest(format!("the query is missing `{name}`")))
+    };
     let application_id = input::application_id(param("applicationId")?)?;
     let kind = input::image_kind(param("imageType")?)?;
     let captured_at = input::captured_at(params.get("capturedAt").map(String::as_str))?;
     let capture_id = input::capture_id(params.get("captureId").map(String::as_str))?;
 
     let max = services.monitoring.max_image_bytes();
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|length| length > max) {
         return Err(input::too_large(max));
     }
@@ -44,9 +52,17 @@ pub async fn upload(
     let (idle, deadline) = body_deadline();
     let bytes = read_limited(body, max, idle, deadline).await?;
     if bytes.is_empty() {
-        return Err(AppError::BadRequest("the body is empty: send the JPEG as the request body".into()));
+        return Err(AppError::BadRequest(
+            "the body is empty: send the JPEG as the request body".into(),
+        ));
     }
     // Vec::from takes the buffer over without copying when it is not shared.
-    let image = NewImage { application_id, kind, bytes: Vec::from(bytes), captured_at, capture_id };
+    let image = NewImage {
+        application_id,
+        kind,
+        bytes: Vec::from(bytes),
+        captured_at,
+        capture_id,
+    };
     Ok(Json(services.monitoring.upload(&user, image).await?))
 }

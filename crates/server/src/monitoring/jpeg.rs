@@ -54,7 +54,9 @@ mod tests {
     /// A minimal well-formed header: SOI, APP0, SOF0, SOS, data, EOI.
     pub fn tiny_jpeg() -> Vec<u8> {
         let mut jpeg = vec![0xFF, 0xD8];
-        jpeg.extend([0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]);
+        jpeg.extend([
+            0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
+        ]);
         jpeg.extend([0xFF, 0xC0, 0x00, 0x0B, 8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
         jpeg.extend([0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 0x3F, 0]);
         jpeg.extend([0x12, 0x34, 0xFF, 0xD9]);
@@ -73,7 +75,14 @@ mod tests {
         truncated.truncate(20);
         let mut no_frame = vec![0xFF, 0xD8];
         no_frame.extend([0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 0x3F, 0]);
-        for bad in [png, truncated, no_frame, vec![0xFF, 0xD8, 0xFF, 0xD9], b"hello".to_vec(), vec![0xFF, 0xD8, 0x00, 0x00]] {
+        for bad in [
+            png,
+            truncated,
+            no_frame,
+            vec![0xFF, 0xD8, 0xFF, 0xD9],
+            b"hello".to_vec(),
+            vec![0xFF, 0xD8, 0x00, 0x00],
+        ] {
             assert!(check(&bad).is_err(), "{bad:?}");
         }
     }

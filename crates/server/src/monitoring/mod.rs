@@ -21,11 +21,17 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use sha2::{Digest, Sha256};
-use shared::{audit::AuditAction, CurrentUser, DeleteReceipt, ImageKind, ImageList, ImageRef, ObjectKey, SignedUrl, UploadReceipt, UserId};
+use shared::{
+    audit::AuditAction, CurrentUser, DeleteReceipt, ImageKind, ImageList, ImageRef, ObjectKey,
+    SignedUrl, UploadReceipt, UserId,
+};
 use uuid::Uuid;
 
 use crate::{
-    db::{applications as application_repo, audit, faces as faces_repo, images as repo, PersistenceError},
+    db::{
+        applications as application_repo, audit, faces as faces_repo, images as repo,
+        PersistenceError,
+    },
     encoding::hex,
     error::error_chain,
     policy::{self, Action},
@@ -78,7 +84,10 @@ fn image_not_found() -> AppError {
     AppError::NotFound("no such image in this application".into())
 }
 
-fn image_refs(rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)>, analyses: &HashMap<Uuid, faces_repo::Analysis>) -> Result<Vec<ImageRef>, AppError> {
+fn image_refs(
+    rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)>,
+    analyses: &HashMap<Uuid, faces_repo::Analysis>,
+) -> Result<Vec<ImageRef>, AppError> {
     rows.into_iter()
         .map(|(key, timestamp, stored_at)| {
             let s3_key = key.parse::<ObjectKey>().map_err(|e| {
@@ -90,7 +99,13 @@ fn image_refs(rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)>, analyses: &Hash
                 Some(a) => (Some(a.faces), a.boxes.clone()),
                 None => (None, Vec::new()),
             };
-            Ok(ImageRef { s3_key, timestamp, stored_at, faces, face_boxes })
+            Ok(ImageRef {
+                s3_key,
+                timestamp,
+                stored_at,
+                faces,
+                face_boxes,
+            })
         })
         .collect()
 }
@@ -100,7 +115,8 @@ fn image_refs(rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)>, analyses: &Hash
 async fn step<T>(name: &'static str, work: impl std::future::Future<Output = T>) -> T {
     let started = std::time::Instant::now();
     let result = work.await;
-    metrics::histogram!("interview_monitor_upload_step_seconds", "step" => name).record(started.elapsed().as_secs_f64());
+    metrics::histogram!("interview_monitor_upload_step_seconds", "step" => name)
+        .record(started.elapsed().as_secs_f64());
     result
 }
 
@@ -113,15 +129,26 @@ const ABANDONED_AFTER: Duration = Duration::from_secs(60);
 /// A capture time the server accepts: not before the application existed (no
 /// backdating), not ahead of the server's clock by more than the skew allowance.
 /// A capture that waited days in a browser's queue is fine.
-pub fn check_capture_time(captured_at: DateTime<Utc>, application_created: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn check_capture_time(
+    captured_at: DateTime<Utc>,
+    application_created: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     check_time("capturedAt", captured_at, application_created, now)
 }
 
 /// The rule of [`check_capture_time`] for any time a client reports (`field` names it).
-pub fn check_time(field: &str, captured_at: DateTime<Utc>, application_created: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn check_time(
+    field: &str,
+    captured_at: DateTime<Utc>,
+    application_created: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let text = shared::monitoring::millis::format(&captured_at);
     if captured_at > now + chrono::Duration::seconds(input::CLOCK_SKEW_SECS) {
-        return Err(AppError::BadRequest(format!("{field} {text} is in the future")));
+        return Err(AppError::BadRequest(format!(
+            "{field} {text} is in the future"
+        )));
     }
     // Millisecond keys: the creation time is compared at the same precision.
     if captured_at.timestamp_millis() < application_created.timestamp_millis() {
@@ -156,7 +183,10 @@ impl MonitoringService {
     /// Counts this upload (already reserved) against the user's per-minute limit.
     async fn throttle_uploads(&self, user: UserId, now: DateTime<Utc>) -> Result<(), AppError> {
         if !self.uploads.take(&self.db, user, now).await? {
-            return Err(AppError::TooManyRequests(format!("more than {} uploads in a minute; slow down", self.uploads.per_minute())));
+            return Err(AppError::TooManyRequests(format!(
+                "more than {} uploads in a minute; slow down",
+                self.uploads.per_minute()
+            )));
         }
         Ok(())
     }
@@ -170,7 +200,9 @@ impl MonitoringService {
                 return Ok(Earlier::Released);
             };
             if row.object_key != text || row.sha256 != sha256 {
-                return Err(AppError::Conflict("this captureId was used for another image".into()));
+                return Err(AppError::Conflict(
+                    "this captureId was used for another image".into(),
+                ));
             }
             if !row.pending {
                 return Ok(Earlier::Stored(UploadReceipt {
@@ -180,11 +212,15 @@ impl MonitoringService {
                     timestamp: row.stored_at,
                 }));
             }
-            if Utc::now() - row.stored_at > chrono::Duration::from_std(ABANDONED_AFTER).unwrap_or_default() {
+            if Utc::now() - row.stored_at
+                > chrono::Duration::from_std(ABANDONED_AFTER).unwrap_or_default()
+            {
                 return Ok(Earlier::Abandoned);
             }
             if started.elapsed() > SETTLE_WAIT {
-                return Err(AppError::Unavailable("an earlier copy of this capture is still being stored; try again".into()));
+                return Err(AppError::Unavailable(
+                    "an earlier copy of this capture is still being stored; try again".into(),
+                ));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -205,18 +241,31 @@ impl MonitoringService {
 
 impl MonitoringService {
     /// Checks, reserves, stores and records one image (see the module's comment).
-    async fn store_image(&self, user: &CurrentUser, image: NewImage) -> Result<UploadReceipt, AppError> {
+    async fn store_image(
+        &self,
+        user: &CurrentUser,
+        image: NewImage,
+    ) -> Result<UploadReceipt, AppError> {
         if image.bytes.len() > self.max_image_bytes {
             return Err(app::monitoring::input::too_large(self.max_image_bytes));
         }
         jpeg::check(&image.bytes).map_err(|e| AppError::UnsupportedMediaType(e.to_string()))?;
-        let permitted = step("check", policy::authorize_upload(&self.db, user, image.application_id)).await?;
+        let permitted = step(
+            "check",
+            policy::authorize_upload(&self.db, user, image.application_id),
+        )
+        .await?;
         let now = Utc::now();
         let captured_at = image.captured_at.unwrap_or(now);
         check_capture_time(captured_at, permitted.created_at(), now)?;
         let id = image.capture_id.unwrap_or_else(Uuid::new_v4);
-        let key = ObjectKey::new(permitted.id(), image.kind, captured_at.timestamp_millis(), id)
-            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let key = ObjectKey::new(
+            permitted.id(),
+            image.kind,
+            captured_at.timestamp_millis(),
+            id,
+        )
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
         let sha256 = hex(&Sha256::digest(&image.bytes));
         let size_bytes = image.bytes.len() as i64;
 
@@ -224,24 +273,35 @@ impl MonitoringService {
         // it, the others wait for it and answer with its receipt.
         let mut claim = None;
         for _ in 0..3 {
-            let row = repo::NewImageRow { key: &key, captured_at, stored_at: now, size_bytes, sha256: sha256.clone(), uploaded_by: user.id };
+            let row = repo::NewImageRow {
+                key: &key,
+                captured_at,
+                stored_at: now,
+                size_bytes,
+                sha256: sha256.clone(),
+                uploaded_by: user.id,
+            };
             match step("reserve", repo::reserve(&self.db, &permitted, row)).await {
                 Ok(()) => {
                     claim = Some(Claim::Reserved);
                     break;
                 }
-                Err(PersistenceError::Duplicate(_)) => match self.earlier_upload(&key, &sha256).await? {
-                    Earlier::Stored(receipt) => return Ok(receipt),
-                    Earlier::Released => continue,
-                    Earlier::Abandoned => {
-                        claim = Some(Claim::TakenOver);
-                        break;
+                Err(PersistenceError::Duplicate(_)) => {
+                    match self.earlier_upload(&key, &sha256).await? {
+                        Earlier::Stored(receipt) => return Ok(receipt),
+                        Earlier::Released => continue,
+                        Earlier::Abandoned => {
+                            claim = Some(Claim::TakenOver);
+                            break;
+                        }
                     }
-                },
+                }
                 Err(error) => return Err(error.into()),
             }
         }
-        let claim = claim.ok_or_else(|| AppError::Unavailable("other copies of this capture keep failing; try again".into()))?;
+        let claim = claim.ok_or_else(|| {
+            AppError::Unavailable("other copies of this capture keep failing; try again".into())
+        })?;
         // A taken-over reservation was counted by the request that made it; should this
         // put fail too, it stays for the sweep.
         if claim == Claim::Reserved {
@@ -265,7 +325,9 @@ impl MonitoringService {
             // Off the upload path: a failure here is caught up by the workers' sweep.
             match faces_repo::enqueue(&self.db, id, permitted.id().0, stored_at).await {
                 Ok(()) => workers.notify_one(),
-                Err(error) => tracing::warn!(error = %error_chain(&error), "could not queue a face analysis; the next sweep will"),
+                Err(error) => {
+                    tracing::warn!(error = %error_chain(&error), "could not queue a face analysis; the next sweep will")
+                }
             }
         }
         Ok(UploadReceipt {
@@ -285,52 +347,102 @@ impl Monitoring for MonitoringService {
 
     #[tracing::instrument(skip_all, fields(application = %image.application_id, kind = %image.kind, bytes = image.bytes.len()))]
     async fn upload(&self, user: &CurrentUser, image: NewImage) -> Result<UploadReceipt, AppError> {
-        let (kind, bytes, started) = (image.kind.as_str(), image.bytes.len() as u64, std::time::Instant::now());
+        let (kind, bytes, started) = (
+            image.kind.as_str(),
+            image.bytes.len() as u64,
+            std::time::Instant::now(),
+        );
         let result = self.store_image(user, image).await;
         let outcome = match &result {
             Ok(_) => "stored",
             Err(error) => error.kind(),
         };
-        metrics::counter!("interview_monitor_uploads_total", "kind" => kind, "outcome" => outcome).increment(1);
+        metrics::counter!("interview_monitor_uploads_total", "kind" => kind, "outcome" => outcome)
+            .increment(1);
         if result.is_ok() {
-            metrics::counter!("interview_monitor_upload_bytes_total", "kind" => kind).increment(bytes);
-            metrics::histogram!("interview_monitor_upload_seconds").record(started.elapsed().as_secs_f64());
+            metrics::counter!("interview_monitor_upload_bytes_total", "kind" => kind)
+                .increment(bytes);
+            metrics::histogram!("interview_monitor_upload_seconds")
+                .record(started.elapsed().as_secs_f64());
         }
         result
     }
 
-    async fn images(&self, user: &CurrentUser, application: shared::ApplicationId, page: ImagePage) -> Result<ImageList, AppError> {
+    async fn images(
+        &self,
+        user: &CurrentUser,
+        application: shared::ApplicationId,
+        page: ImagePage,
+    ) -> Result<ImageList, AppError> {
         let permitted = policy::authorize(&self.db, user, Action::View, application).await?;
-        let camera = repo::list(&self.db, &permitted, ImageKind::Camera, page.before, page.limit).await?;
-        let screen = repo::list(&self.db, &permitted, ImageKind::Screen, page.before, page.limit).await?;
+        let camera = repo::list(
+            &self.db,
+            &permitted,
+            ImageKind::Camera,
+            page.before,
+            page.limit,
+        )
+        .await?;
+        let screen = repo::list(
+            &self.db,
+            &permitted,
+            ImageKind::Screen,
+            page.before,
+            page.limit,
+        )
+        .await?;
         let analyses = faces_repo::analyses(&self.db, &[permitted.id().0]).await?;
-        Ok(ImageList { camera: image_refs(camera, &analyses)?, screen: image_refs(screen, &HashMap::new())? })
+        Ok(ImageList {
+            camera: image_refs(camera, &analyses)?,
+            screen: image_refs(screen, &HashMap::new())?,
+        })
     }
 
     #[tracing::instrument(skip_all, fields(key = %key))]
-    async fn delete(&self, user: &CurrentUser, application: shared::ApplicationId, kind: ImageKind, key: ObjectKey) -> Result<DeleteReceipt, AppError> {
+    async fn delete(
+        &self,
+        user: &CurrentUser,
+        application: shared::ApplicationId,
+        kind: ImageKind,
+        key: ObjectKey,
+    ) -> Result<DeleteReceipt, AppError> {
         let permitted = policy::authorize(&self.db, user, Action::Delete, application).await?;
         if key.application_id != permitted.id() || key.kind != kind {
             return Err(image_not_found());
         }
-        let row = repo::find(&self.db, &permitted, &key).await?.ok_or_else(image_not_found)?;
+        let row = repo::find(&self.db, &permitted, &key)
+            .await?
+            .ok_or_else(image_not_found)?;
         // The object goes first: if storage is down the row stays and the delete can be retried.
         self.store.delete(&key).await?;
         let txn = self.db.begin().await.map_err(PersistenceError::from)?;
         if !repo::delete(&txn, &permitted, row.id).await? {
             return Err(image_not_found());
         }
-        let entry = audit::NewEntry { actor: audit::Actor::user(user), action: AuditAction::Delete, application: Some(permitted.id().0), target: key.to_string() };
+        let entry = audit::NewEntry {
+            actor: audit::Actor::user(user),
+            action: AuditAction::Delete,
+            application: Some(permitted.id().0),
+            target: key.to_string(),
+        };
         audit::append(&txn, entry, Utc::now()).await?;
         txn.commit().await.map_err(PersistenceError::from)?;
         tracing::info!(user = %user.id, "image deleted");
-        Ok(DeleteReceipt { success: true, message: format!("{kind} image deleted") })
+        Ok(DeleteReceipt {
+            success: true,
+            message: format!("{kind} image deleted"),
+        })
     }
 
-    async fn signed_urls(&self, user: &CurrentUser, keys: Vec<ObjectKey>) -> Result<Vec<SignedUrl>, AppError> {
+    async fn signed_urls(
+        &self,
+        user: &CurrentUser,
+        keys: Vec<ObjectKey>,
+    ) -> Result<Vec<SignedUrl>, AppError> {
         let started = std::time::Instant::now();
         let urls = self.sign(user, keys).await?;
-        metrics::histogram!("interview_monitor_signing_seconds").record(started.elapsed().as_secs_f64());
+        metrics::histogram!("interview_monitor_signing_seconds")
+            .record(started.elapsed().as_secs_f64());
         metrics::counter!("interview_monitor_signed_urls_total").increment(urls.len() as u64);
         Ok(urls)
     }
@@ -338,13 +450,20 @@ impl Monitoring for MonitoringService {
 
 impl MonitoringService {
     /// Checks every key's application with the policy, then signs them in the order asked.
-    async fn sign(&self, user: &CurrentUser, keys: Vec<ObjectKey>) -> Result<Vec<SignedUrl>, AppError> {
+    async fn sign(
+        &self,
+        user: &CurrentUser,
+        keys: Vec<ObjectKey>,
+    ) -> Result<Vec<SignedUrl>, AppError> {
         // One query for the applications of all keys, each checked by the policy.
         let mut ids: Vec<_> = keys.iter().map(|key| key.application_id).collect();
         ids.sort();
         ids.dedup();
-        let mut applications: HashMap<Uuid, _> =
-            application_repo::applications(&self.db, &ids).await?.into_iter().map(|a| (a.id, a)).collect();
+        let mut applications: HashMap<Uuid, _> = application_repo::applications(&self.db, &ids)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
         let permitted = ids
             .iter()
             .map(|id| {
@@ -354,21 +473,48 @@ impl MonitoringService {
             .collect::<Result<Vec<_>, _>>()?;
         // And one for the keys themselves: only stored images are signed.
         let texts: Vec<String> = keys.iter().map(ToString::to_string).collect();
-        let recorded: std::collections::HashSet<String> = repo::recorded_keys(&self.db, &permitted, &texts).await?.into_iter().collect();
+        let recorded: std::collections::HashSet<String> =
+            repo::recorded_keys(&self.db, &permitted, &texts)
+                .await?
+                .into_iter()
+                .collect();
         if let Some(missing) = texts.iter().find(|key| !recorded.contains(*key)) {
             return Err(AppError::NotFound(format!("no such image: {missing}")));
         }
 
-        let expires_at = Utc::now() + chrono::Duration::from_std(self.signed_url_ttl).unwrap_or(chrono::Duration::hours(1));
-        let urls = self.store.signed_urls(&keys, self.signed_url_ttl, expires_at).await?;
+        let expires_at = Utc::now()
+            + chrono::Duration::from_std(self.signed_url_ttl).unwrap_or(chrono::Duration::hours(1));
+        let urls = self
+            .store
+            .signed_urls(&keys, self.signed_url_ttl, expires_at)
+            .await?;
         // Recorded before anyone gets a URL: one entry per application, with its keys.
         let txn = self.db.begin().await.map_err(PersistenceError::from)?;
         for id in &ids {
-            let target = texts.iter().zip(&keys).filter(|(_, key)| key.application_id == *id).map(|(text, _)| text.as_str()).collect::<Vec<_>>().join(" ");
-            let entry = audit::NewEntry { actor: audit::Actor::user(user), action: AuditAction::View, application: Some(id.0), target };
+            let target = texts
+                .iter()
+                .zip(&keys)
+                .filter(|(_, key)| key.application_id == *id)
+                .map(|(text, _)| text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let entry = audit::NewEntry {
+                actor: audit::Actor::user(user),
+                action: AuditAction::View,
+                application: Some(id.0),
+                target,
+            };
             audit::append(&txn, entry, Utc::now()).await?;
         }
         txn.commit().await.map_err(PersistenceError::from)?;
-        Ok(keys.into_iter().zip(urls).map(|(s3_key, url)| SignedUrl { s3_key, url, expires_at }).collect())
+        Ok(keys
+            .into_iter()
+            .zip(urls)
+            .map(|(s3_key, url)| SignedUrl {
+                s3_key,
+                url,
+                expires_at,
+            })
+            .collect())
     }
 }

@@ -42,7 +42,12 @@ pub struct Report {
     pub foreign_objects: Vec<String>,
 }
 
-pub async fn reconcile(db: &DatabaseConnection, store: &dyn ObjectStore, fix: bool, grace: Duration) -> Result<Report, ReconcileError> {
+pub async fn reconcile(
+    db: &DatabaseConnection,
+    store: &dyn ObjectStore,
+    fix: bool,
+    grace: Duration,
+) -> Result<Report, ReconcileError> {
     let rows = repo::all_rows(db).await?;
     let objects = store.list().await?;
     let recorded: HashSet<&str> = rows.iter().map(|row| row.key.as_str()).collect();
@@ -98,10 +103,15 @@ pub async fn reconcile(db: &DatabaseConnection, store: &dyn ObjectStore, fix: bo
 /// compared with the SHA-256 recorded at upload (the built-in store's own
 /// authentication failing counts too). Reads every object: an operator's check
 /// (`storage reconcile`), not part of the periodic sweep.
-pub async fn damaged(db: &DatabaseConnection, store: &dyn ObjectStore) -> Result<Vec<String>, ReconcileError> {
+pub async fn damaged(
+    db: &DatabaseConnection,
+    store: &dyn ObjectStore,
+) -> Result<Vec<String>, ReconcileError> {
     let mut damaged = Vec::new();
     for row in repo::all_rows(db).await? {
-        let Ok(key) = row.key.parse::<ObjectKey>() else { continue };
+        let Ok(key) = row.key.parse::<ObjectKey>() else {
+            continue;
+        };
         if row.pending {
             continue;
         }
@@ -118,7 +128,12 @@ pub async fn damaged(db: &DatabaseConnection, store: &dyn ObjectStore) -> Result
 /// Runs `reconcile` with `fix` every `interval` until the task is dropped. Several
 /// instances may sweep at once: removing a missing object or completing a
 /// completed row changes nothing.
-pub async fn sweep_every(db: DatabaseConnection, store: std::sync::Arc<dyn ObjectStore>, interval: Duration, grace: Duration) {
+pub async fn sweep_every(
+    db: DatabaseConnection,
+    store: std::sync::Arc<dyn ObjectStore>,
+    interval: Duration,
+    grace: Duration,
+) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticker.tick().await; // the first tick is now: wait a whole interval first
@@ -140,7 +155,9 @@ pub async fn sweep_every(db: DatabaseConnection, store: std::sync::Arc<dyn Objec
                     );
                 }
             }
-            Err(error) => tracing::warn!(error = %crate::error::error_chain(&error), "the storage sweep failed; next time"),
+            Err(error) => {
+                tracing::warn!(error = %crate::error::error_chain(&error), "the storage sweep failed; next time")
+            }
         }
     }
 }

@@ -60,7 +60,11 @@ impl Drop for UploadSlot {
 
 impl UploadSlots {
     pub fn new(overall: usize, per_holder: usize) -> Self {
-        UploadSlots { overall: Arc::new(Semaphore::new(overall)), per_holder, held: Arc::default() }
+        UploadSlots {
+            overall: Arc::new(Semaphore::new(overall)),
+            per_holder,
+            held: Arc::default(),
+        }
     }
 
     /// Takes one of the holder's slots (429 when it holds all of its share), then
@@ -76,7 +80,11 @@ impl UploadSlots {
                 )));
             }
             *count += 1;
-            UploadSlot { overall: None, holder, held: self.held.clone() }
+            UploadSlot {
+                overall: None,
+                holder,
+                held: self.held.clone(),
+            }
         };
         // Saturated: after a bounded wait the upload is turned away with 503 and
         // Retry-After, rather than joining a queue that only grows.
@@ -86,7 +94,9 @@ impl UploadSlots {
             Ok(Err(_)) => return Err(AppError::unavailable()),
             Err(_) => {
                 metrics::counter!("interview_monitor_uploads_turned_away_total").increment(1);
-                return Err(AppError::Unavailable("the server is busy with other uploads; try again shortly".into()));
+                return Err(AppError::Unavailable(
+                    "the server is busy with other uploads; try again shortly".into(),
+                ));
             }
         };
         slot.overall = Some(permit);

@@ -52,12 +52,20 @@ fn parse_key(text: &str) -> Option<[u8; 32]> {
 /// The key from settings, else the one kept in `DATA_DIR/storage.key` (made once, 0600).
 fn master_key(data_dir: &Path, configured: Option<&Secret>) -> Result<[u8; 32], StorageError> {
     if let Some(secret) = configured {
-        return parse_key(secret.expose())
-            .ok_or_else(|| StorageError::Config("STORAGE_ENCRYPTION_KEY must be 32 bytes as 64 hex digits or base64".into()));
+        return parse_key(secret.expose()).ok_or_else(|| {
+            StorageError::Config(
+                "STORAGE_ENCRYPTION_KEY must be 32 bytes as 64 hex digits or base64".into(),
+            )
+        });
     }
     std::fs::create_dir_all(data_dir)?;
     let path = data_dir.join(KEY_FILE);
-    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path) {
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+    {
         Ok(mut file) => {
             let mut key = [0u8; 32];
             rand::rng().fill_bytes(&mut key);
@@ -71,7 +79,9 @@ fn master_key(data_dir: &Path, configured: Option<&Secret>) -> Result<[u8; 32], 
             if mode & 0o077 != 0 {
                 std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
             }
-            parse_key(&text).ok_or_else(|| StorageError::Config(format!("{} does not hold a valid key", path.display())))
+            parse_key(&text).ok_or_else(|| {
+                StorageError::Config(format!("{} does not hold a valid key", path.display()))
+            })
         }
         Err(error) => Err(error.into()),
     }
@@ -80,11 +90,16 @@ fn master_key(data_dir: &Path, configured: Option<&Secret>) -> Result<[u8; 32], 
 impl FileStore {
     pub fn open(data_dir: &Path, key: Option<&Secret>) -> Result<Self, StorageError> {
         let master = master_key(data_dir, key)?;
-        let cipher = Aes256Gcm::new_from_slice(&derive(&master, "interview-monitor object encryption v1"))
-            .map_err(|_| StorageError::Config("bad key length".into()))?;
+        let cipher =
+            Aes256Gcm::new_from_slice(&derive(&master, "interview-monitor object encryption v1"))
+                .map_err(|_| StorageError::Config("bad key length".into()))?;
         let root = data_dir.join("objects");
         std::fs::create_dir_all(&root)?;
-        Ok(FileStore { root, cipher, url_key: derive(&master, "interview-monitor media urls v1") })
+        Ok(FileStore {
+            root,
+            cipher,
+            url_key: derive(&master, "interview-monitor media urls v1"),
+        })
     }
 
     fn path(&self, key: &ObjectKey) -> PathBuf {
@@ -93,7 +108,8 @@ impl FileStore {
     }
 
     fn signature(&self, key: &str, expires: i64) -> Hmac<Sha256> {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.url_key).expect("HMAC takes any key length");
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.url_key)
+            .expect("HMAC takes any key length");
         mac.update(key.as_bytes());
         mac.update(b"\n");
         mac.update(expires.to_string().as_bytes());
@@ -116,7 +132,9 @@ impl FileStore {
     pub async fn read(&self, key: &ObjectKey) -> Result<Vec<u8>, StorageError> {
         let sealed = match tokio::fs::read(self.path(key)).await {
             Ok(sealed) => sealed,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(StorageError::NotFound),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StorageError::NotFound)
+            }
             Err(error) => return Err(error.into()),
         };
         if sealed.len() < NONCE_LEN {
@@ -125,7 +143,13 @@ impl FileStore {
         let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
         let aad = key.to_string();
         self.cipher
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext, aad: aad.as_bytes() })
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: aad.as_bytes(),
+                },
+            )
             .map_err(|_| StorageError::Corrupt)
     }
 
@@ -135,7 +159,13 @@ impl FileStore {
         let aad = key.to_string();
         let ciphertext = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: bytes, aad: aad.as_bytes() })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: bytes,
+                    aad: aad.as_bytes(),
+                },
+            )
             .map_err(|_| StorageError::Corrupt)?;
         let mut sealed = Vec::with_capacity(NONCE_LEN + ciphertext.len());
         sealed.extend_from_slice(&nonce);
@@ -147,11 +177,17 @@ impl FileStore {
 /// Writes to a temporary file in the same folder, syncs, then renames: readers see
 /// the whole object or none.
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().ok_or_else(|| std::io::Error::other("object path has no folder"))?;
+    let dir = path
+        .parent()
+        .ok_or_else(|| std::io::Error::other("object path has no folder"))?;
     std::fs::create_dir_all(dir)?;
     let tmp = dir.join(format!(".tmp-{}", uuid::Uuid::new_v4()));
     let result = (|| {
-        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         std::fs::rename(&tmp, path)?;
@@ -178,8 +214,17 @@ fn list_under(root: &Path) -> std::io::Result<Vec<ListedObject>> {
             if kind.is_dir() {
                 folders.push(entry.path());
             } else if kind.is_file() && !entry.file_name().to_string_lossy().starts_with(".tmp-") {
-                let key = entry.path().strip_prefix(root).map_err(std::io::Error::other)?.to_string_lossy().into_owned();
-                let modified = entry.metadata()?.modified().map(DateTime::<Utc>::from).unwrap_or_else(|_| Utc::now());
+                let key = entry
+                    .path()
+                    .strip_prefix(root)
+                    .map_err(std::io::Error::other)?
+                    .to_string_lossy()
+                    .into_owned();
+                let modified = entry
+                    .metadata()?
+                    .modified()
+                    .map(DateTime::<Utc>::from)
+                    .unwrap_or_else(|_| Utc::now());
                 objects.push(ListedObject { key, modified });
             }
         }
@@ -214,10 +259,17 @@ impl ObjectStore for FileStore {
 
     async fn list(&self) -> Result<Vec<ListedObject>, StorageError> {
         let root = self.root.clone();
-        Ok(tokio::task::spawn_blocking(move || list_under(&root)).await.map_err(std::io::Error::other)??)
+        Ok(tokio::task::spawn_blocking(move || list_under(&root))
+            .await
+            .map_err(std::io::Error::other)??)
     }
 
-    async fn signed_url(&self, key: &ObjectKey, _ttl: Duration, expires_at: DateTime<Utc>) -> Result<String, StorageError> {
+    async fn signed_url(
+        &self,
+        key: &ObjectKey,
+        _ttl: Duration,
+        expires_at: DateTime<Utc>,
+    ) -> Result<String, StorageError> {
         let key = key.to_string();
         let expires = expires_at.timestamp();
         let sig = hex(&self.signature(&key, expires).finalize().into_bytes());
@@ -244,14 +296,21 @@ mod tests {
         let on_disk = std::fs::read(dir.path().join("objects").join(key().to_string())).unwrap();
         assert!(!on_disk.windows(6).any(|w| w == b"secret"));
         assert_eq!(store.read(&key()).await.unwrap(), jpeg);
-        let mode = std::fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions().mode() & 0o777;
+        let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o600);
 
         // The same data dir opens with the same key; another key cannot read it.
         let again = FileStore::open(dir.path(), None).unwrap();
         assert_eq!(again.read(&key()).await.unwrap(), jpeg);
         let other = FileStore::open(dir.path(), Some(&Secret::new("a".repeat(64)))).unwrap();
-        assert!(matches!(other.read(&key()).await, Err(StorageError::Corrupt)));
+        assert!(matches!(
+            other.read(&key()).await,
+            Err(StorageError::Corrupt)
+        ));
     }
 
     #[tokio::test]
@@ -260,13 +319,26 @@ mod tests {
         let store = FileStore::open(dir.path(), None).unwrap();
         let now = Utc::now();
         let expires = now + chrono::Duration::minutes(5);
-        let url = store.signed_url(&key(), Duration::from_secs(300), expires).await.unwrap();
+        let url = store
+            .signed_url(&key(), Duration::from_secs(300), expires)
+            .await
+            .unwrap();
         let sig = url.rsplit("sig=").next().unwrap();
         let k = key().to_string();
         assert!(store.verify(&k, expires.timestamp(), sig, now));
         assert!(!store.verify(&k, expires.timestamp() + 1, sig, now));
-        assert!(!store.verify(&k.replace("camera", "screen"), expires.timestamp(), sig, now));
-        assert!(!store.verify(&k, expires.timestamp(), sig, expires + chrono::Duration::seconds(1)));
+        assert!(!store.verify(
+            &k.replace("camera", "screen"),
+            expires.timestamp(),
+            sig,
+            now
+        ));
+        assert!(!store.verify(
+            &k,
+            expires.timestamp(),
+            sig,
+            expires + chrono::Duration::seconds(1)
+        ));
         assert!(!store.verify(&k, expires.timestamp(), "zz", now));
     }
 }

@@ -64,15 +64,33 @@ pub trait ObjectStore: Send + Sync {
     /// Every object under `monitoring/`.
     async fn list(&self) -> Result<Vec<ListedObject>, StorageError>;
     /// Every object under `monitoring/{application}/`.
-    async fn list_application(&self, application: ApplicationId) -> Result<Vec<ListedObject>, StorageError> {
+    async fn list_application(
+        &self,
+        application: ApplicationId,
+    ) -> Result<Vec<ListedObject>, StorageError> {
         let prefix = format!("monitoring/{application}/");
-        Ok(self.list().await?.into_iter().filter(|object| object.key.starts_with(&prefix)).collect())
+        Ok(self
+            .list()
+            .await?
+            .into_iter()
+            .filter(|object| object.key.starts_with(&prefix))
+            .collect())
     }
     /// A URL that serves the object until `expires_at`.
-    async fn signed_url(&self, key: &ObjectKey, ttl: Duration, expires_at: DateTime<Utc>) -> Result<String, StorageError>;
+    async fn signed_url(
+        &self,
+        key: &ObjectKey,
+        ttl: Duration,
+        expires_at: DateTime<Utc>,
+    ) -> Result<String, StorageError>;
 
     /// URLs for many keys, in order (a store may sign a batch faster than one by one).
-    async fn signed_urls(&self, keys: &[ObjectKey], ttl: Duration, expires_at: DateTime<Utc>) -> Result<Vec<String>, StorageError> {
+    async fn signed_urls(
+        &self,
+        keys: &[ObjectKey],
+        ttl: Duration,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Vec<String>, StorageError> {
         let mut urls = Vec::with_capacity(keys.len());
         for key in keys {
             urls.push(self.signed_url(key, ttl, expires_at).await?);
@@ -83,7 +101,9 @@ pub trait ObjectStore: Send + Sync {
 
 /// The store the settings ask for, plus the built-in store itself when that is
 /// the one (the server serves its signed URLs at `/media/...`).
-pub async fn from_settings(settings: &Settings) -> Result<(Arc<dyn ObjectStore>, Option<Arc<file::FileStore>>), StorageError> {
+pub async fn from_settings(
+    settings: &Settings,
+) -> Result<(Arc<dyn ObjectStore>, Option<Arc<file::FileStore>>), StorageError> {
     match &settings.storage {
         StorageSettings::S3(s3) => Ok((Arc::new(s3::S3Store::new(s3)), None)),
         StorageSettings::BuiltIn { key } => {

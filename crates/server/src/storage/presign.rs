@@ -30,7 +30,9 @@ fn uri_encode(text: &str, keep_slash: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
             b'/' if keep_slash => out.push('/'),
             other => out.push_str(&format!("%{other:02X}")),
         }
@@ -40,19 +42,33 @@ fn uri_encode(text: &str, keep_slash: bool) -> String {
 
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
     // HMAC takes keys of any length.
-    let mut mac = HmacSha256::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    let mut mac = HmacSha256::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
     mac.update(data);
     mac.finalize().into_bytes().to_vec()
 }
 
 impl Presigner {
     /// `endpoint` (path-style, as with `AWS_ENDPOINT_URL_S3`) or AWS's virtual-hosted form.
-    pub fn new(endpoint: Option<&str>, bucket: &str, region: &str, access_key_id: &str, secret_access_key: &str) -> Self {
+    pub fn new(
+        endpoint: Option<&str>,
+        bucket: &str,
+        region: &str,
+        access_key_id: &str,
+        secret_access_key: &str,
+    ) -> Self {
         let (origin, host, path_prefix) = match endpoint {
             Some(endpoint) => {
                 let endpoint = endpoint.trim_end_matches('/');
-                let host = endpoint.split_once("://").map_or(endpoint, |(_, rest)| rest).to_string();
-                (endpoint.to_string(), host, format!("/{}", uri_encode(bucket, false)))
+                let host = endpoint
+                    .split_once("://")
+                    .map_or(endpoint, |(_, rest)| rest)
+                    .to_string();
+                (
+                    endpoint.to_string(),
+                    host,
+                    format!("/{}", uri_encode(bucket, false)),
+                )
             }
             None => {
                 let host = format!("{bucket}.s3.{region}.amazonaws.com");
@@ -71,7 +87,10 @@ impl Presigner {
 
     /// The day's signing key (HMAC chain over date, region, service).
     fn signing_key(&self, date: &str) -> Vec<u8> {
-        let k_date = hmac(format!("AWS4{}", self.secret_access_key).as_bytes(), date.as_bytes());
+        let k_date = hmac(
+            format!("AWS4{}", self.secret_access_key).as_bytes(),
+            date.as_bytes(),
+        );
         let k_region = hmac(&k_date, self.region.as_bytes());
         let k_service = hmac(&k_region, b"s3");
         hmac(&k_service, b"aws4_request")
@@ -79,7 +98,12 @@ impl Presigner {
 
     /// URLs for `keys`, each valid for `expires_secs` from `now`; the signing key
     /// is derived once for the batch.
-    pub fn urls<'a>(&'a self, keys: impl IntoIterator<Item = &'a str> + 'a, now: DateTime<Utc>, expires_secs: u64) -> impl Iterator<Item = String> + 'a {
+    pub fn urls<'a>(
+        &'a self,
+        keys: impl IntoIterator<Item = &'a str> + 'a,
+        now: DateTime<Utc>,
+        expires_secs: u64,
+    ) -> impl Iterator<Item = String> + 'a {
         let date = now.format("%Y%m%d").to_string();
         let amz_date = now.format("%Y%m%dT%H%M%SZ").to_string();
         let scope = format!("{date}/{}/s3/aws4_request", self.region);

@@ -11,8 +11,6 @@ use std::{
 };
 
 use async_trait::async_trait;
-use base64::Engine;
-use sha2::{Digest, Sha256};
 use aws_sdk_s3::{
     config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Credentials, Region},
     error::SdkError,
@@ -21,8 +19,10 @@ use aws_sdk_s3::{
     types::ServerSideEncryption,
     Client,
 };
+use base64::Engine;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
 use shared::ObjectKey;
 
 use super::{presign::Presigner, ListedObject, ObjectStore, StorageError};
@@ -44,10 +44,24 @@ pub struct S3Store {
 
 impl S3Store {
     pub fn new(settings: &S3Settings) -> Self {
-        let endpoints: Vec<Option<&str>> =
-            if settings.endpoints.is_empty() { vec![None] } else { settings.endpoints.iter().map(|e| Some(e.as_str())).collect() };
-        let gateways = endpoints.into_iter().map(|endpoint| gateway(settings, endpoint)).collect();
-        S3Store { gateways, current: AtomicUsize::new(0), bucket: settings.bucket.clone() }
+        let endpoints: Vec<Option<&str>> = if settings.endpoints.is_empty() {
+            vec![None]
+        } else {
+            settings
+                .endpoints
+                .iter()
+                .map(|e| Some(e.as_str()))
+                .collect()
+        };
+        let gateways = endpoints
+            .into_iter()
+            .map(|endpoint| gateway(settings, endpoint))
+            .collect();
+        S3Store {
+            gateways,
+            current: AtomicUsize::new(0),
+            bucket: settings.bucket.clone(),
+        }
     }
 
     /// The client of the gateway in use.
@@ -82,7 +96,8 @@ impl S3Store {
                 }
             }
         }
-        Err(last_error.unwrap_or_else(|| StorageError::Config("no S3 endpoint is configured".into())))
+        Err(last_error
+            .unwrap_or_else(|| StorageError::Config("no S3 endpoint is configured".into())))
     }
 }
 
@@ -101,16 +116,31 @@ fn gateway(settings: &S3Settings, endpoint: Option<&str>) -> Gateway {
                 .build(),
         );
     if let (Some(id), Some(secret)) = (&settings.access_key_id, &settings.secret_access_key) {
-        config = config.credentials_provider(Credentials::new(id, secret.expose(), None, None, "interview-monitor settings"));
+        config = config.credentials_provider(Credentials::new(
+            id,
+            secret.expose(),
+            None,
+            None,
+            "interview-monitor settings",
+        ));
     }
     if let Some(endpoint) = endpoint {
         config = config.endpoint_url(endpoint).force_path_style(true);
     }
     let presigner = match (&settings.access_key_id, &settings.secret_access_key) {
-        (Some(id), Some(secret)) => Some(Presigner::new(endpoint, &settings.bucket, &settings.region, id, secret.expose())),
+        (Some(id), Some(secret)) => Some(Presigner::new(
+            endpoint,
+            &settings.bucket,
+            &settings.region,
+            id,
+            secret.expose(),
+        )),
         _ => None,
     };
-    Gateway { client: Client::from_conf(config.build()), presigner }
+    Gateway {
+        client: Client::from_conf(config.build()),
+        presigner,
+    }
 }
 
 /// Unreachable (503) for network failures, timeouts and 5xx; refused otherwise.
@@ -120,7 +150,9 @@ where
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     let unreachable = match &error {
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => true,
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
+            true
+        }
         SdkError::ServiceError(service) => {
             let status = format!("{:?}", service.raw());
             status.contains("status: 5") || status.contains("StatusCode(5")
@@ -137,7 +169,12 @@ where
 impl S3Store {
     async fn list_prefix(&self, prefix: &str) -> Result<Vec<ListedObject>, StorageError> {
         self.on_any(|client| {
-            let mut pages = client.list_objects_v2().bucket(&self.bucket).prefix(prefix).into_paginator().send();
+            let mut pages = client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .into_paginator()
+                .send();
             async move {
                 let mut objects = Vec::new();
                 while let Some(page) = pages.next().await {
@@ -148,7 +185,10 @@ impl S3Store {
                             .last_modified()
                             .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
                             .unwrap_or_else(Utc::now);
-                        objects.push(ListedObject { key: key.to_string(), modified });
+                        objects.push(ListedObject {
+                            key: key.to_string(),
+                            modified,
+                        });
                     }
                 }
                 Ok(objects)
@@ -192,7 +232,11 @@ impl ObjectStore for S3Store {
                         classify(error)
                     }
                 })?;
-                let body = object.body.collect().await.map_err(|e| StorageError::Unreachable(Box::new(e)))?;
+                let body = object
+                    .body
+                    .collect()
+                    .await
+                    .map_err(|e| StorageError::Unreachable(Box::new(e)))?;
                 Ok(body.into_bytes())
             }
         })
@@ -213,22 +257,41 @@ impl ObjectStore for S3Store {
         self.list_prefix("monitoring/").await
     }
 
-    async fn list_application(&self, application: shared::ApplicationId) -> Result<Vec<ListedObject>, StorageError> {
-        self.list_prefix(&format!("monitoring/{application}/")).await
+    async fn list_application(
+        &self,
+        application: shared::ApplicationId,
+    ) -> Result<Vec<ListedObject>, StorageError> {
+        self.list_prefix(&format!("monitoring/{application}/"))
+            .await
     }
 
-    async fn signed_url(&self, key: &ObjectKey, ttl: Duration, expires_at: DateTime<Utc>) -> Result<String, StorageError> {
-        let mut urls = self.signed_urls(std::slice::from_ref(key), ttl, expires_at).await?;
-        urls.pop().ok_or_else(|| StorageError::Config("no URL was signed".into()))
+    async fn signed_url(
+        &self,
+        key: &ObjectKey,
+        ttl: Duration,
+        expires_at: DateTime<Utc>,
+    ) -> Result<String, StorageError> {
+        let mut urls = self
+            .signed_urls(std::slice::from_ref(key), ttl, expires_at)
+            .await?;
+        urls.pop()
+            .ok_or_else(|| StorageError::Config("no URL was signed".into()))
     }
 
-    async fn signed_urls(&self, keys: &[ObjectKey], ttl: Duration, expires_at: DateTime<Utc>) -> Result<Vec<String>, StorageError> {
+    async fn signed_urls(
+        &self,
+        keys: &[ObjectKey],
+        ttl: Duration,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Vec<String>, StorageError> {
         let gateway = &self.gateways[self.current.load(Ordering::Relaxed) % self.gateways.len()];
         match &gateway.presigner {
             Some(presigner) => {
                 let signed_at = expires_at - chrono::Duration::from_std(ttl).unwrap_or_default();
                 let texts: Vec<String> = keys.iter().map(ToString::to_string).collect();
-                Ok(presigner.urls(texts.iter().map(String::as_str), signed_at, ttl.as_secs()).collect())
+                Ok(presigner
+                    .urls(texts.iter().map(String::as_str), signed_at, ttl.as_secs())
+                    .collect())
             }
             None => {
                 let mut urls = Vec::with_capacity(keys.len());
@@ -243,12 +306,19 @@ impl ObjectStore for S3Store {
 
 impl S3Store {
     /// The SDK's presigned URL (for credentials it resolves itself, and to test ours against).
-    pub async fn sdk_signed_url(&self, key: &ObjectKey, ttl: Duration, start: Option<std::time::SystemTime>) -> Result<String, StorageError> {
+    pub async fn sdk_signed_url(
+        &self,
+        key: &ObjectKey,
+        ttl: Duration,
+        start: Option<std::time::SystemTime>,
+    ) -> Result<String, StorageError> {
         let mut presigning = PresigningConfig::builder().expires_in(ttl);
         if let Some(start) = start {
             presigning = presigning.start_time(start);
         }
-        let presigning = presigning.build().map_err(|e| StorageError::Config(e.to_string()))?;
+        let presigning = presigning
+            .build()
+            .map_err(|e| StorageError::Config(e.to_string()))?;
         let request = self
             .client()
             .get_object()
@@ -281,15 +351,37 @@ mod tests {
     async fn our_presigned_urls_are_the_sdks_byte_for_byte() {
         let key: ObjectKey =
             "monitoring/6f1c2a3b-0000-4000-8000-00000000abcd/camera/1764063000123-0b7e0000-1111-4222-8333-444455556666.jpg".parse().unwrap();
-        for endpoint in [Some("http://127.0.0.1:8333"), Some("https://s3.example.com"), None] {
+        for endpoint in [
+            Some("http://127.0.0.1:8333"),
+            Some("https://s3.example.com"),
+            None,
+        ] {
             let store = store(endpoint);
-            for (seconds, ttl) in [(1_795_000_000, 3600), (1_795_086_399, 60), (1_795_086_400, 604_800)] {
+            for (seconds, ttl) in [
+                (1_795_000_000, 3600),
+                (1_795_086_399, 60),
+                (1_795_086_400, 604_800),
+            ] {
                 let start = std::time::UNIX_EPOCH + Duration::from_secs(seconds);
-                let expected = store.sdk_signed_url(&key, Duration::from_secs(ttl), Some(start)).await.unwrap();
+                let expected = store
+                    .sdk_signed_url(&key, Duration::from_secs(ttl), Some(start))
+                    .await
+                    .unwrap();
                 let signed_at = DateTime::from_timestamp(seconds as i64, 0).unwrap();
-                let ours: Vec<String> = store.gateways[0].presigner.as_ref().unwrap().urls([key.to_string().as_str()], signed_at, ttl).collect();
-                assert_eq!(ours[0], expected, "endpoint {endpoint:?}, at {seconds}, ttl {ttl}");
-                assert!(expected.contains("X-Amz-Signature=") && expected.contains(&key.to_string()), "{expected}");
+                let ours: Vec<String> = store.gateways[0]
+                    .presigner
+                    .as_ref()
+                    .unwrap()
+                    .urls([key.to_string().as_str()], signed_at, ttl)
+                    .collect();
+                assert_eq!(
+                    ours[0], expected,
+                    "endpoint {endpoint:?}, at {seconds}, ttl {ttl}"
+                );
+                assert!(
+                    expected.contains("X-Amz-Signature=") && expected.contains(&key.to_string()),
+                    "{expected}"
+                );
             }
         }
     }

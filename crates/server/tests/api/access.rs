@@ -18,10 +18,22 @@ async fn the_access_matrix() {
     let table: Vec<(&str, &TestUser, [u16; 4])> = vec![
         ("own candidate", &i.candidate, [200, 200, 200, 403]),
         ("other candidate", &other_candidate, [403, 403, 403, 403]),
-        ("recruiter of the organization", &i.recruiter, [200, 200, 200, 200]),
-        ("recruiter of another organization", &other_recruiter, [403, 403, 403, 403]),
+        (
+            "recruiter of the organization",
+            &i.recruiter,
+            [200, 200, 200, 200],
+        ),
+        (
+            "recruiter of another organization",
+            &other_recruiter,
+            [403, 403, 403, 403],
+        ),
         ("admin", &admin, [200, 200, 200, 200]),
-        ("admin of another organization", &admin_of_globex, [200, 200, 200, 200]),
+        (
+            "admin of another organization",
+            &admin_of_globex,
+            [200, 200, 200, 200],
+        ),
     ];
     for (who, user, [upload, list, sign, delete]) in table {
         // A fresh image for this row, put there by an admin.
@@ -30,14 +42,27 @@ async fn the_access_matrix() {
 
         app.login_as(user).await;
         let got = [
-            app.upload_binary(&i.application, "screen", jpeg(900, 2)).await.status().as_u16(),
-            app.images(&i.application).await.status().as_u16(),
-            app.post_json("/api/monitoring/signed-urls", &json!({"s3Keys": [key]})).await.status().as_u16(),
-            app.post_json("/api/monitoring/delete", &json!({"applicationId": i.application, "imageType": "camera", "s3Key": key}))
+            app.upload_binary(&i.application, "screen", jpeg(900, 2))
                 .await
                 .status()
                 .as_u16(),
+            app.images(&i.application).await.status().as_u16(),
+            app.post_json("/api/monitoring/signed-urls", &json!({"s3Keys": [key]}))
+                .await
+                .status()
+                .as_u16(),
+            app.post_json(
+                "/api/monitoring/delete",
+                &json!({"applicationId": i.application, "imageType": "camera", "s3Key": key}),
+            )
+            .await
+            .status()
+            .as_u16(),
         ];
-        assert_eq!(got, [upload, list, sign, delete], "{who}: [upload, list, sign, delete]");
+        assert_eq!(
+            got,
+            [upload, list, sign, delete],
+            "{who}: [upload, list, sign, delete]"
+        );
     }
 }

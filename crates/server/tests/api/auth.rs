@@ -12,7 +12,13 @@ async fn login_returns_the_user_and_me_knows_them() {
 
     let response = app.login(&user.email, &user.password).await;
     assert_eq!(response.status(), 200);
-    let cookie = response.headers().get("set-cookie").expect("cookie").to_str().unwrap().to_string();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .expect("cookie")
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(cookie.starts_with("im_session="));
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
     assert!(!cookie.contains("Secure"), "plain HTTP gets no Secure flag");
@@ -50,17 +56,45 @@ async fn the_cookie_is_secure_and_host_bound_behind_a_trusted_https_proxy_only()
     let user = proxied.user("candidate", None).await;
     let response = login(&proxied, &user).await.unwrap();
     assert_eq!(response.status(), 200);
-    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
-    assert!(cookie.starts_with("__Host-im_session=") && cookie.contains("; Secure") && cookie.contains("Path=/"), "{cookie}");
-    assert!(response.headers().get("strict-transport-security").is_some(), "HSTS over HTTPS");
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.starts_with("__Host-im_session=")
+            && cookie.contains("; Secure")
+            && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(
+        response
+            .headers()
+            .get("strict-transport-security")
+            .is_some(),
+        "HSTS over HTTPS"
+    );
 
     // From a peer nobody trusts, the header is a claim, not a fact.
     let direct = spawn_app().await;
     let user = direct.user("candidate", None).await;
     let response = login(&direct, &user).await.unwrap();
-    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap();
-    assert!(cookie.starts_with("im_session=") && !cookie.contains("Secure"), "{cookie}");
-    assert!(response.headers().get("strict-transport-security").is_none());
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        cookie.starts_with("im_session=") && !cookie.contains("Secure"),
+        "{cookie}"
+    );
+    assert!(response
+        .headers()
+        .get("strict-transport-security")
+        .is_none());
 }
 
 #[tokio::test]
@@ -101,7 +135,12 @@ async fn logout_ends_the_session_on_the_server() {
     let app = spawn_app().await;
     let user = app.user("candidate", None).await;
     let response = app.login(&user.email, &user.password).await;
-    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap();
     let token_pair = cookie.split(';').next().unwrap().to_string();
 
     let logout = app.post_json("/api/auth/logout", &json!({})).await;
@@ -150,7 +189,10 @@ async fn repeated_failures_for_one_email_get_429_even_with_the_right_password() 
 async fn repeated_failures_from_one_address_get_429() {
     let app = spawn_app().await;
     for i in 0..20 {
-        let status = app.login(&format!("guess{i}@example.test"), "wrong-password").await.status();
+        let status = app
+            .login(&format!("guess{i}@example.test"), "wrong-password")
+            .await
+            .status();
         assert_eq!(status, 401, "attempt {i}");
     }
     let user = app.user("candidate", None).await;
@@ -160,7 +202,9 @@ async fn repeated_failures_from_one_address_get_429() {
 #[tokio::test]
 async fn malformed_login_bodies_are_400() {
     let app = spawn_app().await;
-    let missing = app.post_json("/api/auth/login", &json!({"email": "a@b.c"})).await;
+    let missing = app
+        .post_json("/api/auth/login", &json!({"email": "a@b.c"}))
+        .await;
     assert_eq!(missing.status(), 400);
     assert_eq!(error_body(missing).await["error"], "bad_request");
 

@@ -42,17 +42,27 @@ pub struct TestUser {
 }
 
 pub fn new_client() -> Client {
-    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
 }
 
 /// A fresh database: a SQLite file in `dir`, or a new uniquely named PostgreSQL
 /// database on TEST_POSTGRES_URL when TEST_DATABASE=postgres.
 pub async fn fresh_database_url(dir: &TempDir) -> String {
     if std::env::var("TEST_DATABASE").as_deref() == Ok("postgres") {
-        let server = std::env::var("TEST_POSTGRES_URL").expect("TEST_POSTGRES_URL is set by scripts/test.sh");
+        let server = std::env::var("TEST_POSTGRES_URL")
+            .expect("TEST_POSTGRES_URL is set by scripts/test.sh");
         let name = format!("im_test_{}", uuid::Uuid::new_v4().simple());
-        let admin = Database::connect(format!("{server}/postgres")).await.expect("connect to PostgreSQL");
-        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+        let admin = Database::connect(format!("{server}/postgres"))
+            .await
+            .expect("connect to PostgreSQL");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
         admin.close().await.ok();
         format!("{server}/{name}")
     } else {
@@ -70,7 +80,8 @@ pub async fn test_s3() -> Option<Vec<(String, String)>> {
     if !using_s3() {
         return None;
     }
-    let endpoint = std::env::var("TEST_S3_ENDPOINT").expect("TEST_S3_ENDPOINT is set by scripts/test.sh");
+    let endpoint =
+        std::env::var("TEST_S3_ENDPOINT").expect("TEST_S3_ENDPOINT is set by scripts/test.sh");
     let bucket = format!("im-test-{}", uuid::Uuid::new_v4().simple());
     create_bucket(&endpoint, &bucket).await;
     Some(vec![
@@ -91,13 +102,24 @@ pub fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
         .region(aws_sdk_s3::config::Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .force_path_style(true)
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(S3_ACCESS_KEY, S3_SECRET_KEY, None, None, "test"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            S3_ACCESS_KEY,
+            S3_SECRET_KEY,
+            None,
+            None,
+            "test",
+        ))
         .build();
     aws_sdk_s3::Client::from_conf(config)
 }
 
 pub async fn create_bucket(endpoint: &str, bucket: &str) {
-    s3_client(endpoint).create_bucket().bucket(bucket).send().await.expect("create the test bucket");
+    s3_client(endpoint)
+        .create_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .expect("create the test bucket");
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -120,7 +142,10 @@ async fn spawn_app_on(database_url: Option<String>, vars: &[(&str, &str)]) -> Te
         Some(url) => url,
         None => fresh_database_url(&dir).await,
     };
-    let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let mut env: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     env.insert("DATA_DIR".into(), dir.path().display().to_string());
     env.insert("DATABASE_URL".into(), database_url.clone());
     if !vars.iter().any(|(name, _)| *name == "AWS_S3_BUCKET_NAME") {
@@ -130,8 +155,13 @@ async fn spawn_app_on(database_url: Option<String>, vars: &[(&str, &str)]) -> Te
             }
         }
     }
-    let s3 = env.get("AWS_S3_BUCKET_NAME").map(|bucket| (env["AWS_ENDPOINT_URL_S3"].clone(), bucket.clone()));
-    let leptos = LeptosOptions::builder().output_name("interview-monitor").site_root(dir.path().display().to_string()).build();
+    let s3 = env
+        .get("AWS_S3_BUCKET_NAME")
+        .map(|bucket| (env["AWS_ENDPOINT_URL_S3"].clone(), bucket.clone()));
+    let leptos = LeptosOptions::builder()
+        .output_name("interview-monitor")
+        .site_root(dir.path().display().to_string())
+        .build();
     let settings = Settings::from_vars(|name| env.get(name).cloned(), leptos).expect("settings");
 
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -163,11 +193,20 @@ impl TestApp {
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
-        self.client.post(self.url(path)).json(body).send().await.expect("request")
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.post_json("/api/auth/login", &json!({"email": email, "password": password})).await
+        self.post_json(
+            "/api/auth/login",
+            &json!({"email": email, "password": password}),
+        )
+        .await
     }
 
     pub async fn me(&self) -> Response {
@@ -175,14 +214,18 @@ impl TestApp {
     }
 
     pub async fn organization(&self, slug: &str) {
-        cli::create_organization(&self.db, slug, &format!("Org {slug}")).await.expect("org");
+        cli::create_organization(&self.db, slug, &format!("Org {slug}"))
+            .await
+            .expect("org");
     }
 
     /// A user with a random email; recruiters belong to `org`.
     pub async fn user(&self, role: &str, org: Option<&str>) -> TestUser {
         let email = format!("{role}-{}@example.test", uuid::Uuid::new_v4().simple());
         let password = format!("pw-{}", uuid::Uuid::new_v4().simple());
-        cli::create_user(&self.db, &email, role, org, password.clone()).await.expect("user");
+        cli::create_user(&self.db, &email, role, org, password.clone())
+            .await
+            .expect("user");
         TestUser { email, password }
     }
 
@@ -197,7 +240,9 @@ impl TestApp {
 /// different for each `seed`.
 pub fn jpeg(size: usize, seed: u8) -> Vec<u8> {
     let mut jpeg = vec![0xFF, 0xD8];
-    jpeg.extend([0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]);
+    jpeg.extend([
+        0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
+    ]);
     jpeg.extend([0xFF, 0xC0, 0x00, 0x0B, 8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
     jpeg.extend([0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 0x3F, 0]);
     let data = size.saturating_sub(jpeg.len() + 2);
@@ -221,19 +266,34 @@ impl TestApp {
     }
 
     pub async fn upload_binary(&self, application: &str, kind: &str, bytes: Vec<u8>) -> Response {
-        self.upload_capture(application, kind, None, None, bytes).await
+        self.upload_capture(application, kind, None, None, bytes)
+            .await
     }
 
     /// A binary upload of one capture, with its time and id when given.
-    pub async fn upload_capture(&self, application: &str, kind: &str, at: Option<&str>, capture: Option<&str>, bytes: Vec<u8>) -> Response {
-        let mut url = format!("/api/monitoring/upload-binary?applicationId={application}&imageType={kind}");
+    pub async fn upload_capture(
+        &self,
+        application: &str,
+        kind: &str,
+        at: Option<&str>,
+        capture: Option<&str>,
+        bytes: Vec<u8>,
+    ) -> Response {
+        let mut url =
+            format!("/api/monitoring/upload-binary?applicationId={application}&imageType={kind}");
         if let Some(at) = at {
             url.push_str(&format!("&capturedAt={at}"));
         }
         if let Some(capture) = capture {
             url.push_str(&format!("&captureId={capture}"));
         }
-        self.client.post(self.url(&url)).header("content-type", "image/jpeg").body(bytes).send().await.expect("request")
+        self.client
+            .post(self.url(&url))
+            .header("content-type", "image/jpeg")
+            .body(bytes)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// A sign-in from a fresh client that says it forwards for `client`.
@@ -256,23 +316,38 @@ impl TestApp {
     }
 
     pub async fn images(&self, application: &str) -> Response {
-        self.post_json("/api/monitoring/images", &json!({"applicationId": application})).await
+        self.post_json(
+            "/api/monitoring/images",
+            &json!({"applicationId": application}),
+        )
+        .await
     }
 
     pub async fn signed_url(&self, key: &str) -> Response {
-        self.post_json("/api/monitoring/signed-url", &json!({"s3Key": key})).await
+        self.post_json("/api/monitoring/signed-url", &json!({"s3Key": key}))
+            .await
     }
 
     /// Fetches a signed URL (relative ones from this server) without cookies.
     pub async fn fetch(&self, url: &str) -> Response {
-        let absolute = if url.starts_with('/') { self.url(url) } else { url.to_string() };
+        let absolute = if url.starts_with('/') {
+            self.url(url)
+        } else {
+            url.to_string()
+        };
         reqwest::get(absolute).await.expect("fetch")
     }
 
     /// Whether storage holds the object, asked of the store itself.
     pub async fn object_exists(&self, key: &str) -> bool {
         match &self.s3 {
-            Some((endpoint, bucket)) => s3_client(endpoint).head_object().bucket(bucket).key(key).send().await.is_ok(),
+            Some((endpoint, bucket)) => s3_client(endpoint)
+                .head_object()
+                .bucket(bucket)
+                .key(key)
+                .send()
+                .await
+                .is_ok(),
             None => self.data_dir.join("objects").join(key).exists(),
         }
     }
@@ -281,7 +356,14 @@ impl TestApp {
     pub async fn put_raw_object(&self, key: &str, bytes: Vec<u8>) {
         match &self.s3 {
             Some((endpoint, bucket)) => {
-                s3_client(endpoint).put_object().bucket(bucket).key(key).body(bytes.into()).send().await.expect("put");
+                s3_client(endpoint)
+                    .put_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .body(bytes.into())
+                    .send()
+                    .await
+                    .expect("put");
             }
             None => {
                 let path = self.data_dir.join("objects").join(key);
@@ -293,7 +375,10 @@ impl TestApp {
 
     pub async fn count_image_rows(&self) -> u64 {
         use sea_orm::{EntityTrait, PaginatorTrait};
-        server::db::entities::monitoring_image::Entity::find().count(&self.db).await.expect("count")
+        server::db::entities::monitoring_image::Entity::find()
+            .count(&self.db)
+            .await
+            .expect("count")
     }
 }
 
@@ -310,9 +395,17 @@ pub async fn interview_with(vars: &[(&str, &str)]) -> Interview {
     app.organization("acme").await;
     let recruiter = app.user("recruiter", Some("acme")).await;
     let candidate = app.user("candidate", None).await;
-    let application = cli::create_application(&app.db, "acme", &candidate.email, "Rust Engineer").await.expect("application").to_string();
+    let application = cli::create_application(&app.db, "acme", &candidate.email, "Rust Engineer")
+        .await
+        .expect("application")
+        .to_string();
     app.record_consent(&candidate, &application).await;
-    Interview { app, recruiter, candidate, application }
+    Interview {
+        app,
+        recruiter,
+        candidate,
+        application,
+    }
 }
 
 pub async fn interview() -> Interview {
@@ -323,7 +416,9 @@ impl Interview {
     /// Moves the application's creation back to 2026-01-01, so captures with
     /// fixed times in 2026 (before the test ran) are accepted.
     pub async fn backdated(self) -> Self {
-        self.app.set_application_created(&self.application, "2026-01-01T00:00:00Z").await;
+        self.app
+            .set_application_created(&self.application, "2026-01-01T00:00:00Z")
+            .await;
         self
     }
 }
@@ -333,8 +428,15 @@ impl TestApp {
         use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
         use server::db::entities::job_application;
         let id = uuid::Uuid::parse_str(application).expect("application id");
-        let mut row = job_application::Entity::find_by_id(id).one(&self.db).await.expect("query").expect("application").into_active_model();
-        row.created_at = Set(chrono::DateTime::parse_from_rfc3339(at).expect("time").with_timezone(&chrono::Utc));
+        let mut row = job_application::Entity::find_by_id(id)
+            .one(&self.db)
+            .await
+            .expect("query")
+            .expect("application")
+            .into_active_model();
+        row.created_at = Set(chrono::DateTime::parse_from_rfc3339(at)
+            .expect("time")
+            .with_timezone(&chrono::Utc));
         row.update(&self.db).await.expect("update");
     }
 
@@ -343,7 +445,10 @@ impl TestApp {
     pub async fn record_consent(&self, user: &TestUser, application: &str) {
         use sea_orm::{ActiveModelTrait, Set};
         use server::db::entities::consent;
-        let user = server::db::accounts::user_by_email(&self.db, &user.email).await.expect("query").expect("user");
+        let user = server::db::accounts::user_by_email(&self.db, &user.email)
+            .await
+            .expect("query")
+            .expect("user");
         consent::ActiveModel {
             id: Set(uuid::Uuid::new_v4()),
             application_id: Set(uuid::Uuid::parse_str(application).expect("application id")),
@@ -365,7 +470,12 @@ impl TestApp {
             .await
             .expect("login");
         assert_eq!(response.status(), 200);
-        let cookie = response.headers().get("set-cookie").expect("a cookie").to_str().expect("text");
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .expect("a cookie")
+            .to_str()
+            .expect("text");
         cookie.split(';').next().expect("name=value").to_string()
     }
 }
@@ -373,7 +483,10 @@ impl TestApp {
 /// The error body every failure carries: `{error, message}`.
 pub async fn error_body(response: Response) -> Value {
     let body: Value = response.json().await.expect("error body is JSON");
-    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "error has a message: {body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "error has a message: {body}"
+    );
     body
 }
 
@@ -403,7 +516,13 @@ impl ServerProcess {
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = fresh_database_url(&dir).await;
         let port = restartable_port();
-        ServerProcess { child: None, address: format!("http://127.0.0.1:{port}"), database_url, port, dir }
+        ServerProcess {
+            child: None,
+            address: format!("http://127.0.0.1:{port}"),
+            database_url,
+            port,
+            dir,
+        }
     }
 
     /// As [`prepare`](Self::prepare), with organization `acme`, a recruiter
@@ -412,14 +531,51 @@ impl ServerProcess {
     pub async fn prepare_interview() -> (ServerProcess, String) {
         let server = ServerProcess::prepare().await;
         server.cli(&["org", "create", "--slug", "acme", "--name", "Acme"], None);
-        server.cli(&["user", "create", "--email", "r@example.test", "--role", "recruiter", "--org", "acme", "--password-stdin"], Some("recruiter-pass"));
-        server.cli(&["user", "create", "--email", "c@example.test", "--role", "candidate", "--password-stdin"], Some("candidate-pass"));
-        let application = server.cli(&["application", "create", "--org", "acme", "--candidate", "c@example.test", "--title", "T"], None);
+        server.cli(
+            &[
+                "user",
+                "create",
+                "--email",
+                "r@example.test",
+                "--role",
+                "recruiter",
+                "--org",
+                "acme",
+                "--password-stdin",
+            ],
+            Some("recruiter-pass"),
+        );
+        server.cli(
+            &[
+                "user",
+                "create",
+                "--email",
+                "c@example.test",
+                "--role",
+                "candidate",
+                "--password-stdin",
+            ],
+            Some("candidate-pass"),
+        );
+        let application = server.cli(
+            &[
+                "application",
+                "create",
+                "--org",
+                "acme",
+                "--candidate",
+                "c@example.test",
+                "--title",
+                "T",
+            ],
+            None,
+        );
         (server, application)
     }
 
     fn command(&self) -> std::process::Command {
-        let binary = std::env::var("IM_SERVER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_interview-monitor").to_string());
+        let binary = std::env::var("IM_SERVER_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_interview-monitor").to_string());
         let mut command = std::process::Command::new(binary);
         command
             .env("DATA_DIR", self.dir.path())
@@ -455,7 +611,12 @@ impl ServerProcess {
             .spawn()
             .expect("the CLI starts");
         if let Some(text) = stdin {
-            child.stdin.take().expect("stdin").write_all(format!("{text}\n").as_bytes()).expect("write stdin");
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(format!("{text}\n").as_bytes())
+                .expect("write stdin");
         }
         let output = child.wait_with_output().expect("the CLI ends");
         assert!(output.status.success(), "interview-monitor {args:?} failed");
@@ -471,10 +632,17 @@ impl ServerProcess {
     pub async fn serve_with(&mut self, vars: &[(&str, &str)]) {
         let mut command = self.command();
         command.envs(vars.iter().copied());
-        let child = command.arg("serve").stderr(std::process::Stdio::null()).spawn().expect("serve starts");
+        let child = command
+            .arg("serve")
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("serve starts");
         self.child = Some(child);
         for _ in 0..150 {
-            if reqwest::get(format!("{}/healthz", self.address)).await.is_ok_and(|r| r.status() == 200) {
+            if reqwest::get(format!("{}/healthz", self.address))
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -496,7 +664,8 @@ impl ServerProcess {
 
     /// `(current, peak)` resident memory in MiB.
     pub fn memory_mib(&self) -> (f64, f64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
         let field = |name: &str| {
             status
                 .lines()

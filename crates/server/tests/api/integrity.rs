@@ -17,21 +17,41 @@ fn event(kind: &str, at: DateTime<Utc>, ended: Option<DateTime<Utc>>) -> Value {
 
 impl TestApp {
     async fn send_events(&self, application: &str, events: &[Value]) -> reqwest::Response {
-        self.post_json("/api/monitoring/events", &json!({"applicationId": application, "events": events})).await
+        self.post_json(
+            "/api/monitoring/events",
+            &json!({"applicationId": application, "events": events}),
+        )
+        .await
     }
 
     async fn events_of(&self, application: &str) -> Value {
-        let response = self.post_json("/api/monitoring/events/list", &json!({"applicationId": application})).await;
+        let response = self
+            .post_json(
+                "/api/monitoring/events/list",
+                &json!({"applicationId": application}),
+            )
+            .await;
         assert_eq!(response.status(), 200, "events/list");
         response.json().await.expect("json")
     }
 
-    async fn start_session(&self, application: &str, camera: i64, screen: i64) -> reqwest::Response {
+    async fn start_session(
+        &self,
+        application: &str,
+        camera: i64,
+        screen: i64,
+    ) -> reqwest::Response {
         self.post_json("/api/monitoring/session/start", &json!({"applicationId": application, "cameraInterval": camera, "screenInterval": screen}))
             .await
     }
 
-    async fn review(&self, application: &str, event: &str, verdict: &str, note: &str) -> reqwest::Response {
+    async fn review(
+        &self,
+        application: &str,
+        event: &str,
+        verdict: &str,
+        note: &str,
+    ) -> reqwest::Response {
         self.post_json("/api/monitoring/flags/review", &json!({"applicationId": application, "eventId": event, "verdict": verdict, "note": note}))
             .await
     }
@@ -53,38 +73,79 @@ async fn a_candidate_captures_and_sends_events_only_after_consenting() {
     let i = interview().await;
     let app = &i.app;
     // A second application of the same candidate, not consented to.
-    let fresh = server::cli::create_application(&app.db, "acme", &i.candidate.email, "Second").await.unwrap().to_string();
+    let fresh = server::cli::create_application(&app.db, "acme", &i.candidate.email, "Second")
+        .await
+        .unwrap()
+        .to_string();
     app.login_as(&i.candidate).await;
 
     let upload = app.upload_binary(&fresh, "camera", jpeg(900, 1)).await;
     assert_eq!(upload.status(), 403);
     assert_eq!(error_body(upload).await["error"], "consent_required");
-    let events = app.send_events(&fresh, &[event("paste", Utc::now(), None)]).await;
+    let events = app
+        .send_events(&fresh, &[event("paste", Utc::now(), None)])
+        .await;
     assert_eq!(events.status(), 403);
     assert_eq!(error_body(events).await["error"], "consent_required");
     assert_eq!(app.start_session(&fresh, 30, 30).await.status(), 403);
     assert_eq!(app.count_image_rows().await, 0, "nothing stored");
 
     // The text shown must be the current one.
-    let stale = app.post_json("/api/monitoring/consent", &json!({"applicationId": fresh, "consentVersion": "2020-01-01"})).await;
+    let stale = app
+        .post_json(
+            "/api/monitoring/consent",
+            &json!({"applicationId": fresh, "consentVersion": "2020-01-01"}),
+        )
+        .await;
     assert_eq!(stale.status(), 400);
-    let consent = app.post_json("/api/monitoring/consent", &json!({"applicationId": fresh, "consentVersion": CONSENT_VERSION})).await;
+    let consent = app
+        .post_json(
+            "/api/monitoring/consent",
+            &json!({"applicationId": fresh, "consentVersion": CONSENT_VERSION}),
+        )
+        .await;
     assert_eq!(consent.status(), 200);
     let first: Value = consent.json().await.unwrap();
     assert_eq!(first["consentVersion"], CONSENT_VERSION);
     assert!(first["consentedAt"].as_str().is_some());
     assert!(first.get("retentionDays").is_some(), "{first}");
     // Consenting again keeps the first time.
-    let again: Value = app.post_json("/api/monitoring/consent", &json!({"applicationId": fresh, "consentVersion": CONSENT_VERSION})).await.json().await.unwrap();
+    let again: Value = app
+        .post_json(
+            "/api/monitoring/consent",
+            &json!({"applicationId": fresh, "consentVersion": CONSENT_VERSION}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(again["consentedAt"], first["consentedAt"]);
-    assert_eq!(app.upload_binary(&fresh, "camera", jpeg(900, 1)).await.status(), 200);
+    assert_eq!(
+        app.upload_binary(&fresh, "camera", jpeg(900, 1))
+            .await
+            .status(),
+        200
+    );
 
     // Nobody consents for the candidate; recruiters' own captures need no consent.
     app.login_as(&i.recruiter).await;
-    let for_them = app.post_json("/api/monitoring/consent", &json!({"applicationId": fresh, "consentVersion": CONSENT_VERSION})).await;
+    let for_them = app
+        .post_json(
+            "/api/monitoring/consent",
+            &json!({"applicationId": fresh, "consentVersion": CONSENT_VERSION}),
+        )
+        .await;
     assert_eq!(for_them.status(), 403);
-    let third = server::cli::create_application(&app.db, "acme", &i.candidate.email, "Third").await.unwrap().to_string();
-    assert_eq!(app.upload_binary(&third, "camera", jpeg(900, 2)).await.status(), 200);
+    let third = server::cli::create_application(&app.db, "acme", &i.candidate.email, "Third")
+        .await
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        app.upload_binary(&third, "camera", jpeg(900, 2))
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -97,10 +158,21 @@ async fn a_session_records_its_intervals_and_the_server_clock() {
     assert_eq!(response.status(), 200);
     let started: Value = response.json().await.unwrap();
     let server_time: DateTime<Utc> = started["serverTime"].as_str().unwrap().parse().unwrap();
-    assert!(server_time >= before - Duration::seconds(1) && server_time <= Utc::now() + Duration::seconds(1));
-    assert!(started["sessionId"].as_str().is_some_and(|id| id.len() == 36));
+    assert!(
+        server_time >= before - Duration::seconds(1)
+            && server_time <= Utc::now() + Duration::seconds(1)
+    );
+    assert!(started["sessionId"]
+        .as_str()
+        .is_some_and(|id| id.len() == 36));
     for (camera, screen) in [(0, 30), (30, 3601), (-1, 30), (i64::from(u32::MAX), 30)] {
-        assert_eq!(app.start_session(&i.application, camera, screen).await.status(), 400, "{camera}/{screen}");
+        assert_eq!(
+            app.start_session(&i.application, camera, screen)
+                .await
+                .status(),
+            400,
+            "{camera}/{screen}"
+        );
     }
 }
 
@@ -115,7 +187,12 @@ async fn events_are_stored_once_per_event_id_and_checked() {
         event("tab_hidden", now - Duration::seconds(2), None),
         event("copy", now - Duration::seconds(1), None),
     ];
-    let accepted: Value = app.send_events(&i.application, &batch).await.json().await.unwrap();
+    let accepted: Value = app
+        .send_events(&i.application, &batch)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(accepted["accepted"], 3);
     // The same batch again (a retry) stores nothing new.
     assert_eq!(app.send_events(&i.application, &batch).await.status(), 200);
@@ -123,20 +200,38 @@ async fn events_are_stored_once_per_event_id_and_checked() {
     let mut ended = batch[1].clone();
     ended["endedAt"] = json!(shared::monitoring::millis::format(&now));
     ended["detail"] = json!({"captureIds": [uuid::Uuid::new_v4().to_string()]});
-    assert_eq!(app.send_events(&i.application, &[ended.clone()]).await.status(), 200);
+    assert_eq!(
+        app.send_events(&i.application, &[ended.clone()])
+            .await
+            .status(),
+        200
+    );
     // An older copy of the open event arriving late changes nothing.
-    assert_eq!(app.send_events(&i.application, &[batch[1].clone()]).await.status(), 200);
+    assert_eq!(
+        app.send_events(&i.application, &[batch[1].clone()])
+            .await
+            .status(),
+        200
+    );
 
     // An id reused for another event is 409, and nothing of that call is kept.
     let mut reused = batch[0].clone();
     reused["kind"] = json!("copy");
     let newcomer = event("window_blur", now, None);
-    let conflict = app.send_events(&i.application, &[newcomer.clone(), reused]).await;
+    let conflict = app
+        .send_events(&i.application, &[newcomer.clone(), reused])
+        .await;
     assert_eq!(conflict.status(), 409);
     assert_eq!(error_body(conflict).await["error"], "conflict");
     let mut moved = ended.clone();
-    moved["endedAt"] = json!(shared::monitoring::millis::format(&(now + Duration::seconds(1))));
-    assert_eq!(app.send_events(&i.application, &[moved]).await.status(), 409, "an end is not changed once recorded");
+    moved["endedAt"] = json!(shared::monitoring::millis::format(
+        &(now + Duration::seconds(1))
+    ));
+    assert_eq!(
+        app.send_events(&i.application, &[moved]).await.status(),
+        409,
+        "an end is not changed once recorded"
+    );
 
     let listed = app.events_of(&i.application).await;
     let events = listed["events"].as_array().unwrap();
@@ -157,9 +252,13 @@ async fn malformed_events_are_refused_whole() {
     app.login_as(&i.candidate).await;
     let now = Utc::now();
     // The application was created (backdated) on 2026-01-01.
-    let created = DateTime::parse_from_rfc3339("2025-12-31T23:59:59Z").unwrap().with_timezone(&Utc);
+    let created = DateTime::parse_from_rfc3339("2025-12-31T23:59:59Z")
+        .unwrap()
+        .with_timezone(&Utc);
     let mut backwards = event("window_blur", now, None);
-    backwards["endedAt"] = json!(shared::monitoring::millis::format(&(now - Duration::seconds(5))));
+    backwards["endedAt"] = json!(shared::monitoring::millis::format(
+        &(now - Duration::seconds(5))
+    ));
     let mut array_detail = event("paste", now, None);
     array_detail["detail"] = json!([1, 2, 3]);
     let mut huge_detail = event("paste", now, None);
@@ -170,9 +269,15 @@ async fn malformed_events_are_refused_whole() {
         ("unknown kind", event("tab_switch", now, None)),
         ("5,000-character kind", event(&"k".repeat(5000), now, None)),
         ("a kind the server adds", event("no_face", now, None)),
-        ("before 1970", event("paste", DateTime::from_timestamp(-86_400, 0).unwrap(), None)),
+        (
+            "before 1970",
+            event("paste", DateTime::from_timestamp(-86_400, 0).unwrap(), None),
+        ),
         ("before the application", event("paste", created, None)),
-        ("in the future", event("paste", now + Duration::minutes(5), None)),
+        (
+            "in the future",
+            event("paste", now + Duration::minutes(5), None),
+        ),
         ("ends before it starts", backwards),
         ("detail not an object", array_detail),
         ("detail too large", huge_detail),
@@ -182,21 +287,48 @@ async fn malformed_events_are_refused_whole() {
         let good = event("copy", now, None);
         let response = app.send_events(&i.application, &[good, bad]).await;
         assert_eq!(response.status(), 400, "{what}");
-        let message = error_body(response).await["message"].as_str().unwrap().len();
+        let message = error_body(response).await["message"]
+            .as_str()
+            .unwrap()
+            .len();
         assert!(message < 400, "{what}: the message does not echo the input");
     }
     let at = |n: i64| now - Duration::milliseconds(n);
     let too_many: Vec<Value> = (0..501).map(|n| event("copy", at(n), None)).collect();
-    assert_eq!(app.send_events(&i.application, &too_many).await.status(), 400, "501 events");
-    assert_eq!(app.events_of(&i.application).await["events"].as_array().unwrap().len(), 0, "nothing kept");
+    assert_eq!(
+        app.send_events(&i.application, &too_many).await.status(),
+        400,
+        "501 events"
+    );
+    assert_eq!(
+        app.events_of(&i.application).await["events"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "nothing kept"
+    );
     let most: Vec<Value> = (0..500).map(|n| event("copy", at(n), None)).collect();
-    assert_eq!(app.send_events(&i.application, &most).await.status(), 200, "500 events");
-    assert_eq!(app.send_events(&i.application, &[]).await.status(), 200, "none");
+    assert_eq!(
+        app.send_events(&i.application, &most).await.status(),
+        200,
+        "500 events"
+    );
+    assert_eq!(
+        app.send_events(&i.application, &[]).await.status(),
+        200,
+        "none"
+    );
     let unknown_session = app
         .post_json("/api/monitoring/events", &json!({"applicationId": i.application, "sessionId": uuid::Uuid::new_v4().to_string(), "events": []}))
         .await;
     assert_eq!(unknown_session.status(), 404);
-    let missing = app.post_json("/api/monitoring/events", &json!({"applicationId": i.application})).await;
+    let missing = app
+        .post_json(
+            "/api/monitoring/events",
+            &json!({"applicationId": i.application}),
+        )
+        .await;
     assert_eq!(missing.status(), 400);
 }
 
@@ -206,11 +338,23 @@ async fn copies_of_a_batch_sent_at_once_store_each_event_once() {
     let app = &i.app;
     app.login_as(&i.candidate).await;
     let now = Utc::now();
-    let batch: Vec<Value> = (0..50).map(|n| event("paste", now - Duration::milliseconds(n), None)).collect();
+    let batch: Vec<Value> = (0..50)
+        .map(|n| event("paste", now - Duration::milliseconds(n), None))
+        .collect();
     let sends = (0..16).map(|_| app.send_events(&i.application, &batch));
-    let statuses: Vec<u16> = futures::future::join_all(sends).await.iter().map(|r| r.status().as_u16()).collect();
+    let statuses: Vec<u16> = futures::future::join_all(sends)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
-    assert_eq!(app.events_of(&i.application).await["events"].as_array().unwrap().len(), 50);
+    assert_eq!(
+        app.events_of(&i.application).await["events"]
+            .as_array()
+            .unwrap()
+            .len(),
+        50
+    );
 }
 
 #[tokio::test]
@@ -223,23 +367,48 @@ async fn who_may_send_list_and_review_events() {
     let admin = app.user("admin", None).await;
     app.login_as(&i.candidate).await;
     let flag = event("paste", Utc::now(), None);
-    assert_eq!(app.send_events(&i.application, &[flag.clone()]).await.status(), 200);
+    assert_eq!(
+        app.send_events(&i.application, &[flag.clone()])
+            .await
+            .status(),
+        200
+    );
     let flag_id = flag["eventId"].as_str().unwrap();
 
     // (who, [send, list, review])
     let table: Vec<(&str, &TestUser, [u16; 3])> = vec![
         ("own candidate", &i.candidate, [200, 200, 403]),
         ("other candidate", &other_candidate, [403, 403, 403]),
-        ("recruiter of the organization", &i.recruiter, [200, 200, 200]),
-        ("recruiter of another organization", &other_recruiter, [403, 403, 403]),
+        (
+            "recruiter of the organization",
+            &i.recruiter,
+            [200, 200, 200],
+        ),
+        (
+            "recruiter of another organization",
+            &other_recruiter,
+            [403, 403, 403],
+        ),
         ("admin", &admin, [200, 200, 200]),
     ];
     for (who, user, expected) in table {
         app.login_as(user).await;
         let got = [
-            app.send_events(&i.application, &[event("copy", Utc::now(), None)]).await.status().as_u16(),
-            app.post_json("/api/monitoring/events/list", &json!({"applicationId": i.application})).await.status().as_u16(),
-            app.review(&i.application, flag_id, "ok", "").await.status().as_u16(),
+            app.send_events(&i.application, &[event("copy", Utc::now(), None)])
+                .await
+                .status()
+                .as_u16(),
+            app.post_json(
+                "/api/monitoring/events/list",
+                &json!({"applicationId": i.application}),
+            )
+            .await
+            .status()
+            .as_u16(),
+            app.review(&i.application, flag_id, "ok", "")
+                .await
+                .status()
+                .as_u16(),
         ];
         assert_eq!(got, expected, "{who}: [send, list, review]");
     }
@@ -250,19 +419,46 @@ async fn the_summary_counts_a_known_interview_and_verdicts_stay() {
     let i = interview().await.backdated().await;
     let app = &i.app;
     app.login_as(&i.candidate).await;
-    assert_eq!(app.start_session(&i.application, 60, 60).await.status(), 200);
+    assert_eq!(
+        app.start_session(&i.application, 60, 60).await.status(),
+        200
+    );
     // The session began an hour ago (moved back: the server dates it itself).
-    let start = DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap() - Duration::minutes(60);
+    let start =
+        DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap() - Duration::minutes(60);
     app.set_sessions_started(start).await;
-    let at = |minute: i64, second: i64| start + Duration::minutes(minute) + Duration::seconds(second);
+    let at =
+        |minute: i64, second: i64| start + Duration::minutes(minute) + Duration::seconds(second);
     // Camera and screen every minute for 50 minutes, with the camera silent from minute 20 to 30.
     for minute in (1..=50).filter(|m| !(21..30).contains(m)) {
         let time = shared::monitoring::millis::format(&at(minute, 0));
-        assert_eq!(app.upload_capture(&i.application, "camera", Some(&time), None, jpeg(900, minute as u8)).await.status(), 200);
+        assert_eq!(
+            app.upload_capture(
+                &i.application,
+                "camera",
+                Some(&time),
+                None,
+                jpeg(900, minute as u8)
+            )
+            .await
+            .status(),
+            200
+        );
     }
     for minute in 1..=50 {
         let time = shared::monitoring::millis::format(&at(minute, 1));
-        assert_eq!(app.upload_capture(&i.application, "screen", Some(&time), None, jpeg(900, 100 + minute as u8)).await.status(), 200);
+        assert_eq!(
+            app.upload_capture(
+                &i.application,
+                "screen",
+                Some(&time),
+                None,
+                jpeg(900, 100 + minute as u8)
+            )
+            .await
+            .status(),
+            200
+        );
     }
     let mut events = vec![
         // Switching tabs hides the tab and blurs the window at once: counted once as away.
@@ -281,12 +477,37 @@ async fn the_summary_counts_a_known_interview_and_verdicts_stay() {
     app.login_as(&i.recruiter).await;
     let listed = app.events_of(&i.application).await;
     let summary = &listed["summary"];
-    assert_eq!(summary["monitoredSeconds"], 50 * 60 + 1, "from the start to the last capture: {summary}");
+    assert_eq!(
+        summary["monitoredSeconds"],
+        50 * 60 + 1,
+        "from the start to the last capture: {summary}"
+    );
     assert_eq!(summary["awaySeconds"], 4 * 60);
-    assert_eq!((summary["tabSwitches"].as_u64(), summary["windowBlurs"].as_u64()), (Some(1), Some(2)));
-    assert_eq!((summary["pastes"].as_u64(), summary["copies"].as_u64()), (Some(1), Some(1)));
-    assert_eq!((summary["screenShareInterruptions"].as_u64(), summary["screenUnsharedSeconds"].as_u64()), (Some(1), Some(30)));
-    assert_eq!((summary["offlineSeconds"].as_u64(), summary["reloads"].as_u64()), (Some(20), Some(1)));
+    assert_eq!(
+        (
+            summary["tabSwitches"].as_u64(),
+            summary["windowBlurs"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
+    assert_eq!(
+        (summary["pastes"].as_u64(), summary["copies"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        (
+            summary["screenShareInterruptions"].as_u64(),
+            summary["screenUnsharedSeconds"].as_u64()
+        ),
+        (Some(1), Some(30))
+    );
+    assert_eq!(
+        (
+            summary["offlineSeconds"].as_u64(),
+            summary["reloads"].as_u64()
+        ),
+        (Some(20), Some(1))
+    );
     // The camera's 10 silent minutes against its recorded 60 s interval: one gap.
     assert_eq!(summary["gaps"], 1, "{listed}");
     assert_eq!(summary["gapSeconds"], 10 * 60);
@@ -295,36 +516,97 @@ async fn the_summary_counts_a_known_interview_and_verdicts_stay() {
     assert_eq!(summary["unreviewedFlags"], 6);
     // 10 minutes without camera of 50 is 20% (> 10%): major.
     assert_eq!(summary["level"], "major");
-    assert!(summary["reasons"][0].as_str().unwrap().contains("no captures"), "{summary}");
-    let gap = listed["events"].as_array().unwrap().iter().find(|e| e["kind"] == "capture_gap").expect("a gap").clone();
+    assert!(
+        summary["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("no captures"),
+        "{summary}"
+    );
+    let gap = listed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "capture_gap")
+        .expect("a gap")
+        .clone();
     assert_eq!(gap["source"], "server");
     assert_eq!(gap["detail"]["imageType"], "camera");
     assert_eq!(gap["detail"]["expectedEverySeconds"], 60);
 
     // A verdict on the gap (computed, yet it keeps its verdict) and on the paste.
-    assert_eq!(app.review(&i.application, gap["eventId"].as_str().unwrap(), "ok", "camera was unplugged, said so in the call").await.status(), 200);
+    assert_eq!(
+        app.review(
+            &i.application,
+            gap["eventId"].as_str().unwrap(),
+            "ok",
+            "camera was unplugged, said so in the call"
+        )
+        .await
+        .status(),
+        200
+    );
     let paste = events[3]["eventId"].as_str().unwrap();
-    assert_eq!(app.review(&i.application, paste, "concern", "").await.status(), 200);
-    assert_eq!(app.review(&i.application, paste, "ok", "their own snippet").await.status(), 200, "a later verdict replaces");
+    assert_eq!(
+        app.review(&i.application, paste, "concern", "")
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.review(&i.application, paste, "ok", "their own snippet")
+            .await
+            .status(),
+        200,
+        "a later verdict replaces"
+    );
     let listed = app.events_of(&i.application).await;
-    let find = |id: &Value| listed["events"].as_array().unwrap().iter().find(|e| e["eventId"] == *id).unwrap().clone();
+    let find = |id: &Value| {
+        listed["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["eventId"] == *id)
+            .unwrap()
+            .clone()
+    };
     let gap = find(&gap["eventId"]);
     assert_eq!(gap["review"]["verdict"], "ok");
     assert_eq!(gap["review"]["by"], i.recruiter.email.as_str());
     assert!(gap["review"]["at"].as_str().is_some());
-    assert_eq!(find(&events[3]["eventId"])["review"]["note"], "their own snippet");
+    assert_eq!(
+        find(&events[3]["eventId"])["review"]["note"],
+        "their own snippet"
+    );
     assert_eq!(listed["summary"]["unreviewedFlags"], 4);
 
     // The list shows the level and what is left to review.
-    let applications: Value = app.post_json("/api/applications", &json!({})).await.json().await.unwrap();
-    let row = applications.as_array().unwrap().iter().find(|a| a["id"] == i.application.as_str()).unwrap();
+    let applications: Value = app
+        .post_json("/api/applications", &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let row = applications
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == i.application.as_str())
+        .unwrap();
     assert_eq!(row["integrityLevel"], "major");
     assert_eq!(row["unreviewedFlags"], 4);
 
     // The candidate sees the events, never the verdicts.
     app.login_as(&i.candidate).await;
     let theirs = app.events_of(&i.application).await;
-    assert!(theirs["events"].as_array().unwrap().iter().all(|e| e.get("review").is_none()), "{theirs}");
+    assert!(
+        theirs["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e.get("review").is_none()),
+        "{theirs}"
+    );
 }
 
 #[tokio::test]
@@ -334,15 +616,49 @@ async fn a_verdict_needs_a_flag_of_the_application() {
     app.login_as(&i.candidate).await;
     let copy = event("copy", Utc::now(), None);
     let paste = event("paste", Utc::now(), None);
-    assert_eq!(app.send_events(&i.application, &[copy.clone(), paste.clone()]).await.status(), 200);
+    assert_eq!(
+        app.send_events(&i.application, &[copy.clone(), paste.clone()])
+            .await
+            .status(),
+        200
+    );
     app.login_as(&i.recruiter).await;
     let paste_id = paste["eventId"].as_str().unwrap();
-    assert_eq!(app.review(&i.application, paste_id, "maybe", "").await.status(), 400);
-    assert_eq!(app.review(&i.application, copy["eventId"].as_str().unwrap(), "ok", "").await.status(), 400, "copying is not a flag");
-    assert_eq!(app.review(&i.application, &uuid::Uuid::new_v4().to_string(), "ok", "").await.status(), 404);
-    assert_eq!(app.review(&i.application, paste_id, "ok", &"n".repeat(2001)).await.status(), 400);
-    assert_eq!(app.review(&i.application, paste_id, "ok", &"n".repeat(2000)).await.status(), 200);
+    assert_eq!(
+        app.review(&i.application, paste_id, "maybe", "")
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(
+        app.review(&i.application, copy["eventId"].as_str().unwrap(), "ok", "")
+            .await
+            .status(),
+        400,
+        "copying is not a flag"
+    );
+    assert_eq!(
+        app.review(&i.application, &uuid::Uuid::new_v4().to_string(), "ok", "")
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.review(&i.application, paste_id, "ok", &"n".repeat(2001))
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(
+        app.review(&i.application, paste_id, "ok", &"n".repeat(2000))
+            .await
+            .status(),
+        200
+    );
     // Another application's event id is not this one's.
-    let other = server::cli::create_application(&app.db, "acme", &i.candidate.email, "Other").await.unwrap().to_string();
+    let other = server::cli::create_application(&app.db, "acme", &i.candidate.email, "Other")
+        .await
+        .unwrap()
+        .to_string();
     assert_eq!(app.review(&other, paste_id, "ok", "").await.status(), 404);
 }

@@ -1,18 +1,18 @@
 //! The API test binary: the real server on port 0 against a fresh database per
 //! test (SQLite by default; PostgreSQL with TEST_DATABASE=postgres).
 
+mod access;
 mod accountability;
 mod auth;
 mod cli;
+mod consistency;
 mod faces;
+mod hardening;
 mod health;
 mod helpers;
-mod monitoring;
-mod pages;
-mod access;
-mod consistency;
-mod hardening;
 mod https;
 mod integrity;
+mod monitoring;
 mod operations;
+mod pages;
 mod retention;

@@ -11,14 +11,32 @@ async fn each_role_lists_the_applications_it_may_see() {
     let candidate = app.user("candidate", None).await;
     let other_candidate = app.user("candidate", None).await;
     let admin = app.user("admin", None).await;
-    let acme_job = server::cli::create_application(&app.db, "acme", &candidate.email, "Rust Engineer").await.unwrap();
-    let globex_job = server::cli::create_application(&app.db, "globex", &candidate.email, "Go Engineer").await.unwrap();
-    server::cli::create_application(&app.db, "acme", &other_candidate.email, "Designer").await.unwrap();
+    let acme_job =
+        server::cli::create_application(&app.db, "acme", &candidate.email, "Rust Engineer")
+            .await
+            .unwrap();
+    let globex_job =
+        server::cli::create_application(&app.db, "globex", &candidate.email, "Go Engineer")
+            .await
+            .unwrap();
+    server::cli::create_application(&app.db, "acme", &other_candidate.email, "Designer")
+        .await
+        .unwrap();
 
     let ids = |body: serde_json::Value| -> Vec<String> {
-        body.as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap().to_string()).collect()
+        body.as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_string())
+            .collect()
     };
-    let list = || async { app.post_json("/api/applications", &json!({})).await.json::<serde_json::Value>().await.unwrap() };
+    let list = || async {
+        app.post_json("/api/applications", &json!({}))
+            .await
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()
+    };
 
     app.login_as(&candidate).await;
     let mine = ids(list().await);
@@ -27,7 +45,11 @@ async fn each_role_lists_the_applications_it_may_see() {
 
     app.login_as(&recruiter).await;
     let body = list().await;
-    assert_eq!(ids(body.clone()).len(), 2, "both acme applications, not globex's");
+    assert_eq!(
+        ids(body.clone()).len(),
+        2,
+        "both acme applications, not globex's"
+    );
     assert!(!ids(body.clone()).contains(&globex_job.to_string()));
     assert_eq!(body[0]["organizationName"], "Org acme");
 

@@ -62,7 +62,13 @@ pub fn face_runs(snapshots: &[Analysed]) -> Vec<FaceRun> {
             }
             (_, kind) => {
                 runs.extend(open.take());
-                open = kind.map(|kind| FaceRun { kind, from: snapshot.at, to: snapshot.at, snapshots: 1, captures: vec![snapshot.capture] });
+                open = kind.map(|kind| FaceRun {
+                    kind,
+                    from: snapshot.at,
+                    to: snapshot.at,
+                    snapshots: 1,
+                    captures: vec![snapshot.capture],
+                });
             }
         }
     }
@@ -75,20 +81,47 @@ mod tests {
     use super::*;
 
     fn snapshot(second: i64, faces: u32) -> Analysed {
-        Analysed { at: DateTime::from_timestamp(second, 0).unwrap(), capture: Uuid::from_u128(second as u128), faces }
+        Analysed {
+            at: DateTime::from_timestamp(second, 0).unwrap(),
+            capture: Uuid::from_u128(second as u128),
+            faces,
+        }
     }
 
     #[test]
     fn one_absence_is_one_run() {
-        let snapshots = [snapshot(0, 1), snapshot(30, 0), snapshot(60, 0), snapshot(90, 0), snapshot(120, 1), snapshot(150, 2), snapshot(180, 0)];
+        let snapshots = [
+            snapshot(0, 1),
+            snapshot(30, 0),
+            snapshot(60, 0),
+            snapshot(90, 0),
+            snapshot(120, 1),
+            snapshot(150, 2),
+            snapshot(180, 0),
+        ];
         let runs = face_runs(&snapshots);
         assert_eq!(runs.len(), 3);
-        assert_eq!((runs[0].kind, runs[0].snapshots, runs[0].from.timestamp(), runs[0].to.timestamp()), (EventKind::NoFace, 3, 30, 90));
-        assert_eq!((runs[1].kind, runs[1].snapshots), (EventKind::MultipleFaces, 1));
+        assert_eq!(
+            (
+                runs[0].kind,
+                runs[0].snapshots,
+                runs[0].from.timestamp(),
+                runs[0].to.timestamp()
+            ),
+            (EventKind::NoFace, 3, 30, 90)
+        );
+        assert_eq!(
+            (runs[1].kind, runs[1].snapshots),
+            (EventKind::MultipleFaces, 1)
+        );
         assert_eq!((runs[2].kind, runs[2].snapshots), (EventKind::NoFace, 1));
         let application = ApplicationId(Uuid::nil());
         assert_ne!(runs[0].event_id(application), runs[2].event_id(application));
-        assert_eq!(runs[0].event_id(application), face_runs(&snapshots)[0].event_id(application), "stable");
+        assert_eq!(
+            runs[0].event_id(application),
+            face_runs(&snapshots)[0].event_id(application),
+            "stable"
+        );
         assert!(face_runs(&[snapshot(0, 1), snapshot(30, 1)]).is_empty());
     }
 }

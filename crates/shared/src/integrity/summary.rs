@@ -29,7 +29,11 @@ impl Gap {
     /// A stable id: the gap's own description, hashed into UUID form, so a
     /// reviewer's verdict on it stays with it across listings.
     pub fn event_id(&self, application: ApplicationId) -> Uuid {
-        derived_id(&format!("{application}/capture_gap/{}/{}", self.kind, self.from.timestamp_millis()))
+        derived_id(&format!(
+            "{application}/capture_gap/{}/{}",
+            self.kind,
+            self.from.timestamp_millis()
+        ))
     }
 }
 
@@ -37,7 +41,11 @@ impl Gap {
 /// layout). FNV-1a, twice with different seeds: 128 bits; the same description
 /// always gives the same id.
 pub fn derived_id(text: &str) -> Uuid {
-    let hash = |seed: u64| text.bytes().fold(seed, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let hash = |seed: u64| {
+        text.bytes().fold(seed, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    };
     let (a, b) = (hash(0xcbf2_9ce4_8422_2325), hash(0x6c62_272e_07bb_0142));
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&a.to_be_bytes());
@@ -58,15 +66,26 @@ fn session_windows(
     let marks: Vec<DateTime<Utc>> = captures
         .iter()
         .copied()
-        .chain(events.iter().filter(|e| e.kind.from_browser()).flat_map(|e| std::iter::once(e.at).chain(e.ended_at)))
+        .chain(
+            events
+                .iter()
+                .filter(|e| e.kind.from_browser())
+                .flat_map(|e| std::iter::once(e.at).chain(e.ended_at)),
+        )
         .collect();
     sessions
         .iter()
         .enumerate()
         .map(|(index, session)| {
             let next = sessions.get(index + 1).map(|s| s.started_at);
-            let inside = |t: &DateTime<Utc>| *t >= session.started_at && next.is_none_or(|n| *t < n);
-            let end = marks.iter().filter(|t| inside(t)).max().copied().unwrap_or(session.started_at);
+            let inside =
+                |t: &DateTime<Utc>| *t >= session.started_at && next.is_none_or(|n| *t < n);
+            let end = marks
+                .iter()
+                .filter(|t| inside(t))
+                .max()
+                .copied()
+                .unwrap_or(session.started_at);
             (*session, end)
         })
         .collect()
@@ -130,7 +149,11 @@ pub fn capture_gaps(
             ImageKind::Camera => EventKind::CameraLost,
             ImageKind::Screen => EventKind::ScreenShareEnded,
         };
-        events.iter().filter(|e| e.kind == cause).map(|e| (e.at, end_of(e, &windows))).collect()
+        events
+            .iter()
+            .filter(|e| e.kind == cause)
+            .map(|e| (e.at, end_of(e, &windows)))
+            .collect()
     };
     let mut gaps = Vec::new();
     for kind in ImageKind::ALL {
@@ -145,12 +168,23 @@ pub fn capture_gaps(
                 ImageKind::Screen => session.screen_interval,
             };
             let limit = Duration::seconds(2 * i64::from(interval));
-            let mut inside: Vec<DateTime<Utc>> = times.iter().copied().filter(|t| *t >= session.started_at && t <= end).collect();
+            let mut inside: Vec<DateTime<Utc>> = times
+                .iter()
+                .copied()
+                .filter(|t| *t >= session.started_at && t <= end)
+                .collect();
             inside.sort();
             let mut previous = session.started_at;
             for time in inside.into_iter().chain(std::iter::once(*end)) {
-                if time - previous > limit && !excused.iter().any(|span| overlaps(*span, (previous, time))) {
-                    gaps.push(Gap { kind, from: previous, to: time, expected_every_secs: interval });
+                if time - previous > limit
+                    && !excused.iter().any(|span| overlaps(*span, (previous, time)))
+                {
+                    gaps.push(Gap {
+                        kind,
+                        from: previous,
+                        to: time,
+                        expected_every_secs: interval,
+                    });
                 }
                 previous = previous.max(time);
             }
@@ -161,9 +195,19 @@ pub fn capture_gaps(
 }
 
 /// The summary of `events` (browser, server and computed gaps alike) over `sessions`.
-pub fn summarize(sessions: &[SessionSpan], captures: &[DateTime<Utc>], events: &[MonitoringEvent]) -> IntegritySummary {
+pub fn summarize(
+    sessions: &[SessionSpan],
+    captures: &[DateTime<Utc>],
+    events: &[MonitoringEvent],
+) -> IntegritySummary {
     let windows = session_windows(sessions, captures, events);
-    let mut s = IntegritySummary { monitored_seconds: windows.iter().map(|(session, end)| (*end - session.started_at).num_seconds().max(0)).sum(), ..IntegritySummary::default() };
+    let mut s = IntegritySummary {
+        monitored_seconds: windows
+            .iter()
+            .map(|(session, end)| (*end - session.started_at).num_seconds().max(0))
+            .sum(),
+        ..IntegritySummary::default()
+    };
     let mut away = Vec::new();
     for event in events {
         let end = end_of(event, &windows);
@@ -225,7 +269,15 @@ mod tests {
     }
 
     fn event(kind: EventKind, at: i64, ended: Option<i64>) -> MonitoringEvent {
-        MonitoringEvent { event_id: Uuid::new_v4(), kind, at: t(at), ended_at: ended.map(t), detail: None, source: EventSource::Browser, review: None }
+        MonitoringEvent {
+            event_id: Uuid::new_v4(),
+            kind,
+            at: t(at),
+            ended_at: ended.map(t),
+            detail: None,
+            source: EventSource::Browser,
+            review: None,
+        }
     }
 
     fn every(from: i64, to: i64, step: i64) -> Vec<DateTime<Utc>> {
@@ -234,38 +286,83 @@ mod tests {
 
     #[test]
     fn gaps_use_the_recorded_interval_not_an_assumed_one() {
-        let session = SessionSpan { started_at: t(0), camera_interval: 10, screen_interval: 60 };
+        let session = SessionSpan {
+            started_at: t(0),
+            camera_interval: 10,
+            screen_interval: 60,
+        };
         // Camera every 10 s with a 45 s hole; screen every 60 s throughout.
-        let camera: Vec<_> = every(10, 100, 10).into_iter().chain(every(145, 600, 10)).collect();
+        let camera: Vec<_> = every(10, 100, 10)
+            .into_iter()
+            .chain(every(145, 600, 10))
+            .collect();
         let screen = every(60, 600, 60);
         let gaps = capture_gaps(&[session], &camera, &screen, &[]);
-        assert_eq!(gaps, vec![Gap { kind: ImageKind::Camera, from: t(100), to: t(145), expected_every_secs: 10 }]);
+        assert_eq!(
+            gaps,
+            vec![Gap {
+                kind: ImageKind::Camera,
+                from: t(100),
+                to: t(145),
+                expected_every_secs: 10
+            }]
+        );
         // Exactly twice the interval is no gap.
-        let camera: Vec<_> = every(10, 100, 10).into_iter().chain(every(120, 600, 10)).collect();
+        let camera: Vec<_> = every(10, 100, 10)
+            .into_iter()
+            .chain(every(120, 600, 10))
+            .collect();
         assert!(capture_gaps(&[session], &camera, &screen, &[]).is_empty());
     }
 
     #[test]
     fn a_gap_the_browser_explained_is_not_flagged_twice() {
-        let session = SessionSpan { started_at: t(0), camera_interval: 10, screen_interval: 10 };
+        let session = SessionSpan {
+            started_at: t(0),
+            camera_interval: 10,
+            screen_interval: 10,
+        };
         let camera = every(10, 600, 10);
-        let screen: Vec<_> = every(10, 100, 10).into_iter().chain(every(400, 600, 10)).collect();
+        let screen: Vec<_> = every(10, 100, 10)
+            .into_iter()
+            .chain(every(400, 600, 10))
+            .collect();
         let ended = event(EventKind::ScreenShareEnded, 105, Some(395));
         assert!(capture_gaps(&[session], &camera, &screen, &[ended]).is_empty());
         let gaps = capture_gaps(&[session], &camera, &screen, &[]);
         assert_eq!(gaps.len(), 1);
-        assert_eq!(gaps[0].event_id(ApplicationId(Uuid::nil())), gaps[0].event_id(ApplicationId(Uuid::nil())), "stable");
-        assert_eq!(gaps[0].event_id(ApplicationId(Uuid::nil())).get_version_num(), 4);
+        assert_eq!(
+            gaps[0].event_id(ApplicationId(Uuid::nil())),
+            gaps[0].event_id(ApplicationId(Uuid::nil())),
+            "stable"
+        );
+        assert_eq!(
+            gaps[0]
+                .event_id(ApplicationId(Uuid::nil()))
+                .get_version_num(),
+            4
+        );
     }
 
     #[test]
     fn each_session_is_measured_up_to_its_last_sign_and_the_next_start() {
         let sessions = [
-            SessionSpan { started_at: t(0), camera_interval: 30, screen_interval: 30 },
-            SessionSpan { started_at: t(1000), camera_interval: 30, screen_interval: 30 },
+            SessionSpan {
+                started_at: t(0),
+                camera_interval: 30,
+                screen_interval: 30,
+            },
+            SessionSpan {
+                started_at: t(1000),
+                camera_interval: 30,
+                screen_interval: 30,
+            },
         ];
         // The first session's last capture is at 300; the candidate came back at 1000.
-        let captures: Vec<_> = every(30, 300, 30).into_iter().chain(every(1030, 1300, 30)).collect();
+        let captures: Vec<_> = every(30, 300, 30)
+            .into_iter()
+            .chain(every(1030, 1300, 30))
+            .collect();
         let summary = summarize(&sessions, &captures, &[]);
         assert_eq!(summary.monitored_seconds, 300 + 300);
         // The 700 s between the sessions is not a gap (no session was open).
@@ -274,12 +371,26 @@ mod tests {
 
     #[test]
     fn the_summary_of_a_known_interview() {
-        let session = SessionSpan { started_at: t(0), camera_interval: 30, screen_interval: 30 };
+        let session = SessionSpan {
+            started_at: t(0),
+            camera_interval: 30,
+            screen_interval: 30,
+        };
         let captures = every(30, 1000, 30);
         let mut reviewed = event(EventKind::Paste, 300, None);
-        reviewed.review = Some(FlagReview { verdict: Verdict::Ok, note: String::new(), by: "r@x.test".into(), at: t(900) });
+        reviewed.review = Some(FlagReview {
+            verdict: Verdict::Ok,
+            note: String::new(),
+            by: "r@x.test".into(),
+            at: t(900),
+        });
         let mut concern = event(EventKind::Paste, 310, None);
-        concern.review = Some(FlagReview { verdict: Verdict::Concern, note: "n".into(), by: "r@x.test".into(), at: t(900) });
+        concern.review = Some(FlagReview {
+            verdict: Verdict::Concern,
+            note: "n".into(),
+            by: "r@x.test".into(),
+            at: t(900),
+        });
         let events = vec![
             // Switching tabs hides the tab and blurs the window: 40 s away, not 80.
             event(EventKind::TabHidden, 100, Some(140)),
@@ -297,18 +408,29 @@ mod tests {
         let s = summarize(&[session], &captures, &events);
         assert_eq!(s.monitored_seconds, 990);
         assert_eq!(s.away_seconds, 40 + 10 + 40);
-        assert_eq!((s.tab_switches, s.window_blurs, s.pastes, s.copies), (2, 2, 2, 1));
-        assert_eq!((s.screen_share_interruptions, s.screen_unshared_seconds), (1, 60));
+        assert_eq!(
+            (s.tab_switches, s.window_blurs, s.pastes, s.copies),
+            (2, 2, 2, 1)
+        );
+        assert_eq!(
+            (s.screen_share_interruptions, s.screen_unshared_seconds),
+            (1, 60)
+        );
         assert_eq!((s.offline_seconds, s.reloads), (30, 1));
         assert_eq!((s.flags, s.unreviewed_flags, s.concerns), (7, 5, 1));
         assert_eq!(s.level, IntegrityLevel::Some, "{:?}", s.reasons);
 
-        let mut switches: Vec<_> = (0..6).map(|i| event(EventKind::TabHidden, 100 + i * 10, Some(101 + i * 10))).collect();
+        let mut switches: Vec<_> = (0..6)
+            .map(|i| event(EventKind::TabHidden, 100 + i * 10, Some(101 + i * 10)))
+            .collect();
         switches.push(event(EventKind::Copy, 5, None));
         let s = summarize(&[session], &captures, &switches);
         assert_eq!(s.level, IntegrityLevel::Major);
         assert!(s.reasons[0].contains("6 tab switches"), "{:?}", s.reasons);
 
-        assert_eq!(summarize(&[session], &captures, &[event(EventKind::Copy, 5, None)]).level, IntegrityLevel::None);
+        assert_eq!(
+            summarize(&[session], &captures, &[event(EventKind::Copy, 5, None)]).level,
+            IntegrityLevel::None
+        );
     }
 }

@@ -31,10 +31,17 @@ pub fn level(summary: &IntegritySummary) -> (IntegrityLevel, Vec<String>) {
     let mut reasons = Vec::new();
     let away = percent(summary.away_seconds, monitored);
     if away > MAJOR_AWAY_SHARE {
-        reasons.push(format!("away {:.0}% of the monitored time (more than {:.0}%)", away * 100.0, MAJOR_AWAY_SHARE * 100.0));
+        reasons.push(format!(
+            "away {:.0}% of the monitored time (more than {:.0}%)",
+            away * 100.0,
+            MAJOR_AWAY_SHARE * 100.0
+        ));
     }
     if summary.tab_switches > MAJOR_TAB_SWITCHES {
-        reasons.push(format!("{} tab switches (more than {MAJOR_TAB_SWITCHES})", summary.tab_switches));
+        reasons.push(format!(
+            "{} tab switches (more than {MAJOR_TAB_SWITCHES})",
+            summary.tab_switches
+        ));
     }
     if summary.screen_unshared_seconds > MAJOR_SCREEN_UNSHARED_SECS {
         reasons.push(format!(
@@ -43,21 +50,38 @@ pub fn level(summary: &IntegritySummary) -> (IntegrityLevel, Vec<String>) {
         ));
     }
     if summary.multiple_faces_runs > MAJOR_MULTIPLE_FACES_RUNS {
-        reasons.push(format!("more than one face on camera ({} times)", summary.multiple_faces_runs));
+        reasons.push(format!(
+            "more than one face on camera ({} times)",
+            summary.multiple_faces_runs
+        ));
     }
     let no_face = percent(summary.no_face_seconds, monitored);
     if no_face > MAJOR_NO_FACE_SHARE {
-        reasons.push(format!("no face on camera {:.0}% of the time (more than {:.0}%)", no_face * 100.0, MAJOR_NO_FACE_SHARE * 100.0));
+        reasons.push(format!(
+            "no face on camera {:.0}% of the time (more than {:.0}%)",
+            no_face * 100.0,
+            MAJOR_NO_FACE_SHARE * 100.0
+        ));
     }
     let gaps = percent(summary.gap_seconds, monitored);
     if gaps > MAJOR_GAP_SHARE {
-        reasons.push(format!("no captures {:.0}% of the time (more than {:.0}%)", gaps * 100.0, MAJOR_GAP_SHARE * 100.0));
+        reasons.push(format!(
+            "no captures {:.0}% of the time (more than {:.0}%)",
+            gaps * 100.0,
+            MAJOR_GAP_SHARE * 100.0
+        ));
     }
     if !reasons.is_empty() {
         return (IntegrityLevel::Major, reasons);
     }
     if summary.flags > 0 {
-        return (IntegrityLevel::Some, vec![format!("{} flagged events, none past a major threshold", summary.flags)]);
+        return (
+            IntegrityLevel::Some,
+            vec![format!(
+                "{} flagged events, none past a major threshold",
+                summary.flags
+            )],
+        );
     }
     (IntegrityLevel::None, Vec::new())
 }
@@ -67,7 +91,10 @@ mod tests {
     use super::*;
 
     fn summary(change: impl FnOnce(&mut IntegritySummary)) -> IntegritySummary {
-        let mut summary = IntegritySummary { monitored_seconds: 1000, ..IntegritySummary::default() };
+        let mut summary = IntegritySummary {
+            monitored_seconds: 1000,
+            ..IntegritySummary::default()
+        };
         change(&mut summary);
         summary
     }
@@ -102,7 +129,10 @@ mod tests {
     #[test]
     fn any_flag_is_some_and_nothing_monitored_divides_by_nothing() {
         assert_eq!(level(&summary(|s| s.flags = 1)).0, IntegrityLevel::Some);
-        let empty = IntegritySummary { away_seconds: 50, ..IntegritySummary::default() };
+        let empty = IntegritySummary {
+            away_seconds: 50,
+            ..IntegritySummary::default()
+        };
         assert_eq!(level(&empty).0, IntegrityLevel::None);
     }
 }

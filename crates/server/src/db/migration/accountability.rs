@@ -8,11 +8,27 @@ use super::{JobApplications, Organizations};
 use crate::db::audit::GENESIS;
 
 #[derive(DeriveIden)]
-enum AuditEntries { Table, Seq, At, ActorId, ActorRole, ActorOrganization, Action, ApplicationId, Target, PrevHash, Hash }
+enum AuditEntries {
+    Table,
+    Seq,
+    At,
+    ActorId,
+    ActorRole,
+    ActorOrganization,
+    Action,
+    ApplicationId,
+    Target,
+    PrevHash,
+    Hash,
+}
 
 #[derive(DeriveIden)]
-enum AuditHead { Table, Id, Seq, Hash }
-
+enum AuditHead {
+    Table,
+    Id,
+    Seq,
+    Hash,
+}
 
 pub struct Accountability;
 
@@ -27,10 +43,20 @@ impl MigrationTrait for Accountability {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // One column per statement: SQLite alters one at a time.
         manager
-            .alter_table(Table::alter().table(Organizations::Table).add_column(integer_null(Alias::new("retention_days"))).take())
+            .alter_table(
+                Table::alter()
+                    .table(Organizations::Table)
+                    .add_column(integer_null(Alias::new("retention_days")))
+                    .take(),
+            )
             .await?;
         manager
-            .alter_table(Table::alter().table(JobApplications::Table).add_column(timestamp_with_time_zone_null(Alias::new("erased_at"))).take())
+            .alter_table(
+                Table::alter()
+                    .table(JobApplications::Table)
+                    .add_column(timestamp_with_time_zone_null(Alias::new("erased_at")))
+                    .take(),
+            )
             .await?;
         manager
             .create_table(
@@ -50,7 +76,13 @@ impl MigrationTrait for Accountability {
             )
             .await?;
         manager
-            .create_index(Index::create().name("audit_entries_application").table(AuditEntries::Table).col(AuditEntries::ApplicationId).take())
+            .create_index(
+                Index::create()
+                    .name("audit_entries_application")
+                    .table(AuditEntries::Table)
+                    .col(AuditEntries::ApplicationId)
+                    .take(),
+            )
             .await?;
         manager
             .create_table(

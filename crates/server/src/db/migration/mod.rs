@@ -22,22 +22,66 @@ impl MigratorTrait for Migrator {
 }
 
 #[derive(DeriveIden)]
-enum Organizations { Table, Id, Slug, Name, CreatedAt }
+enum Organizations {
+    Table,
+    Id,
+    Slug,
+    Name,
+    CreatedAt,
+}
 
 #[derive(DeriveIden)]
-enum Users { Table, Id, Email, PasswordHash, Role, OrganizationId, CreatedAt }
+enum Users {
+    Table,
+    Id,
+    Email,
+    PasswordHash,
+    Role,
+    OrganizationId,
+    CreatedAt,
+}
 
 #[derive(DeriveIden)]
-enum Sessions { Table, TokenHash, UserId, CreatedAt, ExpiresAt }
+enum Sessions {
+    Table,
+    TokenHash,
+    UserId,
+    CreatedAt,
+    ExpiresAt,
+}
 
 #[derive(DeriveIden)]
-enum LoginFailures { Table, Id, Subject, FailedAt }
+enum LoginFailures {
+    Table,
+    Id,
+    Subject,
+    FailedAt,
+}
 
 #[derive(DeriveIden)]
-enum JobApplications { Table, Id, OrganizationId, CandidateId, Title, CreatedAt }
+enum JobApplications {
+    Table,
+    Id,
+    OrganizationId,
+    CandidateId,
+    Title,
+    CreatedAt,
+}
 
 #[derive(DeriveIden)]
-enum MonitoringImages { Table, Id, ApplicationId, Kind, ObjectKey, CapturedAt, StoredAt, SizeBytes, Sha256, UploadedBy, Pending }
+enum MonitoringImages {
+    Table,
+    Id,
+    ApplicationId,
+    Kind,
+    ObjectKey,
+    CapturedAt,
+    StoredAt,
+    SizeBytes,
+    Sha256,
+    UploadedBy,
+    Pending,
+}
 
 struct CreateTables;
 
@@ -47,8 +91,16 @@ impl MigrationName for CreateTables {
     }
 }
 
-fn foreign_key(from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden), on_delete: ForeignKeyAction) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(from.0, from.1).to(to.0, to.1).on_delete(on_delete).take()
+fn foreign_key(
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .on_delete(on_delete)
+        .take()
 }
 
 #[async_trait::async_trait]
@@ -75,7 +127,11 @@ impl MigrationTrait for CreateTables {
                     .col(string(Users::Role))
                     .col(uuid_null(Users::OrganizationId))
                     .col(timestamp_with_time_zone(Users::CreatedAt))
-                    .foreign_key(&mut foreign_key((Users::Table, Users::OrganizationId), (Organizations::Table, Organizations::Id), ForeignKeyAction::Restrict))
+                    .foreign_key(&mut foreign_key(
+                        (Users::Table, Users::OrganizationId),
+                        (Organizations::Table, Organizations::Id),
+                        ForeignKeyAction::Restrict,
+                    ))
                     .take(),
             )
             .await?;
@@ -87,12 +143,22 @@ impl MigrationTrait for CreateTables {
                     .col(uuid(Sessions::UserId))
                     .col(timestamp_with_time_zone(Sessions::CreatedAt))
                     .col(timestamp_with_time_zone(Sessions::ExpiresAt))
-                    .foreign_key(&mut foreign_key((Sessions::Table, Sessions::UserId), (Users::Table, Users::Id), ForeignKeyAction::Cascade))
+                    .foreign_key(&mut foreign_key(
+                        (Sessions::Table, Sessions::UserId),
+                        (Users::Table, Users::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
                     .take(),
             )
             .await?;
         manager
-            .create_index(Index::create().name("sessions_expires_at").table(Sessions::Table).col(Sessions::ExpiresAt).take())
+            .create_index(
+                Index::create()
+                    .name("sessions_expires_at")
+                    .table(Sessions::Table)
+                    .col(Sessions::ExpiresAt)
+                    .take(),
+            )
             .await?;
         manager
             .create_table(
@@ -123,16 +189,36 @@ impl MigrationTrait for CreateTables {
                     .col(uuid(JobApplications::CandidateId))
                     .col(string(JobApplications::Title))
                     .col(timestamp_with_time_zone(JobApplications::CreatedAt))
-                    .foreign_key(&mut foreign_key((JobApplications::Table, JobApplications::OrganizationId), (Organizations::Table, Organizations::Id), ForeignKeyAction::Restrict))
-                    .foreign_key(&mut foreign_key((JobApplications::Table, JobApplications::CandidateId), (Users::Table, Users::Id), ForeignKeyAction::Restrict))
+                    .foreign_key(&mut foreign_key(
+                        (JobApplications::Table, JobApplications::OrganizationId),
+                        (Organizations::Table, Organizations::Id),
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut foreign_key(
+                        (JobApplications::Table, JobApplications::CandidateId),
+                        (Users::Table, Users::Id),
+                        ForeignKeyAction::Restrict,
+                    ))
                     .take(),
             )
             .await?;
         manager
-            .create_index(Index::create().name("job_applications_org").table(JobApplications::Table).col(JobApplications::OrganizationId).take())
+            .create_index(
+                Index::create()
+                    .name("job_applications_org")
+                    .table(JobApplications::Table)
+                    .col(JobApplications::OrganizationId)
+                    .take(),
+            )
             .await?;
         manager
-            .create_index(Index::create().name("job_applications_candidate").table(JobApplications::Table).col(JobApplications::CandidateId).take())
+            .create_index(
+                Index::create()
+                    .name("job_applications_candidate")
+                    .table(JobApplications::Table)
+                    .col(JobApplications::CandidateId)
+                    .take(),
+            )
             .await?;
         manager
             .create_table(
@@ -147,8 +233,16 @@ impl MigrationTrait for CreateTables {
                     .col(big_integer(MonitoringImages::SizeBytes))
                     .col(string(MonitoringImages::Sha256))
                     .col(uuid(MonitoringImages::UploadedBy))
-                    .foreign_key(&mut foreign_key((MonitoringImages::Table, MonitoringImages::ApplicationId), (JobApplications::Table, JobApplications::Id), ForeignKeyAction::Restrict))
-                    .foreign_key(&mut foreign_key((MonitoringImages::Table, MonitoringImages::UploadedBy), (Users::Table, Users::Id), ForeignKeyAction::Restrict))
+                    .foreign_key(&mut foreign_key(
+                        (MonitoringImages::Table, MonitoringImages::ApplicationId),
+                        (JobApplications::Table, JobApplications::Id),
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut foreign_key(
+                        (MonitoringImages::Table, MonitoringImages::UploadedBy),
+                        (Users::Table, Users::Id),
+                        ForeignKeyAction::Restrict,
+                    ))
                     .take(),
             )
             .await?;
@@ -233,21 +327,59 @@ impl MigrationTrait for RateCounters {
                     .take(),
             )
             .await?;
-        manager.drop_table(Table::drop().table(LoginFailures::Table).take()).await
+        manager
+            .drop_table(Table::drop().table(LoginFailures::Table).take())
+            .await
     }
 }
 
 #[derive(DeriveIden)]
-enum Consents { Table, Id, ApplicationId, UserId, ConsentVersion, ConsentedAt }
+enum Consents {
+    Table,
+    Id,
+    ApplicationId,
+    UserId,
+    ConsentVersion,
+    ConsentedAt,
+}
 
 #[derive(DeriveIden)]
-enum MonitoringSessions { Table, Id, ApplicationId, UserId, StartedAt, CameraInterval, ScreenInterval, UserAgent }
+enum MonitoringSessions {
+    Table,
+    Id,
+    ApplicationId,
+    UserId,
+    StartedAt,
+    CameraInterval,
+    ScreenInterval,
+    UserAgent,
+}
 
 #[derive(DeriveIden)]
-enum MonitoringEvents { Table, Id, ApplicationId, SessionId, Kind, At, EndedAt, Detail, Source, RecordedAt, RecordedBy }
+enum MonitoringEvents {
+    Table,
+    Id,
+    ApplicationId,
+    SessionId,
+    Kind,
+    At,
+    EndedAt,
+    Detail,
+    Source,
+    RecordedAt,
+    RecordedBy,
+}
 
 #[derive(DeriveIden)]
-enum FlagReviews { Table, EventId, ApplicationId, Verdict, Note, ReviewedBy, ReviewedAt }
+enum FlagReviews {
+    Table,
+    EventId,
+    ApplicationId,
+    Verdict,
+    Note,
+    ReviewedBy,
+    ReviewedAt,
+}
 
 /// Consent, monitoring sessions, events and reviewers' verdicts on flags.
 struct IntegritySignals;
@@ -262,7 +394,11 @@ impl MigrationName for IntegritySignals {
 impl MigrationTrait for IntegritySignals {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let to_application = |table: &dyn Fn() -> DynIden, column: DynIden| {
-            foreign_key((table(), column), (JobApplications::Table, JobApplications::Id), ForeignKeyAction::Restrict)
+            foreign_key(
+                (table(), column),
+                (JobApplications::Table, JobApplications::Id),
+                ForeignKeyAction::Restrict,
+            )
         };
         manager
             .create_table(
@@ -273,8 +409,15 @@ impl MigrationTrait for IntegritySignals {
                     .col(uuid(Consents::UserId))
                     .col(string(Consents::ConsentVersion))
                     .col(timestamp_with_time_zone(Consents::ConsentedAt))
-                    .foreign_key(&mut to_application(&|| Consents::Table.into_iden(), Consents::ApplicationId.into_iden()))
-                    .foreign_key(&mut foreign_key((Consents::Table, Consents::UserId), (Users::Table, Users::Id), ForeignKeyAction::Restrict))
+                    .foreign_key(&mut to_application(
+                        &|| Consents::Table.into_iden(),
+                        Consents::ApplicationId.into_iden(),
+                    ))
+                    .foreign_key(&mut foreign_key(
+                        (Consents::Table, Consents::UserId),
+                        (Users::Table, Users::Id),
+                        ForeignKeyAction::Restrict,
+                    ))
                     .take(),
             )
             .await?;
@@ -301,7 +444,10 @@ impl MigrationTrait for IntegritySignals {
                     .col(integer(MonitoringSessions::CameraInterval))
                     .col(integer(MonitoringSessions::ScreenInterval))
                     .col(string(MonitoringSessions::UserAgent))
-                    .foreign_key(&mut to_application(&|| MonitoringSessions::Table.into_iden(), MonitoringSessions::ApplicationId.into_iden()))
+                    .foreign_key(&mut to_application(
+                        &|| MonitoringSessions::Table.into_iden(),
+                        MonitoringSessions::ApplicationId.into_iden(),
+                    ))
                     .take(),
             )
             .await?;
@@ -329,7 +475,10 @@ impl MigrationTrait for IntegritySignals {
                     .col(string(MonitoringEvents::Source))
                     .col(timestamp_with_time_zone(MonitoringEvents::RecordedAt))
                     .col(uuid_null(MonitoringEvents::RecordedBy))
-                    .foreign_key(&mut to_application(&|| MonitoringEvents::Table.into_iden(), MonitoringEvents::ApplicationId.into_iden()))
+                    .foreign_key(&mut to_application(
+                        &|| MonitoringEvents::Table.into_iden(),
+                        MonitoringEvents::ApplicationId.into_iden(),
+                    ))
                     .take(),
             )
             .await?;
@@ -353,21 +502,45 @@ impl MigrationTrait for IntegritySignals {
                     .col(text(FlagReviews::Note))
                     .col(uuid(FlagReviews::ReviewedBy))
                     .col(timestamp_with_time_zone(FlagReviews::ReviewedAt))
-                    .foreign_key(&mut to_application(&|| FlagReviews::Table.into_iden(), FlagReviews::ApplicationId.into_iden()))
+                    .foreign_key(&mut to_application(
+                        &|| FlagReviews::Table.into_iden(),
+                        FlagReviews::ApplicationId.into_iden(),
+                    ))
                     .take(),
             )
             .await?;
         manager
-            .create_index(Index::create().name("flag_reviews_application").table(FlagReviews::Table).col(FlagReviews::ApplicationId).take())
+            .create_index(
+                Index::create()
+                    .name("flag_reviews_application")
+                    .table(FlagReviews::Table)
+                    .col(FlagReviews::ApplicationId)
+                    .take(),
+            )
             .await
     }
 }
 
 #[derive(DeriveIden)]
-enum FaceJobs { Table, ImageId, ApplicationId, Attempts, ClaimedUntil, CreatedAt }
+enum FaceJobs {
+    Table,
+    ImageId,
+    ApplicationId,
+    Attempts,
+    ClaimedUntil,
+    CreatedAt,
+}
 
 #[derive(DeriveIden)]
-enum FaceAnalyses { Table, ImageId, ApplicationId, Faces, Boxes, Outcome, AnalysedAt }
+enum FaceAnalyses {
+    Table,
+    ImageId,
+    ApplicationId,
+    Faces,
+    Boxes,
+    Outcome,
+    AnalysedAt,
+}
 
 /// Face presence: a job per camera image to analyse, and the analyses.
 struct FacePresence;
@@ -390,12 +563,22 @@ impl MigrationTrait for FacePresence {
                     .col(integer(FaceJobs::Attempts).default(0))
                     .col(big_integer(FaceJobs::ClaimedUntil).default(0))
                     .col(timestamp_with_time_zone(FaceJobs::CreatedAt))
-                    .foreign_key(&mut foreign_key((FaceJobs::Table, FaceJobs::ImageId), (MonitoringImages::Table, MonitoringImages::Id), ForeignKeyAction::Cascade))
+                    .foreign_key(&mut foreign_key(
+                        (FaceJobs::Table, FaceJobs::ImageId),
+                        (MonitoringImages::Table, MonitoringImages::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
                     .take(),
             )
             .await?;
         manager
-            .create_index(Index::create().name("face_jobs_created").table(FaceJobs::Table).col(FaceJobs::CreatedAt).take())
+            .create_index(
+                Index::create()
+                    .name("face_jobs_created")
+                    .table(FaceJobs::Table)
+                    .col(FaceJobs::CreatedAt)
+                    .take(),
+            )
             .await?;
         manager
             .create_table(
@@ -407,12 +590,22 @@ impl MigrationTrait for FacePresence {
                     .col(text(FaceAnalyses::Boxes))
                     .col(string(FaceAnalyses::Outcome))
                     .col(timestamp_with_time_zone(FaceAnalyses::AnalysedAt))
-                    .foreign_key(&mut foreign_key((FaceAnalyses::Table, FaceAnalyses::ImageId), (MonitoringImages::Table, MonitoringImages::Id), ForeignKeyAction::Cascade))
+                    .foreign_key(&mut foreign_key(
+                        (FaceAnalyses::Table, FaceAnalyses::ImageId),
+                        (MonitoringImages::Table, MonitoringImages::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
                     .take(),
             )
             .await?;
         manager
-            .create_index(Index::create().name("face_analyses_application").table(FaceAnalyses::Table).col(FaceAnalyses::ApplicationId).take())
+            .create_index(
+                Index::create()
+                    .name("face_analyses_application")
+                    .table(FaceAnalyses::Table)
+                    .col(FaceAnalyses::ApplicationId)
+                    .take(),
+            )
             .await
     }
 }
