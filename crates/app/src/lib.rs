@@ -10,6 +10,7 @@ pub mod accountability;
 pub mod applications;
 pub mod auth;
 pub mod error;
+pub mod integration;
 pub mod integrity;
 pub mod monitoring;
 pub mod review;

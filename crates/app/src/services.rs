@@ -17,6 +17,7 @@ use shared::{
 
 use crate::{
     error::AppError,
+    integration::NewApplication,
     integrity::input::NewEvent,
     monitoring::input::{ImagePage, NewImage},
 };
@@ -54,6 +55,41 @@ pub trait Accounts: Send + Sync {
     async fn sign_out(&self, token: &str) -> Result<(), AppError>;
     /// The user of a live session, or `None` when it is unknown or expired.
     async fn session_user(&self, token: &str) -> Result<Option<CurrentUser>, AppError>;
+    /// The organization's integration a service key acts as, or `None` when the
+    /// key is unknown or revoked; records its use (`path`).
+    async fn key_user(&self, key: &str, path: &str) -> Result<Option<CurrentUser>, AppError>;
+}
+
+/// Provisioning for hiring platforms (service keys) and recruiters: candidates,
+/// applications and capture links, in the caller's organization only.
+#[async_trait]
+pub trait Provisioning: Send + Sync {
+    /// The candidate with this (normalized) email, made if there is none.
+    async fn candidate(
+        &self,
+        caller: &CurrentUser,
+        email: &str,
+        name: Option<&str>,
+    ) -> Result<shared::integration::ProvisionedCandidate, AppError>;
+    /// A new application of a known candidate in the caller's organization.
+    async fn application(
+        &self,
+        caller: &CurrentUser,
+        new: NewApplication,
+    ) -> Result<shared::integration::ProvisionedApplication, AppError>;
+    /// The caller's organization's applications, newest first.
+    async fn applications(
+        &self,
+        caller: &CurrentUser,
+    ) -> Result<shared::integration::ProvisionedApplications, AppError>;
+    /// A single-use link that signs the application's candidate in for it;
+    /// `origin` is the request's own (used when PUBLIC_URL is not set).
+    async fn capture_link(
+        &self,
+        caller: &CurrentUser,
+        application: ApplicationId,
+        origin: Option<&str>,
+    ) -> Result<shared::integration::CaptureLink, AppError>;
 }
 
 #[async_trait]
@@ -178,6 +214,7 @@ pub struct Services {
     pub monitoring: Arc<dyn Monitoring>,
     pub integrity: Arc<dyn Integrity>,
     pub accountability: Arc<dyn Accountability>,
+    pub provisioning: Arc<dyn Provisioning>,
 }
 
 /// The services of the current request, from Leptos context.

@@ -54,6 +54,8 @@ fn actor_words(
         ("recruiter", None) => "a recruiter".into(),
         ("admin", Some(name)) => format!("an administrator ({name})"),
         ("admin", None) => "an administrator".into(),
+        ("integration", Some(name)) => format!("{name}'s hiring platform (service key)"),
+        ("integration", None) => "a hiring platform (service key)".into(),
         ("system", _) => "the automatic retention purge".into(),
         ("operator", _) => "an operator (command line)".into(),
         (other, _) => other.to_string(),

@@ -19,11 +19,18 @@ pub struct ApplicationDirectory {
 #[async_trait]
 impl Applications for ApplicationDirectory {
     async fn visible_to(&self, user: &CurrentUser) -> Result<Vec<ApplicationSummary>, AppError> {
-        let scope = match (user.role, user.organization_id) {
-            (Role::Admin, _) => Scope::All,
-            (Role::Recruiter, Some(org)) => Scope::Organization(org),
-            (Role::Recruiter, None) => return Ok(Vec::new()),
-            (Role::Candidate, _) => Scope::Candidate(user.id),
+        let scope = match (user.role, user.organization_id, user.only_application) {
+            // A capture link's session sees its one application (if still the candidate's).
+            (Role::Candidate, _, Some(only)) => {
+                return match policy::authorize(&self.db, user, Action::View, only).await {
+                    Ok(_) => self.get(user, only).await.map(|one| vec![one]),
+                    Err(_) => Ok(Vec::new()),
+                };
+            }
+            (Role::Admin, _, _) => Scope::All,
+            (Role::Recruiter | Role::Integration, Some(org), _) => Scope::Organization(org),
+            (Role::Recruiter | Role::Integration, None, _) => return Ok(Vec::new()),
+            (Role::Candidate, _, None) => Scope::Candidate(user.id),
         };
         with_integrity(
             &self.db,

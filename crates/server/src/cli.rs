@@ -67,6 +67,30 @@ pub enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Service keys for hiring platforms (the integration API).
+    Apikey {
+        #[command(subcommand)]
+        command: ApikeyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApikeyCommand {
+    /// Create a key acting for the organization; prints the key, once.
+    Create {
+        #[arg(long)]
+        org: String,
+        /// A name to know (and revoke) it by: 1-63 of a-z, 0-9 and -.
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke the key with this name: it is refused from now on.
+    Revoke {
+        #[arg(long)]
+        name: String,
+    },
+    /// Every key: name, organization, created, last used, revoked.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -307,9 +331,52 @@ pub async fn create_application(
         organization,
         UserId(user.id),
         non_empty("title", title)?,
+        shared::CaptureSettings::default(),
     )
     .await?;
     Ok(shared::ApplicationId(application.id))
+}
+
+/// A new service key for the organization: the line to print (the key itself).
+pub async fn create_api_key(
+    db: &DatabaseConnection,
+    org: &str,
+    name: &str,
+) -> Result<String, CliError> {
+    valid_slug(name).map_err(|_| {
+        CliError::Invalid(format!("key name `{name}` must be 1-63 of a-z, 0-9 and -"))
+    })?;
+    let organization = organization_id(db, org).await?;
+    let (_, key) = crate::integration::keys::create(db, organization, name).await?;
+    Ok(key)
+}
+
+async fn revoke_api_key(db: &DatabaseConnection, name: &str) -> Result<String, CliError> {
+    if crate::db::integration::revoke_key(db, name, chrono::Utc::now()).await? {
+        Ok(format!("revoked the key `{name}`"))
+    } else {
+        Err(CliError::Invalid(format!(
+            "there is no live key named `{name}`"
+        )))
+    }
+}
+
+async fn list_api_keys(db: &DatabaseConnection) -> Result<String, CliError> {
+    let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
+        at.map(|at| shared::monitoring::millis::format(&at))
+            .unwrap_or_else(|| "-".into())
+    };
+    let mut lines = vec!["name\torganization\tcreated\tlast used\trevoked".to_string()];
+    for (key, slug) in crate::db::integration::keys(db).await? {
+        lines.push(format!(
+            "{}\t{slug}\t{}\t{}\t{}",
+            key.name,
+            when(Some(key.created_at)),
+            when(key.last_used_at),
+            when(key.revoked_at)
+        ));
+    }
+    Ok(lines.join("\n"))
 }
 
 pub const DEMO_ORG: &str = "demo";
@@ -515,6 +582,15 @@ pub async fn execute(command: Command, settings: &Settings) -> Result<String, Cl
             command: AuditCommand::Verify,
         } => audit_verify(&db).await?,
         Command::Export { .. } => unreachable!("handled before connecting"),
+        Command::Apikey {
+            command: ApikeyCommand::Create { org, name },
+        } => create_api_key(&db, &org, &name).await?,
+        Command::Apikey {
+            command: ApikeyCommand::Revoke { name },
+        } => revoke_api_key(&db, &name).await?,
+        Command::Apikey {
+            command: ApikeyCommand::List,
+        } => list_api_keys(&db).await?,
         Command::Demo => demo(&db).await?,
         Command::Retention {
             command: RetentionCommand::Run { dry_run },

@@ -14,6 +14,7 @@ pub mod error;
 pub mod export;
 pub mod faces;
 pub mod http_errors;
+pub mod integration;
 pub mod integrity;
 pub mod media;
 pub mod monitoring;

@@ -3,16 +3,18 @@
 //! application's images take that handle, not an id: a query for an application
 //! nobody checked does not compile.
 //!
-//! | action | candidate | recruiter | admin |
-//! |---|---|---|---|
-//! | upload | own applications | own organization's | any |
-//! | view (list, signed URLs) | own applications | own organization's | any |
-//! | delete | never | own organization's | any |
-//! | review (verdicts on flags) | never | own organization's | any |
-//! | export (evidence zip) | never | own organization's | any |
-//! | erase | never | never | any |
+//! | action | candidate | recruiter | admin | service key |
+//! |---|---|---|---|---|
+//! | upload | own applications | own organization's | any | never |
+//! | view (list, signed URLs) | own applications | own organization's | any | own organization's |
+//! | delete | never | own organization's | any | never |
+//! | review (verdicts on flags) | never | own organization's | any | never |
+//! | export (evidence zip) | never | own organization's | any | own organization's |
+//! | erase | never | never | any | never |
+//! | invite (capture links) | never | own organization's | any | own organization's |
 //!
-//! An erased application takes nothing new (uploads, events, consent: 409).
+//! A session a capture link opened reaches its one application only. An erased
+//! application takes nothing new (uploads, events, consent, links: 409).
 
 use app::AppError;
 use sea_orm::DatabaseConnection;
@@ -28,16 +30,18 @@ pub enum Action {
     Review,
     Export,
     Erase,
+    Invite,
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 7] = [
         Action::Upload,
         Action::View,
         Action::Delete,
         Action::Review,
         Action::Export,
         Action::Erase,
+        Action::Invite,
     ];
 
     fn verb(self) -> &'static str {
@@ -48,6 +52,7 @@ impl Action {
             Action::Review => "review the flags of",
             Action::Export => "export the evidence of",
             Action::Erase => "erase",
+            Action::Invite => "invite a candidate to",
         }
     }
 }
@@ -63,6 +68,10 @@ pub fn permits(
         Role::Admin => true,
         Role::Recruiter => action != Action::Erase && user.organization_id == Some(organization),
         Role::Candidate => matches!(action, Action::Upload | Action::View) && user.id == candidate,
+        Role::Integration => {
+            matches!(action, Action::View | Action::Export | Action::Invite)
+                && user.organization_id == Some(organization)
+        }
     }
 }
 
@@ -105,13 +114,19 @@ pub fn check(
     action: Action,
     application: job_application::Model,
 ) -> Result<Permitted, AppError> {
+    if user
+        .only_application
+        .is_some_and(|only| only.0 != application.id)
+    {
+        return Err(forbidden(action));
+    }
     if permits(
         user,
         action,
         OrganizationId(application.organization_id),
         UserId(application.candidate_id),
     ) {
-        if action == Action::Upload && application.erased_at.is_some() {
+        if matches!(action, Action::Upload | Action::Invite) && application.erased_at.is_some() {
             return Err(AppError::Conflict(
                 "this application was erased; nothing more is recorded for it".into(),
             ));
@@ -167,62 +182,77 @@ mod tests {
             email: "u@x.test".into(),
             role,
             organization_id,
+            only_application: None,
         };
         use Action::*;
-        // (role, user's org, application's org, application's candidate, [upload, view, delete, review, export, erase])
+        // (role, user's org, application's org, application's candidate, [upload, view, delete, review, export, erase, invite])
         let table = [
             (
                 Role::Candidate,
                 None,
                 org,
                 me,
-                [true, true, false, false, false, false],
+                [true, true, false, false, false, false, false],
             ),
             (
                 Role::Candidate,
                 None,
                 org,
                 someone,
-                [false, false, false, false, false, false],
+                [false, false, false, false, false, false, false],
             ),
             (
                 Role::Recruiter,
                 Some(org),
                 org,
                 someone,
-                [true, true, true, true, true, false],
+                [true, true, true, true, true, false, true],
             ),
             (
                 Role::Recruiter,
                 Some(org),
                 other_org,
                 someone,
-                [false, false, false, false, false, false],
+                [false, false, false, false, false, false, false],
             ),
             (
                 Role::Recruiter,
                 None,
                 org,
                 someone,
-                [false, false, false, false, false, false],
+                [false, false, false, false, false, false, false],
             ),
             (
                 Role::Admin,
                 None,
                 org,
                 someone,
-                [true, true, true, true, true, true],
+                [true, true, true, true, true, true, true],
             ),
             (
                 Role::Admin,
                 Some(other_org),
                 org,
                 someone,
-                [true, true, true, true, true, true],
+                [true, true, true, true, true, true, true],
+            ),
+            (
+                Role::Integration,
+                Some(org),
+                org,
+                someone,
+                [false, true, false, false, true, false, true],
+            ),
+            (
+                Role::Integration,
+                Some(other_org),
+                org,
+                someone,
+                [false, false, false, false, false, false, false],
             ),
         ];
         for (role, user_org, app_org, candidate, expected) in table {
-            for (action, allowed) in [Upload, View, Delete, Review, Export, Erase]
+            for (action, allowed) in [Upload, View, Delete, Review, Export, Erase, Invite]
                 .into_iter()
                 .zip(expected)
             {

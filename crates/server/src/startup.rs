@@ -27,9 +27,10 @@ use crate::{
         client::{self, TrustedProxies},
         guard::{self, RequestRules, SIGN_IN_FORM_PATH},
         headers::{self, PagePolicy},
-        listener,
+        listener, service_keys,
     },
     http_errors,
+    integration::{self, links::LinkPages},
     integrity::IntegrityService,
     media,
     monitoring::{binary_upload, slots::UploadSlots, MonitoringService},
@@ -52,6 +53,8 @@ pub struct AppState {
     /// FACE_DETECTION is off or FACE_WORKERS is 0).
     pub face_workers: Option<(Arc<tokio::sync::Notify>, usize)>,
     pub services: Services,
+    /// The capture-link pages (`/capture/{token}`).
+    pub link_pages: LinkPages,
     /// The built-in store when it is the one in use: its URLs are served at `/media`.
     pub media: Option<Arc<FileStore>>,
     pub upload_slots: UploadSlots,
@@ -112,12 +115,13 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
     let face_wake = settings
         .face_detection
         .then(|| Arc::new(tokio::sync::Notify::new()));
+    let accounts = Arc::new(SessionAccounts {
+        db: db.clone(),
+        session_ttl: settings.session_ttl,
+        throttle: settings.login_throttle,
+    });
     let services = Services {
-        accounts: Arc::new(SessionAccounts {
-            db: db.clone(),
-            session_ttl: settings.session_ttl,
-            throttle: settings.login_throttle,
-        }),
+        accounts: accounts.clone(),
         applications: Arc::new(ApplicationDirectory {
             db: db.clone(),
             retention_days: settings.retention_days,
@@ -141,9 +145,17 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             retention_days: settings.retention_days,
             signed_url_ttl: settings.signed_url_ttl,
         }),
+        provisioning: Arc::new(crate::integration::Provisioner {
+            db: db.clone(),
+            public_origin: settings.public_origin.clone(),
+        }),
     };
     let upload_slots = UploadSlots::new(UPLOAD_SLOTS, UPLOAD_SLOTS_PER_USER);
     Ok(AppState {
+        link_pages: LinkPages {
+            db: db.clone(),
+            accounts,
+        },
         leptos_options: settings.leptos.clone(),
         db,
         store,
@@ -194,6 +206,10 @@ pub fn router(state: AppState) -> Router {
         .route(guard::BINARY_UPLOAD_PATH, post(binary_upload::upload))
         .route(crate::export::EXPORT_PATH, get(crate::export::export))
         .route(SIGN_IN_FORM_PATH, post(sign_in_form::submit))
+        .route(
+            "/capture/{token}",
+            get(integration::links::show).post(integration::links::open),
+        )
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -205,6 +221,7 @@ pub fn router(state: AppState) -> Router {
             state.request_rules.clone(),
             guard::check,
         ))
+        .layer(middleware::from_fn(service_keys::only_where_allowed))
         .layer(middleware::from_fn_with_state(
             state.page_policy.clone(),
             headers::secure,

@@ -33,4 +33,35 @@ pub struct ApplicationSummary {
     /// When an admin erased it; nothing of its monitoring is left.
     #[serde(default, with = "crate::monitoring::millis::option")]
     pub erased_at: Option<DateTime<Utc>>,
+    /// What the panel captures, as whoever created the application chose.
+    #[serde(default)]
+    pub capture: CaptureSettings,
+}
+
+/// The shortest and longest time between two snapshots, in seconds.
+pub const INTERVALS: std::ops::RangeInclusive<u32> = 1..=3600;
+
+/// What the panel captures for an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptureSettings {
+    pub camera: bool,
+    pub screen: bool,
+    /// Seconds between camera snapshots; `None`: the panel's default.
+    #[serde(default)]
+    pub camera_interval: Option<u32>,
+    /// Seconds between screen snapshots; `None`: the panel's default.
+    #[serde(default)]
+    pub screen_interval: Option<u32>,
+}
+
+impl Default for CaptureSettings {
+    fn default() -> Self {
+        CaptureSettings {
+            camera: true,
+            screen: true,
+            camera_interval: None,
+            screen_interval: None,
+        }
+    }
 }

@@ -25,16 +25,19 @@ pub enum AuditAction {
     Consent,
     /// The retention purge removed what had passed its period.
     Purge,
+    /// A capture link was issued for the candidate.
+    Invite,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 6] = [
+    pub const ALL: [AuditAction; 7] = [
         AuditAction::View,
         AuditAction::Delete,
         AuditAction::Erase,
         AuditAction::Export,
         AuditAction::Consent,
         AuditAction::Purge,
+        AuditAction::Invite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +48,7 @@ impl AuditAction {
             AuditAction::Export => "export",
             AuditAction::Consent => "consent",
             AuditAction::Purge => "purge",
+            AuditAction::Invite => "invite",
         }
     }
 
@@ -57,6 +61,7 @@ impl AuditAction {
             AuditAction::Export => "exported the evidence",
             AuditAction::Consent => "consented to monitoring",
             AuditAction::Purge => "removed data past retention",
+            AuditAction::Invite => "sent the candidate a capture link",
         }
     }
 }

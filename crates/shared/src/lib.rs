@@ -5,12 +5,13 @@ pub mod application;
 pub mod audit;
 pub mod id;
 pub mod image;
+pub mod integration;
 pub mod integrity;
 pub mod monitoring;
 pub mod redirect;
 pub mod user;
 
-pub use application::ApplicationSummary;
+pub use application::{ApplicationSummary, CaptureSettings};
 pub use id::{ApplicationId, IdError, OrganizationId, UserId};
 pub use image::{ImageKind, ImageKindError, ObjectKey, ObjectKeyError};
 pub use monitoring::{

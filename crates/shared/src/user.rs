@@ -12,6 +12,8 @@ pub enum Role {
     Candidate,
     Recruiter,
     Admin,
+    /// A service key acting for its organization (never a user's role).
+    Integration,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -19,6 +21,7 @@ pub enum Role {
 pub struct RoleError(pub String);
 
 impl Role {
+    /// The roles a user can have.
     pub const ALL: [Role; 3] = [Role::Candidate, Role::Recruiter, Role::Admin];
 
     pub fn as_str(&self) -> &'static str {
@@ -26,6 +29,7 @@ impl Role {
             Role::Candidate => "candidate",
             Role::Recruiter => "recruiter",
             Role::Admin => "admin",
+            Role::Integration => "integration",
         }
     }
 }
@@ -54,6 +58,9 @@ pub struct CurrentUser {
     pub email: String,
     pub role: Role,
     pub organization_id: Option<OrganizationId>,
+    /// Set when a capture link opened the session: it reaches this application only.
+    #[serde(skip)]
+    pub only_application: Option<crate::ApplicationId>,
 }
 
 #[cfg(test)]
@@ -66,6 +73,8 @@ mod tests {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));
         }
         assert_eq!("Admin".parse::<Role>(), Err(RoleError("Admin".into())));
+        // A service key's role is not one a user can be given.
+        assert!("integration".parse::<Role>().is_err());
     }
 
     #[test]
@@ -75,6 +84,7 @@ mod tests {
             email: "a@b.c".into(),
             role: Role::Candidate,
             organization_id: None,
+            only_application: None,
         };
         let json = serde_json::to_value(&user).unwrap();
         assert_eq!(json["organizationId"], serde_json::Value::Null);

@@ -10,7 +10,7 @@ use crate::{auth::me, error::AppError, integrity::LevelBadge};
 fn heading(role: Role) -> &'static str {
     match role {
         Role::Candidate => "Your applications",
-        Role::Recruiter => "Your organization's applications",
+        Role::Recruiter | Role::Integration => "Your organization's applications",
         Role::Admin => "All applications",
     }
 }
@@ -196,6 +196,7 @@ mod tests {
             unreviewed_flags: 0,
             retention_days: None,
             erased_at: None,
+            capture: Default::default(),
         }
     }
 

@@ -40,7 +40,10 @@ pub fn over_https(parts: &Parts) -> bool {
         .is_some_and(|client| client.https)
 }
 
-/// The signed-in user. Extracting it fails with 401 when there is no live session.
+/// The signed-in user, or the organization's integration a service key
+/// (`Authorization: Bearer`) acts as. Extracting it fails with 401 when there is
+/// no live session or the key is unknown or revoked. With an `Authorization`
+/// header the cookie is not looked at.
 pub struct SignedIn(pub CurrentUser);
 
 impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
@@ -51,6 +54,23 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
             tracing::error!("Services missing from request extensions");
             AppError::internal()
         })?;
+        if let Some(authorization) = parts.headers.get(header::AUTHORIZATION) {
+            let key = authorization
+                .to_str()
+                .ok()
+                .and_then(|value| value.strip_prefix("Bearer "))
+                .map(str::trim)
+                .filter(|key| !key.is_empty())
+                .ok_or_else(|| {
+                    AppError::Unauthenticated(
+                        "send a service key as `Authorization: Bearer <key>`".into(),
+                    )
+                })?;
+            let user = services.accounts.key_user(key, parts.uri.path()).await?;
+            return user.map(SignedIn).ok_or_else(|| {
+                AppError::Unauthenticated("this service key is unknown or was revoked".into())
+            });
+        }
         let token = token_from_headers(&parts.headers, over_https(parts))
             .ok_or_else(AppError::unauthenticated)?;
         let user = services.accounts.session_user(&token).await?;
@@ -104,6 +124,15 @@ pub async fn session_token() -> Option<String> {
     request_parts()
         .ok()
         .and_then(|parts| token_from_headers(&parts.headers, over_https(&parts)))
+}
+
+/// The origin the request was sent to (`scheme://host`), from its `Host` header
+/// and whether it came over HTTPS.
+pub async fn request_origin() -> Option<String> {
+    let parts = request_parts().ok()?;
+    let host = parts.headers.get(header::HOST)?.to_str().ok()?;
+    let scheme = if over_https(&parts) { "https" } else { "http" };
+    Some(format!("{scheme}://{}", host.to_ascii_lowercase()))
 }
 
 /// The client's address (behind trusted proxies, the one they forwarded for).

@@ -22,16 +22,19 @@ pub fn InterviewPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let interval = move |name: &str| {
-        query
-            .read_untracked()
-            .get(name)
-            .and_then(|v| v.parse::<u32>().ok())
-            .filter(|v| (1..=3600).contains(v))
+    // The application's own intervals (set when it was provisioned) win; else
+    // the page's query (`?cameraInterval=10`), else the default.
+    let interval = move |chosen: Option<u32>, name: &str| {
+        chosen
+            .or_else(|| {
+                query
+                    .read_untracked()
+                    .get(name)
+                    .and_then(|v| v.parse::<u32>().ok())
+            })
+            .filter(|v| shared::application::INTERVALS.contains(v))
             .unwrap_or(DEFAULT_INTERVAL)
     };
-    let (camera_interval, screen_interval) =
-        (interval("cameraInterval"), interval("screenInterval"));
     let application = Resource::new(id, |id| async move {
         let user = me().await?;
         let application = get_application(id.clone()).await?;
@@ -43,7 +46,11 @@ pub fn InterviewPage() -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || application.get().map(|result| match result {
-                Ok((role, application, terms)) => view! {
+                Ok((role, application, terms)) => {
+                    let capture = application.capture;
+                    let camera_interval = interval(capture.camera_interval, "cameraInterval");
+                    let screen_interval = interval(capture.screen_interval, "screenInterval");
+                    view! {
                     <section class="card interview">
                         <h1>{application.title.clone()}</h1>
                         <p class="muted">{application.organization_name.clone()}</p>
@@ -53,10 +60,10 @@ pub fn InterviewPage() -> impl IntoView {
                                 <Consent application=application.clone() terms=terms.clone() candidate=role == Role::Candidate camera_interval screen_interval consented/>
                             }
                         }>
-                            <MonitoringPanel application_id=application.id camera_interval screen_interval/>
+                            <MonitoringPanel application_id=application.id camera_monitoring=capture.camera screen_monitoring=capture.screen camera_interval screen_interval/>
                         </Show>
                     </section>
-                }.into_any(),
+                }.into_any()},
                 Err(AppError::Unauthenticated(_)) => {
                     let next = format!("/login?next=/applications/{}/interview", id());
                     view! { <Redirect path=next/> }.into_any()
@@ -124,6 +131,7 @@ fn Consent(
         Some(days) => format!("They are deleted automatically {} after they are taken, or earlier if {} deletes them.", in_words(u64::from(days) * 86_400), application.organization_name),
         None => format!("They are kept until {} deletes them.", application.organization_name),
     };
+    let capture = application.capture;
     let previously = terms
         .consented_at
         .map(|at| format!("You agreed to this on {}.", crate::review::time::local(at)));
@@ -132,8 +140,8 @@ fn Consent(
             <h2>"Before you start"</h2>
             <p>"This interview is monitored. While this page is open:"</p>
             <ul>
-                <li>"a photo from your camera is taken every " <strong>{camera_interval} " seconds"</strong>";"</li>
-                <li>"a screenshot of the screen you share is taken every " <strong>{screen_interval} " seconds"</strong>" while you share it;"</li>
+                {capture.camera.then(|| view! { <li>"a photo from your camera is taken every " <strong>{camera_interval} " seconds"</strong>";"</li> })}
+                {capture.screen.then(|| view! { <li>"a screenshot of the screen you share is taken every " <strong>{screen_interval} " seconds"</strong>" while you share it;"</li> })}
                 <li>"you can also take a snapshot yourself with the buttons;"</li>
                 <li>"the page records when you switch to another tab or window, leave full screen, stop sharing or share a window instead of the screen, lose the camera or the network, reload, and paste or copy (how many characters, never what). Coming back to this page and pasting also take a camera and a screen snapshot."</li>
             </ul>

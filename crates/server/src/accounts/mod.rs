@@ -51,7 +51,8 @@ pub fn check_credential_sizes(email: &str, password: &str) -> Result<(), AppErro
     Ok(())
 }
 
-fn token_hash(token: &str) -> String {
+/// SHA-256 of a session token, service key or link token, hex: what the database keeps.
+pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
@@ -66,7 +67,11 @@ impl SessionAccounts {
         email: &str,
         password: &str,
     ) -> Result<Option<crate::db::entities::user::Model>, AppError> {
-        let user = repo::user_by_email(&self.db, email).await?;
+        // A provisioned candidate has no password (capture links only): checked
+        // like an unknown email, in the same time.
+        let user = repo::user_by_email(&self.db, email)
+            .await?
+            .filter(|u| !u.password_hash.is_empty());
         let matches = password::verify(
             password.to_string(),
             user.as_ref().map(|u| u.password_hash.clone()),
@@ -128,7 +133,55 @@ impl Accounts for SessionAccounts {
 
     async fn session_user(&self, token: &str) -> Result<Option<CurrentUser>, AppError> {
         let user = repo::session_user(&self.db, &token_hash(token), Utc::now()).await?;
-        Ok(user.as_ref().map(repo::current_user).transpose()?)
+        Ok(user.as_ref().map(repo::SessionUser::current).transpose()?)
+    }
+
+    async fn key_user(&self, key: &str, path: &str) -> Result<Option<CurrentUser>, AppError> {
+        if key.len() > crate::integration::keys::MAX_KEY_CHARS {
+            return Ok(None);
+        }
+        let Some(found) = crate::db::integration::live_key(&self.db, &token_hash(key)).await?
+        else {
+            tracing::info!(path, "an unknown or revoked service key was refused");
+            return Ok(None);
+        };
+        tracing::info!(key = %found.name, path, "service key used");
+        metrics::counter!("interview_monitor_service_key_requests_total").increment(1);
+        crate::db::integration::touch_key(&self.db, found.id, Utc::now()).await?;
+        Ok(Some(crate::integration::keys::acting_as(&found)))
+    }
+}
+
+impl SessionAccounts {
+    /// Opens a session for `user` limited to `application` (a capture link's),
+    /// replacing the browser's current session if it had one.
+    pub async fn open_link_session(
+        &self,
+        user: shared::UserId,
+        application: uuid::Uuid,
+        replaces: Option<&str>,
+    ) -> Result<NewSession, AppError> {
+        let token = random_token::<32>();
+        let now = Utc::now();
+        repo::create_session(
+            &self.db,
+            token_hash(&token),
+            user,
+            now + chrono_duration(self.session_ttl),
+            Some(application),
+        )
+        .await?;
+        if let Some(old) = replaces {
+            repo::delete_session(&self.db, &token_hash(old)).await?;
+        }
+        let found = repo::session_user(&self.db, &token_hash(&token), now)
+            .await?
+            .ok_or_else(AppError::internal)?;
+        Ok(NewSession {
+            user: found.current()?,
+            token,
+            lifetime: self.session_ttl,
+        })
     }
 }
 
@@ -182,6 +235,7 @@ impl SessionAccounts {
             token_hash(&token),
             current.id,
             now + chrono_duration(self.session_ttl),
+            None,
         )
         .await?;
         if let Some(old) = replaces {

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QuerySelect, Set,
 };
 use shared::{CurrentUser, OrganizationId, Role, UserId};
 use uuid::Uuid;
@@ -57,6 +57,7 @@ pub async fn create_user(
         role: Set(role.as_str().to_string()),
         organization_id: Set(organization_id.map(|id| id.0)),
         created_at: Set(Utc::now()),
+        name: Set(None),
     }
     .insert(db)
     .await
@@ -82,24 +83,44 @@ pub fn current_user(model: &user::Model) -> Result<CurrentUser, PersistenceError
             .parse()
             .map_err(|e: shared::RoleError| PersistenceError::Corrupt(e.to_string()))?,
         organization_id: model.organization_id.map(OrganizationId),
+        only_application: None,
     })
 }
 
+/// A session; `only_application` limits it to one application (a capture link's).
 pub async fn create_session(
     db: &DatabaseConnection,
     token_hash: String,
     user_id: UserId,
     expires_at: DateTime<Utc>,
+    only_application: Option<Uuid>,
 ) -> Result<(), PersistenceError> {
     session::ActiveModel {
         token_hash: Set(token_hash),
         user_id: Set(user_id.0),
         created_at: Set(Utc::now()),
         expires_at: Set(expires_at),
+        application_id: Set(only_application),
     }
     .insert(db)
     .await?;
     Ok(())
+}
+
+/// A session's user, and the one application the session is limited to, if any.
+#[derive(Debug, FromQueryResult)]
+pub struct SessionUser {
+    #[sea_orm(nested)]
+    pub user: user::Model,
+    pub only_application: Option<Uuid>,
+}
+
+impl SessionUser {
+    pub fn current(&self) -> Result<CurrentUser, PersistenceError> {
+        let mut current = current_user(&self.user)?;
+        current.only_application = self.only_application.map(shared::ApplicationId);
+        Ok(current)
+    }
 }
 
 /// The user of a session that has not expired, in one query (every request asks).
@@ -107,15 +128,17 @@ pub async fn session_user(
     db: &DatabaseConnection,
     token_hash: &str,
     now: DateTime<Utc>,
-) -> Result<Option<user::Model>, PersistenceError> {
+) -> Result<Option<SessionUser>, PersistenceError> {
     let of_session = session::Entity::belongs_to(user::Entity)
         .from(session::Column::UserId)
         .to(user::Column::Id)
         .into();
     Ok(user::Entity::find()
         .join_rev(JoinType::InnerJoin, of_session)
+        .column_as(session::Column::ApplicationId, "only_application")
         .filter(session::Column::TokenHash.eq(token_hash))
         .filter(session::Column::ExpiresAt.gt(now))
+        .into_model::<SessionUser>()
         .one(db)
         .await?)
 }

@@ -7,7 +7,9 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
     QueryOrder, QuerySelect, Select, Set,
 };
-use shared::{ApplicationId, ApplicationSummary, ImageKind, OrganizationId, UserId};
+use shared::{
+    ApplicationId, ApplicationSummary, CaptureSettings, ImageKind, OrganizationId, UserId,
+};
 use uuid::Uuid;
 
 use super::{
@@ -20,7 +22,9 @@ pub async fn create_application(
     organization_id: OrganizationId,
     candidate_id: UserId,
     title: &str,
+    capture: CaptureSettings,
 ) -> Result<job_application::Model, PersistenceError> {
+    let interval = |seconds: Option<u32>| seconds.map(|s| s.min(i32::MAX as u32) as i32);
     Ok(job_application::ActiveModel {
         id: Set(Uuid::new_v4()),
         organization_id: Set(organization_id.0),
@@ -28,9 +32,28 @@ pub async fn create_application(
         title: Set(title.to_string()),
         created_at: Set(Utc::now()),
         erased_at: Set(None),
+        camera_interval: Set(interval(capture.camera_interval)),
+        screen_interval: Set(interval(capture.screen_interval)),
+        camera_enabled: Set(capture.camera),
+        screen_enabled: Set(capture.screen),
     }
     .insert(db)
     .await?)
+}
+
+/// What the panel captures for this application.
+pub fn capture_settings(application: &job_application::Model) -> CaptureSettings {
+    let interval = |seconds: Option<i32>| {
+        seconds
+            .and_then(|s| u32::try_from(s).ok())
+            .filter(|s| shared::application::INTERVALS.contains(s))
+    };
+    CaptureSettings {
+        camera: application.camera_enabled,
+        screen: application.screen_enabled,
+        camera_interval: interval(application.camera_interval),
+        screen_interval: interval(application.screen_interval),
+    }
 }
 
 /// An application with whether `user` has consented to its monitoring: what an
@@ -175,6 +198,7 @@ pub async fn summaries(
                 organizations.get(&a.organization_id).and_then(|o| o.1),
             ),
             erased_at: a.erased_at,
+            capture: capture_settings(&a),
             candidate_email: candidates.get(&a.candidate_id).cloned().unwrap_or_default(),
             organization_id: OrganizationId(a.organization_id),
             title: a.title,

@@ -7,6 +7,7 @@ pub mod counters;
 pub mod entities;
 pub mod faces;
 pub mod images;
+pub mod integration;
 pub mod integrity;
 mod migration;
 pub mod retention;

@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::{
     entities::{
-        consent, flag_review, job_application, monitoring_event, monitoring_image,
-        monitoring_session, organization,
+        capture_link, consent, flag_review, job_application, monitoring_event, monitoring_image,
+        monitoring_session, organization, session,
     },
     PersistenceError,
 };
@@ -236,7 +236,7 @@ pub async fn count_rows(
 
 /// Removes the rows of `images` and the events, sessions and verdicts of
 /// `application` from before `cutoff` (all of them when `None`, and its
-/// consents too): (events, sessions). The images' objects are already gone.
+/// consents, capture links and link sessions too): (events, sessions). The images' objects are already gone.
 pub async fn remove_rows(
     txn: &DatabaseTransaction,
     application: Uuid,
@@ -278,6 +278,15 @@ pub async fn remove_rows(
     if cutoff.is_none() {
         consent::Entity::delete_many()
             .filter(consent::Column::ApplicationId.eq(application))
+            .exec(txn)
+            .await?;
+        // Erased: its capture links stop working and the sessions they opened end.
+        capture_link::Entity::delete_many()
+            .filter(capture_link::Column::ApplicationId.eq(application))
+            .exec(txn)
+            .await?;
+        session::Entity::delete_many()
+            .filter(session::Column::ApplicationId.eq(application))
             .exec(txn)
             .await?;
     }

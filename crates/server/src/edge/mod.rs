@@ -9,7 +9,8 @@
 //!   bodies that stop arriving cut off;
 //! - [`body`]: reading a body under a size limit and deadlines;
 //! - [`headers`]: the security headers of every response;
-//! - [`caching`]: `Cache-Control` (the hashed site files for a year, pages revalidated).
+//! - [`caching`]: `Cache-Control` (the hashed site files for a year, pages revalidated);
+//! - [`service_keys`]: where a request with a service key may go.
 
 pub mod body;
 pub mod caching;
@@ -17,4 +18,5 @@ pub mod client;
 pub mod guard;
 pub mod headers;
 pub mod listener;
+pub mod service_keys;
 pub mod tls;

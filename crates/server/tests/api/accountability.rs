@@ -684,27 +684,7 @@ async fn an_organizations_shorter_period_is_purged_and_shown() {
 /// Awaited, not blocked on: the server under test runs on this test's runtime and
 /// must go on committing while the command waits for its locks.
 async fn cli(i: &Interview, args: &[&str], vars: &[(&str, &str)]) -> std::process::Output {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_interview-monitor"));
-    command
-        .args(args)
-        .env("DATA_DIR", &i.app.data_dir)
-        .env("DATABASE_URL", &i.app.database_url)
-        .env("RUST_LOG", "error");
-    if let Some((endpoint, bucket)) = &i.app.s3 {
-        use crate::helpers::{S3_ACCESS_KEY, S3_SECRET_KEY};
-        command
-            .env("AWS_S3_BUCKET_NAME", bucket)
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ENDPOINT_URL_S3", endpoint);
-        command
-            .env("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY)
-            .env("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY);
-    }
-    command
-        .envs(vars.iter().copied())
-        .output()
-        .await
-        .expect("the CLI runs")
+    i.app.cli(args, vars).await
 }
 
 fn text(bytes: &[u8]) -> String {

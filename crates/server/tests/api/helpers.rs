@@ -678,3 +678,30 @@ impl ServerProcess {
         (field("VmRSS:"), field("VmHWM:"))
     }
 }
+
+impl TestApp {
+    /// Runs the command line, as a process, against this server's database and store.
+    pub async fn cli(&self, args: &[&str], vars: &[(&str, &str)]) -> std::process::Output {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_interview-monitor"));
+        command
+            .args(args)
+            .env("DATA_DIR", &self.data_dir)
+            .env("DATABASE_URL", &self.database_url)
+            .env("RUST_LOG", "error");
+        if let Some((endpoint, bucket)) = &self.s3 {
+            use crate::helpers::{S3_ACCESS_KEY, S3_SECRET_KEY};
+            command
+                .env("AWS_S3_BUCKET_NAME", bucket)
+                .env("AWS_REGION", "us-east-1")
+                .env("AWS_ENDPOINT_URL_S3", endpoint);
+            command
+                .env("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY)
+                .env("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY);
+        }
+        command
+            .envs(vars.iter().copied())
+            .output()
+            .await
+            .expect("the CLI runs")
+    }
+}

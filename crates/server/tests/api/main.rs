@@ -11,6 +11,7 @@ mod hardening;
 mod health;
 mod helpers;
 mod https;
+mod integration;
 mod integrity;
 mod monitoring;
 mod operations;

@@ -11,6 +11,12 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Set when an admin erased it: its images, events and sessions are gone.
     pub erased_at: Option<DateTimeUtc>,
+    /// Seconds between snapshots, when whoever created it chose (else the panel's default).
+    pub camera_interval: Option<i32>,
+    pub screen_interval: Option<i32>,
+    /// Whether the camera and the screen are captured at all.
+    pub camera_enabled: bool,
+    pub screen_enabled: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,7 +1,9 @@
 //! SeaORM entities, one module per table.
 
+pub mod api_key;
 pub mod audit_entry;
 pub mod audit_head;
+pub mod capture_link;
 pub mod consent;
 pub mod face_analysis;
 pub mod face_job;

@@ -1,6 +1,7 @@
 //! The schema, as sea-orm-migration migrations run at every start.
 
 mod accountability;
+mod integration;
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(FacePresence),
             Box::new(Leases),
             Box::new(accountability::Accountability),
+            Box::new(integration::Integration),
         ]
     }
 }

@@ -1,0 +1,188 @@
+//! The provisioning API: a hiring platform (with a service key) or a recruiter
+//! (signed in) makes candidates and applications in its organization and issues
+//! capture links. Inputs are checked here; the server does the rest.
+
+use leptos::prelude::*;
+use shared::{
+    integration::{
+        CaptureLink, ProvisionedApplication, ProvisionedApplications, ProvisionedCandidate,
+    },
+    CaptureSettings,
+};
+
+use crate::error::AppError;
+
+/// The longest job title and candidate name.
+pub const MAX_TEXT_CHARS: usize = 200;
+
+/// An application to create, as checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApplication {
+    pub candidate_email: String,
+    pub title: String,
+    pub capture: CaptureSettings,
+}
+
+/// A title or a name: trimmed, 1 to [`MAX_TEXT_CHARS`] characters.
+pub fn text(what: &str, value: &str) -> Result<String, AppError> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > MAX_TEXT_CHARS {
+        return Err(AppError::BadRequest(format!(
+            "{what} must be 1 to {MAX_TEXT_CHARS} characters"
+        )));
+    }
+    Ok(value.to_string())
+}
+
+/// An email address as accounts store it (trimmed, lowercased), or 400.
+pub fn email(value: &str) -> Result<String, AppError> {
+    let email = value.trim().to_lowercase();
+    let ok = email.chars().count() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.contains('@')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if ok {
+        Ok(email)
+    } else {
+        Err(AppError::BadRequest(format!(
+            "`{}` is not an email address",
+            value.chars().take(64).collect::<String>()
+        )))
+    }
+}
+
+/// Seconds between snapshots, when given: within [`shared::application::INTERVALS`].
+pub fn interval(what: &str, value: Option<u32>) -> Result<Option<u32>, AppError> {
+    match value {
+        Some(seconds) if !shared::application::INTERVALS.contains(&seconds) => {
+            Err(AppError::BadRequest(format!(
+                "{what} must be {} to {} seconds",
+                shared::application::INTERVALS.start(),
+                shared::application::INTERVALS.end()
+            )))
+        }
+        other => Ok(other),
+    }
+}
+
+/// `POST /api/integration/candidates` `{email, name?}` → `{id, email}`: the
+/// candidate with that email, made if there is none.
+#[server(prefix = "/api", endpoint = "integration/candidates", input = leptos::server_fn::codec::Json)]
+pub async fn provision_candidate(
+    email: String,
+    #[server(default)] name: Option<String>,
+) -> Result<ProvisionedCandidate, AppError> {
+    let crate::auth::ssr::SignedIn(caller) = crate::auth::ssr::signed_in().await?;
+    let email = self::email(&email)?;
+    let name = name.as_deref().map(|name| text("name", name)).transpose()?;
+    crate::services::services()?
+        .provisioning
+        .candidate(&caller, &email, name.as_deref())
+        .await
+}
+
+/// `POST /api/integration/applications` `{candidateEmail, title, cameraInterval?,
+/// screenInterval?, camera?, screen?}` → the application.
+#[server(prefix = "/api", endpoint = "integration/applications", input = leptos::server_fn::codec::Json)]
+pub async fn provision_application(
+    #[server(rename = "candidateEmail")] candidate_email: String,
+    title: String,
+    #[server(rename = "cameraInterval")]
+    #[server(default)]
+    camera_interval: Option<u32>,
+    #[server(rename = "screenInterval")]
+    #[server(default)]
+    screen_interval: Option<u32>,
+    #[server(default)] camera: Option<bool>,
+    #[server(default)] screen: Option<bool>,
+) -> Result<ProvisionedApplication, AppError> {
+    let crate::auth::ssr::SignedIn(caller) = crate::auth::ssr::signed_in().await?;
+    let capture = CaptureSettings {
+        camera: camera.unwrap_or(true),
+        screen: screen.unwrap_or(true),
+        camera_interval: interval("cameraInterval", camera_interval)?,
+        screen_interval: interval("screenInterval", screen_interval)?,
+    };
+    if !capture.camera && !capture.screen {
+        return Err(AppError::BadRequest(
+            "an interview captures the camera, the screen or both".into(),
+        ));
+    }
+    let new = NewApplication {
+        candidate_email: email(&candidate_email)?,
+        title: text("title", &title)?,
+        capture,
+    };
+    crate::services::services()?
+        .provisioning
+        .application(&caller, new)
+        .await
+}
+
+/// `POST /api/integration/applications/list` `{}` → the organization's applications, newest first.
+#[server(prefix = "/api", endpoint = "integration/applications/list", input = leptos::server_fn::codec::Json)]
+pub async fn list_provisioned() -> Result<ProvisionedApplications, AppError> {
+    let crate::auth::ssr::SignedIn(caller) = crate::auth::ssr::signed_in().await?;
+    crate::services::services()?
+        .provisioning
+        .applications(&caller)
+        .await
+}
+
+/// `POST /api/integration/capture-links` `{applicationId}` → `{url, expiresAt}`:
+/// single use; opens the interview page signed in as the candidate, for that
+/// application only.
+#[server(prefix = "/api", endpoint = "integration/capture-links", input = leptos::server_fn::codec::Json)]
+pub async fn issue_capture_link(
+    #[server(rename = "applicationId")] application_id: String,
+) -> Result<CaptureLink, AppError> {
+    let crate::auth::ssr::SignedIn(caller) = crate::auth::ssr::signed_in().await?;
+    let application = crate::monitoring::input::application_id(&application_id)?;
+    let origin = crate::auth::ssr::request_origin().await;
+    crate::services::services()?
+        .provisioning
+        .capture_link(&caller, application, origin.as_deref())
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalized_and_odd_ones_refused() {
+        assert_eq!(email("  Ada@Example.COM ").unwrap(), "ada@example.com");
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "ada@@example.com",
+            "ada@.com",
+            "ada@example.",
+            "ada@exa\u{0}mple.com",
+        ] {
+            assert!(email(bad).is_err(), "{bad:?}");
+        }
+        assert!(email(&format!("{}@example.com", "a".repeat(5000))).is_err());
+    }
+
+    #[test]
+    fn texts_and_intervals_have_bounds() {
+        assert_eq!(text("title", "  Rust Engineer ").unwrap(), "Rust Engineer");
+        assert!(text("title", "   ").is_err());
+        assert!(text("title", &"é".repeat(200)).is_ok());
+        assert!(text("title", &"é".repeat(201)).is_err());
+        assert_eq!(interval("cameraInterval", None).unwrap(), None);
+        assert_eq!(interval("cameraInterval", Some(1)).unwrap(), Some(1));
+        assert_eq!(interval("cameraInterval", Some(3600)).unwrap(), Some(3600));
+        assert!(interval("cameraInterval", Some(0)).is_err());
+        assert!(interval("cameraInterval", Some(u32::MAX)).is_err());
+    }
+}

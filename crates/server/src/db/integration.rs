@@ -1,0 +1,179 @@
+//! Service keys, capture links and provisioned candidates.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use shared::{OrganizationId, Role};
+use uuid::Uuid;
+
+use super::{
+    entities::{api_key, capture_link, organization, user},
+    PersistenceError,
+};
+
+pub async fn create_key(
+    db: &DatabaseConnection,
+    organization: OrganizationId,
+    name: &str,
+    key_hash: String,
+    now: DateTime<Utc>,
+) -> Result<api_key::Model, PersistenceError> {
+    api_key::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organization_id: Set(organization.0),
+        name: Set(name.to_string()),
+        key_hash: Set(key_hash),
+        created_at: Set(now),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| PersistenceError::duplicate_as(e, || format!("a key named `{name}`")))
+}
+
+/// The key with this hash, unless it was revoked.
+pub async fn live_key(
+    db: &DatabaseConnection,
+    key_hash: &str,
+) -> Result<Option<api_key::Model>, PersistenceError> {
+    Ok(api_key::Entity::find()
+        .filter(api_key::Column::KeyHash.eq(key_hash))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .one(db)
+        .await?)
+}
+
+/// Records that the key was used at `now`, at most once a minute per key (a
+/// write per request would make every integration call a write).
+pub async fn touch_key(
+    db: &DatabaseConnection,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    api_key::Entity::update_many()
+        .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
+        .filter(api_key::Column::Id.eq(id))
+        .filter(
+            Condition::any()
+                .add(api_key::Column::LastUsedAt.is_null())
+                .add(api_key::Column::LastUsedAt.lt(now - chrono::Duration::minutes(1))),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Revokes the key named `name`; whether there was a live one.
+pub async fn revoke_key(
+    db: &DatabaseConnection,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, PersistenceError> {
+    let result = api_key::Entity::update_many()
+        .col_expr(api_key::Column::RevokedAt, Expr::value(now))
+        .filter(api_key::Column::Name.eq(name))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Every key with its organization's slug, oldest first.
+pub async fn keys(
+    db: &DatabaseConnection,
+) -> Result<Vec<(api_key::Model, String)>, PersistenceError> {
+    let slugs: std::collections::HashMap<Uuid, String> = organization::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|org| (org.id, org.slug))
+        .collect();
+    Ok(api_key::Entity::find()
+        .order_by_asc(api_key::Column::CreatedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|key| {
+            let slug = slugs.get(&key.organization_id).cloned().unwrap_or_default();
+            (key, slug)
+        })
+        .collect())
+}
+
+/// A candidate who signs in through capture links only (no password).
+pub async fn create_candidate(
+    db: &DatabaseConnection,
+    email: &str,
+    name: Option<&str>,
+) -> Result<user::Model, PersistenceError> {
+    user::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        email: Set(email.to_string()),
+        password_hash: Set(String::new()),
+        role: Set(Role::Candidate.as_str().to_string()),
+        organization_id: Set(None),
+        created_at: Set(Utc::now()),
+        name: Set(name.map(str::to_string)),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| PersistenceError::duplicate_as(e, || format!("a user with email `{email}`")))
+}
+
+/// A capture link, in the caller's transaction (with its audit entry).
+pub async fn create_link_in(
+    db: &impl ConnectionTrait,
+    token_hash: String,
+    application: Uuid,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    capture_link::ActiveModel {
+        token_hash: Set(token_hash),
+        application_id: Set(application),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Uses the link up, if it is unused and unexpired: one conditional update, so
+/// of any number of requests at once exactly one gets the application.
+pub async fn redeem_link(
+    db: &DatabaseConnection,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Uuid>, PersistenceError> {
+    let used = capture_link::Entity::update_many()
+        .col_expr(capture_link::Column::UsedAt, Expr::value(now))
+        .filter(capture_link::Column::TokenHash.eq(token_hash))
+        .filter(capture_link::Column::UsedAt.is_null())
+        .filter(capture_link::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?;
+    if used.rows_affected != 1 {
+        return Ok(None);
+    }
+    Ok(capture_link::Entity::find_by_id(token_hash.to_string())
+        .one(db)
+        .await?
+        .map(|link| link.application_id))
+}
+
+/// Whether the link exists, unused and unexpired (what its page shows before it is used).
+pub async fn link_usable(
+    db: &DatabaseConnection,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, PersistenceError> {
+    Ok(capture_link::Entity::find_by_id(token_hash.to_string())
+        .one(db)
+        .await?
+        .is_some_and(|link| link.used_at.is_none() && link.expires_at > now))
+}

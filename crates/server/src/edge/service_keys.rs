@@ -1,0 +1,81 @@
+//! Service keys (`Authorization: Bearer`) reach the paths a hiring platform's
+//! server needs and nothing else: the provisioning API and reading what was
+//! recorded. Every browser path (sign-in, uploads, consent, events, deleting,
+//! verdicts, erasing, the pages) answers 403 to a request carrying one.
+
+use app::AppError;
+use axum::{
+    extract::Request,
+    http::header,
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+
+/// The paths a service key may call.
+const KEY_PATHS: &[&str] = &[
+    "/api/integration/candidates",
+    "/api/integration/applications",
+    "/api/integration/applications/list",
+    "/api/integration/capture-links",
+    "/api/applications",
+    "/api/applications/get",
+    "/api/monitoring/images",
+    "/api/monitoring/signed-url",
+    "/api/monitoring/signed-urls",
+    "/api/monitoring/events/list",
+    "/api/audit/application",
+    crate::export::EXPORT_PATH,
+    // Need no caller at all.
+    "/healthz",
+    "/api/openapi.yaml",
+];
+
+pub fn key_may_call(path: &str) -> bool {
+    KEY_PATHS.contains(&path) || path.starts_with("/media/")
+}
+
+pub async fn only_where_allowed(request: Request, next: Next) -> Response {
+    if request.headers().contains_key(header::AUTHORIZATION) && !key_may_call(request.uri().path())
+    {
+        return AppError::Forbidden(
+            "service keys may not call this path: it is for browsers (see the integration API)"
+                .into(),
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_reach_the_integration_and_reading_paths_only() {
+        for path in [
+            "/api/integration/capture-links",
+            "/api/monitoring/images",
+            "/api/monitoring/export",
+            "/media/x",
+        ] {
+            assert!(key_may_call(path), "{path}");
+        }
+        for path in [
+            "/api/auth/login",
+            "/api/auth/me",
+            "/api/monitoring/upload",
+            "/api/monitoring/upload-binary",
+            "/api/monitoring/delete",
+            "/api/monitoring/consent",
+            "/api/monitoring/events",
+            "/api/monitoring/flags/review",
+            "/api/applications/erase",
+            "/api/audit/entries",
+            "/capture/abc",
+            "/applications",
+            "/api/integration/capture-links/",
+        ] {
+            assert!(!key_may_call(path), "{path}");
+        }
+    }
+}

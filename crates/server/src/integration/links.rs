@@ -1,0 +1,140 @@
+//! `/capture/{token}`: where a capture link lands. `GET` shows a page with one
+//! button and uses nothing up, since mail scanners and link previews fetch links
+//! before the candidate does; the button's `POST` uses the link (once, however
+//! many arrive at once), opens a session limited to the link's application,
+//! and goes to its interview page (consent first).
+
+use std::sync::Arc;
+
+use app::{
+    auth::ssr::{session_cookie, token_from_headers},
+    services::ClientInfo,
+    AppError,
+};
+use axum::{
+    extract::{Path, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{Html, IntoResponse, Response},
+    Extension,
+};
+use chrono::Utc;
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    accounts::{token_hash, SessionAccounts},
+    db::{applications as application_repo, integration as repo},
+};
+
+/// State the link pages need.
+#[derive(Clone)]
+pub struct LinkPages {
+    pub db: DatabaseConnection,
+    pub accounts: Arc<SessionAccounts>,
+}
+
+/// A token we could have made: 43 characters of URL-safe base64 (32 bytes).
+fn plausible(token: &str) -> bool {
+    token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · interview-monitor</title></head>\
+         <body><main class=\"capture-link\"><h1>{title}</h1>{body}</main></body></html>"
+    );
+    let mut response = (status, Html(html)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // The token is in the URL: never send it on as a referrer.
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+fn gone() -> Response {
+    page(
+        StatusCode::GONE,
+        "This link has been used or has expired",
+        "<p>A capture link works once, within 15 minutes. Ask whoever sent it for a new one.</p>",
+    )
+}
+
+fn failed(error: &AppError) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    page(
+        status,
+        "The interview could not be opened",
+        "<p>Try again in a moment.</p>",
+    )
+}
+
+/// `GET /capture/{token}`: the page with the button (the link stays unused).
+pub async fn show(State(pages): State<LinkPages>, Path(token): Path<String>) -> Response {
+    if !plausible(&token) {
+        return gone();
+    }
+    match repo::link_usable(&pages.db, &token_hash(&token), Utc::now()).await {
+        Ok(true) => page(
+            StatusCode::OK,
+            "Your interview",
+            &format!(
+                "<p>This opens your interview's monitoring page. You will see what is captured, and agree, before anything starts.</p>\
+                 <form method=\"post\" action=\"/capture/{token}\"><button type=\"submit\">Open the interview</button></form>"
+            ),
+        ),
+        Ok(false) => gone(),
+        Err(error) => failed(&error.into()),
+    }
+}
+
+/// `POST /capture/{token}`: uses the link, signs the candidate in for its
+/// application only, and goes to the interview page.
+pub async fn open(
+    State(pages): State<LinkPages>,
+    Extension(client): Extension<ClientInfo>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if !plausible(&token) {
+        return gone();
+    }
+    let result: Result<Option<Response>, AppError> = async {
+        let Some(application) = repo::redeem_link(&pages.db, &token_hash(&token), Utc::now()).await? else {
+            return Ok(None);
+        };
+        let Some(found) = application_repo::application(&pages.db, shared::ApplicationId(application)).await? else {
+            return Ok(None);
+        };
+        if found.erased_at.is_some() {
+            return Ok(None);
+        }
+        let replaces = token_from_headers(&headers, client.https);
+        let session = pages
+            .accounts
+            .open_link_session(shared::UserId(found.candidate_id), application, replaces.as_deref())
+            .await?;
+        tracing::info!(application = %application, candidate = %found.candidate_id, "capture link used");
+        let mut response = StatusCode::SEE_OTHER.into_response();
+        let cookie = session_cookie(&session.token, session.lifetime.as_secs(), client.https);
+        let location = format!("/applications/{application}/interview");
+        if let (Ok(cookie), Ok(location)) = (HeaderValue::from_str(&cookie), HeaderValue::from_str(&location)) {
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+            response.headers_mut().insert(header::LOCATION, location);
+        }
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        Ok(Some(response))
+    }
+    .await;
+    match result {
+        Ok(Some(response)) => response,
+        Ok(None) => gone(),
+        Err(error) => failed(&error),
+    }
+}

@@ -1,0 +1,217 @@
+//! Integration: the server's side of `app::services::Provisioning` (candidates,
+//! applications and capture links in the caller's organization), service keys
+//! and the capture-link pages.
+
+pub mod keys;
+pub mod links;
+
+use std::time::Duration;
+
+use app::{integration::NewApplication, services::Provisioning, AppError};
+use async_trait::async_trait;
+use chrono::Utc;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use shared::{
+    audit::AuditAction,
+    integration::{
+        CaptureLink, ProvisionedApplication, ProvisionedApplications, ProvisionedCandidate,
+    },
+    ApplicationId, CurrentUser, OrganizationId, Role, UserId,
+};
+
+use crate::{
+    accounts::token_hash,
+    db::{
+        accounts as account_repo,
+        applications::{self as application_repo, capture_settings},
+        audit::{self, Actor, NewEntry},
+        entities::{job_application, user},
+        integration as repo, PersistenceError,
+    },
+    encoding::random_token,
+    policy::{self, Action},
+};
+
+/// How long a capture link may wait to be opened.
+pub const LINK_TTL: Duration = Duration::from_secs(15 * 60);
+/// Where a capture link points: `/capture/{token}`.
+pub const LINK_PATH: &str = "/capture";
+
+pub struct Provisioner {
+    pub db: DatabaseConnection,
+    /// PUBLIC_URL's origin: where links point (else the request's own origin).
+    pub public_origin: Option<String>,
+}
+
+/// The organization the caller provisions in: a service key's, or a recruiter's
+/// (or an admin's who belongs to one). Candidates and link sessions never do.
+fn organization_of(caller: &CurrentUser) -> Result<OrganizationId, AppError> {
+    match (caller.role, caller.organization_id) {
+        (Role::Candidate, _) => Err(AppError::Forbidden(
+            "candidates cannot create interviews".into(),
+        )),
+        (_, Some(organization)) => Ok(organization),
+        (_, None) => Err(AppError::Forbidden(
+            "interviews are created in an organization: use its service key or a recruiter of it"
+                .into(),
+        )),
+    }
+}
+
+fn provisioned(
+    application: job_application::Model,
+    candidate_email: String,
+) -> ProvisionedApplication {
+    ProvisionedApplication {
+        id: ApplicationId(application.id),
+        candidate_email,
+        title: application.title.clone(),
+        created_at: application.created_at,
+        capture: capture_settings(&application),
+    }
+}
+
+async fn candidate_by_email(
+    db: &DatabaseConnection,
+    email: &str,
+) -> Result<Option<user::Model>, AppError> {
+    let found = account_repo::user_by_email(db, email).await?;
+    match found {
+        Some(user) if user.role != Role::Candidate.as_str() => Err(AppError::Conflict(
+            "this email belongs to a recruiter or an administrator, not a candidate".into(),
+        )),
+        other => Ok(other),
+    }
+}
+
+#[async_trait]
+impl Provisioning for Provisioner {
+    async fn candidate(
+        &self,
+        caller: &CurrentUser,
+        email: &str,
+        name: Option<&str>,
+    ) -> Result<ProvisionedCandidate, AppError> {
+        organization_of(caller)?;
+        if let Some(user) = candidate_by_email(&self.db, email).await? {
+            return Ok(ProvisionedCandidate {
+                id: UserId(user.id),
+                email: user.email,
+            });
+        }
+        match repo::create_candidate(&self.db, email, name).await {
+            Ok(user) => {
+                tracing::info!(candidate = %user.id, by = %caller.email, "candidate provisioned");
+                Ok(ProvisionedCandidate {
+                    id: UserId(user.id),
+                    email: user.email,
+                })
+            }
+            // Made at the same moment by another request: that one is the answer.
+            Err(PersistenceError::Duplicate(_)) => candidate_by_email(&self.db, email)
+                .await?
+                .map(|user| ProvisionedCandidate {
+                    id: UserId(user.id),
+                    email: user.email,
+                })
+                .ok_or_else(AppError::internal),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn application(
+        &self,
+        caller: &CurrentUser,
+        new: NewApplication,
+    ) -> Result<ProvisionedApplication, AppError> {
+        let organization = organization_of(caller)?;
+        let candidate = candidate_by_email(&self.db, &new.candidate_email)
+            .await?
+            .ok_or_else(|| {
+                AppError::NotFound(
+                    "no candidate has this email; create them first (/api/integration/candidates)"
+                        .into(),
+                )
+            })?;
+        let application = application_repo::create_application(
+            &self.db,
+            organization,
+            UserId(candidate.id),
+            &new.title,
+            new.capture,
+        )
+        .await?;
+        tracing::info!(application = %application.id, by = %caller.email, "application provisioned");
+        Ok(provisioned(application, candidate.email))
+    }
+
+    async fn applications(
+        &self,
+        caller: &CurrentUser,
+    ) -> Result<ProvisionedApplications, AppError> {
+        let organization = organization_of(caller)?;
+        let applications = job_application::Entity::find()
+            .filter(job_application::Column::OrganizationId.eq(organization.0))
+            .order_by_desc(job_application::Column::CreatedAt)
+            .all(&self.db)
+            .await
+            .map_err(PersistenceError::from)?;
+        let emails: std::collections::HashMap<uuid::Uuid, String> = user::Entity::find()
+            .filter(user::Column::Id.is_in(applications.iter().map(|a| a.candidate_id)))
+            .all(&self.db)
+            .await
+            .map_err(PersistenceError::from)?
+            .into_iter()
+            .map(|u| (u.id, u.email))
+            .collect();
+        Ok(ProvisionedApplications {
+            applications: applications
+                .into_iter()
+                .map(|a| {
+                    let email = emails.get(&a.candidate_id).cloned().unwrap_or_default();
+                    provisioned(a, email)
+                })
+                .collect(),
+        })
+    }
+
+    async fn capture_link(
+        &self,
+        caller: &CurrentUser,
+        application: ApplicationId,
+        origin: Option<&str>,
+    ) -> Result<CaptureLink, AppError> {
+        organization_of(caller)?;
+        let permitted = policy::authorize(&self.db, caller, Action::Invite, application).await?;
+        let base = self.public_origin.as_deref().or(origin).ok_or_else(|| {
+            AppError::BadRequest("the request names no host; set PUBLIC_URL".into())
+        })?;
+        let token = random_token::<32>();
+        let now = Utc::now();
+        let expires_at = now + chrono::Duration::from_std(LINK_TTL).unwrap_or_default();
+        // The link and its audit entry together: no link is handed out unrecorded.
+        let txn = sea_orm::TransactionTrait::begin(&self.db)
+            .await
+            .map_err(PersistenceError::from)?;
+        repo::create_link_in(&txn, token_hash(&token), permitted.id().0, now, expires_at).await?;
+        audit::append(
+            &txn,
+            NewEntry {
+                actor: Actor::user(caller),
+                action: AuditAction::Invite,
+                application: Some(permitted.id().0),
+                target: format!(
+                    "a capture link valid until {}",
+                    shared::monitoring::millis::format(&expires_at)
+                ),
+            },
+            now,
+        )
+        .await?;
+        txn.commit().await.map_err(PersistenceError::from)?;
+        Ok(CaptureLink {
+            url: format!("{base}{LINK_PATH}/{token}"),
+            expires_at,
+        })
+    }
+}

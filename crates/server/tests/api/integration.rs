@@ -1,0 +1,779 @@
+//! The integration API: service keys act for their organization only, are
+//! refused on browser paths and once revoked; capture links work once, expire,
+//! and open a session that reaches its one application.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{error_body, interview, jpeg, new_client, Interview, TestApp};
+
+/// A key for `org` (as `apikey create` makes it).
+async fn key(app: &TestApp, org: &str, name: &str) -> String {
+    let key = server::cli::create_api_key(&app.db, org, name)
+        .await
+        .expect("key");
+    assert!(key.starts_with("imk_") && key.len() > 40, "{key}");
+    key
+}
+
+async fn call(app: &TestApp, key: &str, path: &str, body: &Value) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.url(path))
+        .bearer_auth(key)
+        .json(body)
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn provision(app: &TestApp, key: &str, email: &str, body: Value) -> Value {
+    let candidate = call(
+        app,
+        key,
+        "/api/integration/candidates",
+        &json!({"email": email, "name": "Ada Lovelace"}),
+    )
+    .await;
+    assert_eq!(candidate.status(), 200);
+    let mut body = body;
+    body["candidateEmail"] = json!(email);
+    let application = call(app, key, "/api/integration/applications", &body).await;
+    assert_eq!(application.status(), 200);
+    application.json().await.unwrap()
+}
+
+async fn link(app: &TestApp, key: &str, application: &str) -> String {
+    let response = call(
+        app,
+        key,
+        "/api/integration/capture-links",
+        &json!({"applicationId": application}),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    let url = body["url"].as_str().unwrap().to_string();
+    assert!(
+        url.starts_with(&format!("{}/capture/", app.address)),
+        "{url}"
+    );
+    let expires =
+        chrono::DateTime::parse_from_rfc3339(body["expiresAt"].as_str().unwrap()).unwrap();
+    let minutes = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_minutes();
+    assert!(
+        (14..=15).contains(&minutes),
+        "a link lives 15 minutes: {minutes}"
+    );
+    url
+}
+
+/// Opens the link in a fresh browser-like client: the session cookie it gets.
+async fn open(url: &str) -> (StatusCode, reqwest::Client) {
+    let client = new_client();
+    let response = client.post(url).send().await.expect("open");
+    (response.status(), client)
+}
+
+#[tokio::test]
+async fn a_key_provisions_in_its_own_organization_only() {
+    let i = interview().await;
+    i.app.organization("other").await;
+    let acme = key(&i.app, "acme", "acme-ats").await;
+    let other = key(&i.app, "other", "other-ats").await;
+
+    // The same candidate, however the email is written, twice at once.
+    let bodies: Vec<Value> = (0..4)
+        .map(|n| json!({"email": if n % 2 == 0 { "Ada@Example.test" } else { " ada@example.TEST " }}))
+        .collect();
+    let made = futures::future::join_all(
+        bodies
+            .iter()
+            .map(|body| call(&i.app, &acme, "/api/integration/candidates", body)),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for response in made {
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["email"], "ada@example.test");
+        ids.push(body["id"].as_str().unwrap().to_string());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "one candidate: {ids:?}");
+
+    let made = call(
+        &i.app,
+        &acme,
+        "/api/integration/applications",
+        &json!({
+            "candidateEmail": "ada@example.test", "title": "Platform Engineer",
+            "cameraInterval": 10, "screenInterval": 45, "screen": false,
+        }),
+    )
+    .await;
+    assert_eq!(made.status(), 200);
+    let made: Value = made.json().await.unwrap();
+    assert_eq!(made["candidateEmail"], "ada@example.test");
+    assert_eq!(made["title"], "Platform Engineer");
+    assert_eq!(
+        made["capture"],
+        json!({"camera": true, "screen": false, "cameraInterval": 10, "screenInterval": 45})
+    );
+    let application = made["id"].as_str().unwrap();
+
+    // Listed for acme's key, with the fixture's application; never for other's.
+    let listed: Value = call(
+        &i.app,
+        &acme,
+        "/api/integration/applications/list",
+        &json!({}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let ids: Vec<&str> = listed["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [application, i.application.as_str()], "newest first");
+    let listed: Value = call(
+        &i.app,
+        &other,
+        "/api/integration/applications/list",
+        &json!({}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(listed["applications"], json!([]));
+
+    // Reading: acme's key sees acme's application; other's key gets 403.
+    assert_eq!(
+        call(
+            &i.app,
+            &acme,
+            "/api/monitoring/images",
+            &json!({"applicationId": application})
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        call(
+            &i.app,
+            &acme,
+            "/api/monitoring/events/list",
+            &json!({"applicationId": application})
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        call(
+            &i.app,
+            &acme,
+            "/api/applications/get",
+            &json!({"applicationId": application})
+        )
+        .await
+        .status(),
+        200
+    );
+    for path in [
+        "/api/monitoring/images",
+        "/api/monitoring/events/list",
+        "/api/applications/get",
+        "/api/integration/capture-links",
+        "/api/audit/application",
+    ] {
+        let refused = call(&i.app, &other, path, &json!({"applicationId": application})).await;
+        assert_eq!(refused.status(), 403, "{path}");
+    }
+    let unknown = call(
+        &i.app,
+        &acme,
+        "/api/integration/capture-links",
+        &json!({"applicationId": uuid::Uuid::new_v4().to_string()}),
+    )
+    .await;
+    assert_eq!(unknown.status(), 404);
+
+    // The recruiter sees the new application with its settings on the normal API.
+    i.app.login_as(&i.recruiter).await;
+    let seen: Value = i
+        .app
+        .post_json(
+            "/api/applications/get",
+            &json!({"applicationId": application}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen["capture"]["screen"], false);
+    assert_eq!(seen["capture"]["cameraInterval"], 10);
+}
+
+#[tokio::test]
+async fn bad_provisioning_input_is_refused_with_the_reason() {
+    let i = interview().await;
+    let acme = key(&i.app, "acme", "acme-ats").await;
+    let long = "x".repeat(5000);
+    let cases = [
+        (
+            "/api/integration/candidates",
+            json!({"email": "not-an-email"}),
+            400,
+        ),
+        (
+            "/api/integration/candidates",
+            json!({"email": format!("{long}@example.test")}),
+            400,
+        ),
+        (
+            "/api/integration/candidates",
+            json!({"email": "a@example.test", "name": long}),
+            400,
+        ),
+        ("/api/integration/candidates", json!({}), 400),
+        // A recruiter's email is not a candidate's.
+        (
+            "/api/integration/candidates",
+            json!({"email": i.recruiter.email}),
+            409,
+        ),
+        (
+            "/api/integration/applications",
+            json!({"candidateEmail": "nobody@example.test", "title": "T"}),
+            404,
+        ),
+        (
+            "/api/integration/applications",
+            json!({"candidateEmail": i.candidate.email, "title": "  "}),
+            400,
+        ),
+        (
+            "/api/integration/applications",
+            json!({"candidateEmail": i.candidate.email, "title": long}),
+            400,
+        ),
+        (
+            "/api/integration/applications",
+            json!({"candidateEmail": i.candidate.email, "title": "T", "cameraInterval": 0}),
+            400,
+        ),
+        (
+            "/api/integration/applications",
+            json!({"candidateEmail": i.candidate.email, "title": "T", "screenInterval": 3601}),
+            400,
+        ),
+        (
+            "/api/integration/applications",
+            json!({"candidateEmail": i.candidate.email, "title": "T", "cameraInterval": 4294967296u64}),
+            400,
+        ),
+        (
+            "/api/integration/applications",
+            json!({"candidateEmail": i.candidate.email, "title": "T", "cameraInterval": -1}),
+            400,
+        ),
+        (
+            "/api/integration/applications",
+            json!({"candidateEmail": i.candidate.email, "title": "T", "camera": false, "screen": false}),
+            400,
+        ),
+        (
+            "/api/integration/capture-links",
+            json!({"applicationId": "not-a-uuid"}),
+            400,
+        ),
+    ];
+    for (path, body, status) in cases {
+        let response = call(&i.app, &acme, path, &body).await;
+        let got = response.status().as_u16();
+        let error = error_body(response).await;
+        assert_eq!(got, status, "{path} {body}: {error}");
+        assert!(
+            error["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{error}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_and_revoked_keys_are_401_and_keys_never_reach_browser_paths() {
+    let i = interview().await;
+    let acme = key(&i.app, "acme", "acme-ats").await;
+    let list = json!({});
+    assert_eq!(
+        call(&i.app, &acme, "/api/integration/applications/list", &list)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        call(
+            &i.app,
+            "imk_not-a-key",
+            "/api/integration/applications/list",
+            &list
+        )
+        .await
+        .status(),
+        401
+    );
+    assert_eq!(
+        call(
+            &i.app,
+            &"k".repeat(5000),
+            "/api/integration/applications/list",
+            &list
+        )
+        .await
+        .status(),
+        401
+    );
+    let basic = reqwest::Client::new()
+        .post(i.app.url("/api/integration/applications/list"))
+        .basic_auth("user", Some("pass"))
+        .json(&list)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(basic.status(), 401);
+
+    // Browser paths: 403 with a key, whatever the body.
+    let application = json!({"applicationId": i.application});
+    for path in [
+        "/api/auth/login",
+        "/api/auth/me",
+        "/api/monitoring/upload",
+        "/api/monitoring/delete",
+        "/api/monitoring/consent",
+        "/api/monitoring/events",
+        "/api/monitoring/session/start",
+        "/api/monitoring/flags/review",
+        "/api/applications/erase",
+        "/api/audit/entries",
+    ] {
+        let refused = call(&i.app, &acme, path, &application).await;
+        assert_eq!(refused.status(), 403, "{path}");
+        assert!(
+            error_body(refused).await["message"]
+                .as_str()
+                .unwrap()
+                .contains("service keys"),
+            "{path}"
+        );
+    }
+    let upload = reqwest::Client::new()
+        .post(i.app.url(&format!(
+            "/api/monitoring/upload-binary?applicationId={}&imageType=camera",
+            i.application
+        )))
+        .bearer_auth(&acme)
+        .header("content-type", "image/jpeg")
+        .body(jpeg(2000, 1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), 403);
+    let page = reqwest::Client::new()
+        .get(i.app.url("/applications"))
+        .bearer_auth(&acme)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 403);
+    assert_eq!(i.app.count_image_rows().await, 0);
+
+    // Revoked: refused from the next request on; the name cannot be revoked twice.
+    let revoked = i
+        .app
+        .cli(&["apikey", "revoke", "--name", "acme-ats"], &[])
+        .await;
+    assert!(revoked.status.success());
+    assert_eq!(text(&revoked.stdout), "revoked the key `acme-ats`");
+    assert_eq!(
+        call(&i.app, &acme, "/api/integration/applications/list", &list)
+            .await
+            .status(),
+        401
+    );
+    let again = i
+        .app
+        .cli(&["apikey", "revoke", "--name", "acme-ats"], &[])
+        .await;
+    assert!(!again.status.success());
+    assert!(
+        text(&again.stderr).contains("no live key named `acme-ats`"),
+        "{}",
+        text(&again.stderr)
+    );
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).trim().to_string()
+}
+
+#[tokio::test]
+async fn the_command_line_makes_lists_and_revokes_keys() {
+    let i = interview().await;
+    let made = i
+        .app
+        .cli(&["apikey", "create", "--org", "acme", "--name", "ats"], &[])
+        .await;
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let key = text(&made.stdout);
+    assert!(key.starts_with("imk_"), "only the key is printed: {key}");
+    for (args, reason) in [
+        (
+            vec!["apikey", "create", "--org", "acme", "--name", "ats"],
+            "already exists",
+        ),
+        (
+            vec!["apikey", "create", "--org", "nope", "--name", "ats2"],
+            "unknown organization",
+        ),
+        (
+            vec!["apikey", "create", "--org", "acme", "--name", "Has Spaces"],
+            "must be 1-63",
+        ),
+    ] {
+        let refused = i.app.cli(&args, &[]).await;
+        assert!(!refused.status.success(), "{args:?}");
+        assert!(
+            text(&refused.stderr).contains(reason),
+            "{args:?}: {}",
+            text(&refused.stderr)
+        );
+    }
+    let before = text(&i.app.cli(&["apikey", "list"], &[]).await.stdout);
+    let row = before
+        .lines()
+        .find(|line| line.starts_with("ats\t"))
+        .expect("listed");
+    assert_eq!(row.split('\t').nth(1), Some("acme"));
+    assert_eq!(row.split('\t').nth(3), Some("-"), "never used yet: {row}");
+    assert!(
+        !before.contains(&key),
+        "the key itself is never shown again"
+    );
+    assert_eq!(
+        call(
+            &i.app,
+            &key,
+            "/api/integration/applications/list",
+            &json!({})
+        )
+        .await
+        .status(),
+        200
+    );
+    let after = text(&i.app.cli(&["apikey", "list"], &[]).await.stdout);
+    let row = after
+        .lines()
+        .find(|line| line.starts_with("ats\t"))
+        .expect("listed");
+    assert_ne!(
+        row.split('\t').nth(3),
+        Some("-"),
+        "the use is recorded: {row}"
+    );
+}
+
+/// A candidate made and invited by `key`: (application id, capture link).
+async fn invited(i: &Interview, key: &str) -> (String, String) {
+    let application = provision(&i.app, key, "grace@example.test", json!({"title": "SRE"})).await;
+    let id = application["id"].as_str().unwrap().to_string();
+    let url = link(&i.app, key, &id).await;
+    (id, url)
+}
+
+#[tokio::test]
+async fn a_capture_link_works_once_even_when_opened_many_times_at_once() {
+    let i = interview().await;
+    let acme = key(&i.app, "acme", "acme-ats").await;
+    let (application, url) = invited(&i, &acme).await;
+
+    // Looking at the link (a mail scanner, a preview) uses nothing up.
+    for _ in 0..3 {
+        let page = reqwest::get(&url).await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert_eq!(page.headers()["cache-control"], "no-store");
+        assert!(page.text().await.unwrap().contains("Open the interview"));
+    }
+    let opened = futures::future::join_all((0..8).map(|_| open(&url))).await;
+    let winners: Vec<&reqwest::Client> = opened
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::SEE_OTHER)
+        .map(|(_, c)| c)
+        .collect();
+    assert_eq!(
+        winners.len(),
+        1,
+        "{:?}",
+        opened.iter().map(|(s, _)| *s).collect::<Vec<_>>()
+    );
+    assert!(opened
+        .iter()
+        .all(|(status, _)| *status == StatusCode::SEE_OTHER || *status == StatusCode::GONE));
+    assert_eq!(reqwest::get(&url).await.unwrap().status(), 410, "used up");
+
+    // The winner is signed in as the candidate and lands on the interview page.
+    let candidate = winners[0];
+    let me: Value = candidate
+        .post(i.app.url("/api/auth/me"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "grace@example.test");
+    assert_eq!(me["role"], "candidate");
+    let page = candidate
+        .get(i.app.url(&format!("/applications/{application}/interview")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+
+    // A provisioned candidate has no password to sign in with.
+    let login = i.app.login("grace@example.test", "").await;
+    assert_eq!(login.status(), 401);
+}
+
+#[tokio::test]
+async fn a_capture_link_expires_and_an_erased_application_takes_none() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let i = interview().await;
+    let acme = key(&i.app, "acme", "acme-ats").await;
+    let (application, url) = invited(&i, &acme).await;
+    // 15 minutes later (the link's row moved back, as a clock cannot be).
+    let backend = i.app.db.get_database_backend();
+    let past = (chrono::Utc::now() - chrono::Duration::seconds(1)).to_rfc3339();
+    let sql = match backend {
+        sea_orm::DatabaseBackend::Postgres => {
+            format!("UPDATE capture_links SET expires_at = '{past}'::timestamptz")
+        }
+        _ => format!("UPDATE capture_links SET expires_at = '{past}'"),
+    };
+    i.app
+        .db
+        .execute_raw(Statement::from_string(backend, sql))
+        .await
+        .unwrap();
+    assert_eq!(reqwest::get(&url).await.unwrap().status(), 410);
+    assert_eq!(open(&url).await.0, StatusCode::GONE);
+    // Malformed and unknown tokens look the same as used ones.
+    for bad in ["x", &"A".repeat(43), &"%".repeat(5000)] {
+        assert_eq!(
+            open(&i.app.url(&format!("/capture/{bad}"))).await.0,
+            StatusCode::GONE,
+            "{bad}"
+        );
+    }
+
+    // An erased application: no new link, and an unused one stops working.
+    let fresh = link(&i.app, &acme, &application).await;
+    let admin = i.app.user("admin", None).await;
+    i.app.login_as(&admin).await;
+    assert_eq!(
+        i.app
+            .post_json(
+                "/api/applications/erase",
+                &json!({"applicationId": application})
+            )
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(open(&fresh).await.0, StatusCode::GONE);
+    let refused = call(
+        &i.app,
+        &acme,
+        "/api/integration/capture-links",
+        &json!({"applicationId": application}),
+    )
+    .await;
+    assert_eq!(refused.status(), 409);
+}
+
+#[tokio::test]
+async fn a_link_session_reaches_its_one_application_only() {
+    let i = interview().await;
+    let acme = key(&i.app, "acme", "acme-ats").await;
+    // The fixture's candidate gets a second application, and a link to it.
+    let second = call(
+        &i.app,
+        &acme,
+        "/api/integration/applications",
+        &json!({"candidateEmail": i.candidate.email, "title": "Second"}),
+    )
+    .await;
+    let second: Value = second.json().await.unwrap();
+    let second = second["id"].as_str().unwrap();
+    let url = link(&i.app, &acme, second).await;
+    let (status, candidate) = open(&url).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    let listed: Value = candidate
+        .post(i.app.url("/api/applications"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [second], "only the link's application is listed");
+    let other = json!({"applicationId": i.application});
+    assert_eq!(
+        candidate
+            .post(i.app.url("/api/applications/get"))
+            .json(&other)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        candidate
+            .post(i.app.url("/api/monitoring/images"))
+            .json(&other)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let upload = |application: &str| {
+        candidate
+            .post(i.app.url(&format!(
+                "/api/monitoring/upload-binary?applicationId={application}&imageType=camera"
+            )))
+            .header("content-type", "image/jpeg")
+            .body(jpeg(2000, 7))
+            .send()
+    };
+    // Its own application: consent, then upload. The other: refused even
+    // though the fixture's candidate has consented to it.
+    let terms: Value = candidate
+        .post(i.app.url("/api/monitoring/consent/terms"))
+        .json(&json!({"applicationId": second}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let consent = candidate
+        .post(i.app.url("/api/monitoring/consent"))
+        .json(&json!({"applicationId": second, "consentVersion": terms["consentVersion"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(consent.status(), 200);
+    assert_eq!(upload(second).await.unwrap().status(), 200);
+    assert_eq!(upload(&i.application).await.unwrap().status(), 403);
+    // Neither may a recruiter's page or a candidate's password session be had from it.
+    assert_eq!(
+        candidate
+            .post(i.app.url("/api/integration/capture-links"))
+            .json(&json!({"applicationId": second}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn recruiters_invite_too_and_the_trail_shows_invites_and_the_platforms_views() {
+    let i = interview().await;
+    let acme = key(&i.app, "acme", "acme-ats").await;
+    // A recruiter signed in does what the key does, in their organization.
+    i.app.login_as(&i.recruiter).await;
+    let made = i
+        .app
+        .post_json(
+            "/api/integration/capture-links",
+            &json!({"applicationId": i.application}),
+        )
+        .await;
+    assert_eq!(made.status(), 200);
+    // A candidate may not.
+    let candidate = i.app.user("candidate", None).await;
+    let client = new_client();
+    let login = client
+        .post(i.app.url("/api/auth/login"))
+        .json(&json!({"email": candidate.email, "password": candidate.password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let refused = client
+        .post(i.app.url("/api/integration/candidates"))
+        .json(&json!({"email": "x@example.test"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+
+    // The platform views an image: the candidate's trail says who.
+    i.app.login_as(&i.candidate).await;
+    let key_of_image = i
+        .app
+        .uploaded(&i.application, "camera", &jpeg(2000, 3))
+        .await;
+    let signed = call(
+        &i.app,
+        &acme,
+        "/api/monitoring/signed-urls",
+        &json!({"s3Keys": [key_of_image]}),
+    )
+    .await;
+    assert_eq!(signed.status(), 200);
+    let trail: Value = i
+        .app
+        .post_json(
+            "/api/audit/application",
+            &json!({"applicationId": i.application}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let entries = trail["entries"].as_array().unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["action"] == "invite" && e["actor"].as_str().unwrap().contains("recruiter")),
+        "{trail}"
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["action"] == "view"
+                && e["actor"] == "Org acme's hiring platform (service key)"),
+        "{trail}"
+    );
+    let chain = i.app.cli(&["audit", "verify"], &[]).await;
+    assert!(chain.status.success(), "{}", text(&chain.stderr));
+}

@@ -1,0 +1,42 @@
+//! The provisioning API's answers (`/api/integration/...`): what a hiring
+//! platform, calling with a service key, gets back.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{ApplicationId, CaptureSettings, UserId};
+
+/// A candidate, made or found by email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvisionedCandidate {
+    pub id: UserId,
+    pub email: String,
+}
+
+/// An application as the provisioning API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvisionedApplication {
+    pub id: ApplicationId,
+    pub candidate_email: String,
+    pub title: String,
+    #[serde(with = "crate::monitoring::millis")]
+    pub created_at: DateTime<Utc>,
+    pub capture: CaptureSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvisionedApplications {
+    pub applications: Vec<ProvisionedApplication>,
+}
+
+/// A link that signs the candidate in, once, for one application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptureLink {
+    pub url: String,
+    #[serde(with = "crate::monitoring::millis")]
+    pub expires_at: DateTime<Utc>,
+}
