@@ -25,17 +25,23 @@ pub use error::AppError;
 pub const CSP_NONCE_HEADER: &str = "x-interview-monitor-csp-nonce";
 pub use shell::{shell, App};
 
-/// The wasm entry point: makes the server-rendered page interactive.
+/// The wasm entry point: makes the server-rendered page interactive. Lazy
+/// routes (the review and audit pages) load their own wasm chunk first, so
+/// hydration is asynchronous; `data-hydrated` is set once it has finished.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
-    // Lets browser tests wait until clicks are handled.
-    if let Some(body) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.body())
-    {
-        let _ = body.set_attribute("data-hydrated", "true");
-    }
+    wasm_bindgen_futures::spawn_local(async {
+        leptos::mount::hydrate_from_async(leptos::tachys::dom::body(), App)
+            .await
+            .forget();
+        // Lets browser tests wait until clicks are handled.
+        if let Some(body) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 }

@@ -5,7 +5,7 @@ use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Redirect, Route, Router, Routes},
     hooks::use_navigate,
-    path, SsrMode,
+    lazy_route, path, Lazy, LazyRoute, SsrMode,
 };
 
 use crate::{
@@ -54,11 +54,40 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=SignInPage/>
                     <Route path=path!("/applications") view=ApplicationsPage/>
                     <Route path=path!("/applications/:id/interview") view=InterviewPage ssr=SsrMode::Async/>
-                    <Route path=path!("/applications/:id/review") view=ReviewPage ssr=SsrMode::Async/>
-                    <Route path=path!("/audit") view=AuditPage/>
+                    <Route path=path!("/applications/:id/review") view={Lazy::<ReviewRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()}/>
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// The review page, in a wasm chunk of its own (`cargo leptos build --split`):
+/// candidates never load it.
+struct ReviewRoute;
+
+#[lazy_route]
+impl LazyRoute for ReviewRoute {
+    fn data() -> Self {
+        ReviewRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <ReviewPage/> }.into_any()
+    }
+}
+
+/// The admins' audit page, in a chunk of its own too.
+struct AuditRoute;
+
+#[lazy_route]
+impl LazyRoute for AuditRoute {
+    fn data() -> Self {
+        AuditRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <AuditPage/> }.into_any()
     }
 }
 
