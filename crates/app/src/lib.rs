@@ -9,6 +9,7 @@
 pub mod accountability;
 pub mod applications;
 pub mod auth;
+pub mod embed;
 pub mod error;
 pub mod integration;
 pub mod integrity;

@@ -72,6 +72,9 @@ pub struct Settings {
     /// The origin users reach the server at (PUBLIC_URL), e.g. `https://monitor.example.com`;
     /// cross-site checks compare against it. Unset: the request's own scheme and host.
     pub public_origin: Option<String>,
+    /// Origins that may embed the panel and call the API from the browser
+    /// (ALLOWED_ORIGINS, comma-separated): CORS with credentials for them only.
+    pub allowed_origins: Vec<String>,
     /// How often each instance sweeps storage (RECONCILE_INTERVAL_SECS), leaving alone
     /// what is younger than RECONCILE_GRACE_SECS (uploads in flight).
     pub reconcile_every: Duration,
@@ -288,6 +291,17 @@ impl Settings {
                 })
             })
             .transpose()?;
+        let allowed_origins = parse(&get, "ALLOWED_ORIGINS", Vec::new(), |text| {
+            text.split(',')
+                .map(str::trim)
+                .filter(|part| !part.is_empty())
+                .map(|part| {
+                    origin_of(part).ok_or_else(|| {
+                        format!("`{part}` is not an origin: expected http(s)://host[:port], without a path")
+                    })
+                })
+                .collect()
+        })?;
 
         let tls = match (get("TLS_CERT_FILE"), get("TLS_KEY_FILE")) {
             (Some(cert), Some(key)) => Some((PathBuf::from(cert), PathBuf::from(key))),
@@ -325,6 +339,7 @@ impl Settings {
             storage,
             trusted_proxies,
             public_origin,
+            allowed_origins,
             reconcile_every,
             reconcile_grace,
             retention_days,
@@ -434,11 +449,23 @@ mod tests {
             s.public_origin.as_deref(),
             Some("https://monitor.example.com")
         );
+        let s = settings(&[(
+            "ALLOWED_ORIGINS",
+            " https://Platform.Example ,http://127.0.0.1:3001/,",
+        )])
+        .unwrap();
+        assert_eq!(
+            s.allowed_origins,
+            ["https://platform.example", "http://127.0.0.1:3001"]
+        );
         for (name, value) in [
             ("TRUSTED_PROXIES", "10.0.0.0/33"),
             ("TRUSTED_PROXIES", "proxy.local"),
             ("PUBLIC_URL", "ftp://x"),
             ("PUBLIC_URL", "https://x/app"),
+            ("ALLOWED_ORIGINS", "https://a.example, *"),
+            ("ALLOWED_ORIGINS", "https://a.example/embed"),
+            ("ALLOWED_ORIGINS", "null"),
         ] {
             assert!(
                 settings(&[(name, value)])

@@ -25,6 +25,7 @@ use crate::{
     edge::{
         caching::{self, CachePolicy},
         client::{self, TrustedProxies},
+        cors::{self, CorsPolicy},
         guard::{self, RequestRules, SIGN_IN_FORM_PATH},
         headers::{self, PagePolicy},
         listener, service_keys,
@@ -60,6 +61,7 @@ pub struct AppState {
     pub upload_slots: UploadSlots,
     pub trusted_proxies: TrustedProxies,
     pub request_rules: RequestRules,
+    pub cors: CorsPolicy,
     pub page_policy: PagePolicy,
     pub cache_policy: CachePolicy,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
@@ -168,8 +170,12 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         media,
         upload_slots: upload_slots.clone(),
         trusted_proxies: TrustedProxies(Arc::new(settings.trusted_proxies.clone())),
+        cors: CorsPolicy {
+            allowed: Arc::new(settings.allowed_origins.clone()),
+        },
         request_rules: RequestRules {
             public_origin: settings.public_origin.clone(),
+            allowed_origins: Arc::new(settings.allowed_origins.clone()),
             // Base64 is 4/3 of the image, plus the JSON around it.
             upload_body: settings.max_image_bytes.div_ceil(3) * 4 + 64 * 1024,
             upload_slots,
@@ -207,6 +213,10 @@ pub fn router(state: AppState) -> Router {
         .route(crate::export::EXPORT_PATH, get(crate::export::export))
         .route(SIGN_IN_FORM_PATH, post(sign_in_form::submit))
         .route(
+            "/api/integration/capture-sessions",
+            post(integration::links::open_for_embedding),
+        )
+        .route(
             "/capture/{token}",
             get(integration::links::show).post(integration::links::open),
         )
@@ -229,6 +239,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.cache_policy.clone(),
             caching::apply,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.cors.clone(),
+            cors::apply,
         ))
         .layer(middleware::from_fn_with_state(
             state.trusted_proxies.clone(),

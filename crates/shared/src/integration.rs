@@ -6,6 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ApplicationId, CaptureSettings, UserId};
 
+/// What every service key starts with (`Authorization: Bearer imk_...`); any
+/// other bearer token is a session's (an embedded panel's, see `CaptureSession`).
+pub const SERVICE_KEY_PREFIX: &str = "imk_";
+
 /// A candidate, made or found by email.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -37,6 +41,17 @@ pub struct ProvisionedApplications {
 #[serde(rename_all = "camelCase")]
 pub struct CaptureLink {
     pub url: String,
+    #[serde(with = "crate::monitoring::millis")]
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A capture link's token exchanged for a session by a panel embedded on
+/// another origin: it sends `Authorization: Bearer {sessionToken}` from then on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptureSession {
+    pub session_token: String,
+    pub application_id: ApplicationId,
     #[serde(with = "crate::monitoring::millis")]
     pub expires_at: DateTime<Utc>,
 }

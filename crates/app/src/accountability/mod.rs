@@ -16,7 +16,7 @@ use crate::error::AppError;
 pub const PAGE_ENTRIES: u32 = 200;
 
 /// `POST /api/audit/application` `{applicationId}` → `{entries}`, oldest first.
-#[server(prefix = "/api", endpoint = "audit/application", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "audit/application", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
 pub async fn application_trail(
     #[server(rename = "applicationId")] application_id: String,
 ) -> Result<AuditTrail, AppError> {
@@ -29,7 +29,7 @@ pub async fn application_trail(
 }
 
 /// `POST /api/audit/entries` `{before?, limit?}` → `{entries}`, newest first (admins).
-#[server(prefix = "/api", endpoint = "audit/entries", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "audit/entries", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
 pub async fn audit_entries(
     #[server(default)] before: Option<i64>,
     #[server(default)] limit: Option<u32>,
@@ -51,7 +51,7 @@ pub async fn audit_entries(
 }
 
 /// `POST /api/applications/erase` `{applicationId}` → `{success, erasedImages, erasedEvents}` (admins).
-#[server(prefix = "/api", endpoint = "applications/erase", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "applications/erase", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
 pub async fn erase_application(
     #[server(rename = "applicationId")] application_id: String,
 ) -> Result<ErasureReceipt, AppError> {

@@ -11,7 +11,7 @@ pub use list::ApplicationsPage;
 
 /// `POST /api/applications/get` `{applicationId}`: one application, if the caller may see it
 /// (403 when not, 404 when there is none).
-#[server(prefix = "/api", endpoint = "applications/get", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "applications/get", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
 pub async fn get_application(
     #[server(rename = "applicationId")] application_id: String,
 ) -> Result<ApplicationSummary, AppError> {
@@ -24,7 +24,7 @@ pub async fn get_application(
 }
 
 /// `POST /api/applications` `{}`: the applications the caller may see, newest first.
-#[server(prefix = "/api", endpoint = "applications", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "applications", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
 pub async fn list_applications() -> Result<Vec<ApplicationSummary>, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
     crate::services::services()?

@@ -41,9 +41,11 @@ pub fn over_https(parts: &Parts) -> bool {
 }
 
 /// The signed-in user, or the organization's integration a service key
-/// (`Authorization: Bearer`) acts as. Extracting it fails with 401 when there is
-/// no live session or the key is unknown or revoked. With an `Authorization`
-/// header the cookie is not looked at.
+/// (`Authorization: Bearer imk_...`) acts as. A session's token may come as the
+/// cookie or, from a panel embedded on another origin, as `Authorization:
+/// Bearer`. Extracting it fails with 401 when there is no live session or the
+/// key is unknown or revoked. With an `Authorization` header the cookie is not
+/// looked at.
 pub struct SignedIn(pub CurrentUser);
 
 impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
@@ -55,21 +57,26 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
             AppError::internal()
         })?;
         if let Some(authorization) = parts.headers.get(header::AUTHORIZATION) {
-            let key = authorization
+            let token = authorization
                 .to_str()
                 .ok()
                 .and_then(|value| value.strip_prefix("Bearer "))
                 .map(str::trim)
-                .filter(|key| !key.is_empty())
+                .filter(|token| !token.is_empty())
                 .ok_or_else(|| {
                     AppError::Unauthenticated(
                         "send a service key as `Authorization: Bearer <key>`".into(),
                     )
                 })?;
-            let user = services.accounts.key_user(key, parts.uri.path()).await?;
-            return user.map(SignedIn).ok_or_else(|| {
-                AppError::Unauthenticated("this service key is unknown or was revoked".into())
-            });
+            if token.starts_with(shared::integration::SERVICE_KEY_PREFIX) {
+                let user = services.accounts.key_user(token, parts.uri.path()).await?;
+                return user.map(SignedIn).ok_or_else(|| {
+                    AppError::Unauthenticated("this service key is unknown or was revoked".into())
+                });
+            }
+            // A session's token, sent by a panel embedded on another origin.
+            let user = services.accounts.session_user(token).await?;
+            return user.map(SignedIn).ok_or_else(AppError::unauthenticated);
         }
         let token = token_from_headers(&parts.headers, over_https(parts))
             .ok_or_else(AppError::unauthenticated)?;

@@ -33,7 +33,7 @@ pub struct EventInput {
 /// `POST /api/monitoring/consent/terms` `{applicationId}`: what the consent page
 /// states (retention and link lifetime from the server's settings) and whether
 /// the candidate has consented.
-#[server(prefix = "/api", endpoint = "monitoring/consent/terms", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "monitoring/consent/terms", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
 pub async fn get_consent_terms(
     #[server(rename = "applicationId")] application_id: String,
 ) -> Result<ConsentTerms, AppError> {
@@ -47,7 +47,7 @@ pub async fn get_consent_terms(
 
 /// `POST /api/monitoring/consent` `{applicationId, consentVersion}`: the application's
 /// candidate consents to monitoring as described by that version of the text.
-#[server(prefix = "/api", endpoint = "monitoring/consent", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "monitoring/consent", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
 pub async fn record_consent(
     #[server(rename = "applicationId")] application_id: String,
     #[server(rename = "consentVersion")] consent_version: String,
@@ -62,7 +62,7 @@ pub async fn record_consent(
 }
 
 /// `POST /api/monitoring/session/start` `{applicationId, cameraInterval, screenInterval}`.
-#[server(prefix = "/api", endpoint = "monitoring/session/start", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "monitoring/session/start", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
 pub async fn start_session(
     #[server(rename = "applicationId")] application_id: String,
     #[server(rename = "cameraInterval")] camera_interval: i64,
@@ -85,7 +85,7 @@ pub async fn start_session(
 }
 
 /// `POST /api/monitoring/events` `{applicationId, sessionId?, events: [...]}` (at most 500).
-#[server(prefix = "/api", endpoint = "monitoring/events", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "monitoring/events", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
 pub async fn record_events(
     #[server(rename = "applicationId")] application_id: String,
     #[server(rename = "sessionId")]
@@ -107,7 +107,7 @@ pub async fn record_events(
 }
 
 /// `POST /api/monitoring/events/list` `{applicationId}` → `{events, summary}`, oldest first.
-#[server(prefix = "/api", endpoint = "monitoring/events/list", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "monitoring/events/list", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
 pub async fn list_events(
     #[server(rename = "applicationId")] application_id: String,
 ) -> Result<EventList, AppError> {
@@ -120,7 +120,7 @@ pub async fn list_events(
 }
 
 /// `POST /api/monitoring/flags/review` `{applicationId, eventId, verdict, note?}`.
-#[server(prefix = "/api", endpoint = "monitoring/flags/review", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "monitoring/flags/review", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
 pub async fn review_flag(
     #[server(rename = "applicationId")] application_id: String,
     #[server(rename = "eventId")] event_id: String,

@@ -72,7 +72,9 @@ pub async fn sync_server_clock() {
         return;
     }
     let Ok(window) = window() else { return };
-    if let Ok(response) = JsFuture::from(window.fetch_with_str("/healthz")).await {
+    if let Ok(response) =
+        JsFuture::from(window.fetch_with_str(&crate::embed::url("/healthz"))).await
+    {
         if let Ok(response) = response.dyn_into::<Response>() {
             learn_server_clock(&response);
         }
@@ -270,6 +272,16 @@ pub fn take_retry_after_ms() -> Option<u32> {
     RETRY_AFTER_MS.with(std::cell::Cell::take)
 }
 
+/// POSTs a JSON body (to interview-monitor when embedded): the answer's text,
+/// or what went wrong in words.
+pub async fn post_json(url: &str, json: &str) -> Result<String, String> {
+    match post(url, &JsValue::from_str(json), "application/json").await {
+        Answer::Ok(text) => Ok(text),
+        Answer::Failed(Attempt::Status(_, message)) => Err(message),
+        Answer::Failed(_) => Err("the server could not be reached".into()),
+    }
+}
+
 enum Answer {
     /// A 2xx answer's text.
     Ok(String),
@@ -295,8 +307,13 @@ async fn post(url: &str, body: &JsValue, content_type: &str) -> Answer {
         return Answer::Failed(Attempt::NetworkFailure);
     };
     let _ = headers.set("content-type", content_type);
+    // Embedded on another origin: to interview-monitor, with the session's token.
+    if let Some(authorization) = crate::embed::authorization() {
+        let _ = headers.set("authorization", &authorization);
+    }
     init.set_headers(&headers);
-    let response = match JsFuture::from(window.fetch_with_str_and_init(url, &init)).await {
+    let url = crate::embed::url(url);
+    let response = match JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await {
         Ok(response) => response,
         Err(_) => return Answer::Failed(Attempt::NetworkFailure),
     };

@@ -41,29 +41,17 @@ pub fn InterviewPage() -> impl IntoView {
         let terms = get_consent_terms(id).await?;
         Ok::<_, AppError>((user.role, application, terms))
     });
-    let consented = RwSignal::new(false);
-
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || application.get().map(|result| match result {
                 Ok((role, application, terms)) => {
                     let capture = application.capture;
-                    let camera_interval = interval(capture.camera_interval, "cameraInterval");
-                    let screen_interval = interval(capture.screen_interval, "screenInterval");
-                    view! {
-                    <section class="card interview">
-                        <h1>{application.title.clone()}</h1>
-                        <p class="muted">{application.organization_name.clone()}</p>
-                        <Show when=move || consented.get() fallback={
-                            let (application, terms) = (application.clone(), terms.clone());
-                            move || view! {
-                                <Consent application=application.clone() terms=terms.clone() candidate=role == Role::Candidate camera_interval screen_interval consented/>
-                            }
-                        }>
-                            <MonitoringPanel application_id=application.id camera_monitoring=capture.camera screen_monitoring=capture.screen camera_interval screen_interval/>
-                        </Show>
-                    </section>
-                }.into_any()},
+                    let intervals = (
+                        interval(capture.camera_interval, "cameraInterval"),
+                        interval(capture.screen_interval, "screenInterval"),
+                    );
+                    view! { <Interview application terms candidate=role == Role::Candidate intervals/> }.into_any()
+                }
                 Err(AppError::Unauthenticated(_)) => {
                     let next = format!("/login?next=/applications/{}/interview", id());
                     view! { <Redirect path=next/> }.into_any()
@@ -72,6 +60,43 @@ pub fn InterviewPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// An application's interview: what is captured and the consent to it, then
+/// the panel. `intervals`: seconds between camera and screen snapshots.
+#[component]
+pub fn Interview(
+    application: ApplicationSummary,
+    terms: ConsentTerms,
+    /// The candidate themselves (their consent is recorded); recruiters and
+    /// admins trying the panel only click through.
+    candidate: bool,
+    intervals: (u32, u32),
+) -> impl IntoView {
+    let consented = RwSignal::new(false);
+    let capture = application.capture;
+    let (camera_interval, screen_interval) = intervals;
+    view! {
+        <section class="card interview">
+            <h1>{application.title.clone()}</h1>
+            <p class="muted">{application.organization_name.clone()}</p>
+            <Show when=move || consented.get() fallback={
+                let (application, terms) = (application.clone(), terms.clone());
+                move || view! {
+                    <Consent application=application.clone() terms=terms.clone() candidate camera_interval screen_interval consented/>
+                }
+            }>
+                <MonitoringPanel application_id=application.id camera_monitoring=capture.camera screen_monitoring=capture.screen camera_interval screen_interval/>
+            </Show>
+        </section>
+    }
+}
+
+/// The interval an embedded interview uses: the application's own, else the default.
+pub fn interval_or_default(chosen: Option<u32>) -> u32 {
+    chosen
+        .filter(|v| shared::application::INTERVALS.contains(v))
+        .unwrap_or(DEFAULT_INTERVAL)
 }
 
 /// "1 hour", "90 days": a duration as the consent text states it.

@@ -24,19 +24,19 @@
 //! }
 //! ```
 
-#[cfg(feature = "hydrate")]
-mod browser;
+#[cfg(feature = "browser")]
+pub(crate) mod browser;
 #[cfg(feature = "ssr")]
 pub mod input;
-mod interview;
+pub(crate) mod interview;
 mod panel;
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 mod persist;
 pub mod queue;
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 mod signals;
 mod store;
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 mod worker;
 
 pub use interview::InterviewPage;
@@ -72,7 +72,7 @@ async fn upload(
 /// base64 JPEG, bare or as a data URL. Optional `capturedAt` (RFC 3339) keeps a queued
 /// capture's time; optional `captureId` (a UUID the client picks per capture) makes a
 /// retried upload idempotent.
-#[server(prefix = "/api", endpoint = "monitoring/upload", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "monitoring/upload", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
 pub async fn upload_monitoring_image(
     #[server(rename = "applicationId")] application_id: String,
     #[server(rename = "imageType")] image_type: String,
@@ -91,7 +91,7 @@ pub async fn upload_monitoring_image(
 }
 
 /// `POST /api/monitoring/upload-camera` `{applicationId, imageData}`.
-#[server(prefix = "/api", endpoint = "monitoring/upload-camera", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "monitoring/upload-camera", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
 pub async fn upload_camera_image(
     #[server(rename = "applicationId")] application_id: String,
     #[server(rename = "imageData")] image_data: String,
@@ -109,7 +109,7 @@ pub async fn upload_camera_image(
 }
 
 /// `POST /api/monitoring/upload-screen` `{applicationId, imageData}`.
-#[server(prefix = "/api", endpoint = "monitoring/upload-screen", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "monitoring/upload-screen", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
 pub async fn upload_screen_image(
     #[server(rename = "applicationId")] application_id: String,
     #[server(rename = "imageData")] image_data: String,
@@ -129,7 +129,7 @@ pub async fn upload_screen_image(
 /// `POST /api/monitoring/images` `{applicationId}` → `{camera, screen}`, oldest first.
 /// Optional paging: `before` (RFC 3339) and `limit` give the `limit` latest images of
 /// each kind captured before `before`.
-#[server(prefix = "/api", endpoint = "monitoring/images", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "monitoring/images", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
 pub async fn get_monitoring_images(
     #[server(rename = "applicationId")] application_id: String,
     #[server(default)] before: Option<String>,
@@ -148,7 +148,7 @@ pub async fn get_monitoring_images(
 }
 
 /// `POST /api/monitoring/delete` `{applicationId, imageType, s3Key}`.
-#[server(prefix = "/api", endpoint = "monitoring/delete", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "monitoring/delete", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
 pub async fn delete_monitoring_image(
     #[server(rename = "applicationId")] application_id: String,
     #[server(rename = "imageType")] image_type: String,
@@ -165,7 +165,7 @@ pub async fn delete_monitoring_image(
 }
 
 /// `POST /api/monitoring/signed-url` `{s3Key}`.
-#[server(prefix = "/api", endpoint = "monitoring/signed-url", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "monitoring/signed-url", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
 pub async fn get_monitoring_image_signed_url(
     #[server(rename = "s3Key")] s3_key: String,
 ) -> Result<SignedUrl, AppError> {
@@ -179,7 +179,7 @@ pub async fn get_monitoring_image_signed_url(
 }
 
 /// `POST /api/monitoring/signed-urls` `{s3Keys: [...]}`, answered in the order asked.
-#[server(prefix = "/api", endpoint = "monitoring/signed-urls", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "monitoring/signed-urls", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
 pub async fn get_monitoring_image_signed_urls(
     #[server(rename = "s3Keys")] s3_keys: Vec<String>,
 ) -> Result<SignedUrls, AppError> {

@@ -69,11 +69,11 @@ pub fn MonitoringPanel(
         capture_error,
     } = feeds;
 
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     let signals = super::signals::Signals::new(store, application_id);
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     let media = live::Media::new(store, application_id, feeds, signals);
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         // What an earlier visit left waiting goes first.
         store.restore(application_id);
@@ -109,7 +109,7 @@ pub fn MonitoringPanel(
             super::signals::clear_heartbeat(application_id);
         });
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     let _ = (
         application_id,
         camera_interval,
@@ -118,23 +118,23 @@ pub fn MonitoringPanel(
     );
 
     let retry_camera = move |_| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         media.start_camera();
     };
     let share_screen = move |_| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         media.start_screen();
     };
     let capture_camera = move |_| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         media.capture(shared::ImageKind::Camera);
     };
     let capture_screen = move |_| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         media.capture(shared::ImageKind::Screen);
     };
     let full_screen = move |_| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         live::enter_full_screen();
     };
 
@@ -249,7 +249,7 @@ fn UploadStatus(
     .into_any()
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 mod live {
     //! The streams and timers, browser only. Everything lives in the component's
     //! owner: unmounting stops every track and timer.

@@ -48,7 +48,7 @@ pub struct MonitoringImages {
     uploading: RwSignal<bool>,
     error: RwSignal<Option<String>>,
     stats: RwSignal<UploadStats>,
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     pub(super) worker: super::worker::Worker,
 }
 
@@ -71,7 +71,7 @@ impl MonitoringImages {
                 queue_bound: super::queue::QUEUE_BOUND,
                 ..UploadStats::default()
             }),
-            #[cfg(feature = "hydrate")]
+            #[cfg(feature = "browser")]
             worker: super::worker::Worker::new(),
         }
     }
@@ -90,17 +90,17 @@ impl MonitoringImages {
         self.stats.into()
     }
 
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     pub(super) fn set_uploading(&self, value: bool) -> bool {
         self.uploading.try_set(value).is_none()
     }
 
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     pub(super) fn set_error(&self, value: Option<String>) -> bool {
         self.error.try_set(value).is_none()
     }
 
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     pub(super) fn update_stats(&self, change: impl FnOnce(&mut UploadStats)) -> bool {
         self.stats.try_update(change).is_some()
     }
@@ -111,16 +111,22 @@ impl MonitoringImages {
     }
 
     pub async fn get_image_url(&self, key: &ObjectKey) -> Result<SignedUrl, AppError> {
-        get_monitoring_image_signed_url(key.to_string()).await
+        let mut signed = get_monitoring_image_signed_url(key.to_string()).await?;
+        signed.url = crate::embed::url(&signed.url);
+        Ok(signed)
     }
 
     /// URLs for many keys in one call, in the order given.
     pub async fn get_image_urls(&self, keys: &[ObjectKey]) -> Result<Vec<SignedUrl>, AppError> {
-        Ok(
+        let mut urls =
             get_monitoring_image_signed_urls(keys.iter().map(ToString::to_string).collect())
                 .await?
-                .urls,
-        )
+                .urls;
+        // The built-in store's URLs are paths on interview-monitor.
+        for signed in &mut urls {
+            signed.url = crate::embed::url(&signed.url);
+        }
+        Ok(urls)
     }
 
     pub async fn delete_image(
@@ -133,7 +139,7 @@ impl MonitoringImages {
     }
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 mod browser_members {
     use shared::{ApplicationId, ImageKind, UploadReceipt};
     use web_sys::{Blob, HtmlVideoElement};

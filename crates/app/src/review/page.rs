@@ -134,7 +134,7 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
                     open.set(Some((key.kind, index)));
                 }
             }
-            #[cfg(feature = "hydrate")]
+            #[cfg(feature = "browser")]
             if let Some(timelines) = web_sys::window()
                 .and_then(|w| w.document())
                 .and_then(|d| d.query_selector(".timelines").ok().flatten())

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 /// `2026-11-25 10:30:15` in the viewer's time zone.
 pub fn local(time: DateTime<Utc>) -> String {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
             time.timestamp_millis() as f64
@@ -21,7 +21,7 @@ pub fn local(time: DateTime<Utc>) -> String {
             pad(date.get_seconds())
         )
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     time.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
@@ -30,7 +30,7 @@ pub fn from_local_input(value: &str) -> Option<DateTime<Utc>> {
     if value.is_empty() {
         return None;
     }
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         let millis = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(value)).get_time();
         if millis.is_nan() {
@@ -38,18 +38,18 @@ pub fn from_local_input(value: &str) -> Option<DateTime<Utc>> {
         }
         DateTime::from_timestamp_millis(millis as i64)
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     None
 }
 
 pub fn confirm(message: &str) -> bool {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         web_sys::window()
             .and_then(|w| w.confirm_with_message(message).ok())
             .unwrap_or(false)
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         let _ = message;
         false

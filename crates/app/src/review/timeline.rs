@@ -160,8 +160,8 @@ pub fn Timeline(
 }
 
 fn js_now_millis() -> i64 {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     return js_sys::Date::now() as i64;
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     chrono::Utc::now().timestamp_millis()
 }

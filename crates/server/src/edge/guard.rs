@@ -1,8 +1,8 @@
 //! Checks on every state-changing request before it reaches a handler.
 //!
 //! - **Cross-site requests are refused** (403): an `Origin` other than ours
-//!   (`PUBLIC_URL`, else the request's own scheme and host) or
-//!   `Sec-Fetch-Site: cross-site`. Requests with neither header (other services,
+//!   (`PUBLIC_URL`, else the request's own scheme and host) and not in
+//!   ALLOWED_ORIGINS, or `Sec-Fetch-Site: cross-site` from such an origin. Requests with neither header (other services,
 //!   command-line clients) pass: browsers always send one of them on a
 //!   cross-site `POST`, so a form or script on another site cannot ride on a
 //!   candidate's or recruiter's session cookie.
@@ -41,6 +41,8 @@ pub const SIGN_IN_FORM_PATH: &str = "/login";
 pub struct RequestRules {
     /// `scheme://host[:port]` from PUBLIC_URL.
     pub public_origin: Option<String>,
+    /// ALLOWED_ORIGINS: other origins whose pages may call us (they embed the panel).
+    pub allowed_origins: std::sync::Arc<Vec<String>>,
     /// The largest JSON upload body (base64 of the largest image, plus the JSON).
     pub upload_body: usize,
     pub upload_slots: UploadSlots,
@@ -90,6 +92,13 @@ impl RequestRules {
     }
 
     fn cross_site(&self, headers: &HeaderMap, https: bool) -> bool {
+        let origin = headers
+            .get(header::ORIGIN)
+            .and_then(|origin| origin.to_str().ok())
+            .map(str::to_ascii_lowercase);
+        if origin.is_some_and(|origin| self.allowed_origins.contains(&origin)) {
+            return false;
+        }
         if headers
             .get("sec-fetch-site")
             .is_some_and(|site| site.as_bytes().eq_ignore_ascii_case(b"cross-site"))
@@ -194,6 +203,7 @@ mod tests {
     fn rules(public: Option<&str>) -> RequestRules {
         RequestRules {
             public_origin: public.map(str::to_string),
+            allowed_origins: std::sync::Arc::new(vec!["https://platform.example".into()]),
             upload_body: 1000,
             upload_slots: UploadSlots::new(4, 2),
         }
@@ -245,6 +255,15 @@ mod tests {
                 ("host", "a"),
                 ("sec-fetch-site", "same-origin"),
                 ("origin", "http://a")
+            ]),
+            false
+        ));
+        // An embedding platform's page, even from another site.
+        assert!(!r.cross_site(
+            &headers(&[
+                ("host", "127.0.0.1:3000"),
+                ("origin", "https://platform.example"),
+                ("sec-fetch-site", "cross-site")
             ]),
             false
         ));

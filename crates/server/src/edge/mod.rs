@@ -10,11 +10,13 @@
 //! - [`body`]: reading a body under a size limit and deadlines;
 //! - [`headers`]: the security headers of every response;
 //! - [`caching`]: `Cache-Control` (the hashed site files for a year, pages revalidated);
-//! - [`service_keys`]: where a request with a service key may go.
+//! - [`service_keys`]: where a request with a service key may go;
+//! - [`cors`]: the origins in ALLOWED_ORIGINS (pages that embed the panel).
 
 pub mod body;
 pub mod caching;
 pub mod client;
+pub mod cors;
 pub mod guard;
 pub mod headers;
 pub mod listener;

@@ -1,7 +1,9 @@
 //! Service keys (`Authorization: Bearer`) reach the paths a hiring platform's
 //! server needs and nothing else: the provisioning API and reading what was
 //! recorded. Every browser path (sign-in, uploads, consent, events, deleting,
-//! verdicts, erasing, the pages) answers 403 to a request carrying one.
+//! verdicts, erasing, the pages) answers 403 to a request carrying one. (A
+//! session's own bearer token, an embedded panel's, goes where a cookie goes.) (A
+//! session's own bearer token, an embedded panel's, goes where a cookie goes.)
 
 use app::AppError;
 use axum::{
@@ -10,6 +12,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use shared::integration::SERVICE_KEY_PREFIX as KEY_PREFIX;
 
 /// The paths a service key may call.
 const KEY_PATHS: &[&str] = &[
@@ -34,9 +37,18 @@ pub fn key_may_call(path: &str) -> bool {
     KEY_PATHS.contains(&path) || path.starts_with("/media/")
 }
 
+/// Whether the request carries a service key (not a session's bearer token).
+fn carries_key(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .is_some_and(|token| token.trim_start().starts_with(KEY_PREFIX))
+}
+
 pub async fn only_where_allowed(request: Request, next: Next) -> Response {
-    if request.headers().contains_key(header::AUTHORIZATION) && !key_may_call(request.uri().path())
-    {
+    if carries_key(&request) && !key_may_call(request.uri().path()) {
         return AppError::Forbidden(
             "service keys may not call this path: it is for browsers (see the integration API)"
                 .into(),

@@ -11,8 +11,9 @@ use crate::{
     encoding::random_token,
 };
 
-/// What every key starts with, so a leaked one is recognisable (secret scanners).
-pub const KEY_PREFIX: &str = "imk_";
+/// What every key starts with, so a leaked one is recognisable (secret scanners),
+/// and told apart from a session's bearer token.
+pub use shared::integration::SERVICE_KEY_PREFIX as KEY_PREFIX;
 /// Longer than any key we make; longer ones are refused unread.
 pub const MAX_KEY_CHARS: usize = 128;
 

@@ -3,6 +3,10 @@
 //! before the candidate does; the button's `POST` uses the link (once, however
 //! many arrive at once), opens a session limited to the link's application,
 //! and goes to its interview page (consent first).
+//!
+//! `POST /api/integration/capture-sessions` `{token}` uses a link the same way
+//! for a panel embedded on another origin, and answers the session's token
+//! instead of setting a cookie: the panel sends it as `Authorization: Bearer`.
 
 use std::sync::Arc;
 
@@ -75,6 +79,67 @@ fn failed(error: &AppError) -> Response {
     )
 }
 
+/// Uses the link and opens a session for its application's candidate:
+/// `None` when the link is used, expired, unknown or its application erased.
+async fn use_link(
+    pages: &LinkPages,
+    token: &str,
+    replaces: Option<&str>,
+) -> Result<Option<(uuid::Uuid, app::services::NewSession)>, AppError> {
+    if !plausible(token) {
+        return Ok(None);
+    }
+    let Some(application) = repo::redeem_link(&pages.db, &token_hash(token), Utc::now()).await?
+    else {
+        return Ok(None);
+    };
+    let Some(found) =
+        application_repo::application(&pages.db, shared::ApplicationId(application)).await?
+    else {
+        return Ok(None);
+    };
+    if found.erased_at.is_some() {
+        return Ok(None);
+    }
+    let session = pages
+        .accounts
+        .open_link_session(shared::UserId(found.candidate_id), application, replaces)
+        .await?;
+    tracing::info!(application = %application, candidate = %found.candidate_id, "capture link used");
+    Ok(Some((application, session)))
+}
+
+#[derive(serde::Deserialize)]
+pub struct CaptureSessionRequest {
+    token: String,
+}
+
+/// `POST /api/integration/capture-sessions` `{token}` → `{sessionToken, applicationId, expiresAt}`.
+pub async fn open_for_embedding(
+    State(pages): State<LinkPages>,
+    body: Result<axum::Json<CaptureSessionRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<axum::Json<shared::integration::CaptureSession>, AppError> {
+    let axum::Json(body) = body.map_err(|e| {
+        AppError::BadRequest(format!(
+            "expected {{\"token\": \"...\"}}: {}",
+            e.body_text()
+        ))
+    })?;
+    let (application, session) = use_link(&pages, body.token.trim(), None)
+        .await?
+        .ok_or_else(|| {
+            AppError::NotFound(
+                "this capture link was used, has expired, or does not exist; ask for a new one"
+                    .into(),
+            )
+        })?;
+    Ok(axum::Json(shared::integration::CaptureSession {
+        session_token: session.token,
+        application_id: shared::ApplicationId(application),
+        expires_at: Utc::now() + chrono::Duration::from_std(session.lifetime).unwrap_or_default(),
+    }))
+}
+
 /// `GET /capture/{token}`: the page with the button (the link stays unused).
 pub async fn show(State(pages): State<LinkPages>, Path(token): Path<String>) -> Response {
     if !plausible(&token) {
@@ -102,36 +167,28 @@ pub async fn open(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if !plausible(&token) {
-        return gone();
-    }
-    let result: Result<Option<Response>, AppError> = async {
-        let Some(application) = repo::redeem_link(&pages.db, &token_hash(&token), Utc::now()).await? else {
-            return Ok(None);
-        };
-        let Some(found) = application_repo::application(&pages.db, shared::ApplicationId(application)).await? else {
-            return Ok(None);
-        };
-        if found.erased_at.is_some() {
-            return Ok(None);
-        }
-        let replaces = token_from_headers(&headers, client.https);
-        let session = pages
-            .accounts
-            .open_link_session(shared::UserId(found.candidate_id), application, replaces.as_deref())
-            .await?;
-        tracing::info!(application = %application, candidate = %found.candidate_id, "capture link used");
-        let mut response = StatusCode::SEE_OTHER.into_response();
-        let cookie = session_cookie(&session.token, session.lifetime.as_secs(), client.https);
-        let location = format!("/applications/{application}/interview");
-        if let (Ok(cookie), Ok(location)) = (HeaderValue::from_str(&cookie), HeaderValue::from_str(&location)) {
-            response.headers_mut().insert(header::SET_COOKIE, cookie);
-            response.headers_mut().insert(header::LOCATION, location);
-        }
-        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        Ok(Some(response))
-    }
-    .await;
+    let replaces = token_from_headers(&headers, client.https);
+    let result = use_link(&pages, &token, replaces.as_deref())
+        .await
+        .map(|opened| {
+            opened.map(|(application, session)| {
+                let mut response = StatusCode::SEE_OTHER.into_response();
+                let cookie =
+                    session_cookie(&session.token, session.lifetime.as_secs(), client.https);
+                let location = format!("/applications/{application}/interview");
+                if let (Ok(cookie), Ok(location)) = (
+                    HeaderValue::from_str(&cookie),
+                    HeaderValue::from_str(&location),
+                ) {
+                    response.headers_mut().insert(header::SET_COOKIE, cookie);
+                    response.headers_mut().insert(header::LOCATION, location);
+                }
+                response
+                    .headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                response
+            })
+        });
     match result {
         Ok(Some(response)) => response,
         Ok(None) => gone(),

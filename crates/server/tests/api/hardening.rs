@@ -880,10 +880,15 @@ async fn the_api_description_is_served() {
     );
     assert!(text.contains("/api/monitoring/upload-binary"));
     // Every server function the server mounts is described.
-    let paths: Vec<&str> = leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).collect();
+    let paths: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path)
+        .collect();
     assert!(paths.len() >= 20, "{paths:?}");
     for path in paths {
-        assert!(text.contains(&format!("\n  {path}:\n")), "{path} is not in openapi.yaml");
+        assert!(
+            text.contains(&format!("\n  {path}:\n")),
+            "{path} is not in openapi.yaml"
+        );
     }
 }
 

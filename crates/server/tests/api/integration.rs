@@ -777,3 +777,164 @@ async fn recruiters_invite_too_and_the_trail_shows_invites_and_the_platforms_vie
     let chain = i.app.cli(&["audit", "verify"], &[]).await;
     assert!(chain.status.success(), "{}", text(&chain.stderr));
 }
+
+const PLATFORM: &str = "http://platform.example:8080";
+
+#[tokio::test]
+async fn an_allowed_origin_embeds_the_panel_with_a_bearer_session_and_others_are_refused() {
+    let i = crate::helpers::interview_with(&[("ALLOWED_ORIGINS", PLATFORM)]).await;
+    let acme = key(&i.app, "acme", "acme-ats").await;
+    let (application, url) = invited(&i, &acme).await;
+    let token = url.rsplit('/').next().unwrap().to_string();
+    let browser = reqwest::Client::new();
+
+    // The preflight of an upload: allowed for the platform, not for others.
+    let preflight = |origin: &str| {
+        browser
+            .request(
+                reqwest::Method::OPTIONS,
+                i.app.url("/api/monitoring/upload-binary"),
+            )
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
+            .send()
+    };
+    let allowed = preflight(PLATFORM).await.unwrap();
+    assert_eq!(allowed.status(), 204);
+    assert_eq!(allowed.headers()["access-control-allow-origin"], PLATFORM);
+    assert_eq!(
+        allowed.headers()["access-control-allow-credentials"],
+        "true"
+    );
+    assert!(allowed.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .contains("authorization"));
+    let other = preflight("http://evil.example").await.unwrap();
+    assert_eq!(other.status(), 403);
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+
+    // The embedded panel trades the link's token for a session, once.
+    let from_platform = |path: &str| {
+        browser
+            .post(i.app.url(path))
+            .header("origin", PLATFORM)
+            .header("sec-fetch-site", "cross-site")
+    };
+    let session = from_platform("/api/integration/capture-sessions")
+        .json(&json!({"token": token}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(session.status(), 200);
+    assert_eq!(session.headers()["access-control-allow-origin"], PLATFORM);
+    let session: Value = session.json().await.unwrap();
+    assert_eq!(session["applicationId"], application.as_str());
+    let bearer = format!("Bearer {}", session["sessionToken"].as_str().unwrap());
+    let again = from_platform("/api/integration/capture-sessions")
+        .json(&json!({"token": token}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 404, "a link is used once");
+    assert_eq!(
+        from_platform("/api/integration/capture-sessions")
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+
+    // With the session's token it consents and uploads, and reaches nothing else.
+    let terms: Value = from_platform("/api/monitoring/consent/terms")
+        .header("authorization", &bearer)
+        .json(&json!({"applicationId": application}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let consent = from_platform("/api/monitoring/consent")
+        .header("authorization", &bearer)
+        .json(&json!({"applicationId": application, "consentVersion": terms["consentVersion"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(consent.status(), 200, "{}", consent.text().await.unwrap());
+    let upload = |application: &str| {
+        from_platform(&format!(
+            "/api/monitoring/upload-binary?applicationId={application}&imageType=screen"
+        ))
+        .header("authorization", &bearer)
+        .header("content-type", "image/jpeg")
+        .body(jpeg(3000, 9))
+        .send()
+    };
+    let stored = upload(&application).await.unwrap();
+    assert_eq!(stored.status(), 200);
+    assert_eq!(stored.headers()["access-control-allow-origin"], PLATFORM);
+    assert!(stored.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .contains("date"));
+    assert_eq!(upload(&i.application).await.unwrap().status(), 403);
+
+    // Another site's page is refused, with or without the token, and gets no CORS headers.
+    let evil = browser
+        .post(i.app.url(&format!(
+            "/api/monitoring/upload-binary?applicationId={application}&imageType=screen"
+        )))
+        .header("origin", "http://evil.example")
+        .header("authorization", &bearer)
+        .header("content-type", "image/jpeg")
+        .body(jpeg(3000, 10))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(evil.status(), 403);
+    assert!(evil.headers().get("access-control-allow-origin").is_none());
+    let images: Value = call(
+        &i.app,
+        &acme,
+        "/api/monitoring/images",
+        &json!({"applicationId": application}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        images["screen"].as_array().unwrap().len(),
+        1,
+        "only the platform's upload is stored"
+    );
+}
+
+#[tokio::test]
+async fn without_allowed_origins_every_other_origin_is_refused() {
+    let i = interview().await;
+    let acme = key(&i.app, "acme", "acme-ats").await;
+    let (_, url) = invited(&i, &acme).await;
+    let token = url.rsplit('/').next().unwrap();
+    let refused = reqwest::Client::new()
+        .post(i.app.url("/api/integration/capture-sessions"))
+        .header("origin", PLATFORM)
+        .json(&json!({"token": token}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert!(refused
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+    // The link was not used up by the refused request.
+    assert_eq!(open(&url).await.0, StatusCode::SEE_OTHER);
+}
