@@ -62,7 +62,33 @@ if want fuzz; then
 fi
 want browser || exit 0
 
+# The example hiring platform (examples/host-app): a client-rendered Leptos app
+# that embeds the panel from an origin of its own. It is served twice: on a port
+# interview-monitor allows (ALLOWED_ORIGINS) and on one it does not.
+log "building the example host app (examples/host-app)"
+cargo build -q -p host-app --bin host-app
+cargo build -q -p host-app --lib --target wasm32-unknown-unknown
+host_dist="$RUN_DIR/host-app"
+mkdir -p "$host_dist/pkg"
+"$TOOLS_DIR/bin/wasm-bindgen" --target web --no-typescript --out-dir "$host_dist/pkg" \
+  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/debug/host_app.wasm"
+cp "$ROOT/examples/host-app/index.html" "$host_dist/"
+host_port=$(free_port)
+refused_port=$(free_port)
+while [ "$refused_port" = "$host_port" ]; do refused_port=$(free_port); done
+
+export ALLOWED_ORIGINS="http://127.0.0.1:$host_port"
 start_app_server
+unset ALLOWED_ORIGINS
+for port in "$host_port" "$refused_port"; do
+  BIND="127.0.0.1:$port" INTERVIEW_MONITOR_URL="$SERVER_URL" "$CARGO_TARGET_DIR/debug/host-app" "$host_dist" \
+    > "$RUN_DIR/host-app-$port.log" 2>&1 &
+  PIDS+=($!)
+  wait_for "the host app" 30 curl -sf "http://127.0.0.1:$port/" || { cat "$RUN_DIR/host-app-$port.log" >&2; exit 1; }
+done
+export HOST_URL="http://127.0.0.1:$host_port" REFUSED_HOST_URL="http://127.0.0.1:$refused_port"
+export HOST_API_KEY=$(DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" apikey create --org demo --name e2e-platform)
+
 log "browser tests against $SERVER_URL"
 account() { awk -v who="$1@demo.test" '$2 == who {print $NF}' "$RUN_DIR/app-demo.txt"; }
 export BASE_URL="$SERVER_URL"

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use shared::{ApplicationSummary, Role};
 
-use super::list_applications;
+use super::{invite::InviteCandidate, list_applications};
 use crate::{auth::me, error::AppError, integrity::LevelBadge};
 
 fn heading(role: Role) -> &'static str {
@@ -17,23 +17,28 @@ fn heading(role: Role) -> &'static str {
 
 #[component]
 pub fn ApplicationsPage() -> impl IntoView {
-    let page = Resource::new(
-        || (),
-        |_| async move {
-            let user = me().await?;
-            let applications = list_applications().await?;
-            Ok::<_, AppError>((user, applications))
-        },
-    );
+    let user = Resource::new(|| (), |_| me());
+    // Apart from the user, so that a new invitation reloads the list and not
+    // the invitation form with its link.
+    let version = RwSignal::new(0u32);
+    let applications = Resource::new(move || version.get(), |_| list_applications());
 
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || page.get().map(|result| match result {
-                Ok((user, applications)) => view! {
+            {move || user.get().map(|result| match result {
+                Ok(user) => view! {
                     <section class="card">
                         <h1>{heading(user.role)}</h1>
                         <p class="muted">"Signed in as " {user.email.clone()} " (" {user.role.to_string()} ")"</p>
-                        <ApplicationTable applications show_candidate=user.role != Role::Candidate/>
+                        {(user.role != Role::Candidate && user.organization_id.is_some()).then(|| view! {
+                            <InviteCandidate on_invited=Callback::new(move |()| version.update(|v| *v += 1))/>
+                        })}
+                        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                            {move || applications.get().map(|list| match list {
+                                Ok(applications) => view! { <ApplicationTable applications show_candidate=user.role != Role::Candidate/> }.into_any(),
+                                Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                            })}
+                        </Transition>
                     </section>
                 }.into_any(),
                 Err(AppError::Unauthenticated(_)) => view! { <Redirect path="/login?next=/applications"/> }.into_any(),

@@ -1,5 +1,6 @@
 //! Lists of job applications: a candidate's own, a recruiter's organization's, all for an admin.
 
+mod invite;
 mod list;
 
 use leptos::prelude::*;

@@ -110,6 +110,18 @@ impl MonitoringImages {
         get_monitoring_images(application.to_string(), None, None).await
     }
 
+    /// A page of each kind: the `limit` latest images captured before `before`
+    /// (the latest of all when `None`), oldest first.
+    pub async fn get_images_page(
+        &self,
+        application: ApplicationId,
+        before: Option<chrono::DateTime<chrono::Utc>>,
+        limit: u32,
+    ) -> Result<ImageList, AppError> {
+        let before = before.map(|at| shared::monitoring::millis::format(&at));
+        get_monitoring_images(application.to_string(), before, Some(limit)).await
+    }
+
     pub async fn get_image_url(&self, key: &ObjectKey) -> Result<SignedUrl, AppError> {
         let mut signed = get_monitoring_image_signed_url(key.to_string()).await?;
         signed.url = crate::embed::url(&signed.url);

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_params_map};
 use shared::{
-    integrity::MonitoringEvent, ApplicationSummary, ImageKind, ImageRef, ObjectKey, Role,
+    integrity::MonitoringEvent, ApplicationSummary, ImageKind, ImageList, ImageRef, ObjectKey, Role,
 };
 
 use super::{filtered, lightbox::Lightbox, on_timeline, time, timeline::Timeline};
@@ -42,6 +42,74 @@ pub fn ReviewPage() -> impl IntoView {
     }
 }
 
+/// Images of each kind the review page loads at first and with each "earlier" step.
+const REVIEW_PAGE: u32 = 1000;
+
+/// The earlier pages loaded on request, for the images as of `version` (a
+/// delete or an erase starts over).
+#[derive(Debug, Clone, Default)]
+struct Earlier {
+    version: u32,
+    camera: Vec<ImageRef>,
+    screen: Vec<ImageRef>,
+    /// A kind whose last earlier page came back short has nothing before it.
+    done: (bool, bool),
+}
+
+impl Earlier {
+    /// The latest page with the earlier ones, oldest first, each image once.
+    fn merged(&self, latest: ImageList, version: u32) -> ImageList {
+        if self.version != version || (self.camera.is_empty() && self.screen.is_empty()) {
+            return latest;
+        }
+        let merge = |older: &[ImageRef], newer: Vec<ImageRef>| {
+            let mut all: Vec<ImageRef> = older.to_vec();
+            all.extend(newer);
+            all.sort_by(|a, b| {
+                (a.timestamp, a.s3_key.to_string()).cmp(&(b.timestamp, b.s3_key.to_string()))
+            });
+            all.dedup_by(|a, b| a.s3_key == b.s3_key);
+            all
+        };
+        ImageList {
+            camera: merge(&self.camera, latest.camera),
+            screen: merge(&self.screen, latest.screen),
+        }
+    }
+
+    /// Where the next earlier page starts: before the later of the oldest
+    /// loaded images of the kinds that may have more (`None`: all are loaded).
+    fn next_before(&self, loaded: &ImageList, version: u32) -> Option<DateTime<Utc>> {
+        let (camera_done, screen_done) = if self.version == version {
+            self.done
+        } else {
+            (false, false)
+        };
+        let may_have_more = |images: &[ImageRef], done: bool| {
+            (!done && images.len() >= REVIEW_PAGE as usize)
+                .then(|| images.first().map(|i| i.timestamp))
+                .flatten()
+        };
+        may_have_more(&loaded.camera, camera_done).max(may_have_more(&loaded.screen, screen_done))
+    }
+
+    fn add(&mut self, page: ImageList, version: u32) {
+        if self.version != version {
+            *self = Earlier {
+                version,
+                ..Earlier::default()
+            };
+        }
+        let short = |images: &[ImageRef]| images.len() < REVIEW_PAGE as usize;
+        self.done = (
+            self.done.0 || short(&page.camera),
+            self.done.1 || short(&page.screen),
+        );
+        self.camera.extend(page.camera);
+        self.screen.extend(page.screen);
+    }
+}
+
 /// The summary, the events and the images (loaded in the browser: times are
 /// shown in the viewer's zone).
 #[component]
@@ -50,9 +118,21 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
     let store = use_monitoring_images();
     let application_id = application.id;
     let version = RwSignal::new(0u32);
-    let images = LocalResource::new(move || {
+    // The latest page of each kind; earlier pages are added on request (a long
+    // interview has tens of thousands of images: the page loads what is looked at).
+    let latest = LocalResource::new(move || {
         version.track();
-        async move { store.get_images(application_id).await }
+        async move {
+            store
+                .get_images_page(application_id, None, REVIEW_PAGE)
+                .await
+        }
+    });
+    let earlier = RwSignal::new(Earlier::default());
+    let images = Signal::derive(move || {
+        let latest = latest.get()?;
+        let current = version.get();
+        Some(latest.map(|page| earlier.with(|e| e.merged(page, current))))
     });
     let events_version = RwSignal::new(0u32);
     // Viewing images adds entries: the trail reloads with the images.
@@ -144,6 +224,37 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
         },
     );
     let reviewed = Callback::new(move |()| events_version.update(|v| *v += 1));
+    let loading_earlier = RwSignal::new(false);
+    let load_earlier = move |_| {
+        let Some(Ok(loaded)) = images.get_untracked() else {
+            return;
+        };
+        let current = version.get_untracked();
+        let Some(before) = earlier.with_untracked(|e| e.next_before(&loaded, current)) else {
+            return;
+        };
+        loading_earlier.set(true);
+        leptos::task::spawn_local(async move {
+            match store
+                .get_images_page(application_id, Some(before), REVIEW_PAGE)
+                .await
+            {
+                Ok(page) => earlier.update(|e| e.add(page, current)),
+                Err(error) => {
+                    action_error.set(Some(format!("Could not load earlier images: {error}")))
+                }
+            }
+            loading_earlier.try_set(false);
+        });
+    };
+    let more = move || {
+        let current = version.get();
+        match images.get() {
+            Some(Ok(loaded)) => earlier.with(|e| e.next_before(&loaded, current).is_some()),
+            _ => false,
+        }
+    };
+    let (total_camera, total_screen) = (application.camera_images, application.screen_images);
     let events_signal = Signal::derive(move || events.get());
 
     let delete = Callback::new(move |keys: Vec<ObjectKey>| {
@@ -220,6 +331,15 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
                             <Timeline kind=ImageKind::Screen images=screen events=screen_events can_delete selected open/>
                         </Show>
                     </div>
+                    <Show when=more>
+                        <p class="earlier">
+                            {move || {
+                                let (camera, screen) = images.get().and_then(Result::ok).map(|l| (l.camera.len(), l.screen.len())).unwrap_or_default();
+                                format!("Showing the latest {camera} of {total_camera} camera and {screen} of {total_screen} screen images. ")
+                            }}
+                            <button class="load-earlier" disabled=move || loading_earlier.get() on:click=load_earlier>"Show earlier images"</button>
+                        </p>
+                    </Show>
                 }.into_any(),
             }}
             <Lightbox open camera screen can_delete delete/>

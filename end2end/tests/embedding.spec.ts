@@ -1,0 +1,112 @@
+import { APIRequestContext, expect, Page, test } from "@playwright/test";
+import { demoAccount, signIn } from "./helpers";
+
+// A hiring platform (examples/host-app, on an origin of its own) runs an
+// interview end to end: its server makes the candidate, the application and a
+// capture link with its service key; the candidate's page on the platform's
+// origin embeds the panel; the recruiter reviews on interview-monitor.
+
+const host = () => process.env.HOST_URL!;
+const refusedHost = () => process.env.REFUSED_HOST_URL!;
+const keyHeaders = () => ({ authorization: `Bearer ${process.env.HOST_API_KEY!}` });
+
+/** What the platform's server does: candidate, application (2-second intervals), link. */
+async function invite(request: APIRequestContext, title: string) {
+  const email = `embedded-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`;
+  expect((await request.post("/api/integration/candidates", { headers: keyHeaders(), data: { email, name: "Grace" } })).status()).toBe(200);
+  const made = await request.post("/api/integration/applications", {
+    headers: keyHeaders(),
+    data: { candidateEmail: email, title, cameraInterval: 2, screenInterval: 2 },
+  });
+  expect(made.status()).toBe(200);
+  const application = (await made.json()).id as string;
+  const link = await request.post("/api/integration/capture-links", { headers: keyHeaders(), data: { applicationId: application } });
+  expect(link.status()).toBe(200);
+  const url = (await link.json()).url as string;
+  return { application, token: url.split("/capture/")[1] };
+}
+
+async function uploaded(page: Page, kind: "camera" | "screen") {
+  return Number(await page.locator(`.${kind}-count`).getAttribute("data-uploaded"));
+}
+
+async function stored(request: APIRequestContext, application: string) {
+  const answer = await request.post("/api/monitoring/images", { headers: keyHeaders(), data: { applicationId: application } });
+  expect(answer.status()).toBe(200);
+  return (await answer.json()) as { camera: unknown[]; screen: unknown[] };
+}
+
+test("a platform's own page embeds the panel: captures arrive and the recruiter reviews them", async ({ page, request, browser }) => {
+  test.setTimeout(90_000);
+  const { application, token } = await invite(request, "Embedded interview");
+
+  await page.goto(`${host()}/interview?capture=${token}`);
+  await expect(page.getByRole("heading", { name: "Acme Careers · your interview" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Before you start" })).toBeVisible();
+  await expect(page.locator(".consent")).toContainText("every 2 seconds");
+  await page.getByRole("button", { name: "I agree, start monitoring" }).click();
+  await expect(page.locator(".monitoring-panel[data-camera-live=true]")).toHaveCount(1);
+  await page.getByRole("button", { name: "Share screen" }).click();
+  await expect(page.locator(".monitoring-panel[data-screen=shared]")).toHaveCount(1);
+  await expect.poll(() => uploaded(page, "camera"), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+  await expect.poll(() => uploaded(page, "screen"), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+  const images = await stored(request, application);
+  expect(images.camera.length).toBeGreaterThanOrEqual(2);
+  expect(images.screen.length).toBeGreaterThanOrEqual(2);
+
+  // A reload keeps the session (the link itself is used up by now).
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "Before you start" })).toBeVisible();
+  await expect(page.locator(".embedded-error")).toHaveCount(0);
+
+  // The recruiter reviews it on interview-monitor.
+  const recruiterContext = await browser.newContext();
+  const recruiter = await recruiterContext.newPage();
+  await signIn(recruiter, demoAccount("recruiter"));
+  await expect(recruiter).toHaveURL(/\/applications$/);
+  await recruiter.goto(`/applications/${application}/review`);
+  await expect(recruiter.locator(".timeline.camera .image").first()).toBeVisible();
+  await expect(recruiter.locator(".timeline.screen .image").first()).toBeVisible();
+  await recruiterContext.close();
+});
+
+test("a page on an origin interview-monitor does not allow is refused, and the link stays unused", async ({ page, request }) => {
+  const { token } = await invite(request, "Refused origin");
+  await page.goto(`${refusedHost()}/interview?capture=${token}`);
+  await expect(page.locator(".embedded-error")).toBeVisible();
+  await expect(page.getByRole("button", { name: "I agree, start monitoring" })).toHaveCount(0);
+  // The browser never sent the trade (its preflight was refused): the platform's own page still can.
+  await page.goto(`${host()}/interview?capture=${token}`);
+  await expect(page.getByRole("heading", { name: "Before you start" })).toBeVisible();
+});
+
+test("a recruiter invites a candidate from the list; the link signs them in for that interview only, once", async ({ page, browser }) => {
+  await signIn(page, demoAccount("recruiter"));
+  await expect(page).toHaveURL(/\/applications$/);
+  const email = `invited-${Date.now()}@example.test`;
+  await page.getByText("Invite a candidate").click();
+  await page.getByLabel("Candidate's email").fill(email);
+  await page.getByLabel("Job title").fill("Invited interview");
+  await page.getByRole("button", { name: "Create the interview and a link" }).click();
+  const link = page.locator("input.capture-link");
+  await expect(link).toBeVisible();
+  const url = await link.inputValue();
+  expect(url).toContain("/capture/");
+  // The list shows the new application at once.
+  await expect(page.locator("tr", { hasText: email })).toHaveCount(1);
+
+  // The candidate, in a browser of their own, opens the link.
+  const candidateContext = await browser.newContext();
+  const candidate = await candidateContext.newPage();
+  await candidate.goto(url);
+  await candidate.getByRole("button", { name: "Open the interview" }).click();
+  await expect(candidate).toHaveURL(/\/applications\/[0-9a-f-]+\/interview$/);
+  await expect(candidate.getByRole("heading", { name: "Before you start" })).toBeVisible();
+  await expect(candidate.getByRole("heading", { name: "Invited interview" })).toBeVisible();
+  await candidate.goto("/applications");
+  await expect(candidate.locator("tbody tr")).toHaveCount(1);
+  // Used once: opening it again is refused.
+  const again = await candidateContext.request.get(url);
+  expect(again.status()).toBe(410);
+  await candidateContext.close();
+});

@@ -1,0 +1,79 @@
+//! "Acme Careers", a hiring platform with pages of its own, that runs its
+//! candidates' interviews with interview-monitor's panel embedded in them.
+//!
+//! The platform's server made the interview and a capture link with its service
+//! key; the candidate comes to `/interview?capture=TOKEN` on the platform's own
+//! origin. [`app::embed::EmbeddedInterview`] talks to interview-monitor (its URL
+//! is in the page's `<meta name="interview-monitor">`), which must list this
+//! origin in ALLOWED_ORIGINS.
+
+#[cfg(target_arch = "wasm32")]
+mod pages {
+    use app::embed::EmbeddedInterview;
+    use leptos::prelude::*;
+    use leptos_router::{
+        components::{Route, Router, Routes, A},
+        hooks::use_query_map,
+        path,
+    };
+
+    /// interview-monitor's URL, as the platform's server wrote it into the page.
+    fn monitor_url() -> String {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| {
+                d.query_selector("meta[name=interview-monitor]")
+                    .ok()
+                    .flatten()
+            })
+            .and_then(|meta| meta.get_attribute("content"))
+            .unwrap_or_default()
+    }
+
+    #[component]
+    pub fn HostApp() -> impl IntoView {
+        view! {
+            <Router>
+                <header class="platform">
+                    <A href="/">"Acme Careers"</A>
+                </header>
+                <main>
+                    <Routes fallback=|| view! { <p>"There is no such page at Acme Careers."</p> }>
+                        <Route path=path!("/") view=Home/>
+                        <Route path=path!("/interview") view=Interview/>
+                    </Routes>
+                </main>
+            </Router>
+        }
+    }
+
+    #[component]
+    fn Home() -> impl IntoView {
+        view! {
+            <h1 class="platform-home">"Your interviews at Acme Careers"</h1>
+            <p>"Open the link in your invitation to start your interview."</p>
+        }
+    }
+
+    /// The platform's interview page: its own heading, then the embedded panel.
+    #[component]
+    fn Interview() -> impl IntoView {
+        let query = use_query_map();
+        let token = query.read_untracked().get("capture").unwrap_or_default();
+        view! {
+            <h1 class="platform-interview">"Acme Careers · your interview"</h1>
+            {if token.is_empty() {
+                view! { <p class="platform-error">"This link has no interview in it."</p> }.into_any()
+            } else {
+                view! { <EmbeddedInterview server=monitor_url() capture_token=token/> }.into_any()
+            }}
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(pages::HostApp);
+}
