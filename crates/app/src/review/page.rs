@@ -348,3 +348,77 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
     }
     .into_any()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image(kind: ImageKind, millis: i64) -> ImageRef {
+        let application = shared::ApplicationId(uuid::Uuid::nil());
+        let id = uuid::Uuid::from_u128(millis as u128);
+        let at = DateTime::<Utc>::from_timestamp_millis(millis).unwrap();
+        ImageRef {
+            s3_key: ObjectKey::new(application, kind, millis, id).unwrap(),
+            timestamp: at,
+            stored_at: at,
+            faces: None,
+            face_boxes: Vec::new(),
+        }
+    }
+
+    /// The `limit` latest of `all` before `before`, oldest first (as the server pages).
+    fn page(all: &[ImageRef], before: Option<DateTime<Utc>>) -> Vec<ImageRef> {
+        let older: Vec<ImageRef> = all
+            .iter()
+            .filter(|i| before.is_none_or(|b| i.timestamp < b))
+            .cloned()
+            .collect();
+        older[older.len().saturating_sub(REVIEW_PAGE as usize)..].to_vec()
+    }
+
+    #[test]
+    fn earlier_pages_reach_every_image_once_whatever_the_mix_of_kinds() {
+        // 2,500 camera images over a long interview, 1,200 screen images in its last part.
+        let camera: Vec<ImageRef> = (0..2500)
+            .map(|n| image(ImageKind::Camera, 1_000_000 + n * 10))
+            .collect();
+        let screen: Vec<ImageRef> = (0..1200)
+            .map(|n| image(ImageKind::Screen, 1_020_000 + n * 7))
+            .collect();
+        let latest = ImageList {
+            camera: page(&camera, None),
+            screen: page(&screen, None),
+        };
+        let mut earlier = Earlier::default();
+        let mut steps = 0;
+        loop {
+            let loaded = earlier.merged(latest.clone(), 0);
+            let Some(before) = earlier.next_before(&loaded, 0) else {
+                assert_eq!(loaded.camera, camera, "every camera image, in order, once");
+                assert_eq!(loaded.screen, screen, "every screen image, in order, once");
+                break;
+            };
+            earlier.add(
+                ImageList {
+                    camera: page(&camera, Some(before)),
+                    screen: page(&screen, Some(before)),
+                },
+                0,
+            );
+            steps += 1;
+            assert!(steps < 10, "each step makes progress");
+        }
+        assert!(steps >= 2, "{steps}");
+        // A delete (a new version) starts over from the latest page.
+        assert_eq!(earlier.merged(latest.clone(), 1), latest);
+    }
+
+    #[test]
+    fn a_short_first_page_has_nothing_earlier() {
+        let latest = ImageList {
+            camera: vec![image(ImageKind::Camera, 5)],
+            screen: Vec::new(),
+        };
+        assert_eq!(Earlier::default().next_before(&latest, 0), None);
+    }
+}

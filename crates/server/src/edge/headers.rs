@@ -59,10 +59,13 @@ pub async fn secure(State(policy): State<PagePolicy>, request: Request, next: Ne
         .remove(CSP_NONCE_HEADER)
         .and_then(|v| v.to_str().ok().map(str::to_string));
     let csp = match nonce {
-        Some(nonce) if valid_nonce(&nonce) => policy.for_page(&nonce),
-        _ => NOTHING.to_string(),
+        Some(nonce) if valid_nonce(&nonce) => Some(policy.for_page(&nonce)),
+        // A handler that wrote a policy of its own (a page that is not the
+        // app's, like a capture link's) keeps it; every other answer gets none of anything.
+        _ if headers.contains_key(header::CONTENT_SECURITY_POLICY) => None,
+        _ => Some(NOTHING.to_string()),
     };
-    if let Ok(value) = HeaderValue::from_str(&csp) {
+    if let Some(value) = csp.and_then(|csp| HeaderValue::from_str(&csp).ok()) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
     headers.insert(

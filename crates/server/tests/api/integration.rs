@@ -507,6 +507,11 @@ async fn a_capture_link_works_once_even_when_opened_many_times_at_once() {
         let page = reqwest::get(&url).await.unwrap();
         assert_eq!(page.status(), 200);
         assert_eq!(page.headers()["cache-control"], "no-store");
+        // Its one form may post (the policy of every other non-page answer forbids forms).
+        assert!(page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("form-action 'self'"));
         assert!(page.text().await.unwrap().contains("Open the interview"));
     }
     let opened = futures::future::join_all((0..8).map(|_| open(&url))).await;
