@@ -4,9 +4,10 @@
 #             listing on SQLite and PostgreSQL, peak memory (PIPELINE_* in benches/pipeline.rs)
 #   faces     face analysis per snapshot, and uploads/s with FACE_DETECTION on against off
 #   export    the server's memory while it streams evidence zips of 200 and 2,000 images
+#   page      what the candidate's interview page costs on the wire (brotli), first and second visit
 #   capacity  simulated candidates against one instance until p99 passes 1 s (CAPACITY_* in benches/capacity.rs;
 #             CAPACITY_INSTANCES=2: two instances on PostgreSQL and SeaweedFS)
-# Usage: scripts/bench.sh [pipeline] [faces] [export] [capacity]   (all but capacity when none is named)
+# Usage: scripts/bench.sh [pipeline] [faces] [export] [page] [capacity]   (all but capacity when none is named)
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/services.sh"
 "$ROOT/scripts/setup.sh" --test
@@ -17,7 +18,7 @@ chmod 755 "$RUN_DIR" # PostgreSQL runs as its own user
 trap 'stop_services; rm -rf "$RUN_DIR"' EXIT
 start_seaweedfs
 cd "$ROOT"
-benches="${*:-pipeline faces export}"
+benches="${*:-pipeline faces export page}"
 # PostgreSQL for the pipeline's listing figure and the two-instance capacity bench.
 case " $benches " in
   *" pipeline "*) start_postgres ;;
@@ -27,7 +28,36 @@ esac
 # cargo would replace the release server cargo-leptos made (other features),
 # and the site would stop working until the next build.
 export BENCH_TARGET_DIR="$CACHE_DIR/bench-target"
+# The candidate's interview page as a browser gets it with `Accept-Encoding: br`:
+# the page, then every site file it names (the browser test measures the same
+# from Chromium's network log, with the files the scripts load themselves).
+page_bytes() {
+  start_app_server page
+  local demo="$RUN_DIR/page-demo.txt" jar="$RUN_DIR/page-cookies"
+  local password; password=$(awk '$2 == "candidate@demo.test" {print $NF}' "$demo")
+  local application; application=$(awk '/^Application/ {print $NF}' "$demo")
+  curl -sf -c "$jar" -H 'content-type: application/json' \
+    -d "{\"email\":\"candidate@demo.test\",\"password\":\"$password\"}" "$SERVER_URL/api/auth/login" >/dev/null \
+    || die "could not sign in as the demo candidate"
+  local url="$SERVER_URL/applications/$application/interview"
+  local html; html=$(curl -sf -b "$jar" --compressed "$url") || die "the interview page did not load"
+  local page; page=$(curl -sf -b "$jar" -H 'accept-encoding: br' -o /dev/null -w '%{size_download}' "$url")
+  local total=$page path bytes
+  for path in $(grep -o '/pkg/[^"?]*' <<<"$html" | sort -u); do
+    bytes=$(curl -sf -H 'accept-encoding: br' -o /dev/null -w '%{size_download}' "$SERVER_URL$path")
+    printf '  %-60s %8d bytes\n' "$path" "$bytes"
+    total=$((total + bytes))
+  done
+  printf "the candidate's interview page, brotli: first visit %d bytes (%.1f KiB; the page %d); second visit %d bytes (the page: the site's files are cached for a year)\n" \
+    "$total" "$(awk -v t="$total" 'BEGIN { print t / 1024 }')" "$page" "$page"
+}
+
 for bench in $benches; do
+  if [ "$bench" = page ]; then
+    log "bench: page"
+    page_bytes
+    continue
+  fi
   log "bench: $bench"
   SERVER_BIN="$SERVER_BIN" BENCH_S3_ENDPOINT="$TEST_S3_ENDPOINT" BENCH_POSTGRES_URL="${TEST_POSTGRES_URL:-}" TEST_PHOTOS="$TOOLS_DIR/photos" \
     BENCH_S3_ACCESS_KEY=interview-monitor-test BENCH_S3_SECRET_KEY=interview-monitor-test-secret \

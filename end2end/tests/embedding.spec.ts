@@ -110,3 +110,26 @@ test("a recruiter invites a candidate from the list; the link signs them in for 
   expect(again.status()).toBe(410);
   await candidateContext.close();
 });
+
+test("an admin makes a service key on the keys page, sees it once, and revokes it", async ({ page, request }) => {
+  await signIn(page, demoAccount("admin"));
+  await expect(page).toHaveURL(/\/applications$/);
+  await page.getByRole("link", { name: "Service keys" }).click();
+  await expect(page.getByRole("heading", { name: "Service keys" })).toBeVisible();
+  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1);
+  const name = `ui-${Date.now()}`;
+  await page.getByLabel("Organization (slug)").fill("demo");
+  await page.getByLabel("Key name").fill(name);
+  await page.getByRole("button", { name: "Create a key" }).click();
+  const shown = page.locator("input.service-key");
+  await expect(shown).toBeVisible();
+  const key = await shown.inputValue();
+  expect(key).toMatch(/^imk_/);
+  const works = await request.post("/api/integration/applications/list", { headers: { authorization: `Bearer ${key}` }, data: {} });
+  expect(works.status()).toBe(200);
+  const row = page.locator(`tr[data-key-name="${name}"]`);
+  await row.getByRole("button", { name: "Revoke" }).click();
+  await expect(row.locator(".revoked")).not.toHaveText("—");
+  const refused = await request.post("/api/integration/applications/list", { headers: { authorization: `Bearer ${key}` }, data: {} });
+  expect(refused.status()).toBe(401);
+});

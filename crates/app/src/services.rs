@@ -90,6 +90,20 @@ pub trait Provisioning: Send + Sync {
         application: ApplicationId,
         origin: Option<&str>,
     ) -> Result<shared::integration::CaptureLink, AppError>;
+    /// Every service key (admins).
+    async fn keys(
+        &self,
+        caller: &CurrentUser,
+    ) -> Result<shared::integration::ServiceKeys, AppError>;
+    /// A new key for the organization with this slug (admins); shown once.
+    async fn create_key(
+        &self,
+        caller: &CurrentUser,
+        organization: &str,
+        name: &str,
+    ) -> Result<shared::integration::NewServiceKey, AppError>;
+    /// Revokes the key with this name (admins).
+    async fn revoke_key(&self, caller: &CurrentUser, name: &str) -> Result<(), AppError>;
 }
 
 #[async_trait]

@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/applications/:id/interview") view=InterviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/applications/:id/review") view={Lazy::<ReviewRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()}/>
+                    <Route path=path!("/admin/keys") view={Lazy::<KeysRoute>::new()}/>
                 </Routes>
             </main>
         </Router>
@@ -88,6 +89,20 @@ impl LazyRoute for AuditRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <AuditPage/> }.into_any()
+    }
+}
+
+/// The admins' service keys, in a chunk of its own too.
+struct KeysRoute;
+
+#[lazy_route]
+impl LazyRoute for KeysRoute {
+    fn data() -> Self {
+        KeysRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <crate::integration::KeysPage/> }.into_any()
     }
 }
 

@@ -343,9 +343,11 @@ pub async fn create_api_key(
     org: &str,
     name: &str,
 ) -> Result<String, CliError> {
-    valid_slug(name).map_err(|_| {
-        CliError::Invalid(format!("key name `{name}` must be 1-63 of a-z, 0-9 and -"))
-    })?;
+    if !crate::integration::keys::valid_name(name) {
+        return Err(CliError::Invalid(format!(
+            "key name `{name}` must be 1-63 of a-z, 0-9 and -"
+        )));
+    }
     let organization = organization_id(db, org).await?;
     let (_, key) = crate::integration::keys::create(db, organization, name).await?;
     Ok(key)

@@ -55,3 +55,40 @@ pub struct CaptureSession {
     #[serde(with = "crate::monitoring::millis")]
     pub expires_at: DateTime<Utc>,
 }
+
+/// A service key as the admins' page lists it (never the key itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceKeyInfo {
+    pub name: String,
+    /// The organization's slug.
+    pub organization: String,
+    #[serde(with = "crate::monitoring::millis")]
+    pub created_at: DateTime<Utc>,
+    #[serde(default, with = "crate::monitoring::millis::option")]
+    pub last_used_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "crate::monitoring::millis::option")]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceKeys {
+    pub keys: Vec<ServiceKeyInfo>,
+}
+
+/// A key just made: shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewServiceKey {
+    pub name: String,
+    pub organization: String,
+    pub key: String,
+}
+
+/// The answer to revoking a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyRevoked {
+    pub success: bool,
+}

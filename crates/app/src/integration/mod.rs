@@ -12,6 +12,9 @@ use shared::{
 
 use crate::error::AppError;
 
+mod keys;
+pub use keys::{create_service_key, list_service_keys, revoke_service_key, KeysPage};
+
 /// The longest job title and candidate name.
 pub const MAX_TEXT_CHARS: usize = 200;
 

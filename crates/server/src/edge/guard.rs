@@ -99,11 +99,15 @@ impl RequestRules {
         if origin.is_some_and(|origin| self.allowed_origins.contains(&origin)) {
             return false;
         }
-        if headers
-            .get("sec-fetch-site")
-            .is_some_and(|site| site.as_bytes().eq_ignore_ascii_case(b"cross-site"))
-        {
+        let site = headers.get("sec-fetch-site").map(|site| site.as_bytes());
+        if site.is_some_and(|site| site.eq_ignore_ascii_case(b"cross-site")) {
             return true;
+        }
+        // The browser says the request comes from one of our own pages (no page
+        // can set this header). Its `Origin` may be `null`: a form posted from a
+        // page with `Referrer-Policy: no-referrer`, as all of ours are.
+        if site.is_some_and(|site| site.eq_ignore_ascii_case(b"same-origin")) {
+            return false;
         }
         match headers.get(header::ORIGIN) {
             None => false,
@@ -244,6 +248,23 @@ mod tests {
         ));
         assert!(r.cross_site(
             &headers(&[("host", "127.0.0.1:3000"), ("origin", "null")]),
+            false
+        ));
+        // A form posted from one of our pages under `Referrer-Policy: no-referrer`.
+        assert!(!r.cross_site(
+            &headers(&[
+                ("host", "127.0.0.1:3000"),
+                ("origin", "null"),
+                ("sec-fetch-site", "same-origin")
+            ]),
+            false
+        ));
+        assert!(r.cross_site(
+            &headers(&[
+                ("host", "127.0.0.1:3000"),
+                ("origin", "null"),
+                ("sec-fetch-site", "same-site")
+            ]),
             false
         ));
         assert!(r.cross_site(

@@ -14,7 +14,8 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use shared::{
     audit::AuditAction,
     integration::{
-        CaptureLink, ProvisionedApplication, ProvisionedApplications, ProvisionedCandidate,
+        CaptureLink, NewServiceKey, ProvisionedApplication, ProvisionedApplications,
+        ProvisionedCandidate, ServiceKeyInfo, ServiceKeys,
     },
     ApplicationId, CurrentUser, OrganizationId, Role, UserId,
 };
@@ -213,5 +214,74 @@ impl Provisioning for Provisioner {
             url: format!("{base}{LINK_PATH}/{token}"),
             expires_at,
         })
+    }
+
+    async fn keys(&self, caller: &CurrentUser) -> Result<ServiceKeys, AppError> {
+        admin_only(caller)?;
+        Ok(ServiceKeys {
+            keys: repo::keys(&self.db)
+                .await?
+                .into_iter()
+                .map(|(key, organization)| ServiceKeyInfo {
+                    name: key.name,
+                    organization,
+                    created_at: key.created_at,
+                    last_used_at: key.last_used_at,
+                    revoked_at: key.revoked_at,
+                })
+                .collect(),
+        })
+    }
+
+    async fn create_key(
+        &self,
+        caller: &CurrentUser,
+        organization: &str,
+        name: &str,
+    ) -> Result<NewServiceKey, AppError> {
+        admin_only(caller)?;
+        if !keys::valid_name(name) {
+            return Err(AppError::BadRequest(
+                "a key's name is 1 to 63 of a-z, 0-9 and -".into(),
+            ));
+        }
+        let org = account_repo::organization_by_slug(&self.db, organization)
+            .await?
+            .ok_or_else(|| AppError::NotFound("no organization has this slug".into()))?;
+        let (model, key) = match keys::create(&self.db, OrganizationId(org.id), name).await {
+            Ok(made) => made,
+            Err(PersistenceError::Duplicate(_)) => {
+                return Err(AppError::Conflict(format!("a key named `{name}` exists")))
+            }
+            Err(error) => return Err(error.into()),
+        };
+        tracing::info!(key = %model.name, organization = %org.slug, by = %caller.id, "service key created");
+        Ok(NewServiceKey {
+            name: model.name,
+            organization: org.slug,
+            key,
+        })
+    }
+
+    async fn revoke_key(&self, caller: &CurrentUser, name: &str) -> Result<(), AppError> {
+        admin_only(caller)?;
+        if repo::revoke_key(&self.db, name, Utc::now()).await? {
+            tracing::info!(key = %name, by = %caller.id, "service key revoked");
+            Ok(())
+        } else {
+            Err(AppError::NotFound(format!(
+                "there is no live key named `{name}`"
+            )))
+        }
+    }
+}
+
+fn admin_only(caller: &CurrentUser) -> Result<(), AppError> {
+    if caller.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "only admins manage service keys".into(),
+        ))
     }
 }

@@ -943,3 +943,122 @@ async fn without_allowed_origins_every_other_origin_is_refused() {
     // The link was not used up by the refused request.
     assert_eq!(open(&url).await.0, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn admins_make_list_and_revoke_keys_through_the_api_and_nobody_else_does() {
+    let i = interview().await;
+    let admin = i.app.user("admin", None).await;
+    i.app.login_as(&admin).await;
+    let made = i
+        .app
+        .post_json(
+            "/api/integration/keys/create",
+            &json!({"organization": "acme", "name": "ats"}),
+        )
+        .await;
+    assert_eq!(made.status(), 200);
+    let made: Value = made.json().await.unwrap();
+    assert_eq!(made["organization"], "acme");
+    let key = made["key"].as_str().unwrap().to_string();
+    assert!(key.starts_with("imk_"));
+    assert_eq!(
+        call(
+            &i.app,
+            &key,
+            "/api/integration/applications/list",
+            &json!({})
+        )
+        .await
+        .status(),
+        200
+    );
+    for (body, status) in [
+        (json!({"organization": "acme", "name": "ats"}), 409),
+        (json!({"organization": "nope", "name": "other"}), 404),
+        (json!({"organization": "acme", "name": "Bad Name"}), 400),
+        (
+            json!({"organization": "acme", "name": "x".repeat(5000)}),
+            400,
+        ),
+    ] {
+        assert_eq!(
+            i.app
+                .post_json("/api/integration/keys/create", &body)
+                .await
+                .status(),
+            status,
+            "{body}"
+        );
+    }
+    let listed: Value = i
+        .app
+        .post_json("/api/integration/keys", &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["keys"][0]["name"], "ats");
+    assert!(
+        listed["keys"][0]["lastUsedAt"].is_string(),
+        "its use shows: {listed}"
+    );
+    assert!(
+        !listed.to_string().contains(&key),
+        "the key is never listed"
+    );
+
+    // A recruiter, a candidate and the key itself may not manage keys.
+    i.app.login_as(&i.recruiter).await;
+    assert_eq!(
+        i.app
+            .post_json("/api/integration/keys", &json!({}))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        i.app
+            .post_json("/api/integration/keys/revoke", &json!({"name": "ats"}))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        call(
+            &i.app,
+            &key,
+            "/api/integration/keys/create",
+            &json!({"organization": "acme", "name": "more"})
+        )
+        .await
+        .status(),
+        403
+    );
+
+    i.app.login_as(&admin).await;
+    assert_eq!(
+        i.app
+            .post_json("/api/integration/keys/revoke", &json!({"name": "ats"}))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        i.app
+            .post_json("/api/integration/keys/revoke", &json!({"name": "ats"}))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        call(
+            &i.app,
+            &key,
+            "/api/integration/applications/list",
+            &json!({})
+        )
+        .await
+        .status(),
+        401
+    );
+}
