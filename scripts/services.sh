@@ -76,9 +76,11 @@ start_seaweedfs() {
   cat > "$dir/s3.json" <<JSON
 {"identities":[{"name":"test","credentials":[{"accessKey":"interview-monitor-test","secretKey":"interview-monitor-test-secret"}],"actions":["Admin","Read","Write","List","Tagging"]}]}
 JSON
+  # Volumes turn read-only below -volume.minFreeSpace of free disk; by default 1% of
+  # the disk, which on a large shared disk is gigabytes a test run can reach.
   WEED_S3_SSE_KEY=interview-monitor-test-sse-key "$WEED_BIN" server -ip=127.0.0.1 -dir="$dir" \
     -master.port="$master" -master.port.grpc="$master_grpc" -master.telemetry=false -master.volumeSizeLimitMB=64 \
-    -volume.max=1000 -volume.port="$volume" -volume.port.grpc="$volume_grpc" -volume.preStopSeconds=0 \
+    -volume.max=1000 -volume.minFreeSpace=256MiB -volume.port="$volume" -volume.port.grpc="$volume_grpc" -volume.preStopSeconds=0 \
     -filer -filer.port="$filer" -filer.port.grpc="$filer_grpc" \
     -s3 -s3.port="$s3" -s3.port.grpc="$s3_grpc" -s3.config="$dir/s3.json" -s3.port.iceberg=0 -s3.port.lance=0 > "$dir/weed.log" 2>&1 &
   PIDS+=($!)

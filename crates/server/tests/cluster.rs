@@ -148,6 +148,9 @@ impl Seaweed {
                     &format!("-port.grpc={volume_grpc}"),
                     &format!("-dir={}", data.display()),
                     "-max=30",
+                    // Read-only below this much free disk (by default 1% of the
+                    // disk, gigabytes on a large shared one, which tests reach).
+                    "-minFreeSpace=256MiB",
                     &format!("-master={master_address}"),
                     "-preStopSeconds=0",
                 ]),

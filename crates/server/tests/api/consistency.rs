@@ -70,6 +70,7 @@ impl Seaweed {
                 "-master.telemetry=false",
                 "-master.volumeSizeLimitMB=64",
                 "-volume.max=20",
+                "-volume.minFreeSpace=256MiB",
                 &format!("-volume.port={volume}"),
                 "-volume.preStopSeconds=0",
                 "-filer",
