@@ -23,12 +23,18 @@ const ACCESS_KEY: &str = "cluster-test";
 const SECRET_KEY: &str = "cluster-test-secret";
 const BUCKET: &str = "cluster";
 
+/// A free port below the kernel's ephemeral range (32768 and up): every port of
+/// the cluster is chosen before its process starts, and a port from the
+/// ephemeral range could be taken meanwhile by one of the outgoing connections
+/// the processes started before it make (a gateway then never comes up).
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port()
+    for _ in 0..1000 {
+        let port = 20_000 + (uuid::Uuid::new_v4().as_u128() % 12_000) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port between 20000 and 32000");
 }
 
 /// A child process killed when dropped (SeaweedFS needs SIGKILL to stop promptly).
@@ -81,7 +87,44 @@ where
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    panic!("{what} was not ready within {seconds} s");
+    panic!("{what} was not ready within {seconds} s{}", log_tails());
+}
+
+/// Where the processes of this test write their logs.
+static LOG_DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// The last lines of every process's log: what a failure needs to be understood
+/// (the directory is gone once the test ends).
+fn log_tails() -> String {
+    let Some(dir) = LOG_DIR.get() else {
+        return String::new();
+    };
+    // The logs are in the test's directory or one below it.
+    let mut logs = Vec::new();
+    let mut dirs = vec![dir.clone()];
+    while let Some(dir) = dirs.pop() {
+        for path in std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+        {
+            if path.is_dir() && path.parent() == LOG_DIR.get().map(|d| d.as_path()) {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "log") {
+                logs.push(path);
+            }
+        }
+    }
+    logs.sort();
+    let mut out = String::new();
+    for log in logs {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        out.push_str(&format!("\n--- {} (last lines) ---\n", log.display()));
+        out.push_str(&lines[lines.len().saturating_sub(12)..].join("\n"));
+    }
+    out
 }
 
 fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
@@ -112,10 +155,13 @@ impl Seaweed {
     async fn start(dir: &Path) -> Seaweed {
         let weed = std::env::var("WEED_BIN").expect("WEED_BIN is set by scripts/test.sh");
         let mut ports = Vec::new();
-        let mut port = || {
+        // Distinct: a port chosen earlier is not bound until its process starts.
+        let mut port = || loop {
             let p = free_port();
-            ports.push(p);
-            p
+            if !ports.contains(&p) {
+                ports.push(p);
+                break p;
+            }
         };
         let (master_port, master_grpc) = (port(), port());
         let master_address = format!("127.0.0.1:{master_port}.{master_grpc}");
@@ -462,6 +508,7 @@ async fn two_instances_on_one_database_and_a_seaweedfs_cluster_survive_losing_an
     }
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
+    let _ = LOG_DIR.set(dir.path().to_path_buf());
     let mut cluster = Seaweed::start(dir.path()).await;
     let postgres =
         std::env::var("TEST_POSTGRES_URL").expect("TEST_POSTGRES_URL is set by scripts/test.sh");
