@@ -46,8 +46,17 @@ pub async fn live_key(
         .await?)
 }
 
+/// How often a key's last use is written.
+const USE_RECORDED_EVERY: chrono::Duration = chrono::Duration::minutes(1);
+
+/// Whether a key last recorded as used at `last_used` should be recorded again at `now`.
+pub fn use_is_stale(last_used: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    last_used.is_none_or(|at| at < now - USE_RECORDED_EVERY)
+}
+
 /// Records that the key was used at `now`, at most once a minute per key (a
-/// write per request would make every integration call a write).
+/// write per request would make every integration call a write); the condition
+/// is in the statement too, so instances racing to record write once.
 pub async fn touch_key(
     db: &DatabaseConnection,
     id: Uuid,
@@ -59,7 +68,7 @@ pub async fn touch_key(
         .filter(
             Condition::any()
                 .add(api_key::Column::LastUsedAt.is_null())
-                .add(api_key::Column::LastUsedAt.lt(now - chrono::Duration::minutes(1))),
+                .add(api_key::Column::LastUsedAt.lt(now - USE_RECORDED_EVERY)),
         )
         .exec(db)
         .await?;
@@ -176,4 +185,24 @@ pub async fn link_usable(
         .one(db)
         .await?
         .is_some_and(|link| link.used_at.is_none() && link.expires_at > now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_keys_use_is_recorded_at_most_once_a_minute() {
+        let now = Utc::now();
+        assert!(use_is_stale(None, now));
+        assert!(!use_is_stale(
+            Some(now - chrono::Duration::seconds(30)),
+            now
+        ));
+        assert!(!use_is_stale(
+            Some(now - chrono::Duration::seconds(60)),
+            now
+        ));
+        assert!(use_is_stale(Some(now - chrono::Duration::seconds(61)), now));
+    }
 }

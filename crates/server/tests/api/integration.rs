@@ -152,39 +152,14 @@ async fn a_key_provisions_in_its_own_organization_only() {
     assert_eq!(listed["applications"], json!([]));
 
     // Reading: acme's key sees acme's application; other's key gets 403.
-    assert_eq!(
-        call(
-            &i.app,
-            &acme,
-            "/api/monitoring/images",
-            &json!({"applicationId": application})
-        )
-        .await
-        .status(),
-        200
-    );
-    assert_eq!(
-        call(
-            &i.app,
-            &acme,
-            "/api/monitoring/events/list",
-            &json!({"applicationId": application})
-        )
-        .await
-        .status(),
-        200
-    );
-    assert_eq!(
-        call(
-            &i.app,
-            &acme,
-            "/api/applications/get",
-            &json!({"applicationId": application})
-        )
-        .await
-        .status(),
-        200
-    );
+    for path in [
+        "/api/monitoring/images",
+        "/api/monitoring/events/list",
+        "/api/applications/get",
+    ] {
+        let read = call(&i.app, &acme, path, &json!({"applicationId": application})).await;
+        assert_eq!(read.status(), 200, "{path}");
+    }
     for path in [
         "/api/monitoring/images",
         "/api/monitoring/events/list",
