@@ -28,10 +28,7 @@ impl CorsPolicy {
     pub fn allowed_origin(&self, headers: &HeaderMap) -> Option<HeaderValue> {
         let origin = headers.get(header::ORIGIN)?;
         let text = origin.to_str().ok()?.to_ascii_lowercase();
-        self.allowed
-            .iter()
-            .any(|allowed| *allowed == text)
-            .then(|| origin.clone())
+        self.allowed.contains(&text).then(|| origin.clone())
     }
 }
 
