@@ -41,19 +41,62 @@ fn free_port() -> u16 {
 struct Process {
     name: String,
     child: Option<Child>,
+    /// How it was started, to start it again if it fails to come up.
+    program: std::ffi::OsString,
+    args: Vec<std::ffi::OsString>,
+    envs: Vec<(std::ffi::OsString, std::ffi::OsString)>,
+    log: std::path::PathBuf,
 }
 
 impl Process {
     fn start(name: &str, command: &mut Command, log: &Path) -> Process {
-        let log = std::fs::File::create(log).expect("log file");
-        let child = command
+        let mut process = Process {
+            name: name.into(),
+            child: None,
+            program: command.get_program().to_owned(),
+            args: command.get_args().map(|a| a.to_owned()).collect(),
+            envs: command
+                .get_envs()
+                .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned())))
+                .collect(),
+            log: log.to_path_buf(),
+        };
+        process.spawn();
+        process
+    }
+
+    fn spawn(&mut self) {
+        let log = std::fs::File::create(&self.log).expect("log file");
+        let child = Command::new(&self.program)
+            .args(&self.args)
+            .envs(self.envs.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
-            .unwrap_or_else(|e| panic!("start {name}: {e}"));
-        Process {
-            name: name.into(),
-            child: Some(child),
+            .unwrap_or_else(|e| panic!("start {}: {e}", self.name));
+        self.child = Some(child);
+    }
+
+    /// Starts it again if it has exited (a SeaweedFS process now and then dies
+    /// while starting on this busy machine); says so, with why.
+    fn restart_if_exited(&mut self) {
+        let exited = self
+            .child
+            .as_mut()
+            .is_some_and(|child| matches!(child.try_wait(), Ok(Some(_))));
+        if exited {
+            let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+            let why: Vec<&str> = text
+                .lines()
+                .filter(|line| line.starts_with('F') || line.starts_with('E'))
+                .take(5)
+                .collect();
+            eprintln!(
+                "{} exited while starting; starting it again. Its errors: {}",
+                self.name,
+                why.join(" | ")
+            );
+            self.spawn();
         }
     }
 
@@ -122,6 +165,16 @@ fn log_tails() -> String {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         out.push_str(&format!("\n--- {} (last lines) ---\n", log.display()));
+        let errors: Vec<&str> = lines
+            .iter()
+            .copied()
+            .filter(|l| l.starts_with('F') || l.starts_with('E'))
+            .take(5)
+            .collect();
+        if !errors.is_empty() {
+            out.push_str(&errors.join("\n"));
+            out.push_str("\n...\n");
+        }
         out.push_str(&lines[lines.len().saturating_sub(12)..].join("\n"));
     }
     out
@@ -247,7 +300,7 @@ impl Seaweed {
             ));
             s3_endpoints.push(format!("http://127.0.0.1:{s3_port}"));
         }
-        let cluster = Seaweed {
+        let mut cluster = Seaweed {
             master,
             volumes,
             filers,
@@ -255,6 +308,15 @@ impl Seaweed {
             s3_endpoints,
             ports,
         };
+        // Give every process a moment to fail, and start again any that did.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        for process in std::iter::once(&mut cluster.master)
+            .chain(cluster.volumes.iter_mut())
+            .chain(cluster.filers.iter_mut())
+            .chain(cluster.gateways.iter_mut())
+        {
+            process.restart_if_exited();
+        }
         for endpoint in &cluster.s3_endpoints {
             let client = s3_client(endpoint);
             wait_until("an S3 gateway", 60, || async {
