@@ -209,12 +209,8 @@ impl CliError {
 }
 
 fn valid_slug(slug: &str) -> Result<(), CliError> {
-    let ok = (1..=63).contains(&slug.len())
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !slug.starts_with('-');
-    ok.then_some(())
+    crate::encoding::is_slug(slug)
+        .then_some(())
         .ok_or_else(|| CliError::Invalid(format!("slug `{slug}` must be 1-63 of a-z, 0-9 and -")))
 }
 
@@ -343,7 +339,7 @@ pub async fn create_api_key(
     org: &str,
     name: &str,
 ) -> Result<String, CliError> {
-    if !crate::integration::keys::valid_name(name) {
+    if !crate::encoding::is_slug(name) {
         return Err(CliError::Invalid(format!(
             "key name `{name}` must be 1-63 of a-z, 0-9 and -"
         )));

@@ -29,6 +29,16 @@ pub fn random_token<const N: usize>() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A slug (an organization's, a service key's name): 1 to 63 of a-z, 0-9 and
+/// `-`, not starting with `-`.
+pub fn is_slug(text: &str) -> bool {
+    (1..=63).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !text.starts_with('-')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,15 +17,6 @@ pub use shared::integration::SERVICE_KEY_PREFIX as KEY_PREFIX;
 /// Longer than any key we make; longer ones are refused unread.
 pub const MAX_KEY_CHARS: usize = 128;
 
-/// A key's name: 1 to 63 of a-z, 0-9 and `-`, not starting with `-`.
-pub fn valid_name(name: &str) -> bool {
-    (1..=63).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-')
-}
-
 /// A new key for the organization; the key itself is returned once, only its hash is kept.
 pub async fn create(
     db: &DatabaseConnection,

@@ -240,7 +240,8 @@ impl Provisioning for Provisioner {
         name: &str,
     ) -> Result<NewServiceKey, AppError> {
         admin_only(caller)?;
-        if !keys::valid_name(name) {
+        // A key's name follows the rule of organizations' slugs.
+        if !crate::encoding::is_slug(name) {
             return Err(AppError::BadRequest(
                 "a key's name is 1 to 63 of a-z, 0-9 and -".into(),
             ));
