@@ -33,12 +33,24 @@ wait_for() { # wait_for WHAT SECONDS COMMAND...
 
 PIDS=()
 WEED_PORTS=""
+# What to read when the tests on S3 fail: the free disk (volumes turn read-only
+# below -volume.minFreeSpace) and SeaweedFS's errors and warnings.
+seaweedfs_report() {
+  local log="$RUN_DIR/seaweedfs/weed.log"
+  echo "free disk under $RUN_DIR:" >&2
+  df -h "$RUN_DIR" >&2 || true
+  [ -f "$log" ] || return 0
+  echo "SeaweedFS's errors and warnings (log: $log), the last 40:" >&2
+  grep -E '^[EWF][0-9]{4} ' "$log" | tail -n 40 >&2 || true
+}
+
 remove_weed_sockets() {
   for port in $WEED_PORTS; do rm -f /tmp/seaweedfs-*-"$port".sock; done
 }
 
 stop_services() {
-  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  # Reaped here, so bash does not report each as "Killed" (which reads like a crash).
+  for pid in "${PIDS[@]}"; do { kill -9 "$pid" && wait "$pid"; } 2>/dev/null || true; done
   remove_weed_sockets
   if [ -n "${PGDATA_DIR:-}" ] && [ -f "$PGDATA_DIR/postmaster.pid" ]; then
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m immediate stop >/dev/null 2>&1 || true
@@ -78,9 +90,11 @@ start_seaweedfs() {
 JSON
   # Volumes turn read-only below -volume.minFreeSpace of free disk; by default 1% of
   # the disk, which on a large shared disk is gigabytes a test run can reach.
-  WEED_S3_SSE_KEY=interview-monitor-test-sse-key "$WEED_BIN" server -ip=127.0.0.1 -dir="$dir" \
+  # Each test has a bucket of its own, and SeaweedFS makes a collection of volumes
+  # for each bucket: seven by default, one here (a run makes 41 rather than 287).
+  WEED_MASTER_VOLUME_GROWTH_COPY_1=1 WEED_S3_SSE_KEY=interview-monitor-test-sse-key "$WEED_BIN" server -ip=127.0.0.1 -dir="$dir" \
     -master.port="$master" -master.port.grpc="$master_grpc" -master.telemetry=false -master.volumeSizeLimitMB=64 \
-    -volume.max=1000 -volume.minFreeSpace=256MiB -volume.port="$volume" -volume.port.grpc="$volume_grpc" -volume.preStopSeconds=0 \
+    -volume.max=1000 -volume.minFreeSpace=32MiB -volume.port="$volume" -volume.port.grpc="$volume_grpc" -volume.preStopSeconds=0 \
     -filer -filer.port="$filer" -filer.port.grpc="$filer_grpc" \
     -s3 -s3.port="$s3" -s3.port.grpc="$s3_grpc" -s3.config="$dir/s3.json" -s3.port.iceberg=0 -s3.port.lance=0 > "$dir/weed.log" 2>&1 &
   PIDS+=($!)

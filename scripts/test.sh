@@ -26,11 +26,11 @@ if want rust; then
   start_postgres
   start_seaweedfs
   log "API tests (SQLite, S3)"
-  TEST_STORAGE=s3 cargo test -p server --test api
+  TEST_STORAGE=s3 cargo test -p server --test api || { seaweedfs_report; exit 1; }
   log "API tests (PostgreSQL, built-in store)"
   TEST_DATABASE=postgres cargo test -p server --test api
   log "API tests (PostgreSQL, S3)"
-  TEST_DATABASE=postgres TEST_STORAGE=s3 cargo test -p server --test api
+  TEST_DATABASE=postgres TEST_STORAGE=s3 cargo test -p server --test api || { seaweedfs_report; exit 1; }
   log "cluster test: two instances on PostgreSQL and a SeaweedFS cluster, losing an instance, a volume server and a gateway"
   TEST_CLUSTER=1 cargo test -p server --test cluster -- --nocapture
 fi

@@ -249,7 +249,7 @@ impl Seaweed {
                     "-max=30",
                     // Read-only below this much free disk (by default 1% of the
                     // disk, gigabytes on a large shared one, which tests reach).
-                    "-minFreeSpace=256MiB",
+                    "-minFreeSpace=32MiB",
                     &format!("-master={master_address}"),
                     "-preStopSeconds=0",
                 ]),

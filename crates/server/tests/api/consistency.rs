@@ -62,6 +62,8 @@ impl Seaweed {
         let log = std::fs::File::create(self.dir.path().join("weed.log")).unwrap();
         let child = Command::new(weed)
             .env("WEED_S3_SSE_KEY", "interview-monitor-test-sse-key")
+            // One volume per bucket rather than seven (scripts/services.sh).
+            .env("WEED_MASTER_VOLUME_GROWTH_COPY_1", "1")
             .args([
                 "server",
                 "-ip=127.0.0.1",
@@ -70,7 +72,7 @@ impl Seaweed {
                 "-master.telemetry=false",
                 "-master.volumeSizeLimitMB=64",
                 "-volume.max=20",
-                "-volume.minFreeSpace=256MiB",
+                "-volume.minFreeSpace=32MiB",
                 &format!("-volume.port={volume}"),
                 "-volume.preStopSeconds=0",
                 "-filer",
