@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 use shared::{OrganizationId, Role, UserId};
 
 use crate::{
-    accounts::{normalize_email, password},
+    accounts::password,
     db::{self, accounts as account_repo, applications as application_repo, PersistenceError},
     error::error_chain,
     settings::Settings,
@@ -215,14 +215,10 @@ fn valid_slug(slug: &str) -> Result<(), CliError> {
 }
 
 fn valid_email(email: &str) -> Result<String, CliError> {
-    let email = normalize_email(email);
-    let ok = email.len() <= 254
-        && !email.chars().any(char::is_whitespace)
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.contains('@')
-        });
-    ok.then_some(email.clone())
-        .ok_or_else(|| CliError::Invalid(format!("`{email}` is not an email address")))
+    shared::user::valid_email(email).ok_or_else(|| {
+        let shown: String = email.trim().chars().take(64).collect();
+        CliError::Invalid(format!("`{shown}` is not an email address"))
+    })
 }
 
 fn non_empty<'a>(what: &str, value: &'a str) -> Result<&'a str, CliError> {
@@ -507,8 +503,14 @@ async fn erase(db: &DatabaseConnection, settings: &Settings, id: &str) -> Result
 async fn audit_verify(db: &DatabaseConnection) -> Result<String, CliError> {
     match crate::db::audit::verify(db).await? {
         Ok(intact) => Ok(format!(
-            "the audit trail is intact: {} entries, head {}",
-            intact.entries, intact.head
+            "the audit trail is intact: {} {}, head {}",
+            intact.entries,
+            if intact.entries == 1 {
+                "entry"
+            } else {
+                "entries"
+            },
+            intact.head
         )),
         Err(broken) => Err(CliError::ChainBroken(broken.seq, broken.reason)),
     }

@@ -51,6 +51,31 @@ impl fmt::Display for Role {
 }
 
 /// The answer of `/api/auth/login` and `/api/auth/me`.
+/// The longest email address (RFC 5321's path limit).
+pub const MAX_EMAIL_CHARS: usize = 254;
+
+/// Emails are compared case-insensitively; accounts store them in this form.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// An email address as accounts store it (trimmed, lowercased), when it is one:
+/// something before one `@`, a dotted domain that neither starts nor ends with a
+/// dot, no spaces or control characters, at most [`MAX_EMAIL_CHARS`].
+pub fn valid_email(value: &str) -> Option<String> {
+    let email = normalize_email(value);
+    let ok = email.chars().count() <= MAX_EMAIL_CHARS
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.contains('@')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    ok.then_some(email)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CurrentUser {
@@ -75,6 +100,34 @@ mod tests {
         assert_eq!("Admin".parse::<Role>(), Err(RoleError("Admin".into())));
         // A service key's role is not one a user can be given.
         assert!("integration".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn emails_are_normalized_and_odd_ones_refused() {
+        assert_eq!(
+            valid_email("  Ada@Example.COM ").as_deref(),
+            Some("ada@example.com")
+        );
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "ada@@example.com",
+            "ada@.com",
+            "ada@example.",
+            "ada@exa\u{0}mple.com",
+        ] {
+            assert_eq!(valid_email(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            valid_email(&format!("{}@example.com", "a".repeat(5000))),
+            None
+        );
+        let longest = format!("{}@example.com", "a".repeat(MAX_EMAIL_CHARS - 12));
+        assert!(valid_email(&longest).is_some());
+        assert_eq!(valid_email(&format!("a{longest}")), None);
     }
 
     #[test]

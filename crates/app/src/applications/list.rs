@@ -63,10 +63,10 @@ enum Order {
 
 fn sorted(mut applications: Vec<ApplicationSummary>, order: Order) -> Vec<ApplicationSummary> {
     match order {
-        Order::Created => applications.sort_by(|a, b| b.created_at.cmp(&a.created_at)),
+        Order::Created => applications.sort_by_key(|a| std::cmp::Reverse(a.created_at)),
         // Never-captured applications go last either way.
         Order::LastCaptureNewest => {
-            applications.sort_by(|a, b| b.last_capture_at.cmp(&a.last_capture_at))
+            applications.sort_by_key(|a| std::cmp::Reverse(a.last_capture_at))
         }
         Order::LastCaptureOldest => {
             applications.sort_by_key(|a| (a.last_capture_at.is_none(), a.last_capture_at))

@@ -24,7 +24,8 @@ pub async fn login(email: String, password: String) -> Result<CurrentUser, AppEr
     Ok(session.user)
 }
 
-/// `POST /api/auth/logout` `{}`: ends the session server-side and clears the cookie.
+/// `POST /api/auth/logout` `{}`: ends the session server-side (the cookie's, or an
+/// embedded panel's bearer token's) and clears the cookie.
 #[server(prefix = "/api", endpoint = "auth/logout", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
 pub async fn logout() -> Result<serde_json::Map<String, serde_json::Value>, AppError> {
     if let Some(token) = ssr::session_token().await {

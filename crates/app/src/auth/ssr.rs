@@ -57,17 +57,11 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
             AppError::internal()
         })?;
         if let Some(authorization) = parts.headers.get(header::AUTHORIZATION) {
-            let token = authorization
-                .to_str()
-                .ok()
-                .and_then(|value| value.strip_prefix("Bearer "))
-                .map(str::trim)
-                .filter(|token| !token.is_empty())
-                .ok_or_else(|| {
-                    AppError::Unauthenticated(
-                        "send a service key as `Authorization: Bearer <key>`".into(),
-                    )
-                })?;
+            let token = bearer_token(authorization).ok_or_else(|| {
+                AppError::Unauthenticated(
+                    "send a service key as `Authorization: Bearer <key>`".into(),
+                )
+            })?;
             if token.starts_with(shared::integration::SERVICE_KEY_PREFIX) {
                 let user = services.accounts.key_user(token, parts.uri.path()).await?;
                 return user.map(SignedIn).ok_or_else(|| {
@@ -127,10 +121,26 @@ pub fn token_from_headers(headers: &axum::http::HeaderMap, https: bool) -> Optio
         .filter(|value| !value.is_empty())
 }
 
-pub async fn session_token() -> Option<String> {
-    request_parts()
+/// The token of `Authorization: Bearer <token>`, when the header is that.
+fn bearer_token(authorization: &HeaderValue) -> Option<&str> {
+    authorization
+        .to_str()
         .ok()
-        .and_then(|parts| token_from_headers(&parts.headers, over_https(&parts)))
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+}
+
+/// The session's token, as [`SignedIn`] reads it: an embedded panel's bearer
+/// token when the request has an `Authorization` header, the cookie otherwise.
+pub async fn session_token() -> Option<String> {
+    let parts = request_parts().ok()?;
+    match parts.headers.get(header::AUTHORIZATION) {
+        Some(authorization) => bearer_token(authorization)
+            .filter(|token| !token.starts_with(shared::integration::SERVICE_KEY_PREFIX))
+            .map(str::to_string),
+        None => token_from_headers(&parts.headers, over_https(&parts)),
+    }
 }
 
 /// The origin the request was sent to (`scheme://host`), from its `Host` header

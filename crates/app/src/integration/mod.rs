@@ -39,24 +39,12 @@ pub fn text(what: &str, value: &str) -> Result<String, AppError> {
 
 /// An email address as accounts store it (trimmed, lowercased), or 400.
 pub fn email(value: &str) -> Result<String, AppError> {
-    let email = value.trim().to_lowercase();
-    let ok = email.chars().count() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.contains('@')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        });
-    if ok {
-        Ok(email)
-    } else {
-        Err(AppError::BadRequest(format!(
+    shared::user::valid_email(value).ok_or_else(|| {
+        AppError::BadRequest(format!(
             "`{}` is not an email address",
             value.chars().take(64).collect::<String>()
-        )))
-    }
+        ))
+    })
 }
 
 /// Seconds between snapshots, when given: within [`shared::application::INTERVALS`].
@@ -158,22 +146,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn emails_are_normalized_and_odd_ones_refused() {
+    fn a_bad_email_is_a_400_that_quotes_at_most_64_characters() {
         assert_eq!(email("  Ada@Example.COM ").unwrap(), "ada@example.com");
-        for bad in [
-            "",
-            "ada",
-            "@example.com",
-            "ada@example",
-            "a b@example.com",
-            "ada@@example.com",
-            "ada@.com",
-            "ada@example.",
-            "ada@exa\u{0}mple.com",
-        ] {
-            assert!(email(bad).is_err(), "{bad:?}");
+        match email(&format!("{}@example", "a".repeat(5000))) {
+            Err(AppError::BadRequest(message)) => assert!(message.len() < 120, "{message}"),
+            other => panic!("{other:?}"),
         }
-        assert!(email(&format!("{}@example.com", "a".repeat(5000))).is_err());
     }
 
     #[test]

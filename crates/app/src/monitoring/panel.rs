@@ -226,7 +226,7 @@ fn UploadStatus(
                 ))}
             </dd>
         </dl>
-        {move || stats.with(|s| (s.restored > 0).then(|| (s.restored, s.restored_uploaded))).map(|(restored, uploaded)| view! {
+        {move || stats.with(|s| (s.restored > 0).then_some((s.restored, s.restored_uploaded))).map(|(restored, uploaded)| view! {
             <p class="notice restored" data-restored=restored data-restored-uploaded=uploaded role="status">
                 {if uploaded >= restored {
                     format!("{restored} captures from your last visit uploaded.")

@@ -27,13 +27,7 @@ pub struct SessionAccounts {
     pub throttle: LoginThrottle,
 }
 
-/// Emails are compared case-insensitively; they are stored in this form.
-pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
-}
-
-/// The longest email address (RFC 5321's path limit).
-pub const MAX_EMAIL_CHARS: usize = 254;
+use shared::user::{normalize_email, MAX_EMAIL_CHARS};
 
 /// Refuses credentials no account can have, before any work is done for them.
 pub fn check_credential_sizes(email: &str, password: &str) -> Result<(), AppError> {
@@ -159,9 +153,11 @@ impl Accounts for SessionAccounts {
 
 impl SessionAccounts {
     /// Opens a session for `user` limited to `application` (a capture link's),
-    /// replacing the browser's current session if it had one.
+    /// replacing the browser's current session if it had one; through `db`, the
+    /// transaction that uses the link.
     pub async fn open_link_session(
         &self,
+        db: &impl sea_orm::ConnectionTrait,
         user: shared::UserId,
         application: uuid::Uuid,
         replaces: Option<&str>,
@@ -169,7 +165,7 @@ impl SessionAccounts {
         let token = random_token::<32>();
         let now = Utc::now();
         repo::create_session(
-            &self.db,
+            db,
             token_hash(&token),
             user,
             now + chrono_duration(self.session_ttl),
@@ -177,9 +173,9 @@ impl SessionAccounts {
         )
         .await?;
         if let Some(old) = replaces {
-            repo::delete_session(&self.db, &token_hash(old)).await?;
+            repo::delete_session(db, &token_hash(old)).await?;
         }
-        let found = repo::session_user(&self.db, &token_hash(&token), now)
+        let found = repo::session_user(db, &token_hash(&token), now)
             .await?
             .ok_or_else(AppError::internal)?;
         Ok(NewSession {

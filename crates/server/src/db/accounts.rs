@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, JoinType,
-    QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    FromQueryResult, JoinType, QueryFilter, QuerySelect, Set,
 };
 use shared::{CurrentUser, OrganizationId, Role, UserId};
 use uuid::Uuid;
@@ -89,7 +89,7 @@ pub fn current_user(model: &user::Model) -> Result<CurrentUser, PersistenceError
 
 /// A session; `only_application` limits it to one application (a capture link's).
 pub async fn create_session(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     token_hash: String,
     user_id: UserId,
     expires_at: DateTime<Utc>,
@@ -125,7 +125,7 @@ impl SessionUser {
 
 /// The user of a session that has not expired, in one query (every request asks).
 pub async fn session_user(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<SessionUser>, PersistenceError> {
@@ -144,7 +144,7 @@ pub async fn session_user(
 }
 
 pub async fn delete_session(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     token_hash: &str,
 ) -> Result<(), PersistenceError> {
     session::Entity::delete_by_id(token_hash.to_string())

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Select, Set,
 };
 use shared::{
     ApplicationId, ApplicationSummary, CaptureSettings, ImageKind, OrganizationId, UserId,
@@ -99,7 +99,7 @@ pub async fn organization_retention(
 }
 
 pub async fn application(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     id: ApplicationId,
 ) -> Result<Option<job_application::Model>, PersistenceError> {
     Ok(job_application::Entity::find_by_id(id.0).one(db).await?)
@@ -169,7 +169,9 @@ pub async fn summaries(
         .into_tuple()
         .all(db)
         .await?;
-    let mut counts: HashMap<(Uuid, ImageKind), (u64, Option<DateTime<Utc>>)> = HashMap::new();
+    // (images, the newest capture) of each application and kind.
+    type Counts = HashMap<(Uuid, ImageKind), (u64, Option<DateTime<Utc>>)>;
+    let mut counts = Counts::new();
     for (application, kind, images, last) in stats {
         if let Ok(kind) = kind.parse::<ImageKind>() {
             counts.insert((application, kind), (images.max(0) as u64, last));

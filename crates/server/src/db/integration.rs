@@ -155,7 +155,7 @@ pub async fn create_link_in(
 /// Uses the link up, if it is unused and unexpired: one conditional update, so
 /// of any number of requests at once exactly one gets the application.
 pub async fn redeem_link(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Uuid>, PersistenceError> {

@@ -2,7 +2,6 @@
 //! server needs and nothing else: the provisioning API and reading what was
 //! recorded. Every browser path (sign-in, uploads, consent, events, deleting,
 //! verdicts, erasing, the pages) answers 403 to a request carrying one. (A
-//! session's own bearer token, an embedded panel's, goes where a cookie goes.) (A
 //! session's own bearer token, an embedded panel's, goes where a cookie goes.)
 
 use app::AppError;

@@ -22,11 +22,11 @@ use axum::{
     Extension,
 };
 use chrono::Utc;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use crate::{
     accounts::{token_hash, SessionAccounts},
-    db::{applications as application_repo, integration as repo},
+    db::{applications as application_repo, integration as repo, PersistenceError},
 };
 
 /// State the link pages need.
@@ -88,6 +88,8 @@ fn failed(error: &AppError) -> Response {
 
 /// Uses the link and opens a session for its application's candidate:
 /// `None` when the link is used, expired, unknown or its application erased.
+/// One transaction: a failure (or a crash) before the session exists leaves the
+/// link unused, for the candidate to try again.
 async fn use_link(
     pages: &LinkPages,
     token: &str,
@@ -96,12 +98,12 @@ async fn use_link(
     if !plausible(token) {
         return Ok(None);
     }
-    let Some(application) = repo::redeem_link(&pages.db, &token_hash(token), Utc::now()).await?
-    else {
+    let txn = pages.db.begin().await.map_err(PersistenceError::from)?;
+    let Some(application) = repo::redeem_link(&txn, &token_hash(token), Utc::now()).await? else {
         return Ok(None);
     };
     let Some(found) =
-        application_repo::application(&pages.db, shared::ApplicationId(application)).await?
+        application_repo::application(&txn, shared::ApplicationId(application)).await?
     else {
         return Ok(None);
     };
@@ -110,8 +112,14 @@ async fn use_link(
     }
     let session = pages
         .accounts
-        .open_link_session(shared::UserId(found.candidate_id), application, replaces)
+        .open_link_session(
+            &txn,
+            shared::UserId(found.candidate_id),
+            application,
+            replaces,
+        )
         .await?;
+    txn.commit().await.map_err(PersistenceError::from)?;
     tracing::info!(application = %application, candidate = %found.candidate_id, "capture link used");
     Ok(Some((application, session)))
 }

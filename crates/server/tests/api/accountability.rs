@@ -439,7 +439,7 @@ async fn a_damaged_object_is_refused_not_served_and_reconcile_reports_it() {
     let damaged = server::monitoring::reconcile::damaged(&i.app.db, i.app.store.as_ref())
         .await
         .unwrap();
-    assert_eq!(damaged, [key.clone()]);
+    assert_eq!(damaged, std::slice::from_ref(&key));
     let signed: Value = i.app.signed_url(&intact_key).await.json().await.unwrap();
     assert_eq!(
         i.app.fetch(signed["url"].as_str().unwrap()).await.status(),

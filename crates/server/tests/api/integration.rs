@@ -464,6 +464,19 @@ async fn the_command_line_makes_lists_and_revokes_keys() {
 }
 
 /// A candidate made and invited by `key`: (application id, capture link).
+/// An admin erases the application (signing the app's client in as one).
+async fn erase_as_admin(app: &TestApp, application: &str) {
+    let admin = app.user("admin", None).await;
+    app.login_as(&admin).await;
+    let erased = app
+        .post_json(
+            "/api/applications/erase",
+            &json!({ "applicationId": application }),
+        )
+        .await;
+    assert_eq!(erased.status(), 200);
+}
+
 async fn invited(i: &Interview, key: &str) -> (String, String) {
     let application = provision(&i.app, key, "grace@example.test", json!({"title": "SRE"})).await;
     let id = application["id"].as_str().unwrap().to_string();
@@ -564,18 +577,7 @@ async fn a_capture_link_expires_and_an_erased_application_takes_none() {
 
     // An erased application: no new link, and an unused one stops working.
     let fresh = link(&i.app, &acme, &application).await;
-    let admin = i.app.user("admin", None).await;
-    i.app.login_as(&admin).await;
-    assert_eq!(
-        i.app
-            .post_json(
-                "/api/applications/erase",
-                &json!({"applicationId": application})
-            )
-            .await
-            .status(),
-        200
-    );
+    erase_as_admin(&i.app, &application).await;
     assert_eq!(open(&fresh).await.0, StatusCode::GONE);
     let refused = call(
         &i.app,
@@ -895,6 +897,105 @@ async fn an_allowed_origin_embeds_the_panel_with_a_bearer_session_and_others_are
         1,
         "only the platform's upload is stored"
     );
+}
+
+/// What `POST /api/auth/me` answers a bearer token.
+async fn me_with(app: &TestApp, authorization: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.url("/api/auth/me"))
+        .header("authorization", authorization)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_token_is_traded_once_when_many_trade_at_once_and_its_session_ends_on_sign_out_or_erasure(
+) {
+    let i = interview().await;
+    let acme = key(&i.app, "acme", "acme-ats").await;
+    let (application, url) = invited(&i, &acme).await;
+    let token = url.rsplit('/').next().unwrap().to_string();
+    let trade = |token: String| {
+        let app = &i.app;
+        async move {
+            let response = reqwest::Client::new()
+                .post(app.url("/api/integration/capture-sessions"))
+                .json(&json!({ "token": token }))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let traded = futures::future::join_all((0..8).map(|_| trade(token.clone()))).await;
+    let statuses: Vec<StatusCode> = traded.iter().map(|(s, _)| *s).collect();
+    let sessions: Vec<&Value> = traded
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::OK)
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!(sessions.len(), 1, "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::OK || *s == StatusCode::NOT_FOUND),
+        "{statuses:?}"
+    );
+    for (status, body) in &traded {
+        if *status == StatusCode::NOT_FOUND {
+            assert!(
+                body["message"].as_str().unwrap().contains("new one"),
+                "{body}"
+            );
+        }
+    }
+    let bearer = format!("Bearer {}", sessions[0]["sessionToken"].as_str().unwrap());
+    let me = me_with(&i.app, &bearer).await;
+    assert_eq!(me.status(), 200);
+    assert_eq!(
+        me.json::<Value>().await.unwrap()["email"],
+        "grace@example.test"
+    );
+
+    // Tokens that are not sessions: 401 with a message, never a 500.
+    for bad in [
+        "Bearer ".to_string(),
+        "Bearer    ".to_string(),
+        "Basic YWRhOnNlY3JldA==".to_string(),
+        format!("Bearer {}", "A".repeat(5000)),
+        format!("Bearer {}x", sessions[0]["sessionToken"].as_str().unwrap()),
+    ] {
+        let response = me_with(&i.app, &bad).await;
+        assert_eq!(response.status(), 401, "{}", &bad[..bad.len().min(40)]);
+        error_body(response).await;
+    }
+
+    // Signing out with the bearer token ends that session (and no other).
+    let second = link(&i.app, &acme, &application).await;
+    let (status, body) = trade(second.rsplit('/').next().unwrap().to_string()).await;
+    assert_eq!(status, 200);
+    let other = format!("Bearer {}", body["sessionToken"].as_str().unwrap());
+    let out = reqwest::Client::new()
+        .post(i.app.url("/api/auth/logout"))
+        .header("authorization", &bearer)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 200);
+    assert_eq!(me_with(&i.app, &bearer).await.status(), 401, "signed out");
+    assert_eq!(
+        me_with(&i.app, &other).await.status(),
+        200,
+        "the other stays"
+    );
+
+    // Erasing the application ends the sessions its links opened.
+    erase_as_admin(&i.app, &application).await;
+    assert_eq!(me_with(&i.app, &other).await.status(), 401, "erased");
 }
 
 #[tokio::test]

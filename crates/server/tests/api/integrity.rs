@@ -368,7 +368,7 @@ async fn who_may_send_list_and_review_events() {
     app.login_as(&i.candidate).await;
     let flag = event("paste", Utc::now(), None);
     assert_eq!(
-        app.send_events(&i.application, &[flag.clone()])
+        app.send_events(&i.application, std::slice::from_ref(&flag))
             .await
             .status(),
         200
