@@ -70,6 +70,50 @@ test("a platform's own page embeds the panel: captures arrive and the recruiter 
   await recruiterContext.close();
 });
 
+test("an embedded session that ends keeps every capture, and a new link uploads them", async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const { application, token } = await invite(request, "Ended embedded session");
+  await page.goto(`${host()}/interview?capture=${token}`);
+  await page.getByRole("button", { name: "I agree, start monitoring" }).click();
+  await expect(page.locator(".monitoring-panel[data-camera-live=true]")).toHaveCount(1);
+  await expect.poll(() => uploaded(page, "camera"), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+
+  // The session ends (signed out with its own token, as when it expires or is ended).
+  const saved = await page.evaluate((t) => sessionStorage.getItem(`interview-monitor:capture:${t}`), token);
+  const bearer = (JSON.parse(saved!) as { sessionToken: string }).sessionToken;
+  expect((await request.post("/api/auth/logout", { headers: { authorization: `Bearer ${bearer}` }, data: {} })).status()).toBe(200);
+  const notice = page.locator(".signed-out");
+  await expect(notice).toBeVisible({ timeout: 20_000 });
+  await expect(notice).toContainText("open a new interview link");
+  await expect(notice.locator("a")).toHaveCount(0); // no sign-in page on the platform's origin
+  await page.waitForTimeout(5_000); // captures go on, and wait
+  const waiting = Number(await page.locator(".queued").getAttribute("data-queued"));
+  expect(waiting).toBeGreaterThan(0);
+  const before = await stored(request, application);
+
+  // A reload finds the ended session and says what to do.
+  page.on("dialog", (dialog) => dialog.accept()); // "captures are still waiting" on leaving
+  await page.reload();
+  await expect(page.locator(".embedded-error")).toContainText("open a new interview link", { ignoreCase: true });
+
+  // The platform sends a new link: the kept captures upload, none twice.
+  const link = await request.post("/api/integration/capture-links", { headers: keyHeaders(), data: { applicationId: application } });
+  expect(link.status()).toBe(200);
+  const fresh = ((await link.json()).url as string).split("/capture/")[1];
+  await page.goto(`${host()}/interview?capture=${fresh}`);
+  await page.getByRole("button", { name: "I agree, start monitoring" }).click();
+  const restored = page.locator(".restored");
+  await expect(restored).toHaveCount(1, { timeout: 20_000 });
+  const count = Number(await restored.getAttribute("data-restored"));
+  expect(count).toBeGreaterThanOrEqual(waiting);
+  await expect(restored).toHaveAttribute("data-restored-uploaded", String(count), { timeout: 30_000 });
+  const after = await stored(request, application);
+  const keys = [...after.camera, ...after.screen].map((image) => (image as { s3Key: string }).s3Key);
+  expect(new Set(keys).size).toBe(keys.length);
+  expect(after.camera.length + after.screen.length).toBeGreaterThanOrEqual(before.camera.length + before.screen.length + count);
+  console.log(`an ended embedded session: ${count} captures kept and uploaded with a new link`);
+});
+
 test("a page on an origin interview-monitor does not allow is refused, and the link stays unused", async ({ page, request }) => {
   const { token } = await invite(request, "Refused origin");
   await page.goto(`${refusedHost()}/interview?capture=${token}`);

@@ -51,6 +51,18 @@ pub fn authorization() -> Option<String> {
     None
 }
 
+/// Whether this page's panel is embedded (connected to interview-monitor on
+/// another origin with a capture link's session).
+pub fn embedded() -> bool {
+    authorization().is_some()
+}
+
+/// What a candidate whose session ended does next: embedded, there is no
+/// sign-in page to go to and provisioned candidates have no password.
+pub const ENDED_EMBEDDED: &str = "Your session has ended. Captures continue and are kept; \
+    open a new interview link from the platform that sent you this one, and they upload \
+    from where they stopped.";
+
 /// The server functions' client: the browser's `fetch`, plus the embedded
 /// session's `Authorization` when there is one. (Their base URL is
 /// `server_fn`'s own, set by [`connect`].)
@@ -120,7 +132,7 @@ pub async fn connect(server: &str, token: &str) -> Result<shared::ApplicationId,
             })?;
     }
     let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
-    let saved_under = format!("interview-monitor:capture:{token}");
+    let saved_under = saved_under(token);
     let now = crate::monitoring::browser::now();
     let saved = storage
         .as_ref()
@@ -149,6 +161,12 @@ pub async fn connect(server: &str, token: &str) -> Result<shared::ApplicationId,
     Ok(session.application_id)
 }
 
+/// Where a tab keeps the session a capture link's token was traded for.
+#[cfg(feature = "browser")]
+fn saved_under(token: &str) -> String {
+    format!("interview-monitor:capture:{token}")
+}
+
 /// Connects, then loads what the interview page shows.
 #[cfg(feature = "browser")]
 async fn open(
@@ -156,7 +174,23 @@ async fn open(
     token: &str,
 ) -> Result<(shared::ApplicationSummary, shared::integrity::ConsentTerms), crate::AppError> {
     let application = connect(server, token).await?.to_string();
-    let summary = crate::applications::get_application(application.clone()).await?;
+    let summary = match crate::applications::get_application(application.clone()).await {
+        // The session kept for this tab has ended (signed out, expired, erased):
+        // forget it; the link it came from is used up.
+        Err(crate::AppError::Unauthenticated(_)) => {
+            if let Some(storage) =
+                web_sys::window().and_then(|w| w.session_storage().ok().flatten())
+            {
+                let _ = storage.remove_item(&saved_under(token));
+            }
+            return Err(crate::AppError::Unauthenticated(
+                "This interview session has ended. Open a new interview link from the platform \
+                 that sent you this one; captures waiting in this browser upload then."
+                    .into(),
+            ));
+        }
+        other => other?,
+    };
     let terms = crate::integrity::get_consent_terms(application).await?;
     Ok((summary, terms))
 }

@@ -235,13 +235,18 @@ fn UploadStatus(
                 }}
             </p>
         })}
-        {move || stats.with(|s| s.signed_out).then(|| view! {
-            <p class="notice error signed-out" role="alert">
-                "Your session has ended. Captures continue and are kept; "
-                // Not this page again in the new tab: that would start a second panel.
-                <a href="/login" target="_blank">"sign in again"</a>
-                " (in a new tab, then come back here) and they upload from where they stopped."
-            </p>
+        {move || stats.with(|s| s.signed_out).then(|| if crate::embed::embedded() {
+            view! { <p class="notice error signed-out" role="alert">{crate::embed::ENDED_EMBEDDED}</p> }.into_any()
+        } else {
+            view! {
+                <p class="notice error signed-out" role="alert">
+                    "Your session has ended. Captures continue and are kept; "
+                    // Not this page again in the new tab: that would start a second panel.
+                    <a href="/login" target="_blank">"sign in again"</a>
+                    " (in a new tab, then come back here) and they upload from where they stopped. \
+                    If you came by an interview link, open a new one in this tab instead: nothing is lost."
+                </p>
+            }.into_any()
         })}
         {move || error.get().map(|message| view! { <p class="notice error upload-error" role="alert">{message}</p> })}
         {move || capture_error.get().map(|message| view! { <p class="notice error capture-error">{message}</p> })}

@@ -383,7 +383,11 @@ impl Worker {
                     // Nothing is dropped: captures go on queueing until the candidate signs in again.
                     store.set_uploading(false);
                     store.update_stats(|s| s.signed_out = true);
-                    store.set_error(Some("your session has ended: sign in again to go on uploading; every capture is kept".into()));
+                    store.set_error(Some(if crate::embed::embedded() {
+                        "your session has ended: open a new interview link to go on uploading; every capture is kept".into()
+                    } else {
+                        "your session has ended: sign in again to go on uploading; every capture is kept".into()
+                    }));
                     self.publish(store);
                     self.pause(SIGNED_OUT_RETRY_MS).await;
                 }
