@@ -152,6 +152,15 @@ pub async fn request_origin() -> Option<String> {
     Some(format!("{scheme}://{}", host.to_ascii_lowercase()))
 }
 
+/// The value of the request's `name` header (the first, if repeated).
+pub async fn request_header(name: &str) -> Option<Vec<u8>> {
+    request_parts()
+        .ok()?
+        .headers
+        .get(name)
+        .map(|value| value.as_bytes().to_vec())
+}
+
 /// The client's address (behind trusted proxies, the one they forwarded for).
 pub async fn client_address() -> Option<IpAddr> {
     request_parts()

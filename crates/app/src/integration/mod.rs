@@ -24,6 +24,25 @@ pub struct NewApplication {
     pub candidate_email: String,
     pub title: String,
     pub capture: CaptureSettings,
+    /// The request's `Idempotency-Key`: the same key (in the same organization)
+    /// with the same fields gets the application it made the first time.
+    pub idempotency_key: Option<String>,
+}
+
+/// The longest `Idempotency-Key`.
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// An `Idempotency-Key` header's value: 1 to [`MAX_IDEMPOTENCY_KEY`] visible
+/// ASCII characters (no spaces), or 400.
+pub fn idempotency_key(value: &[u8]) -> Result<String, AppError> {
+    let ok = (1..=MAX_IDEMPOTENCY_KEY).contains(&value.len())
+        && value.iter().all(|b| (b'!'..=b'~').contains(b));
+    match std::str::from_utf8(value) {
+        Ok(key) if ok => Ok(key.to_string()),
+        _ => Err(AppError::BadRequest(format!(
+            "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters without spaces"
+        ))),
+    }
 }
 
 /// A title or a name: trimmed, 1 to [`MAX_TEXT_CHARS`] characters.
@@ -108,6 +127,10 @@ pub async fn provision_application(
         candidate_email: email(&candidate_email)?,
         title: text("title", &title)?,
         capture,
+        idempotency_key: crate::auth::ssr::request_header("idempotency-key")
+            .await
+            .map(|value| idempotency_key(&value))
+            .transpose()?,
     };
     crate::services::services()?
         .provisioning
@@ -151,6 +174,25 @@ mod tests {
         match email(&format!("{}@example", "a".repeat(5000))) {
             Err(AppError::BadRequest(message)) => assert!(message.len() < 120, "{message}"),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn idempotency_keys_are_visible_ascii_of_bounded_length() {
+        assert_eq!(
+            idempotency_key(b"ats-42:apply/7").unwrap(),
+            "ats-42:apply/7"
+        );
+        assert!(idempotency_key(&[b'k'; MAX_IDEMPOTENCY_KEY]).is_ok());
+        for bad in [
+            &b""[..],
+            &[b'k'; MAX_IDEMPOTENCY_KEY + 1][..],
+            b"two words",
+            b"tab\there",
+            "caf\u{e9}".as_bytes(),
+            b"\x00",
+        ] {
+            assert!(idempotency_key(bad).is_err(), "{bad:?}");
         }
     }
 

@@ -18,7 +18,7 @@ use super::{
 };
 
 pub async fn create_application(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     organization_id: OrganizationId,
     candidate_id: UserId,
     title: &str,

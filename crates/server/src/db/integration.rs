@@ -9,7 +9,7 @@ use shared::{OrganizationId, Role};
 use uuid::Uuid;
 
 use super::{
-    entities::{api_key, capture_link, organization, user},
+    entities::{api_key, capture_link, idempotency_key, organization, user},
     PersistenceError,
 };
 
@@ -130,6 +130,42 @@ pub async fn create_candidate(
     .insert(db)
     .await
     .map_err(|e| PersistenceError::duplicate_as(e, || format!("a user with email `{email}`")))
+}
+
+/// The application an `Idempotency-Key` of this organization made, and the
+/// fingerprint of the request that made it.
+pub async fn idempotent_application(
+    db: &DatabaseConnection,
+    organization: OrganizationId,
+    key: &str,
+) -> Result<Option<idempotency_key::Model>, PersistenceError> {
+    Ok(
+        idempotency_key::Entity::find_by_id((organization.0, key.to_string()))
+            .one(db)
+            .await?,
+    )
+}
+
+/// Remembers which application a key made, in the transaction that made it:
+/// `Duplicate` when another request with the key got there first.
+pub async fn remember_idempotency_in(
+    db: &impl ConnectionTrait,
+    organization: OrganizationId,
+    key: &str,
+    request_hash: String,
+    application: Uuid,
+) -> Result<(), PersistenceError> {
+    idempotency_key::ActiveModel {
+        organization_id: Set(organization.0),
+        key: Set(key.to_string()),
+        request_hash: Set(request_hash),
+        application_id: Set(application),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+    .map_err(|e| PersistenceError::duplicate_as(e, || "a request with this Idempotency-Key".into()))
 }
 
 /// A capture link, in the caller's transaction (with its audit entry).

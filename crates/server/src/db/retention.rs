@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::{
     entities::{
-        capture_link, consent, flag_review, job_application, monitoring_event, monitoring_image,
-        monitoring_session, organization, session,
+        capture_link, consent, flag_review, idempotency_key, job_application, monitoring_event,
+        monitoring_image, monitoring_session, organization, session,
     },
     PersistenceError,
 };
@@ -287,6 +287,11 @@ pub async fn remove_rows(
             .await?;
         session::Entity::delete_many()
             .filter(session::Column::ApplicationId.eq(application))
+            .exec(txn)
+            .await?;
+        // The platform's key may name the candidate; a retry makes a new application.
+        idempotency_key::Entity::delete_many()
+            .filter(idempotency_key::Column::ApplicationId.eq(application))
             .exec(txn)
             .await?;
     }

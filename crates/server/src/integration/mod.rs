@@ -10,7 +10,9 @@ use std::time::Duration;
 use app::{integration::NewApplication, services::Provisioning, AppError};
 use async_trait::async_trait;
 use chrono::Utc;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
 use shared::{
     audit::AuditAction,
     integration::{
@@ -85,6 +87,43 @@ async fn candidate_by_email(
     }
 }
 
+/// SHA-256 of what a provisioning request asked for (not its key).
+fn fingerprint(new: &NewApplication) -> String {
+    let fields = serde_json::json!([new.candidate_email, new.title, new.capture]);
+    token_hash(&fields.to_string())
+}
+
+impl Provisioner {
+    /// The application an earlier request with `key` made, when it asked for the
+    /// same; 409 when it asked for something else.
+    async fn made_with(
+        &self,
+        organization: OrganizationId,
+        key: &str,
+        fingerprint: &str,
+    ) -> Result<Option<ProvisionedApplication>, AppError> {
+        let Some(earlier) = repo::idempotent_application(&self.db, organization, key).await? else {
+            return Ok(None);
+        };
+        if earlier.request_hash != fingerprint {
+            return Err(AppError::Conflict(
+                "this Idempotency-Key was used with a different request; use a new key for a new application"
+                    .into(),
+            ));
+        }
+        let application =
+            application_repo::application(&self.db, ApplicationId(earlier.application_id))
+                .await?
+                .ok_or_else(AppError::internal)?;
+        let candidate = user::Entity::find_by_id(application.candidate_id)
+            .one(&self.db)
+            .await
+            .map_err(PersistenceError::from)?
+            .ok_or_else(AppError::internal)?;
+        Ok(Some(provisioned(application, candidate.email)))
+    }
+}
+
 #[async_trait]
 impl Provisioning for Provisioner {
     async fn candidate(
@@ -134,16 +173,56 @@ impl Provisioning for Provisioner {
                         .into(),
                 )
             })?;
+        let Some(key) = new.idempotency_key.as_deref() else {
+            let application = application_repo::create_application(
+                &self.db,
+                organization,
+                UserId(candidate.id),
+                &new.title,
+                new.capture,
+            )
+            .await?;
+            tracing::info!(application = %application.id, by = %caller.email, "application provisioned");
+            return Ok(provisioned(application, candidate.email));
+        };
+        let fingerprint = fingerprint(&new);
+        if let Some(made) = self.made_with(organization, key, &fingerprint).await? {
+            return Ok(made);
+        }
+        // The application and its key in one transaction: of requests with the
+        // same key at once, one commits both; the others' key is a duplicate,
+        // their application is rolled back and they answer the one made.
+        let txn = self.db.begin().await.map_err(PersistenceError::from)?;
         let application = application_repo::create_application(
-            &self.db,
+            &txn,
             organization,
             UserId(candidate.id),
             &new.title,
             new.capture,
         )
         .await?;
-        tracing::info!(application = %application.id, by = %caller.email, "application provisioned");
-        Ok(provisioned(application, candidate.email))
+        match repo::remember_idempotency_in(
+            &txn,
+            organization,
+            key,
+            fingerprint.clone(),
+            application.id,
+        )
+        .await
+        {
+            Ok(()) => {
+                txn.commit().await.map_err(PersistenceError::from)?;
+                tracing::info!(application = %application.id, by = %caller.email, "application provisioned");
+                Ok(provisioned(application, candidate.email))
+            }
+            Err(PersistenceError::Duplicate(_)) => {
+                txn.rollback().await.map_err(PersistenceError::from)?;
+                self.made_with(organization, key, &fingerprint)
+                    .await?
+                    .ok_or_else(AppError::internal)
+            }
+            Err(error) => Err(error.into()),
+        }
     }
 
     async fn applications(

@@ -195,6 +195,147 @@ async fn a_key_provisions_in_its_own_organization_only() {
     assert_eq!(seen["capture"]["cameraInterval"], 10);
 }
 
+/// `/api/integration/applications` with an `Idempotency-Key`.
+async fn provision_with_key(
+    app: &TestApp,
+    key: &str,
+    idempotency: &str,
+    body: &Value,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.url("/api/integration/applications"))
+        .bearer_auth(key)
+        .header("idempotency-key", idempotency)
+        .json(body)
+        .send()
+        .await
+        .expect("request")
+}
+
+/// The ids of the applications a key's organization has.
+async fn listed_ids(app: &TestApp, key: &str) -> Vec<String> {
+    let listed: Value = call(app, key, "/api/integration/applications/list", &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    listed["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_idempotency_key_makes_one_application_however_often_it_is_sent() {
+    let i = interview().await;
+    i.app.organization("other").await;
+    let acme = key(&i.app, "acme", "acme-ats").await;
+    let other = key(&i.app, "other", "other-ats").await;
+    for key in [&acme, &other] {
+        let made = call(
+            &i.app,
+            key,
+            "/api/integration/candidates",
+            &json!({"email": "ada@example.test"}),
+        )
+        .await;
+        assert_eq!(made.status(), 200);
+    }
+    let body = json!({"candidateEmail": "ada@example.test", "title": "SRE", "cameraInterval": 5});
+    let before = listed_ids(&i.app, &acme).await.len();
+
+    // Eight at once (a platform's retries racing each other): one application.
+    let answers = futures::future::join_all(
+        (0..8).map(|_| provision_with_key(&i.app, &acme, "ats-application-42", &body)),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for answer in answers {
+        assert_eq!(answer.status(), 200);
+        let made: Value = answer.json().await.unwrap();
+        assert_eq!(made["title"], "SRE");
+        assert_eq!(made["capture"]["cameraInterval"], 5);
+        ids.push(made["id"].as_str().unwrap().to_string());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let listed = listed_ids(&i.app, &acme).await;
+    assert_eq!(listed.len(), before + 1, "no application left over");
+    // A retry later gets the same one.
+    let again: Value = provision_with_key(&i.app, &acme, "ats-application-42", &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["id"].as_str(), Some(ids[0].as_str()));
+    // The same email written differently is the same request.
+    let same =
+        json!({"candidateEmail": " ADA@example.test", "title": " SRE ", "cameraInterval": 5});
+    let again: Value = provision_with_key(&i.app, &acme, "ats-application-42", &same)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["id"].as_str(), Some(ids[0].as_str()));
+
+    // The key with other fields: 409, and nothing made.
+    let changed = provision_with_key(
+        &i.app,
+        &acme,
+        "ats-application-42",
+        &json!({"candidateEmail": "ada@example.test", "title": "SRE", "cameraInterval": 6}),
+    )
+    .await;
+    assert_eq!(changed.status(), 409);
+    assert!(error_body(changed).await["message"]
+        .as_str()
+        .unwrap()
+        .contains("Idempotency-Key"));
+    assert_eq!(listed_ids(&i.app, &acme).await.len(), before + 1);
+
+    // Another organization's key space is its own.
+    let theirs: Value = provision_with_key(&i.app, &other, "ats-application-42", &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(theirs["id"].as_str(), Some(ids[0].as_str()));
+
+    // Without a key every request makes one.
+    for _ in 0..2 {
+        assert_eq!(
+            call(&i.app, &acme, "/api/integration/applications", &body)
+                .await
+                .status(),
+            200
+        );
+    }
+    assert_eq!(listed_ids(&i.app, &acme).await.len(), before + 3);
+
+    // Keys that are not keys: 400, and nothing made.
+    for bad in [String::new(), "k".repeat(256), "two words".into()] {
+        let refused = provision_with_key(&i.app, &acme, &bad, &body).await;
+        assert_eq!(refused.status(), 400, "{bad:?}");
+        error_body(refused).await;
+    }
+    assert_eq!(listed_ids(&i.app, &acme).await.len(), before + 3);
+    assert!(provision_with_key(&i.app, &acme, &"k".repeat(255), &body)
+        .await
+        .status()
+        .is_success());
+
+    // Erasing the application forgets its key: a retry then makes a new one.
+    erase_as_admin(&i.app, &ids[0]).await;
+    let after: Value = provision_with_key(&i.app, &acme, "ats-application-42", &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(after["id"].as_str(), Some(ids[0].as_str()));
+}
+
 #[tokio::test]
 async fn bad_provisioning_input_is_refused_with_the_reason() {
     let i = interview().await;

@@ -8,6 +8,7 @@ pub mod consent;
 pub mod face_analysis;
 pub mod face_job;
 pub mod flag_review;
+pub mod idempotency_key;
 pub mod job_application;
 pub mod monitoring_event;
 pub mod monitoring_image;

@@ -125,3 +125,64 @@ impl MigrationTrait for Integration {
         Ok(())
     }
 }
+
+#[derive(DeriveIden)]
+enum IdempotencyKeysTable {
+    #[sea_orm(iden = "idempotency_keys")]
+    Table,
+    OrganizationId,
+    Key,
+    RequestHash,
+    ApplicationId,
+    CreatedAt,
+}
+
+/// `Idempotency-Key`s of `/api/integration/applications`: one per organization
+/// and key, so a retried or repeated request makes one application.
+pub struct IdempotencyKeys;
+
+impl MigrationName for IdempotencyKeys {
+    fn name(&self) -> &str {
+        "m20261126_000009_idempotency_keys"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for IdempotencyKeys {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(IdempotencyKeysTable::Table)
+                    .col(uuid(IdempotencyKeysTable::OrganizationId))
+                    .col(string(IdempotencyKeysTable::Key))
+                    .col(string(IdempotencyKeysTable::RequestHash))
+                    .col(uuid(IdempotencyKeysTable::ApplicationId))
+                    .col(timestamp_with_time_zone(IdempotencyKeysTable::CreatedAt))
+                    .primary_key(
+                        Index::create()
+                            .col(IdempotencyKeysTable::OrganizationId)
+                            .col(IdempotencyKeysTable::Key),
+                    )
+                    .foreign_key(&mut foreign_key(
+                        (
+                            IdempotencyKeysTable::Table,
+                            IdempotencyKeysTable::ApplicationId,
+                        ),
+                        (JobApplications::Table, JobApplications::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idempotency_keys_application")
+                    .table(IdempotencyKeysTable::Table)
+                    .col(IdempotencyKeysTable::ApplicationId)
+                    .take(),
+            )
+            .await
+    }
+}

@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(Leases),
             Box::new(accountability::Accountability),
             Box::new(integration::Integration),
+            Box::new(integration::IdempotencyKeys),
         ]
     }
 }
