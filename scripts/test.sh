@@ -19,20 +19,25 @@ trap 'stop_services; rm -rf "$RUN_DIR"' EXIT
 stages="${*:-rust fuzz browser}"
 want() { [[ " $stages " == *" $1 "* ]]; }
 
+# Every stage builds with the first one's packages and features, so the test
+# binaries are built once (with `-p server` alone, `app` gets other features and
+# everything is built again: a minute and a gigabyte of disk).
+workspace_test() { cargo test --workspace --features app/ssr "$@"; }
+
 if want rust; then
   log "unit and API tests (SQLite, built-in store)"
-  cargo test --workspace --features app/ssr
+  workspace_test
 
   start_postgres
   start_seaweedfs
   log "API tests (SQLite, S3)"
-  TEST_STORAGE=s3 cargo test -p server --test api || { seaweedfs_report; exit 1; }
+  TEST_STORAGE=s3 workspace_test --test api || { seaweedfs_report; exit 1; }
   log "API tests (PostgreSQL, built-in store)"
-  TEST_DATABASE=postgres cargo test -p server --test api
+  TEST_DATABASE=postgres workspace_test --test api
   log "API tests (PostgreSQL, S3)"
-  TEST_DATABASE=postgres TEST_STORAGE=s3 cargo test -p server --test api || { seaweedfs_report; exit 1; }
+  TEST_DATABASE=postgres TEST_STORAGE=s3 workspace_test --test api || { seaweedfs_report; exit 1; }
   log "cluster test: two instances on PostgreSQL and a SeaweedFS cluster, losing an instance, a volume server and a gateway"
-  TEST_CLUSTER=1 cargo test -p server --test cluster -- --nocapture
+  TEST_CLUSTER=1 workspace_test --test cluster -- --nocapture
 fi
 want fuzz || want browser || exit 0
 
