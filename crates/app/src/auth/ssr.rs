@@ -122,7 +122,7 @@ pub fn token_from_headers(headers: &axum::http::HeaderMap, https: bool) -> Optio
 }
 
 /// The token of `Authorization: Bearer <token>`, when the header is that.
-fn bearer_token(authorization: &HeaderValue) -> Option<&str> {
+pub fn bearer_token(authorization: &HeaderValue) -> Option<&str> {
     authorization
         .to_str()
         .ok()

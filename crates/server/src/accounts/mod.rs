@@ -45,7 +45,8 @@ pub fn check_credential_sizes(email: &str, password: &str) -> Result<(), AppErro
     Ok(())
 }
 
-/// SHA-256 of a session token, service key or link token, hex: what the database keeps.
+/// SHA-256 of a session token, service key or link token, hex: what the database
+/// keeps (and a provisioning request's fingerprint).
 pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }

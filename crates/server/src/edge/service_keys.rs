@@ -41,9 +41,8 @@ fn carries_key(request: &Request) -> bool {
     request
         .headers()
         .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .is_some_and(|token| token.trim_start().starts_with(KEY_PREFIX))
+        .and_then(app::auth::ssr::bearer_token)
+        .is_some_and(|token| token.starts_with(KEY_PREFIX))
 }
 
 pub async fn only_where_allowed(request: Request, next: Next) -> Response {
