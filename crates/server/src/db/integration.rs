@@ -152,13 +152,13 @@ pub async fn remember_idempotency_in(
     db: &impl ConnectionTrait,
     organization: OrganizationId,
     key: &str,
-    request_hash: String,
+    request_hash: &str,
     application: Uuid,
 ) -> Result<(), PersistenceError> {
     idempotency_key::ActiveModel {
         organization_id: Set(organization.0),
         key: Set(key.to_string()),
-        request_hash: Set(request_hash),
+        request_hash: Set(request_hash.to_string()),
         application_id: Set(application),
         created_at: Set(Utc::now()),
     }

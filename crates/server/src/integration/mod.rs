@@ -173,22 +173,17 @@ impl Provisioning for Provisioner {
                         .into(),
                 )
             })?;
-        let Some(key) = new.idempotency_key.as_deref() else {
-            let application = application_repo::create_application(
-                &self.db,
-                organization,
-                UserId(candidate.id),
-                &new.title,
-                new.capture,
-            )
-            .await?;
-            tracing::info!(application = %application.id, by = %caller.email, "application provisioned");
-            return Ok(provisioned(application, candidate.email));
+        // With a key: an earlier request's application, if there was one.
+        let keyed = match new.idempotency_key.as_deref() {
+            Some(key) => {
+                let fingerprint = fingerprint(&new);
+                if let Some(made) = self.made_with(organization, key, &fingerprint).await? {
+                    return Ok(made);
+                }
+                Some((key, fingerprint))
+            }
+            None => None,
         };
-        let fingerprint = fingerprint(&new);
-        if let Some(made) = self.made_with(organization, key, &fingerprint).await? {
-            return Ok(made);
-        }
         // The application and its key in one transaction: of requests with the
         // same key at once, one commits both; the others' key is a duplicate,
         // their application is rolled back and they answer the one made.
@@ -201,28 +196,24 @@ impl Provisioning for Provisioner {
             new.capture,
         )
         .await?;
-        match repo::remember_idempotency_in(
-            &txn,
-            organization,
-            key,
-            fingerprint.clone(),
-            application.id,
-        )
-        .await
-        {
-            Ok(()) => {
-                txn.commit().await.map_err(PersistenceError::from)?;
-                tracing::info!(application = %application.id, by = %caller.email, "application provisioned");
-                Ok(provisioned(application, candidate.email))
-            }
-            Err(PersistenceError::Duplicate(_)) => {
+        if let Some((key, fingerprint)) = &keyed {
+            let remembered =
+                repo::remember_idempotency_in(&txn, organization, key, fingerprint, application.id)
+                    .await;
+            if let Err(error) = remembered {
                 txn.rollback().await.map_err(PersistenceError::from)?;
-                self.made_with(organization, key, &fingerprint)
-                    .await?
-                    .ok_or_else(AppError::internal)
+                return match error {
+                    PersistenceError::Duplicate(_) => self
+                        .made_with(organization, key, fingerprint)
+                        .await?
+                        .ok_or_else(AppError::internal),
+                    other => Err(other.into()),
+                };
             }
-            Err(error) => Err(error.into()),
         }
+        txn.commit().await.map_err(PersistenceError::from)?;
+        tracing::info!(application = %application.id, by = %caller.email, "application provisioned");
+        Ok(provisioned(application, candidate.email))
     }
 
     async fn applications(
