@@ -37,7 +37,7 @@ test("the candidate sees who viewed their images and when they go; a recruiter e
   await expect(recruiter).toHaveURL(/\/applications$/);
   await gotoHydrated(recruiter, `/applications/${application()}/review`);
   await expect(recruiter.locator(".timeline.camera .image img").first()).toBeVisible();
-  const [download] = await Promise.all([recruiter.waitForEvent("download"), recruiter.locator("a.export").click()]);
+  const [download] = await Promise.all([recruiter.waitForEvent("download"), recruiter.locator("button.export").click()]);
   const zipPath = testInfo.outputPath("evidence.zip");
   await download.saveAs(zipPath);
   const zip = readFileSync(zipPath);
@@ -55,7 +55,7 @@ test("the candidate sees who viewed their images and when they go; a recruiter e
   await trail.locator('tr[data-action="view"] summary').first().click();
   await expect(trail.locator('tr[data-action="view"] code').first()).toHaveText(new RegExp(`^monitoring/${application()}/`));
   // No controls that are not the candidate's.
-  await expect(page.locator("a.export, .erase-application")).toHaveCount(0);
+  await expect(page.locator("button.export, .erase-application")).toHaveCount(0);
   await page.screenshot({ path: testInfo.outputPath("candidate-trail.png"), fullPage: true });
 
   // The admin's audit page, then the erasure.

@@ -204,6 +204,8 @@ pub trait Accountability: Send + Sync {
         &self,
         user: &CurrentUser,
         application: ApplicationId,
+        after: Option<i64>,
+        limit: u32,
     ) -> Result<AuditTrail, AppError>;
     /// Every entry, newest first, `limit` before the entry `before` (admins).
     async fn entries(

@@ -72,10 +72,8 @@ async fn export(
     };
     let started = Instant::now();
     let response = recruiter
-        .get(format!(
-            "{}/api/monitoring/export?applicationId={application}",
-            server.url
-        ))
+        .post(format!("{}/api/monitoring/export", server.url))
+        .json(&serde_json::json!({ "applicationId": application }))
         .send()
         .await
         .unwrap();

@@ -132,9 +132,12 @@ impl Accountability for AccountabilityService {
         &self,
         user: &CurrentUser,
         application: ApplicationId,
+        after: Option<i64>,
+        limit: u32,
     ) -> Result<AuditTrail, AppError> {
         let permitted = policy::authorize(&self.db, user, Action::View, application).await?;
-        let rows = repo::for_application(&self.db, permitted.id().0).await?;
+        let rows =
+            repo::for_application(&self.db, permitted.id().0, after, u64::from(limit)).await?;
         listed(&self.db, rows, user).await
     }
 
@@ -173,5 +176,24 @@ impl Accountability for AccountabilityService {
             erased_images: removed.images,
             erased_events: removed.events,
         })
+    }
+}
+
+/// How often each instance signs the audit trail's head when it moved.
+pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Signs the audit trail's head every [`CHECKPOINT_EVERY`] (and at once on start).
+pub async fn checkpoint_every(db: sea_orm::DatabaseConnection, key: crate::db::audit::AuditKey) {
+    let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match repo::checkpoint(&db, &key, chrono::Utc::now()).await {
+            Ok(Some(seq)) => tracing::debug!(seq, "audit trail head signed"),
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(error = %crate::error::error_chain(&error), "could not sign the audit trail's head; trying again later")
+            }
+        }
     }
 }

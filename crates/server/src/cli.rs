@@ -500,18 +500,34 @@ async fn erase(db: &DatabaseConnection, settings: &Settings, id: &str) -> Result
     Ok(format!("erased {}", removed.describe()))
 }
 
-async fn audit_verify(db: &DatabaseConnection) -> Result<String, CliError> {
-    match crate::db::audit::verify(db).await? {
-        Ok(intact) => Ok(format!(
-            "the audit trail is intact: {} {}, head {}",
-            intact.entries,
-            if intact.entries == 1 {
-                "entry"
-            } else {
-                "entries"
-            },
-            intact.head
-        )),
+/// Verifies the chain and its signed checkpoints; when it is intact, signs its
+/// head, so that what was verified stays provable.
+async fn audit_verify(db: &DatabaseConnection, settings: &Settings) -> Result<String, CliError> {
+    let key =
+        crate::keys::audit_key(settings).map_err(|error| CliError::Invalid(error.to_string()))?;
+    match crate::db::audit::verify(db, &key).await? {
+        Ok(intact) => {
+            crate::db::audit::checkpoint(db, &key, chrono::Utc::now()).await?;
+            let plural = |n: i64, one: &'static str, many: &'static str| {
+                if n == 1 {
+                    one
+                } else {
+                    many
+                }
+            };
+            Ok(format!(
+                "the audit trail is intact: {} {}, head {}; {} signed {} checked{}",
+                intact.entries,
+                plural(intact.entries, "entry", "entries"),
+                intact.head,
+                intact.checkpoints,
+                plural(intact.checkpoints as i64, "checkpoint", "checkpoints"),
+                intact
+                    .last_checkpoint
+                    .map(|seq| format!(" (the last at entry {seq})"))
+                    .unwrap_or_default()
+            ))
+        }
         Err(broken) => Err(CliError::ChainBroken(broken.seq, broken.reason)),
     }
 }
@@ -580,7 +596,7 @@ pub async fn execute(command: Command, settings: &Settings) -> Result<String, Cl
         } => erase(&db, settings, &id).await?,
         Command::Audit {
             command: AuditCommand::Verify,
-        } => audit_verify(&db).await?,
+        } => audit_verify(&db, settings).await?,
         Command::Export { .. } => unreachable!("handled before connecting"),
         Command::Apikey {
             command: ApikeyCommand::Create { org, name },

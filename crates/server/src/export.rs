@@ -1,25 +1,32 @@
-//! `GET /api/monitoring/export?applicationId=...`: the evidence of one
+//! `POST /api/monitoring/export` `{applicationId}`: the evidence of one
 //! application as a zip (`images/camera/*.jpg`, `images/screen/*.jpg`,
-//! `events.json`, `manifest.json`), streamed: one image at a time is read,
-//! checked against the SHA-256 recorded at upload and written, and the body
-//! goes out through a small bounded channel, so memory stays flat however many
-//! images there are. The export is an audit entry, written before the first byte.
+//! `events.json`, `manifest.json`), streamed. A POST, so every cross-site check
+//! of the edge applies: no other page can make a recruiter's browser start one.
+//!
+//! The manifest is made first, from what was recorded at upload (each image's
+//! SHA-256 and size), and the export's audit entry records its digest before
+//! the first byte goes out. Then one image at a time is read, checked against
+//! its recorded SHA-256 and written; a damaged one stops the export (the zip
+//! has no central directory and does not open). The writing is an async task
+//! with no blocking thread: a client that stops reading holds nothing but its
+//! task, which gives up after [`STALL`]. A user runs at most
+//! [`EXPORTS_PER_USER`] exports at once and an instance [`EXPORTS`] (429 beyond).
 //!
 //! `verify` is the other side: `interview-monitor export verify FILE.zip`.
 
 use std::{
-    collections::HashMap,
-    io::{BufWriter, Read, Write},
-    sync::Arc,
+    io::{Read, Write},
+    sync::{Arc, Mutex},
+    time::Duration,
 };
 
 use app::{auth::ssr::SignedIn, services::Services, AppError};
 use axum::{
     body::Body,
-    extract::{rejection::QueryRejection, Query, State},
-    http::{header, HeaderMap, HeaderValue},
+    extract::{rejection::JsonRejection, State},
+    http::{header, HeaderValue},
     response::{IntoResponse, Response},
-    Extension,
+    Extension, Json,
 };
 use bytes::Bytes;
 use chrono::{DateTime, Datelike, Timelike, Utc};
@@ -39,6 +46,7 @@ use crate::{
     },
     encoding::hex,
     error::error_chain,
+    monitoring::slots::{Holder, UploadSlot, UploadSlots},
     policy::{self, Action},
     storage::ObjectStore,
 };
@@ -47,17 +55,42 @@ pub const EXPORT_PATH: &str = "/api/monitoring/export";
 /// Chunks of the zip in flight between the writer and the connection.
 const CHANNEL_CHUNKS: usize = 4;
 const CHUNK_BYTES: usize = 64 * 1024;
+/// How long a client may stop reading before its export is cut off.
+pub const STALL: Duration = Duration::from_secs(30);
+/// Exports one instance streams at once.
+pub const EXPORTS: usize = 8;
+/// Exports one user streams at once.
+pub const EXPORTS_PER_USER: usize = 2;
 
-/// Writes into the response body; fails once the client is gone, which stops the export.
-struct ChannelWriter(mpsc::Sender<Bytes>);
+/// The export slots of an instance (per user, and overall).
+#[derive(Clone)]
+pub struct ExportSlots(pub UploadSlots);
 
-impl Write for ChannelWriter {
+impl Default for ExportSlots {
+    fn default() -> Self {
+        ExportSlots(UploadSlots::exports(EXPORTS, EXPORTS_PER_USER))
+    }
+}
+
+/// The zip as it is written, taken out piece by piece to be sent.
+#[derive(Clone, Default)]
+struct Pending(Arc<Mutex<Vec<u8>>>);
+
+impl Pending {
+    fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .map(|mut bytes| std::mem::take(&mut *bytes))
+            .unwrap_or_default()
+    }
+}
+
+impl Write for Pending {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0
-            .blocking_send(Bytes::copy_from_slice(buf))
-            .map_err(|_| {
-                std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
-            })?;
+            .lock()
+            .map_err(|_| std::io::Error::other("the export buffer was poisoned"))?
+            .extend_from_slice(buf);
         Ok(buf.len())
     }
 
@@ -76,8 +109,10 @@ enum ExportError {
     Storage(String, #[source] crate::storage::StorageError),
     #[error("{0} is damaged: its SHA-256 differs from the one recorded at upload")]
     Damaged(String),
-    #[error("the manifest cannot be written")]
-    Json(#[from] serde_json::Error),
+    #[error("the client went away")]
+    Gone,
+    #[error("the client stopped reading for {0:?}")]
+    Stalled(Duration),
 }
 
 fn zip_time(at: DateTime<Utc>) -> zip::DateTime {
@@ -95,83 +130,98 @@ fn zip_time(at: DateTime<Utc>) -> zip::DateTime {
 /// One image to put in the zip.
 struct Item {
     key: ObjectKey,
+    path: String,
     captured_at: DateTime<Utc>,
     sha256: String,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExportRequest {
+    application_id: String,
 }
 
 pub async fn export(
     State(db): State<DatabaseConnection>,
     State(store): State<Arc<dyn ObjectStore>>,
+    State(slots): State<ExportSlots>,
     Extension(services): Extension<Services>,
     SignedIn(user): SignedIn,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
-    headers: HeaderMap,
+    request: Result<Json<ExportRequest>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    // A download started by another site's link is refused: it would put an
-    // export the user never asked for into the audit trail.
-    if headers
-        .get("sec-fetch-site")
-        .is_some_and(|v| v.as_bytes() == b"cross-site")
-    {
-        return Err(AppError::Forbidden(
-            "cross-site requests are not accepted".into(),
-        ));
-    }
-    let Query(params) = query
-        .map_err(|e| AppError::BadRequest(format!("the query is malformed: {}", e.body_text())))?;
-    let id = params
-        .get("applicationId")
-        .ok_or_else(|| AppError::BadRequest("the query is missing `applicationId`".into()))?;
-    let application = app::monitoring::input::application_id(id)?;
+    let Json(request) = request.map_err(|e| {
+        AppError::BadRequest(format!(
+            "the body is not `{{applicationId}}`: {}",
+            e.body_text()
+        ))
+    })?;
+    let application = app::monitoring::input::application_id(&request.application_id)?;
     let permitted = policy::authorize(&db, &user, Action::Export, application).await?;
+    let slot = slots.0.acquire_now(Holder::User(user.id))?;
     let events = services.integrity.events(&user, application).await?;
+    let events_json = serde_json::to_vec_pretty(&events).map_err(|_| AppError::internal())?;
     let rows = image_repo::all_of(&db, &permitted).await?;
-    let items = rows
-        .into_iter()
-        .map(|row| {
-            let key = row.object_key.parse::<ObjectKey>().map_err(|e| {
-                tracing::error!(error = %e, "a recorded key does not parse");
-                AppError::internal()
-            })?;
-            Ok(Item {
-                key,
-                captured_at: row.captured_at,
-                sha256: row.sha256,
-            })
-        })
-        .collect::<Result<Vec<_>, AppError>>()?;
 
     let now = Utc::now();
+    let (_, head) = audit::head(&db).await?;
+    let mut manifest = ExportManifest {
+        application_id: application,
+        exported_at: now,
+        audit_head: head,
+        files: Vec::with_capacity(rows.len() + 1),
+    };
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let key = row.object_key.parse::<ObjectKey>().map_err(|e| {
+            tracing::error!(error = %e, "a recorded key does not parse");
+            AppError::internal()
+        })?;
+        let name = key.to_string();
+        let file = name.rsplit('/').next().unwrap_or(&name);
+        let path = format!("images/{}/{file}", key.kind);
+        manifest.files.push(ExportedFile {
+            path: path.clone(),
+            sha256: row.sha256.clone(),
+            size: u64::try_from(row.size_bytes).unwrap_or_default(),
+            captured_at: Some(row.captured_at),
+        });
+        items.push(Item {
+            key,
+            path,
+            captured_at: row.captured_at,
+            sha256: row.sha256,
+        });
+    }
+    manifest.files.push(ExportedFile {
+        path: "events.json".into(),
+        sha256: hex(&Sha256::digest(&events_json)),
+        size: events_json.len() as u64,
+        captured_at: None,
+    });
+    let manifest_json = serde_json::to_vec_pretty(&manifest).map_err(|_| AppError::internal())?;
     let entry = NewEntry {
         actor: Actor::user(&user),
         action: AuditAction::Export,
         application: Some(application.0),
         target: format!(
-            "{}, {}",
+            "{}, {}; manifest sha256 {}",
             crate::retention::counted(items.len() as u64, "image"),
-            crate::retention::counted(events.events.len() as u64, "event")
+            crate::retention::counted(events.events.len() as u64, "event"),
+            hex(&Sha256::digest(&manifest_json))
         ),
     };
-    let head = audit::append_alone(&db, entry, now).await?.hash;
-    let events_json = serde_json::to_vec_pretty(&events).map_err(|_| AppError::internal())?;
+    audit::append_alone(&db, entry, now).await?;
 
     let (sender, receiver) = mpsc::channel::<Bytes>(CHANNEL_CHUNKS);
-    let runtime = tokio::runtime::Handle::current();
-    let manifest_base = ExportManifest {
-        application_id: application,
-        exported_at: now,
-        audit_head: head,
-        files: Vec::new(),
+    let zip = Zip {
+        store,
+        sender,
+        at: zip_time(now),
     };
-    tokio::task::spawn_blocking(move || {
-        if let Err(error) = write_zip(
-            &runtime,
-            store.as_ref(),
-            sender,
-            items,
-            events_json,
-            manifest_base,
-        ) {
+    tokio::spawn(async move {
+        // Held until the export ends, however it ends.
+        let _slot: UploadSlot = slot;
+        if let Err(error) = zip.write(items, events_json, manifest_json).await {
             // The body ends early; the client's zip has no central directory and does not open.
             tracing::warn!(%application, error = %error_chain(&error), "an export stopped");
         }
@@ -200,55 +250,62 @@ pub async fn export(
         .into_response())
 }
 
-fn write_zip(
-    runtime: &tokio::runtime::Handle,
-    store: &dyn ObjectStore,
+/// Writes one export's zip into its response body.
+struct Zip {
+    store: Arc<dyn ObjectStore>,
     sender: mpsc::Sender<Bytes>,
-    items: Vec<Item>,
-    events_json: Vec<u8>,
-    mut manifest: ExportManifest,
-) -> Result<(), ExportError> {
-    let mut zip =
-        ZipWriter::new_stream(BufWriter::with_capacity(CHUNK_BYTES, ChannelWriter(sender)));
-    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
-    for item in items {
-        let bytes = runtime
-            .block_on(store.get(&item.key))
-            .map_err(|e| ExportError::Storage(item.key.to_string(), e))?;
-        let sha256 = hex(&Sha256::digest(&bytes));
-        if sha256 != item.sha256 {
-            metrics::counter!("interview_monitor_damaged_images_total").increment(1);
-            return Err(ExportError::Damaged(item.key.to_string()));
+    /// The modification time of `events.json` and `manifest.json`.
+    at: zip::DateTime,
+}
+
+impl Zip {
+    async fn write(
+        &self,
+        items: Vec<Item>,
+        events_json: Vec<u8>,
+        manifest_json: Vec<u8>,
+    ) -> Result<(), ExportError> {
+        let pending = Pending::default();
+        let mut zip = ZipWriter::new_stream(pending.clone());
+        let options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+        for item in items {
+            let bytes = self
+                .store
+                .get(&item.key)
+                .await
+                .map_err(|e| ExportError::Storage(item.key.to_string(), e))?;
+            if hex(&Sha256::digest(&bytes)) != item.sha256 {
+                metrics::counter!("interview_monitor_damaged_images_total").increment(1);
+                return Err(ExportError::Damaged(item.key.to_string()));
+            }
+            zip.start_file(
+                item.path.as_str(),
+                options.last_modified_time(zip_time(item.captured_at)),
+            )?;
+            zip.write_all(&bytes)?;
+            self.send(pending.take()).await?;
         }
-        let name = item.key.to_string();
-        let file = name.rsplit('/').next().unwrap_or(&name);
-        let path = format!("images/{}/{file}", item.key.kind);
-        zip.start_file(
-            path.as_str(),
-            options.last_modified_time(zip_time(item.captured_at)),
-        )?;
-        zip.write_all(&bytes)?;
-        manifest.files.push(ExportedFile {
-            path,
-            sha256,
-            size: bytes.len() as u64,
-            captured_at: Some(item.captured_at),
-        });
+        zip.start_file("events.json", options.last_modified_time(self.at))?;
+        zip.write_all(&events_json)?;
+        zip.start_file("manifest.json", options.last_modified_time(self.at))?;
+        zip.write_all(&manifest_json)?;
+        zip.finish()?;
+        self.send(pending.take()).await
     }
-    let at = zip_time(manifest.exported_at);
-    zip.start_file("events.json", options.last_modified_time(at))?;
-    zip.write_all(&events_json)?;
-    manifest.files.push(ExportedFile {
-        path: "events.json".into(),
-        sha256: hex(&Sha256::digest(&events_json)),
-        size: events_json.len() as u64,
-        captured_at: None,
-    });
-    zip.start_file("manifest.json", options.last_modified_time(at))?;
-    zip.write_all(&serde_json::to_vec_pretty(&manifest)?)?;
-    let mut writer = zip.finish()?.into_inner();
-    writer.flush()?;
-    Ok(())
+
+    /// Sends `bytes` in chunks, each within [`STALL`] of the client's reading.
+    async fn send(&self, bytes: Vec<u8>) -> Result<(), ExportError> {
+        let bytes = Bytes::from(bytes);
+        for start in (0..bytes.len()).step_by(CHUNK_BYTES) {
+            let chunk = bytes.slice(start..(start + CHUNK_BYTES).min(bytes.len()));
+            match tokio::time::timeout(STALL, self.sender.send(chunk)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return Err(ExportError::Gone),
+                Err(_) => return Err(ExportError::Stalled(STALL)),
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What `export verify` found wrong, first problem first.

@@ -62,6 +62,14 @@ pub async fn require_consent(
     }
 }
 
+/// 429: the application has all of something it may have.
+fn quota_reached(quota: repo::QuotaReached) -> AppError {
+    AppError::TooManyRequests(format!(
+        "this application already has the most {} one interview may have ({})",
+        quota.what, quota.limit
+    ))
+}
+
 pub fn consent_required() -> AppError {
     AppError::ConsentRequired("consent to monitoring has not been recorded for this application; open the interview page and agree first".into())
 }
@@ -205,7 +213,8 @@ impl Integrity for IntegrityService {
                 user_agent,
             },
         )
-        .await?;
+        .await?
+        .map_err(quota_reached)?;
         Ok(SessionStarted {
             session_id: session.id,
             started_at: session.started_at,
@@ -260,6 +269,7 @@ impl Integrity for IntegrityService {
             Recorded::Conflict(id) => Err(AppError::Conflict(format!(
                 "eventId {id} was already used for a different event"
             ))),
+            Recorded::Quota(quota) => Err(quota_reached(quota)),
         }
     }
 

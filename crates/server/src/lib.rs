@@ -16,6 +16,7 @@ pub mod faces;
 pub mod http_errors;
 pub mod integration;
 pub mod integrity;
+pub mod keys;
 pub mod media;
 pub mod monitoring;
 pub mod openapi;

@@ -222,18 +222,57 @@ pub async fn purge(
     if dry_run {
         return purge_held(db, store, server_days, now, true).await;
     }
-    let until = now + chrono::Duration::from_std(LEASE_FOR).unwrap_or_default();
-    if !repo::take_lease(db, LEASE, holder, now, until).await? {
-        return Ok(PurgeReport {
+    let work = purge_held(db, store, server_days, now, false);
+    match hold_lease_while(db, LEASE, holder, LEASE_FOR, work).await? {
+        Some(result) => result,
+        None => Ok(PurgeReport {
             skipped: true,
             ..PurgeReport::default()
-        });
+        }),
     }
-    let result = purge_held(db, store, server_days, now, false).await;
-    if let Err(error) = repo::release_lease(db, LEASE, holder).await {
-        tracing::warn!(error = %error_chain(&error), "could not give the retention lease back; it runs out by itself");
+}
+
+/// Runs `work` holding the lease `name` as `holder`, renewed every third of
+/// `lease_for` while it runs, so a long purge is never taken over half-way;
+/// `None` when another holder has it. Should the lease be lost all the same
+/// (the database unreachable for longer than `lease_for`, and another instance
+/// took it), the work stops at its next step rather than run beside another.
+pub async fn hold_lease_while<T>(
+    db: &DatabaseConnection,
+    name: &str,
+    holder: &str,
+    lease_for: Duration,
+    work: impl std::future::Future<Output = T>,
+) -> Result<Option<T>, PersistenceError> {
+    let lease = chrono::Duration::from_std(lease_for).unwrap_or_default();
+    let now = Utc::now();
+    if !repo::take_lease(db, name, holder, now, now + lease).await? {
+        return Ok(None);
     }
-    result
+    let renewing = async {
+        loop {
+            tokio::time::sleep(lease_for / 3).await;
+            let now = Utc::now();
+            match repo::take_lease(db, name, holder, now, now + lease).await {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(error) => {
+                    tracing::warn!(error = %error_chain(&error), lease = name, "could not renew a lease; trying again")
+                }
+            }
+        }
+    };
+    let result = tokio::select! {
+        result = work => Some(result),
+        () = renewing => {
+            tracing::error!(lease = name, "a lease was lost while its work ran; stopping it");
+            None
+        }
+    };
+    if let Err(error) = repo::release_lease(db, name, holder).await {
+        tracing::warn!(error = %error_chain(&error), lease = name, "could not give a lease back; it runs out by itself");
+    }
+    Ok(result)
 }
 
 async fn purge_held(

@@ -65,8 +65,15 @@ pub struct Settings {
     pub max_image_bytes: usize,
     /// Uploads one user may make per minute before 429.
     pub uploads_per_minute: u64,
+    /// Distinct images one user may have signed per minute before 429
+    /// (VIEWS_PER_MINUTE, default 20,000).
+    pub views_per_minute: u64,
     pub login_throttle: LoginThrottle,
     pub storage: StorageSettings,
+    /// AUDIT_KEY: signs checkpoints of the audit trail (32 bytes, hex or base64);
+    /// unset, a key is made once in `DATA_DIR/audit.key`. Instances sharing a
+    /// database must share it.
+    pub audit_key: Option<Secret>,
     /// Peers whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed (TRUSTED_PROXIES).
     pub trusted_proxies: Vec<IpNet>,
     /// The origin users reach the server at (PUBLIC_URL), e.g. `https://monitor.example.com`;
@@ -238,12 +245,12 @@ impl Settings {
                 },
             )?;
 
-        let uploads_per_minute = parse(&get, "UPLOADS_PER_MINUTE", 120, |v| {
-            match v.parse::<u64>() {
-                Ok(n) if n >= 1 => Ok(n),
-                _ => Err("expected a whole number of at least 1".to_string()),
-            }
-        })?;
+        let per_minute = |v: &str| match v.parse::<u64>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err("expected a whole number of at least 1".to_string()),
+        };
+        let uploads_per_minute = parse(&get, "UPLOADS_PER_MINUTE", 120, per_minute)?;
+        let views_per_minute = parse(&get, "VIEWS_PER_MINUTE", 20_000, per_minute)?;
 
         let storage = match get("AWS_S3_BUCKET_NAME") {
             Some(bucket) => StorageSettings::S3(S3Settings {
@@ -335,8 +342,10 @@ impl Settings {
             signed_url_ttl,
             max_image_bytes,
             uploads_per_minute,
+            views_per_minute,
             login_throttle: LoginThrottle::default(),
             storage,
+            audit_key: get("AUDIT_KEY").map(Secret::new),
             trusted_proxies,
             public_origin,
             allowed_origins,

@@ -54,11 +54,14 @@ pub struct AppState {
     /// FACE_DETECTION is off or FACE_WORKERS is 0).
     pub face_workers: Option<(Arc<tokio::sync::Notify>, usize)>,
     pub services: Services,
+    /// Signs checkpoints of the audit trail.
+    pub audit_key: crate::db::audit::AuditKey,
     /// The capture-link pages (`/capture/{token}`).
     pub link_pages: LinkPages,
     /// The built-in store when it is the one in use: its URLs are served at `/media`.
     pub media: Option<Arc<FileStore>>,
-    pub upload_slots: UploadSlots,
+    /// Evidence exports streaming now, per user and overall.
+    pub export_slots: crate::export::ExportSlots,
     pub trusted_proxies: TrustedProxies,
     pub request_rules: RequestRules,
     pub cors: CorsPolicy,
@@ -71,6 +74,8 @@ pub struct AppState {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
+    #[error("cannot read the audit key: {0}")]
+    Key(String),
     #[error("cannot open the database")]
     Database(#[from] PersistenceError),
     #[error("cannot open object storage")]
@@ -81,12 +86,17 @@ pub enum StartupError {
     Serve(#[source] std::io::Error),
 }
 
-/// Binary uploads read and stored at once (see [`UploadSlots`]).
+/// Uploads read and stored at once (see [`UploadSlots`]).
 const UPLOAD_SLOTS: usize = 32;
 /// Of those, how many one user may hold: a client that stalls its bodies can
 /// take no more than this from everyone else, and a browser retrying one capture
 /// a few times at once still gets every copy answered.
 const UPLOAD_SLOTS_PER_USER: usize = 8;
+/// Bodies of requests without identity (sign-in, capture-link trades) read at
+/// once; they are small, so a few suffice, and a client stalling them holds at
+/// most its own share.
+const ANONYMOUS_SLOTS: usize = 64;
+const ANONYMOUS_SLOTS_PER_CLIENT: usize = 8;
 
 /// The origin signed image URLs point at, when it is not this server.
 fn image_origin(storage: &StorageSettings) -> Option<String> {
@@ -136,6 +146,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             uploads: crate::monitoring::allowance::UploadAllowance::new(
                 settings.uploads_per_minute,
             ),
+            views_per_minute: settings.views_per_minute,
             face_analysis: face_wake.clone(),
         }),
         accountability: Arc::new(crate::accountability::AccountabilityService {
@@ -152,7 +163,6 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             public_origin: settings.public_origin.clone(),
         }),
     };
-    let upload_slots = UploadSlots::new(UPLOAD_SLOTS, UPLOAD_SLOTS_PER_USER);
     Ok(AppState {
         link_pages: LinkPages {
             db: db.clone(),
@@ -167,8 +177,10 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             .map(|wake| (wake, settings.face_workers)),
         retention_days: settings.retention_days,
         services,
+        audit_key: crate::keys::audit_key(settings)
+            .map_err(|error| StartupError::Key(error.to_string()))?,
         media,
-        upload_slots: upload_slots.clone(),
+        export_slots: crate::export::ExportSlots::default(),
         trusted_proxies: TrustedProxies(Arc::new(settings.trusted_proxies.clone())),
         cors: CorsPolicy {
             allowed: Arc::new(settings.allowed_origins.clone()),
@@ -178,7 +190,9 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             allowed_origins: Arc::new(settings.allowed_origins.clone()),
             // Base64 is 4/3 of the image, plus the JSON around it.
             upload_body: settings.max_image_bytes.div_ceil(3) * 4 + 64 * 1024,
-            upload_slots,
+            image_body: settings.max_image_bytes,
+            upload_slots: UploadSlots::new(UPLOAD_SLOTS, UPLOAD_SLOTS_PER_USER),
+            anonymous_slots: UploadSlots::anonymous(ANONYMOUS_SLOTS, ANONYMOUS_SLOTS_PER_CLIENT),
         },
         page_policy: PagePolicy {
             image_origin: image_origin(&settings.storage),
@@ -210,7 +224,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.yaml", get(openapi::document))
         .route("/metrics", get(crate::telemetry::render))
         .route(guard::BINARY_UPLOAD_PATH, post(binary_upload::upload))
-        .route(crate::export::EXPORT_PATH, get(crate::export::export))
+        .route(crate::export::EXPORT_PATH, post(crate::export::export))
         .route(SIGN_IN_FORM_PATH, post(sign_in_form::submit))
         .route(
             "/api/integration/capture-sessions",
@@ -226,11 +240,12 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(http_errors::status_from_app_error))
-        .layer(Extension(state.services.clone()))
         .layer(middleware::from_fn_with_state(
             state.request_rules.clone(),
             guard::check,
         ))
+        // Outside the request checks: they find the caller with the services.
+        .layer(Extension(state.services.clone()))
         .layer(middleware::from_fn(service_keys::only_where_allowed))
         .layer(middleware::from_fn_with_state(
             state.page_policy.clone(),
@@ -301,11 +316,21 @@ pub async fn serve(
         state.store.clone(),
         state.retention_days,
     ));
+    let signer = tokio::spawn(crate::accountability::checkpoint_every(
+        state.db.clone(),
+        state.audit_key.clone(),
+    ));
+    let (db, audit_key) = (state.db.clone(), state.audit_key.clone());
     let served = listener::serve(router(state), listener, tls, shutdown)
         .await
         .map_err(StartupError::Serve);
     sweeper.abort();
     purger.abort();
+    signer.abort();
+    // What was appended since the last checkpoint is signed before we go.
+    if let Err(error) = crate::db::audit::checkpoint(&db, &audit_key, chrono::Utc::now()).await {
+        tracing::warn!(error = %crate::error::error_chain(&error), "could not sign the audit trail's head at shutdown");
+    }
     if let Some(faces) = faces {
         faces.abort();
     }

@@ -10,7 +10,7 @@
 //! | `interview_monitor_signed_urls_total` | | URLs handed out |
 //! | `interview_monitor_storage_errors_total` | `kind` | object storage failures |
 //! | `interview_monitor_database_errors_total` | `kind` | database failures |
-//! | `interview_monitor_upload_slots_in_use` | | binary uploads being read and stored now (gauge) |
+//! | `interview_monitor_upload_slots_in_use` | `pool` | slots held now: `uploads`, `anonymous` bodies, `exports` (gauge) |
 //! | `interview_monitor_sign_ins_total` | `outcome` | sign-in attempts: `ok`, or an error kind (`too_many_requests` is the throttle) |
 
 use std::sync::OnceLock;

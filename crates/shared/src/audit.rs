@@ -27,10 +27,13 @@ pub enum AuditAction {
     Purge,
     /// A capture link was issued for the candidate.
     Invite,
+    /// The storage sweep removed an object no image records, or the record of
+    /// an image whose object was missing.
+    Sweep,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 7] = [
+    pub const ALL: [AuditAction; 8] = [
         AuditAction::View,
         AuditAction::Delete,
         AuditAction::Erase,
@@ -38,6 +41,7 @@ impl AuditAction {
         AuditAction::Consent,
         AuditAction::Purge,
         AuditAction::Invite,
+        AuditAction::Sweep,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +53,7 @@ impl AuditAction {
             AuditAction::Consent => "consent",
             AuditAction::Purge => "purge",
             AuditAction::Invite => "invite",
+            AuditAction::Sweep => "sweep",
         }
     }
 
@@ -62,6 +67,7 @@ impl AuditAction {
             AuditAction::Consent => "consented to monitoring",
             AuditAction::Purge => "removed data past retention",
             AuditAction::Invite => "sent the candidate a capture link",
+            AuditAction::Sweep => "swept storage of what had no record",
         }
     }
 }

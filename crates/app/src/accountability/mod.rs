@@ -15,16 +15,32 @@ use crate::error::AppError;
 /// Entries the admin page loads at a time.
 pub const PAGE_ENTRIES: u32 = 200;
 
-/// `POST /api/audit/application` `{applicationId}` → `{entries}`, oldest first.
+/// Entries of one application's trail answered at a time, at most.
+pub const TRAIL_PAGE_MAX: u32 = 1000;
+
+/// `POST /api/audit/application` `{applicationId, after?, limit?}` → `{entries}`,
+/// oldest first: up to `limit` (1 to 1,000, default 1,000) entries after the
+/// entry `after`; the next page is asked for with the last entry's `seq`.
 #[server(prefix = "/api", endpoint = "audit/application", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
 pub async fn application_trail(
     #[server(rename = "applicationId")] application_id: String,
+    #[server(default)] after: Option<i64>,
+    #[server(default)] limit: Option<u32>,
 ) -> Result<AuditTrail, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
     let application = crate::monitoring::input::application_id(&application_id)?;
+    let limit = limit.unwrap_or(TRAIL_PAGE_MAX);
+    if !(1..=TRAIL_PAGE_MAX).contains(&limit) {
+        return Err(AppError::BadRequest("limit must be 1 to 1000".into()));
+    }
+    if after.is_some_and(|after| after < 0) {
+        return Err(AppError::BadRequest(
+            "after must be an entry number (0 or more)".into(),
+        ));
+    }
     crate::services::services()?
         .accountability
-        .trail(&user, application)
+        .trail(&user, application, after, limit)
         .await
 }
 

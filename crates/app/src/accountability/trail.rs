@@ -91,7 +91,7 @@ pub fn AuditTrailPanel(
 ) -> impl IntoView {
     let trail = LocalResource::new(move || {
         refresh.track();
-        async move { application_trail(application_id.to_string()).await }
+        async move { application_trail(application_id.to_string(), None, None).await }
     });
     view! {
         <section class="audit-trail" aria-label="Who saw these images">

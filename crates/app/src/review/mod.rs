@@ -2,6 +2,7 @@
 //! integrity summary and events, its images as two timelines with the events
 //! between them, open them full size, and delete them.
 
+mod export;
 mod lightbox;
 mod page;
 pub mod time;

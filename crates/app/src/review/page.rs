@@ -9,7 +9,9 @@ use shared::{
     integrity::MonitoringEvent, ApplicationSummary, ImageKind, ImageList, ImageRef, ObjectKey, Role,
 };
 
-use super::{filtered, lightbox::Lightbox, on_timeline, time, timeline::Timeline};
+use super::{
+    export::ExportButton, filtered, lightbox::Lightbox, on_timeline, time, timeline::Timeline,
+};
 use crate::{
     accountability::{AuditTrailPanel, ErasePanel, RetentionNote},
     applications::get_application,
@@ -294,7 +296,7 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
             <RetentionNote application=application.clone()/>
             <Show when=move || role != Role::Candidate>
                 <p class="actions">
-                    <a class="button export" href=format!("/api/monitoring/export?applicationId={application_id}") download="">"Download the evidence (zip)"</a>
+                    <ExportButton application_id/>
                 </p>
             </Show>
             <Show when=move || role == Role::Admin>

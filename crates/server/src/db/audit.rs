@@ -4,6 +4,15 @@
 //! updated first in the appending transaction: on PostgreSQL the row lock, on
 //! SQLite the write lock, makes concurrent appends wait for each other, so
 //! there is one chain with no holes.
+//!
+//! The chain alone proves only that entries fit together: whoever can write to
+//! the database could rewrite them all and their hashes. So the head is signed
+//! now and then ([`checkpoint`]) with the audit key (AUDIT_KEY, else
+//! `DATA_DIR/audit.key`), which the database does not hold, and [`verify`]
+//! checks every checkpoint against the entry it names: history up to the last
+//! checkpoint cannot be rewritten without the key. (Entries after it can be
+//! removed with the head set back to it: a checkpoint proves what was, not that
+//! nothing came after.)
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -15,10 +24,42 @@ use shared::{audit::AuditAction, CurrentUser};
 use uuid::Uuid;
 
 use super::{
-    entities::{audit_entry, audit_head},
+    entities::{audit_checkpoint, audit_entry, audit_head},
     PersistenceError,
 };
 use crate::encoding::hex;
+
+/// The key that signs checkpoints of the chain.
+#[derive(Clone)]
+pub struct AuditKey([u8; 32]);
+
+impl AuditKey {
+    pub fn new(key: [u8; 32]) -> Self {
+        AuditKey(key)
+    }
+
+    /// Hex HMAC-SHA256 over the checkpoint's `seq` and `hash`.
+    pub fn sign(&self, seq: i64, hash: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(b"interview-monitor audit checkpoint v1\n");
+        mac.update(&seq.to_be_bytes());
+        mac.update(hash.as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
+
+    /// The key's name in checkpoints: the first 8 bytes of its SHA-256.
+    pub fn id(&self) -> String {
+        hex(&Sha256::digest(self.0)[..8])
+    }
+}
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AuditKey({})", self.id())
+    }
+}
 
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -178,14 +219,51 @@ pub async fn append_alone(
     Ok(model)
 }
 
-/// Every entry about one application, oldest first.
+/// Signs the chain's head when it moved since the last checkpoint; the
+/// checkpoint's `seq` when one was written. Instances doing this at once write
+/// one checkpoint for a head (the others' are the same and skipped).
+pub async fn checkpoint(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, PersistenceError> {
+    let (seq, hash) = head(db).await?;
+    if seq == 0 {
+        return Ok(None);
+    }
+    let last = audit_checkpoint::Entity::find()
+        .order_by_desc(audit_checkpoint::Column::Seq)
+        .one(db)
+        .await?;
+    if last.is_some_and(|last| last.seq >= seq) {
+        return Ok(None);
+    }
+    let inserted = audit_checkpoint::Entity::insert(audit_checkpoint::ActiveModel {
+        seq: Set(seq),
+        mac: Set(key.sign(seq, &hash)),
+        hash: Set(hash),
+        key_id: Set(key.id()),
+        signed_at: Set(now),
+    })
+    .on_conflict_do_nothing_on([audit_checkpoint::Column::Seq])
+    .exec_without_returning(db)
+    .await?;
+    Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0).then_some(seq))
+}
+
+/// Entries about one application, oldest first: up to `limit` after `after`
+/// (a `seq`). Only entries of the chain (`seq` from 1) are listed.
 pub async fn for_application(
     db: &DatabaseConnection,
     application: Uuid,
+    after: Option<i64>,
+    limit: u64,
 ) -> Result<Vec<audit_entry::Model>, PersistenceError> {
     Ok(audit_entry::Entity::find()
         .filter(audit_entry::Column::ApplicationId.eq(application))
+        .filter(audit_entry::Column::Seq.gt(after.unwrap_or(0).max(0)))
         .order_by_asc(audit_entry::Column::Seq)
+        .limit(limit)
         .all(db)
         .await?)
 }
@@ -202,7 +280,10 @@ pub async fn page(
     if let Some(before) = before {
         query = query.filter(audit_entry::Column::Seq.lt(before));
     }
-    Ok(query.all(db).await?)
+    Ok(query
+        .filter(audit_entry::Column::Seq.gte(1))
+        .all(db)
+        .await?)
 }
 
 /// The chain's head: (seq, hash) of the last entry.
@@ -221,21 +302,67 @@ pub struct Break {
     pub reason: String,
 }
 
-/// An intact chain: how many entries, and the head hash.
+/// An intact chain: how many entries, the head hash, and how many checkpoints
+/// were checked (the last one's `seq`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Intact {
     pub entries: i64,
     pub head: String,
+    pub checkpoints: usize,
+    pub last_checkpoint: Option<i64>,
 }
 
-/// Walks the whole chain, a page at a time.
-pub async fn verify(db: &DatabaseConnection) -> Result<Result<Intact, Break>, PersistenceError> {
+/// Walks the chain up to the head it read first, a page at a time, checking
+/// every checkpoint up to there with `key`. Entries appended meanwhile are not
+/// an error; a row outside `1..=head` that no append made is.
+pub async fn verify(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+) -> Result<Result<Intact, Break>, PersistenceError> {
     const PAGE: u64 = 1000;
     let (head_seq, head_hash) = head(db).await?;
+    if let Some(stray) = audit_entry::Entity::find()
+        .filter(audit_entry::Column::Seq.lt(1))
+        .order_by_asc(audit_entry::Column::Seq)
+        .one(db)
+        .await?
+    {
+        return Ok(Err(Break {
+            seq: stray.seq,
+            reason: format!(
+                "entry {} is not part of the chain (its entries are numbered from 1): it was written into the database directly",
+                stray.seq
+            ),
+        }));
+    }
+    let checkpoints = audit_checkpoint::Entity::find()
+        .filter(audit_checkpoint::Column::Seq.lte(head_seq))
+        .order_by_asc(audit_checkpoint::Column::Seq)
+        .all(db)
+        .await?;
+    for checkpoint in &checkpoints {
+        if checkpoint.seq < 1 || checkpoint.mac != key.sign(checkpoint.seq, &checkpoint.hash) {
+            let why = if checkpoint.key_id != key.id() {
+                format!(
+                    "its checkpoint was signed with another audit key ({}; this one is {}): give every instance the same AUDIT_KEY",
+                    checkpoint.key_id,
+                    key.id()
+                )
+            } else {
+                "its checkpoint's signature does not match: the checkpoint was changed".to_string()
+            };
+            return Ok(Err(Break {
+                seq: checkpoint.seq,
+                reason: why,
+            }));
+        }
+    }
+    let mut signed = checkpoints.iter().peekable();
     let (mut expected, mut prev) = (1i64, GENESIS.to_string());
     loop {
         let entries = audit_entry::Entity::find()
             .filter(audit_entry::Column::Seq.gte(expected))
+            .filter(audit_entry::Column::Seq.lte(head_seq))
             .order_by_asc(audit_entry::Column::Seq)
             .limit(PAGE)
             .all(db)
@@ -262,6 +389,14 @@ pub async fn verify(db: &DatabaseConnection) -> Result<Result<Intact, Break>, Pe
                     reason: "its content was changed after it was written".into(),
                 }));
             }
+            if let Some(checkpoint) = signed.next_if(|c| c.seq == entry.seq) {
+                if checkpoint.hash != entry.hash {
+                    return Ok(Err(Break {
+                        seq: entry.seq,
+                        reason: "it is not the entry its signed checkpoint names: the chain was rewritten up to here".into(),
+                    }));
+                }
+            }
             prev = entry.hash;
             expected += 1;
         }
@@ -273,9 +408,31 @@ pub async fn verify(db: &DatabaseConnection) -> Result<Result<Intact, Break>, Pe
             reason: format!("the chain ends at entry {last} but its head says {head_seq}: entries were removed from the end"),
         }));
     }
+    // Rows past the head read first were appended meanwhile, unless they are
+    // past the head even now (heads only grow, and an append moves the head in
+    // the transaction that writes its row).
+    let beyond = audit_entry::Entity::find()
+        .filter(audit_entry::Column::Seq.gt(head_seq))
+        .order_by_desc(audit_entry::Column::Seq)
+        .one(db)
+        .await?;
+    if let Some(beyond) = beyond {
+        let (now_seq, _) = head(db).await?;
+        if beyond.seq > now_seq {
+            return Ok(Err(Break {
+                seq: beyond.seq,
+                reason: format!(
+                    "entry {} is past the chain's head ({now_seq}): it was written into the database directly",
+                    beyond.seq
+                ),
+            }));
+        }
+    }
     Ok(Ok(Intact {
         entries: last,
         head: prev,
+        checkpoints: checkpoints.len(),
+        last_checkpoint: checkpoints.last().map(|c| c.seq),
     }))
 }
 

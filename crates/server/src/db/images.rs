@@ -49,19 +49,21 @@ pub async fn reserve(
     Ok(())
 }
 
-/// Marks a reserved image as stored.
+/// Marks a reserved image as stored; `false` when its row is gone (the
+/// application was erased or its images purged while the object was stored).
 pub async fn complete(
     db: &impl ConnectionTrait,
     id: Uuid,
     stored_at: DateTime<Utc>,
-) -> Result<(), PersistenceError> {
-    monitoring_image::Entity::update_many()
+) -> Result<bool, PersistenceError> {
+    Ok(monitoring_image::Entity::update_many()
         .col_expr(monitoring_image::Column::Pending, false.into())
         .col_expr(monitoring_image::Column::StoredAt, stored_at.into())
         .filter(monitoring_image::Column::Id.eq(id))
         .exec(db)
-        .await?;
-    Ok(())
+        .await?
+        .rows_affected
+        > 0)
 }
 
 /// Gives up a reservation whose object was not stored. Completed rows are never touched.

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use shared::{audit::AuditAction, integrity::MonitoringEvent, CurrentUser, UserId};
 use uuid::Uuid;
@@ -79,6 +79,35 @@ pub async fn record_consent(
     Ok(consent)
 }
 
+/// Monitoring sessions one application may have: a browser starts one per page
+/// load, so an interview with many reloads stays far below it.
+pub const SESSIONS_PER_APPLICATION: u64 = 200;
+/// Events one application may have (browser events; the server's own are computed).
+pub const EVENTS_PER_APPLICATION: u64 = 20_000;
+
+/// An application has all the sessions or events it may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaReached {
+    pub what: &'static str,
+    pub limit: u64,
+}
+
+/// Takes the application's row lock in `txn` (SQLite: the write lock), so that
+/// what is counted for it next cannot change until the transaction ends.
+async fn lock_application(
+    txn: &impl ConnectionTrait,
+    application: Uuid,
+) -> Result<(), PersistenceError> {
+    let backend = txn.get_database_backend();
+    txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend,
+        "UPDATE job_applications SET id = id WHERE id = $1",
+        vec![application.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
 pub struct NewSession<'a> {
     pub user: UserId,
     pub started_at: DateTime<Utc>,
@@ -87,12 +116,25 @@ pub struct NewSession<'a> {
     pub user_agent: &'a str,
 }
 
+/// Starts a session, unless the application has [`SESSIONS_PER_APPLICATION`].
 pub async fn start_session(
     db: &DatabaseConnection,
     permitted: &Permitted,
     session: NewSession<'_>,
-) -> Result<monitoring_session::Model, PersistenceError> {
-    Ok(monitoring_session::ActiveModel {
+) -> Result<Result<monitoring_session::Model, QuotaReached>, PersistenceError> {
+    let txn = db.begin().await?;
+    lock_application(&txn, permitted.id().0).await?;
+    let sessions = monitoring_session::Entity::find()
+        .filter(monitoring_session::Column::ApplicationId.eq(permitted.id().0))
+        .count(&txn)
+        .await?;
+    if sessions >= SESSIONS_PER_APPLICATION {
+        return Ok(Err(QuotaReached {
+            what: "monitoring sessions",
+            limit: SESSIONS_PER_APPLICATION,
+        }));
+    }
+    let started = monitoring_session::ActiveModel {
         id: Set(Uuid::now_v7()),
         application_id: Set(permitted.id().0),
         user_id: Set(session.user.0),
@@ -101,8 +143,10 @@ pub async fn start_session(
         screen_interval: Set(i32::try_from(session.screen_interval).unwrap_or(i32::MAX)),
         user_agent: Set(session.user_agent.to_string()),
     }
-    .insert(db)
-    .await?)
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(Ok(started))
 }
 
 /// Whether `id` is a session of this application.
@@ -135,6 +179,9 @@ pub enum Recorded {
     Stored,
     /// This id was stored for a different event: nothing of the batch was kept.
     Conflict(Uuid),
+    /// The batch would take the application past [`EVENTS_PER_APPLICATION`]:
+    /// nothing of it was kept.
+    Quota(QuotaReached),
 }
 
 /// How a stored event and a sent one with the same id relate.
@@ -175,6 +222,7 @@ pub async fn record_events(
 ) -> Result<Recorded, PersistenceError> {
     let application = permitted.id().0;
     let transaction = db.begin().await?;
+    lock_application(&transaction, application).await?;
     let rows = events.iter().map(|event| monitoring_event::ActiveModel {
         id: Set(event.id),
         application_id: Set(application),
@@ -188,10 +236,25 @@ pub async fn record_events(
         recorded_by: Set(Some(recorded_by.0)),
     });
     monitoring_event::Entity::insert_many(rows)
-        .on_conflict_do_nothing_on([monitoring_event::Column::Id])
+        .on_conflict_do_nothing_on([
+            monitoring_event::Column::ApplicationId,
+            monitoring_event::Column::Id,
+        ])
         .exec_without_returning(&transaction)
         .await?;
+    let count = monitoring_event::Entity::find()
+        .filter(monitoring_event::Column::ApplicationId.eq(application))
+        .count(&transaction)
+        .await?;
+    if count > EVENTS_PER_APPLICATION {
+        transaction.rollback().await?;
+        return Ok(Recorded::Quota(QuotaReached {
+            what: "events",
+            limit: EVENTS_PER_APPLICATION,
+        }));
+    }
     let stored: HashMap<Uuid, monitoring_event::Model> = monitoring_event::Entity::find()
+        .filter(monitoring_event::Column::ApplicationId.eq(application))
         .filter(monitoring_event::Column::Id.is_in(events.iter().map(|e| e.id)))
         .all(&transaction)
         .await?
@@ -216,6 +279,7 @@ pub async fn record_events(
                         monitoring_event::Column::Detail,
                         event.detail.clone().into(),
                     )
+                    .filter(monitoring_event::Column::ApplicationId.eq(application))
                     .filter(monitoring_event::Column::Id.eq(event.id))
                     .filter(monitoring_event::Column::EndedAt.is_null())
                     .exec(&transaction)
@@ -371,14 +435,17 @@ pub async fn record_review(
     };
     flag_review::Entity::insert(row)
         .on_conflict(
-            sea_orm::sea_query::OnConflict::column(flag_review::Column::EventId)
-                .update_columns([
-                    flag_review::Column::Verdict,
-                    flag_review::Column::Note,
-                    flag_review::Column::ReviewedBy,
-                    flag_review::Column::ReviewedAt,
-                ])
-                .to_owned(),
+            sea_orm::sea_query::OnConflict::columns([
+                flag_review::Column::ApplicationId,
+                flag_review::Column::EventId,
+            ])
+            .update_columns([
+                flag_review::Column::Verdict,
+                flag_review::Column::Note,
+                flag_review::Column::ReviewedBy,
+                flag_review::Column::ReviewedAt,
+            ])
+            .to_owned(),
         )
         .exec_without_returning(db)
         .await?;

@@ -95,12 +95,14 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, Persis
         }
     }
     let mut options = ConnectOptions::new(url.to_string());
-    // WAL lets readers go on while one writer commits; NORMAL sync is durable in WAL mode
-    // up to the last checkpointed commit on power loss, and several times faster.
+    // WAL lets readers go on while one writer commits. FULL syncs the WAL at every
+    // commit: an upload answered 200 has its row on disk and survives a power cut
+    // (NORMAL could roll back the last commits, and the sweep would then delete
+    // their objects as orphans).
     options.map_sqlx_sqlite_opts(|sqlite| {
         sqlite
             .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-            .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+            .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
             .busy_timeout(std::time::Duration::from_secs(10))
     });
     options

@@ -7,12 +7,27 @@ use app::AppError;
 use axum::body::Body;
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
-use tokio::time::{timeout, Instant};
+use tokio::time::{timeout_at, Instant};
 
 /// Longest wait for the next piece of a body.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest time a whole body may take (5 MiB at about 700 kbit/s).
 pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
+/// After [`RATE_GRACE`], a body must have arrived at this many bytes a second
+/// on average (32 kbit/s): a trickle that pauses just under the idle timeout
+/// is cut long before the total deadline.
+pub const MIN_BYTES_PER_SEC: u64 = 4096;
+pub const RATE_GRACE: Duration = Duration::from_secs(5);
+
+/// When a body for which reading started at `started` must have shown its
+/// next bytes, having `so_far` of them: the minimum rate's moment, the idle
+/// timeout's, or the deadline, whichever comes first.
+fn next_deadline(started: Instant, so_far: usize, idle: Duration, deadline: Instant) -> Instant {
+    let rate = started
+        + RATE_GRACE
+        + Duration::from_millis((so_far as u64).saturating_mul(1000) / MIN_BYTES_PER_SEC);
+    (Instant::now() + idle).min(deadline).min(rate)
+}
 
 /// The idle timeout and the deadline for a body whose reading starts now.
 pub fn body_deadline() -> (Duration, Instant) {
@@ -40,7 +55,8 @@ impl From<BodyError> for AppError {
 }
 
 /// Reads `body` to its end: at most `limit` bytes, no pause longer than `idle`,
-/// and all of it by `deadline`.
+/// no slower than [`MIN_BYTES_PER_SEC`] after [`RATE_GRACE`], and all of it by
+/// `deadline`.
 pub async fn read_limited(
     body: Body,
     limit: usize,
@@ -50,9 +66,11 @@ pub async fn read_limited(
     let mut body = body;
     let mut buffer = BytesMut::new();
     let mut first: Option<Bytes> = None;
+    let started = Instant::now();
     loop {
-        let wait = idle.min(deadline.saturating_duration_since(Instant::now()));
-        let frame = match timeout(wait, body.frame()).await {
+        let so_far = first.as_ref().map_or(0, Bytes::len) + buffer.len();
+        let until = next_deadline(started, so_far, idle, deadline);
+        let frame = match timeout_at(until, body.frame()).await {
             Err(_) => return Err(BodyError::TimedOut),
             Ok(None) => break,
             Ok(Some(Err(_))) => return Err(BodyError::Broken),
@@ -61,7 +79,6 @@ pub async fn read_limited(
         let Ok(data) = frame.into_data() else {
             continue;
         };
-        let so_far = first.as_ref().map_or(0, Bytes::len) + buffer.len();
         if so_far + data.len() > limit {
             return Err(BodyError::TooLarge(limit));
         }
@@ -121,6 +138,43 @@ mod tests {
                 .len(),
             7
         );
+    }
+
+    #[tokio::test]
+    async fn a_trickle_under_the_minimum_rate_is_cut() {
+        // One byte a second: never idle for long, far under the minimum rate.
+        let trickle = Body::from_stream(stream::unfold((), |_| async {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            Some((Ok::<_, std::io::Error>(Bytes::from_static(b"x")), ()))
+        }));
+        let started = Instant::now();
+        let result = read_limited(
+            trickle,
+            1_000_000,
+            IDLE_TIMEOUT,
+            Instant::now() + TOTAL_TIMEOUT,
+        )
+        .await;
+        assert_eq!(result, Err(BodyError::TimedOut));
+        let took = started.elapsed();
+        assert!(
+            took >= RATE_GRACE && took < RATE_GRACE + Duration::from_secs(2),
+            "{took:?}"
+        );
+        // A body at twice the minimum rate is read whole.
+        let steady = Body::from_stream(stream::iter(0..14).then(|_| async {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            Ok::<_, std::io::Error>(Bytes::from(vec![b'x'; MIN_BYTES_PER_SEC as usize]))
+        }));
+        let bytes = read_limited(
+            steady,
+            1_000_000,
+            IDLE_TIMEOUT,
+            Instant::now() + TOTAL_TIMEOUT,
+        )
+        .await
+        .unwrap();
+        assert_eq!(bytes.len(), 14 * MIN_BYTES_PER_SEC as usize);
     }
 
     #[tokio::test]

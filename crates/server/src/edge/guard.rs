@@ -1,4 +1,5 @@
-//! Checks on every state-changing request before it reaches a handler.
+//! Checks on every state-changing request before it reaches a handler, in this
+//! order, each answered at once and none reading a body:
 //!
 //! - **Cross-site requests are refused** (403): an `Origin` other than ours
 //!   (`PUBLIC_URL`, else the request's own scheme and host) and not in
@@ -9,26 +10,39 @@
 //! - **Content types are what the path takes** (415): JSON on `/api/...`, a
 //!   JPEG on the binary upload, a form on `POST /login`. A cross-site form can
 //!   send only forms and `text/plain`, so this is a second wall.
-//! - **Bodies are bounded** (413) and **must keep arriving** (408): 64 KiB for
-//!   most paths, what 1,000 keys need for `signed-urls`, the image limit for
-//!   uploads. JSON bodies must be objects (400).
+//! - **Declared bodies are bounded** (413): 64 KiB for most paths, what 1,000
+//!   keys need for `signed-urls`, the image limit for uploads.
+//! - **Identity before resources** (401): every `/api/` path but signing in and
+//!   out and trading a capture link's token needs a caller, found from the
+//!   headers alone (session cookie, a session's or a service key's bearer
+//!   token); the handler is handed that caller (`Authenticated`) and does not
+//!   look it up again.
+//! - **Slots before bodies**: an upload (base64 or binary) holds one of its
+//!   user's upload slots while its body is read and stored; a request without
+//!   identity holds one of its client address's slots in a small pool of its
+//!   own while its body is read. A holder with its share taken is answered 429.
 //!
-//! - **Uploads hold an upload slot while their body is read and stored**: the
-//!   binary upload takes its user's in its handler; a base64 upload takes its
-//!   client address's here, before its body is read, so a burst of JSON
-//!   uploads waits with its bodies unread instead of holding them all.
+//! Then the body is read (the binary upload's by its handler), within its limit
+//! and a minimum rate (408 when it stops arriving or trickles); JSON bodies
+//! must be objects (400).
 
-use app::{services::ClientInfo, AppError};
+use app::{
+    auth::ssr::{Authenticated, SignedIn},
+    services::ClientInfo,
+    AppError,
+};
 use axum::{
     body::Body,
-    extract::{Request, State},
-    http::{header, HeaderMap, Method},
+    extract::{FromRequestParts, Request, State},
+    http::{header, request::Parts, HeaderMap, Method},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 
+use bytes::Bytes;
+
 use super::body::{body_deadline, read_limited};
-use crate::monitoring::slots::{Holder, UploadSlots};
+use crate::monitoring::slots::{Holder, UploadSlot, UploadSlots};
 
 /// Most bodies: sign-in, listing, delete.
 pub const SMALL_BODY: usize = 64 * 1024;
@@ -36,6 +50,19 @@ pub const SMALL_BODY: usize = 64 * 1024;
 pub const KEYS_BODY: usize = 128 * 1024;
 pub const BINARY_UPLOAD_PATH: &str = "/api/monitoring/upload-binary";
 pub const SIGN_IN_FORM_PATH: &str = "/login";
+
+/// The `/api/` paths that take no caller: signing in and out, and trading a
+/// capture link's token for a session.
+const ANONYMOUS_API_PATHS: &[&str] = &[
+    "/api/auth/login",
+    "/api/auth/logout",
+    "/api/integration/capture-sessions",
+];
+
+/// Whether a request to `path` must say who it is before anything else is done.
+pub fn needs_caller(path: &str) -> bool {
+    path.starts_with("/api/") && !ANONYMOUS_API_PATHS.contains(&path)
+}
 
 #[derive(Clone)]
 pub struct RequestRules {
@@ -45,7 +72,12 @@ pub struct RequestRules {
     pub allowed_origins: std::sync::Arc<Vec<String>>,
     /// The largest JSON upload body (base64 of the largest image, plus the JSON).
     pub upload_body: usize,
+    /// The largest binary upload body (MAX_IMAGE_BYTES).
+    pub image_body: usize,
+    /// Uploads, per user.
     pub upload_slots: UploadSlots,
+    /// Bodies of requests without identity, per client address.
+    pub anonymous_slots: UploadSlots,
 }
 
 enum Expected {
@@ -56,7 +88,10 @@ enum Expected {
     JsonUpload {
         limit: usize,
     },
-    Jpeg,
+    /// A binary upload: its body is read by its handler, with the slot held.
+    Jpeg {
+        limit: usize,
+    },
     Form,
     /// Not a path that takes a body of ours; bounded all the same.
     Other,
@@ -65,7 +100,9 @@ enum Expected {
 impl RequestRules {
     fn expected(&self, path: &str) -> Expected {
         match path {
-            BINARY_UPLOAD_PATH => Expected::Jpeg,
+            BINARY_UPLOAD_PATH => Expected::Jpeg {
+                limit: self.image_body,
+            },
             SIGN_IN_FORM_PATH => Expected::Form,
             "/api/monitoring/upload"
             | "/api/monitoring/upload-camera"
@@ -130,40 +167,57 @@ fn media_type(headers: &HeaderMap) -> String {
         .unwrap_or_default()
 }
 
-fn wrong_type(expected: &str) -> Response {
+fn wrong_type(expected: &str) -> AppError {
     AppError::UnsupportedMediaType(format!("send this request with Content-Type: {expected}"))
-        .into_response()
 }
 
 pub async fn check(State(rules): State<RequestRules>, request: Request, next: Next) -> Response {
+    match guard(&rules, request).await {
+        Ok(Passed::Unread(request, _slot)) => next.run(request).await,
+        Ok(Passed::Read(parts, bytes, _slot)) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+/// A request that passed the checks, with the slot it holds until it is answered.
+enum Passed {
+    /// Not read here: a safe method, or a binary upload (its handler reads it).
+    Unread(Request, Option<UploadSlot>),
+    Read(Parts, Bytes, Option<UploadSlot>),
+}
+
+async fn guard(rules: &RequestRules, request: Request) -> Result<Passed, AppError> {
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     ) {
-        return next.run(request).await;
+        return Ok(Passed::Unread(request, None));
     }
-    let https = request
-        .extensions()
-        .get::<ClientInfo>()
-        .is_some_and(|client| client.https);
+    let client = request.extensions().get::<ClientInfo>().cloned();
+    let https = client.as_ref().is_some_and(|client| client.https);
     if rules.cross_site(request.headers(), https) {
-        return AppError::Forbidden("cross-site requests are not accepted".into()).into_response();
+        return Err(AppError::Forbidden(
+            "cross-site requests are not accepted".into(),
+        ));
     }
     let media = media_type(request.headers());
-    let mut upload = false;
-    let (limit, json) = match rules.expected(request.uri().path()) {
-        Expected::Jpeg if media == "image/jpeg" => return next.run(request).await,
-        Expected::Jpeg => return wrong_type("image/jpeg"),
-        Expected::Form if media == "application/x-www-form-urlencoded" => (SMALL_BODY, false),
-        Expected::Form => return wrong_type("application/x-www-form-urlencoded"),
-        Expected::Json { limit } if media == "application/json" => (limit, true),
-        Expected::Json { .. } => return wrong_type("application/json"),
-        Expected::JsonUpload { limit } if media == "application/json" => {
-            upload = true;
-            (limit, true)
+    let path = request.uri().path().to_string();
+    let expected = rules.expected(&path);
+    let (limit, json, upload) = match expected {
+        Expected::Jpeg { limit } if media == "image/jpeg" => (limit, false, true),
+        Expected::Jpeg { .. } => return Err(wrong_type("image/jpeg")),
+        Expected::Form if media == "application/x-www-form-urlencoded" => {
+            (SMALL_BODY, false, false)
         }
-        Expected::JsonUpload { .. } => return wrong_type("application/json"),
-        Expected::Other => (SMALL_BODY, false),
+        Expected::Form => return Err(wrong_type("application/x-www-form-urlencoded")),
+        Expected::Json { limit } if media == "application/json" => (limit, true, false),
+        Expected::Json { .. } => return Err(wrong_type("application/json")),
+        Expected::JsonUpload { limit } if media == "application/json" => (limit, true, true),
+        Expected::JsonUpload { .. } => return Err(wrong_type("application/json")),
+        Expected::Other => (SMALL_BODY, false, false),
     };
     let declared = request
         .headers()
@@ -171,33 +225,54 @@ pub async fn check(State(rules): State<RequestRules>, request: Request, next: Ne
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
-        return AppError::PayloadTooLarge(format!(
-            "the request body is larger than the limit of {limit} bytes"
-        ))
-        .into_response();
+        return Err(match expected {
+            Expected::Jpeg { limit } => app::monitoring::input::too_large(limit),
+            _ => AppError::PayloadTooLarge(format!(
+                "the request body is larger than the limit of {limit} bytes"
+            )),
+        });
     }
-    let _slot = match (upload, request.extensions().get::<ClientInfo>()) {
-        (true, Some(client)) => match rules
-            .upload_slots
-            .acquire(Holder::Client(client.address))
-            .await
-        {
-            Ok(slot) => Some(slot),
-            Err(error) => return error.into_response(),
-        },
-        _ => None,
+    let (mut parts, body) = request.into_parts();
+    let caller = if needs_caller(&path) {
+        let SignedIn(user) = SignedIn::from_request_parts(&mut parts, &()).await?;
+        parts.extensions.insert(Authenticated(user.clone()));
+        Some(user)
+    } else {
+        None
     };
-    let (parts, body) = request.into_parts();
+    // An upload's slot is held until it is stored; an anonymous body's only
+    // while it is read.
+    let (upload_slot, anonymous_slot) = match (&caller, upload, &client) {
+        (Some(user), true, _) => (
+            Some(rules.upload_slots.acquire(Holder::User(user.id)).await?),
+            None,
+        ),
+        (Some(_), false, _) | (None, _, None) => (None, None),
+        (None, _, Some(client)) => (
+            None,
+            Some(
+                rules
+                    .anonymous_slots
+                    .acquire(Holder::Client(client.address))
+                    .await?,
+            ),
+        ),
+    };
+    if matches!(expected, Expected::Jpeg { .. }) {
+        return Ok(Passed::Unread(
+            Request::from_parts(parts, body),
+            upload_slot,
+        ));
+    }
     let (idle, deadline) = body_deadline();
-    let bytes = match read_limited(body, limit, idle, deadline).await {
-        Ok(bytes) => bytes,
-        Err(error) => return AppError::from(error).into_response(),
-    };
+    let bytes = read_limited(body, limit, idle, deadline).await?;
+    drop(anonymous_slot);
     if json && bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return AppError::BadRequest("the body must be a JSON object".into()).into_response();
+        return Err(AppError::BadRequest(
+            "the body must be a JSON object".into(),
+        ));
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    Ok(Passed::Read(parts, bytes, upload_slot))
 }
 
 #[cfg(test)]
@@ -209,7 +284,9 @@ mod tests {
             public_origin: public.map(str::to_string),
             allowed_origins: std::sync::Arc::new(vec!["https://platform.example".into()]),
             upload_body: 1000,
+            image_body: 1000,
             upload_slots: UploadSlots::new(4, 2),
+            anonymous_slots: UploadSlots::anonymous(4, 2),
         }
     }
 

@@ -18,8 +18,9 @@ pub const ANALYSIS_WIDTH: usize = 320;
 pub const MIN_FACE: u32 = 40;
 /// rustface's score threshold: higher finds fewer false faces and misses more real ones.
 pub const SCORE_THRESHOLD: f64 = 2.0;
-/// Larger images are refused before decoding (a camera frame is far smaller).
-const MAX_PIXELS: usize = 40_000_000;
+/// Larger images are refused before decoding: uploads already refuse more than
+/// 4096 a side, so this only meets images stored before that rule.
+const MAX_PIXELS: usize = 4096 * 4096;
 
 pub use shared::FaceBox;
 

@@ -11,21 +11,17 @@ use app::{
 };
 use axum::{
     body::Body,
-    extract::{rejection::QueryRejection, Query, State},
-    http::{header, HeaderMap},
+    extract::{rejection::QueryRejection, Query},
     Extension, Json,
 };
 use shared::UploadReceipt;
 
-use super::slots::{Holder, UploadSlots};
 use crate::edge::body::{body_deadline, read_limited};
 
 pub async fn upload(
-    State(slots): State<UploadSlots>,
     Extension(services): Extension<Services>,
     SignedIn(user): SignedIn,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
-    headers: HeaderMap,
     body: Body,
 ) -> Result<Json<UploadReceipt>, AppError> {
     let Query(params) = query
@@ -40,15 +36,8 @@ pub async fn upload(
     let captured_at = input::captured_at(params.get("capturedAt").map(String::as_str))?;
     let capture_id = input::capture_id(params.get("captureId").map(String::as_str))?;
 
+    // The edge checked the declared length and holds the user's upload slot.
     let max = services.monitoring.max_image_bytes();
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > max) {
-        return Err(input::too_large(max));
-    }
-    let _slot = slots.acquire(Holder::User(user.id)).await?;
     let (idle, deadline) = body_deadline();
     let bytes = read_limited(body, max, idle, deadline).await?;
     if bytes.is_empty() {

@@ -1,11 +1,23 @@
 //! Telling a JPEG from its bytes: the SOI marker, then well-formed marker segments
-//! up to a frame header and the start of scan.
+//! up to a frame header and the start of scan; and its size in pixels from the
+//! frame header, so that an image no camera or screen makes (a few kilobytes
+//! declaring 40 megapixels) is refused before any decoder allocates for it.
+
+/// The largest width and height an image may declare (a 4K screen fits).
+pub const MAX_SIDE: u16 = 4096;
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
-#[error("the image is not a JPEG: {0}")]
-pub struct NotJpeg(&'static str);
+pub enum JpegError {
+    #[error("the image is not a JPEG: {0}")]
+    NotJpeg(&'static str),
+    #[error("the image is {width}×{height} pixels; at most {MAX_SIDE}×{MAX_SIDE} are taken")]
+    TooManyPixels { width: u16, height: u16 },
+}
 
-pub fn check(bytes: &[u8]) -> Result<(), NotJpeg> {
+use JpegError::NotJpeg;
+
+/// Checks the bytes are a JPEG of at most [`MAX_SIDE`] pixels a side.
+pub fn check(bytes: &[u8]) -> Result<(), JpegError> {
     if bytes.len() < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8 {
         return Err(NotJpeg("it does not start with a JPEG marker"));
     }
@@ -37,8 +49,22 @@ pub fn check(bytes: &[u8]) -> Result<(), NotJpeg> {
             return Err(NotJpeg("a segment runs past the end"));
         }
         match marker {
-            // Start of frame: baseline, progressive, lossless, arithmetic variants.
-            0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => frame = true,
+            // Start of frame: baseline, progressive, lossless, arithmetic variants:
+            // length (2), precision (1), height (2), width (2), ...
+            0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
+                if length < 7 {
+                    return Err(NotJpeg("its frame header is too short"));
+                }
+                let side = |at: usize| u16::from(bytes[at]) << 8 | u16::from(bytes[at + 1]);
+                let (height, width) = (side(at + 3), side(at + 5));
+                if width == 0 || height == 0 {
+                    return Err(NotJpeg("its frame header declares no size"));
+                }
+                if width > MAX_SIDE || height > MAX_SIDE {
+                    return Err(JpegError::TooManyPixels { width, height });
+                }
+                frame = true;
+            }
             0xDA if frame => return Ok(()),
             0xDA => return Err(NotJpeg("it has image data before a frame header")),
             _ => {}
@@ -66,6 +92,40 @@ mod tests {
     #[test]
     fn a_well_formed_jpeg_passes() {
         assert_eq!(check(&tiny_jpeg()), Ok(()));
+    }
+
+    /// The tiny JPEG declaring `width`×`height`.
+    fn declaring(width: u16, height: u16) -> Vec<u8> {
+        let mut jpeg = tiny_jpeg();
+        // SOF0 starts at 20: FF C0, length (2), precision (1), height, width.
+        jpeg[25..27].copy_from_slice(&height.to_be_bytes());
+        jpeg[27..29].copy_from_slice(&width.to_be_bytes());
+        jpeg
+    }
+
+    #[test]
+    fn the_declared_size_is_bounded_at_its_edges() {
+        assert_eq!(check(&declaring(MAX_SIDE, MAX_SIDE)), Ok(()));
+        assert_eq!(check(&declaring(1, 1)), Ok(()));
+        for (width, height) in [
+            (MAX_SIDE + 1, 1),
+            (1, MAX_SIDE + 1),
+            (u16::MAX, u16::MAX),
+            (8000, 5000),
+        ] {
+            assert_eq!(
+                check(&declaring(width, height)),
+                Err(JpegError::TooManyPixels { width, height })
+            );
+        }
+        assert!(matches!(
+            check(&declaring(0, 10)),
+            Err(JpegError::NotJpeg(_))
+        ));
+        assert!(matches!(
+            check(&declaring(10, 0)),
+            Err(JpegError::NotJpeg(_))
+        ));
     }
 
     #[test]

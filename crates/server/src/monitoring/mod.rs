@@ -29,7 +29,7 @@ use uuid::Uuid;
 
 use crate::{
     db::{
-        applications as application_repo, audit, faces as faces_repo, images as repo,
+        applications as application_repo, audit, counters, faces as faces_repo, images as repo,
         PersistenceError,
     },
     encoding::hex,
@@ -45,6 +45,10 @@ pub struct MonitoringService {
     pub signed_url_ttl: Duration,
     /// Uploads one user may make per minute (429 beyond).
     pub uploads: allowance::UploadAllowance,
+    /// Distinct images one user may have signed per minute (429 beyond): a
+    /// reviewer paging or replaying a long interview stays far below it, a
+    /// script filling the audit trail does not.
+    pub views_per_minute: u64,
     /// Camera images are queued for face analysis (FACE_DETECTION), and the
     /// workers woken.
     pub face_analysis: Option<Arc<tokio::sync::Notify>>,
@@ -175,8 +179,9 @@ enum Earlier {
     Stored(UploadReceipt),
     /// Its reservation was given up: reserve again.
     Released,
-    /// Abandoned after its object may have been put: this request finishes it.
-    Abandoned,
+    /// Abandoned after its object may have been put under this key: this
+    /// request finishes it.
+    Abandoned(ObjectKey),
 }
 
 impl MonitoringService {
@@ -191,31 +196,47 @@ impl MonitoringService {
         Ok(())
     }
 
-    /// Waits for the other upload of this capture id to settle.
-    async fn earlier_upload(&self, key: &ObjectKey, sha256: &str) -> Result<Earlier, AppError> {
+    /// Waits for the other upload of this capture id to settle. It is the same
+    /// capture when it has the same application, kind and bytes, and, when the
+    /// client said when it was taken (`client_time`), the same time; a copy sent
+    /// without `capturedAt` was keyed by its arrival, so its key is not compared.
+    async fn earlier_upload(
+        &self,
+        key: &ObjectKey,
+        sha256: &str,
+        client_time: bool,
+    ) -> Result<Earlier, AppError> {
         let started = tokio::time::Instant::now();
         let text = key.to_string();
         loop {
             let Some(row) = repo::find_capture(&self.db, key.id).await? else {
                 return Ok(Earlier::Released);
             };
-            if row.object_key != text || row.sha256 != sha256 {
+            let same = row.application_id == key.application_id.0
+                && row.kind == key.kind.as_str()
+                && row.sha256 == sha256
+                && (!client_time || row.object_key == text);
+            if !same {
                 return Err(AppError::Conflict(
                     "this captureId was used for another image".into(),
                 ));
             }
+            let recorded = row.object_key.parse::<ObjectKey>().map_err(|e| {
+                tracing::error!(error = %e, "a recorded key does not parse");
+                AppError::internal()
+            })?;
             if !row.pending {
                 return Ok(Earlier::Stored(UploadReceipt {
                     success: true,
                     message: format!("{} image was already uploaded", key.kind),
-                    s3_key: key.clone(),
+                    s3_key: recorded,
                     timestamp: row.stored_at,
                 }));
             }
             if Utc::now() - row.stored_at
                 > chrono::Duration::from_std(ABANDONED_AFTER).unwrap_or_default()
             {
-                return Ok(Earlier::Abandoned);
+                return Ok(Earlier::Abandoned(recorded));
             }
             if started.elapsed() > SETTLE_WAIT {
                 return Err(AppError::Unavailable(
@@ -249,7 +270,10 @@ impl MonitoringService {
         if image.bytes.len() > self.max_image_bytes {
             return Err(app::monitoring::input::too_large(self.max_image_bytes));
         }
-        jpeg::check(&image.bytes).map_err(|e| AppError::UnsupportedMediaType(e.to_string()))?;
+        jpeg::check(&image.bytes).map_err(|e| match e {
+            jpeg::JpegError::NotJpeg(_) => AppError::UnsupportedMediaType(e.to_string()),
+            jpeg::JpegError::TooManyPixels { .. } => AppError::BadRequest(e.to_string()),
+        })?;
         let permitted = step(
             "check",
             policy::authorize_upload(&self.db, user, image.application_id),
@@ -259,7 +283,7 @@ impl MonitoringService {
         let captured_at = image.captured_at.unwrap_or(now);
         check_capture_time(captured_at, permitted.created_at(), now)?;
         let id = image.capture_id.unwrap_or_else(Uuid::new_v4);
-        let key = ObjectKey::new(
+        let mut key = ObjectKey::new(
             permitted.id(),
             image.kind,
             captured_at.timestamp_millis(),
@@ -287,10 +311,14 @@ impl MonitoringService {
                     break;
                 }
                 Err(PersistenceError::Duplicate(_)) => {
-                    match self.earlier_upload(&key, &sha256).await? {
+                    match self
+                        .earlier_upload(&key, &sha256, image.captured_at.is_some())
+                        .await?
+                    {
                         Earlier::Stored(receipt) => return Ok(receipt),
                         Earlier::Released => continue,
-                        Earlier::Abandoned => {
+                        Earlier::Abandoned(recorded) => {
+                            key = recorded;
                             claim = Some(Claim::TakenOver);
                             break;
                         }
@@ -320,7 +348,17 @@ impl MonitoringService {
         let stored_at = Utc::now();
         // Should this fail, the object is stored and the row stays reserved: a retry
         // of the capture, or reconcile, completes it.
-        step("complete", repo::complete(&self.db, id, stored_at)).await?;
+        if !step("complete", repo::complete(&self.db, id, stored_at)).await? {
+            // The row went while the object was stored: the application was erased
+            // or its images purged. Nothing records the object, so it goes too.
+            if let Err(error) = self.store.delete(&key).await {
+                tracing::warn!(error = %error_chain(&error), "could not remove an object whose record was removed; the sweep will");
+            }
+            self.uncount(user.id).await;
+            return Err(AppError::Conflict(
+                "this application's images were erased or purged while this one was stored; it was not kept".into(),
+            ));
+        }
         if let (ImageKind::Camera, Some(workers)) = (image.kind, &self.face_analysis) {
             // Off the upload path: a failure here is caught up by the workers' sweep.
             match faces_repo::enqueue(&self.db, id, permitted.id().0, stored_at).await {
@@ -413,8 +451,9 @@ impl Monitoring for MonitoringService {
         let row = repo::find(&self.db, &permitted, &key)
             .await?
             .ok_or_else(image_not_found)?;
-        // The object goes first: if storage is down the row stays and the delete can be retried.
-        self.store.delete(&key).await?;
+        // The row and its audit entry go first, in one transaction: nothing is
+        // deleted without its entry. Should the object's delete then fail, the
+        // object no row records is the tombstone the storage sweep finishes.
         let txn = self.db.begin().await.map_err(PersistenceError::from)?;
         if !repo::delete(&txn, &permitted, row.id).await? {
             return Err(image_not_found());
@@ -427,6 +466,9 @@ impl Monitoring for MonitoringService {
         };
         audit::append(&txn, entry, Utc::now()).await?;
         txn.commit().await.map_err(PersistenceError::from)?;
+        if let Err(error) = self.store.delete(&key).await {
+            tracing::warn!(error = %error_chain(&error), "an image's record is deleted but its object is not yet; the storage sweep will remove it");
+        }
         tracing::info!(user = %user.id, "image deleted");
         Ok(DeleteReceipt {
             success: true,
@@ -449,14 +491,22 @@ impl Monitoring for MonitoringService {
 }
 
 impl MonitoringService {
-    /// Checks every key's application with the policy, then signs them in the order asked.
+    /// Checks every key's application with the policy, then signs them in the
+    /// order asked. A key asked for more than once is signed, counted and
+    /// recorded once, and answered at every place it was asked.
     async fn sign(
         &self,
         user: &CurrentUser,
         keys: Vec<ObjectKey>,
     ) -> Result<Vec<SignedUrl>, AppError> {
+        let mut seen = std::collections::HashSet::new();
+        let distinct: Vec<ObjectKey> = keys
+            .iter()
+            .filter(|key| seen.insert(*key))
+            .cloned()
+            .collect();
         // One query for the applications of all keys, each checked by the policy.
-        let mut ids: Vec<_> = keys.iter().map(|key| key.application_id).collect();
+        let mut ids: Vec<_> = distinct.iter().map(|key| key.application_id).collect();
         ids.sort();
         ids.dedup();
         let mut applications: HashMap<Uuid, _> = application_repo::applications(&self.db, &ids)
@@ -472,7 +522,7 @@ impl MonitoringService {
             })
             .collect::<Result<Vec<_>, _>>()?;
         // And one for the keys themselves: only stored images are signed.
-        let texts: Vec<String> = keys.iter().map(ToString::to_string).collect();
+        let texts: Vec<String> = distinct.iter().map(ToString::to_string).collect();
         let recorded: std::collections::HashSet<String> =
             repo::recorded_keys(&self.db, &permitted, &texts)
                 .await?
@@ -481,19 +531,29 @@ impl MonitoringService {
         if let Some(missing) = texts.iter().find(|key| !recorded.contains(*key)) {
             return Err(AppError::NotFound(format!("no such image: {missing}")));
         }
+        let now = Utc::now();
+        let subject = format!("views:{}", user.id);
+        let (viewed, _) =
+            counters::take_many(&self.db, &subject, now, 60, distinct.len() as u64).await?;
+        if viewed > self.views_per_minute {
+            return Err(AppError::TooManyRequests(format!(
+                "more than {} images signed in a minute; slow down",
+                self.views_per_minute
+            )));
+        }
 
-        let expires_at = Utc::now()
+        let expires_at = now
             + chrono::Duration::from_std(self.signed_url_ttl).unwrap_or(chrono::Duration::hours(1));
         let urls = self
             .store
-            .signed_urls(&keys, self.signed_url_ttl, expires_at)
+            .signed_urls(&distinct, self.signed_url_ttl, expires_at)
             .await?;
         // Recorded before anyone gets a URL: one entry per application, with its keys.
         let txn = self.db.begin().await.map_err(PersistenceError::from)?;
         for id in &ids {
             let target = texts
                 .iter()
-                .zip(&keys)
+                .zip(&distinct)
                 .filter(|(_, key)| key.application_id == *id)
                 .map(|(text, _)| text.as_str())
                 .collect::<Vec<_>>()
@@ -504,17 +564,19 @@ impl MonitoringService {
                 application: Some(id.0),
                 target,
             };
-            audit::append(&txn, entry, Utc::now()).await?;
+            audit::append(&txn, entry, now).await?;
         }
         txn.commit().await.map_err(PersistenceError::from)?;
-        Ok(keys
-            .into_iter()
-            .zip(urls)
-            .map(|(s3_key, url)| SignedUrl {
-                s3_key,
-                url,
-                expires_at,
+        let signed: HashMap<&ObjectKey, String> = distinct.iter().zip(urls).collect();
+        keys.iter()
+            .map(|s3_key| {
+                let url = signed.get(s3_key).cloned().ok_or_else(AppError::internal)?;
+                Ok(SignedUrl {
+                    s3_key: s3_key.clone(),
+                    url,
+                    expires_at,
+                })
             })
-            .collect())
+            .collect()
     }
 }

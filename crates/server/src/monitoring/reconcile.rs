@@ -2,18 +2,19 @@
 //! instance every `RECONCILE_INTERVAL_SECS` ([`sweep_every`]), and on demand by
 //! `interview-monitor storage reconcile [--fix]`. Objects and reservations younger than the grace period are
 //! left alone: an upload in flight has its reservation, then its object, then
-//! its completed row.
+//! its completed row. What `fix` removes of evidence (an object, or the record
+//! of an image) is an audit entry of the system's.
 
 use std::{collections::HashSet, time::Duration};
 
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
-use shared::ObjectKey;
+use shared::{audit::AuditAction, ObjectKey};
 
 use sha2::{Digest, Sha256};
 
 use crate::{
-    db::{images as repo, PersistenceError},
+    db::{audit, images as repo, PersistenceError},
     encoding::hex,
     storage::{ObjectStore, StorageError},
 };
@@ -63,6 +64,7 @@ pub async fn reconcile(
             Ok(key) => {
                 if fix {
                     store.delete(&key).await?;
+                    swept(db, &key, key.to_string()).await?;
                 }
                 report.unrecorded_objects.push(object.key.clone());
             }
@@ -87,6 +89,15 @@ pub async fn reconcile(
             (pending, false) => {
                 if fix {
                     repo::forget(db, row.id).await?;
+                    // A reservation never held an image; a completed row did.
+                    if let (false, Ok(key)) = (pending, row.key.parse::<ObjectKey>()) {
+                        swept(
+                            db,
+                            &key,
+                            format!("the record of {key} (its object was missing)"),
+                        )
+                        .await?;
+                    }
                 }
                 if pending {
                     report.abandoned_reservations.push(row.key.clone());
@@ -97,6 +108,22 @@ pub async fn reconcile(
         }
     }
     Ok(report)
+}
+
+/// Records what the sweep removed of `key`'s application.
+async fn swept(
+    db: &DatabaseConnection,
+    key: &ObjectKey,
+    target: String,
+) -> Result<(), PersistenceError> {
+    let entry = audit::NewEntry {
+        actor: audit::Actor::system(),
+        action: AuditAction::Sweep,
+        application: Some(key.application_id.0),
+        target,
+    };
+    audit::append_alone(db, entry, Utc::now()).await?;
+    Ok(())
 }
 
 /// Stored images whose object is not what was uploaded: read back, hashed and

@@ -4,7 +4,7 @@
 
 use std::{
     io::Write,
-    os::unix::fs::{OpenOptionsExt, PermissionsExt},
+    os::unix::fs::OpenOptionsExt,
     path::{Path, PathBuf},
     time::Duration,
 };
@@ -14,7 +14,6 @@ use aes_gcm::{
     Aes256Gcm, Nonce,
 };
 use async_trait::async_trait;
-use base64::{engine::general_purpose::STANDARD, Engine};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
@@ -43,48 +42,14 @@ fn derive(master: &[u8; 32], purpose: &str) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-/// 32 bytes as 64 hex digits or base64.
-fn parse_key(text: &str) -> Option<[u8; 32]> {
-    let text = text.trim();
-    from_hex::<32>(text).or_else(|| STANDARD.decode(text).ok()?.try_into().ok())
-}
-
 /// The key from settings, else the one kept in `DATA_DIR/storage.key` (made once, 0600).
 fn master_key(data_dir: &Path, configured: Option<&Secret>) -> Result<[u8; 32], StorageError> {
-    if let Some(secret) = configured {
-        return parse_key(secret.expose()).ok_or_else(|| {
-            StorageError::Config(
-                "STORAGE_ENCRYPTION_KEY must be 32 bytes as 64 hex digits or base64".into(),
-            )
-        });
-    }
-    std::fs::create_dir_all(data_dir)?;
-    let path = data_dir.join(KEY_FILE);
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-    {
-        Ok(mut file) => {
-            let mut key = [0u8; 32];
-            rand::rng().fill_bytes(&mut key);
-            file.write_all(STANDARD.encode(key).as_bytes())?;
-            file.sync_all()?;
-            Ok(key)
-        }
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-            let text = std::fs::read_to_string(&path)?;
-            let mode = std::fs::metadata(&path)?.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
-            }
-            parse_key(&text).ok_or_else(|| {
-                StorageError::Config(format!("{} does not hold a valid key", path.display()))
-            })
-        }
-        Err(error) => Err(error.into()),
-    }
+    crate::keys::load_or_create(data_dir, KEY_FILE, "STORAGE_ENCRYPTION_KEY", configured).map_err(
+        |error| match error {
+            crate::keys::KeyError::Io(error) => error.into(),
+            other => StorageError::Config(other.to_string()),
+        },
+    )
 }
 
 impl FileStore {
@@ -280,6 +245,7 @@ impl ObjectStore for FileStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     fn key() -> ObjectKey {
         "monitoring/6f1c2a3b-0000-4000-8000-00000000abcd/camera/1764063000123-0b7e0000-1111-4222-8333-444455556666.jpg"

@@ -23,8 +23,19 @@ async fn trail(i: &Interview) -> Vec<Value> {
         .clone()
 }
 
+impl crate::helpers::TestApp {
+    /// `POST /api/monitoring/export` for the application.
+    pub async fn export(&self, application: &str) -> reqwest::Response {
+        self.post_json(
+            "/api/monitoring/export",
+            &json!({"applicationId": application}),
+        )
+        .await
+    }
+}
+
 async fn intact(i: &Interview) -> audit::Intact {
-    audit::verify(&i.app.db)
+    audit::verify(&i.app.db, &i.app.audit_key)
         .await
         .unwrap()
         .expect("the chain is intact")
@@ -172,7 +183,7 @@ async fn a_changed_or_removed_entry_breaks_the_chain_where_it_happened() {
         .into_active_model();
     second.target = Set("monitoring/someone-else.jpg".into());
     second.update(&i.app.db).await.unwrap();
-    let broken = audit::verify(&i.app.db)
+    let broken = audit::verify(&i.app.db, &i.app.audit_key)
         .await
         .unwrap()
         .expect_err("a changed entry is found");
@@ -193,7 +204,7 @@ async fn a_changed_or_removed_entry_breaks_the_chain_where_it_happened() {
         .exec(&i.app.db)
         .await
         .unwrap();
-    let broken = audit::verify(&i.app.db)
+    let broken = audit::verify(&i.app.db, &i.app.audit_key)
         .await
         .unwrap()
         .expect_err("a removed entry is found");
@@ -204,7 +215,7 @@ async fn a_changed_or_removed_entry_breaks_the_chain_where_it_happened() {
         .await
         .unwrap();
     assert_eq!(
-        audit::verify(&i.app.db)
+        audit::verify(&i.app.db, &i.app.audit_key)
             .await
             .unwrap()
             .expect_err("a hole")
@@ -446,16 +457,7 @@ async fn a_damaged_object_is_refused_not_served_and_reconcile_reports_it() {
         200
     );
     // An export refuses to hand over a damaged image: the download breaks off.
-    let export = i
-        .app
-        .client
-        .get(i.app.url(&format!(
-            "/api/monitoring/export?applicationId={}",
-            i.application
-        )))
-        .send()
-        .await
-        .unwrap();
+    let export = i.app.export(&i.application).await;
     assert_eq!(export.status(), 200);
     let body = export.bytes().await;
     let dir = tempfile::tempdir().unwrap();
@@ -484,15 +486,8 @@ async fn the_export_matches_its_manifest_and_verify_catches_a_changed_byte() {
                 .await,
         );
     }
-    let url = format!("/api/monitoring/export?applicationId={}", i.application);
     assert_eq!(
-        i.app
-            .client
-            .get(i.app.url(&url))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        i.app.export(&i.application).await.status(),
         403,
         "candidates do not export"
     );
@@ -500,29 +495,35 @@ async fn the_export_matches_its_manifest_and_verify_catches_a_changed_byte() {
     let cross = i
         .app
         .client
-        .get(i.app.url(&url))
+        .post(i.app.url("/api/monitoring/export"))
         .header("sec-fetch-site", "cross-site")
+        .json(&json!({"applicationId": i.application}))
         .send()
         .await
         .unwrap();
     assert_eq!(cross.status(), 403);
+    // A GET (a link or an image tag on another page) starts nothing.
+    let get = i
+        .app
+        .client
+        .get(i.app.url(&format!(
+            "/api/monitoring/export?applicationId={}",
+            i.application
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get.status(), 405);
     for bad in [
-        "/api/monitoring/export",
-        "/api/monitoring/export?applicationId=nope",
+        json!({}),
+        json!({"applicationId": "nope"}),
+        json!({"applicationId": 5}),
     ] {
-        assert_eq!(
-            i.app
-                .client
-                .get(i.app.url(bad))
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            400,
-            "{bad}"
-        );
+        let response = i.app.post_json("/api/monitoring/export", &bad).await;
+        assert_eq!(response.status(), 400, "{bad}");
+        error_body(response).await;
     }
-    let response = i.app.client.get(i.app.url(&url)).send().await.unwrap();
+    let response = i.app.export(&i.application).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/zip");
     let zip = response.bytes().await.unwrap().to_vec();
@@ -536,10 +537,31 @@ async fn the_export_matches_its_manifest_and_verify_catches_a_changed_byte() {
     let manifest: shared::audit::ExportManifest =
         serde_json::from_reader(archive.by_name("manifest.json").unwrap()).unwrap();
     assert_eq!(manifest.application_id.to_string(), i.application);
-    assert_eq!(
-        manifest.audit_head,
-        intact(&i).await.head,
-        "the manifest names the chain's head, the export's own entry"
+    // The manifest names the chain's head before the export; the export's own
+    // entry follows it and records the manifest's digest.
+    let mut manifest_bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut archive.by_name("manifest.json").unwrap(),
+        &mut manifest_bytes,
+    )
+    .unwrap();
+    let head = intact(&i).await.head;
+    let export_entry = entities::audit_entry::Entity::find()
+        .all(&i.app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.hash == head)
+        .unwrap();
+    assert_eq!(export_entry.action, "export");
+    assert_eq!(export_entry.prev_hash, manifest.audit_head);
+    let digest = server::encoding::hex(&<sha2::Sha256 as sha2::Digest>::digest(&manifest_bytes));
+    assert!(
+        export_entry
+            .target
+            .ends_with(&format!("manifest sha256 {digest}")),
+        "{}",
+        export_entry.target
     );
     for (key, bytes) in keys.iter().zip(&images) {
         let name = key.rsplit('/').next().unwrap();
@@ -700,16 +722,7 @@ async fn the_command_line_verifies_the_chain_and_an_export_and_erases() {
         .uploaded(&i.application, "camera", &jpeg(3000, 30))
         .await;
     assert_eq!(i.app.signed_url(&key).await.status(), 200);
-    let zip = i
-        .app
-        .client
-        .get(i.app.url(&format!(
-            "/api/monitoring/export?applicationId={}",
-            i.application
-        )))
-        .send()
-        .await
-        .unwrap();
+    let zip = i.app.export(&i.application).await;
     let zip = zip.bytes().await.unwrap().to_vec();
     let dir = tempfile::tempdir().unwrap();
     let (good, bad) = (dir.path().join("good.zip"), dir.path().join("bad.zip"));
@@ -764,9 +777,14 @@ async fn the_command_line_verifies_the_chain_and_an_export_and_erases() {
     assert!(erased.status.success(), "{}", text(&erased.stderr));
     assert_eq!(text(&erased.stdout), "erased 1 image, 0 events, 0 sessions");
     assert!(!i.app.object_exists(&key).await);
-    let entries = audit::for_application(&i.app.db, uuid::Uuid::parse_str(&i.application).unwrap())
-        .await
-        .unwrap();
+    let entries = audit::for_application(
+        &i.app.db,
+        uuid::Uuid::parse_str(&i.application).unwrap(),
+        None,
+        1000,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         entries
             .last()

@@ -14,6 +14,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// The server's own object store (for purges and checks called directly).
     pub store: std::sync::Arc<dyn server::storage::ObjectStore>,
+    /// The key that signs the audit trail's checkpoints.
+    pub audit_key: server::db::audit::AuditKey,
     pub database_url: String,
     pub data_dir: PathBuf,
     /// `(endpoint, bucket)` when images go to S3.
@@ -169,6 +171,7 @@ async fn spawn_app_on(database_url: Option<String>, vars: &[(&str, &str)]) -> Te
     let state = startup::build_state(&settings).await.expect("state");
     let db = state.db.clone();
     let store = state.store.clone();
+    let audit_key = state.audit_key.clone();
     let (shutdown, stop) = oneshot::channel::<()>();
     tokio::spawn(startup::serve(state, listener, async move {
         let _ = stop.await;
@@ -179,6 +182,7 @@ async fn spawn_app_on(database_url: Option<String>, vars: &[(&str, &str)]) -> Te
         client: new_client(),
         db,
         store,
+        audit_key,
         database_url,
         data_dir: dir.path().to_path_buf(),
         s3,

@@ -17,3 +17,4 @@ mod monitoring;
 mod operations;
 mod pages;
 mod retention;
+mod trust;

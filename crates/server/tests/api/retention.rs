@@ -296,3 +296,48 @@ async fn two_instances_purging_at_once_delete_each_object_once_and_agree_on_the_
         .count();
     assert_eq!(purges, 1, "one purge entry: {trail}");
 }
+
+#[tokio::test]
+async fn a_lease_is_renewed_while_its_work_runs() {
+    let app = crate::helpers::spawn_app().await;
+    let lease_for = std::time::Duration::from_millis(600);
+    let db = app.db.clone();
+    // The work lasts five lease periods; meanwhile another holder keeps trying.
+    let held = server::retention::hold_lease_while(&app.db, "test", "first", lease_for, async {
+        for _ in 0..15 {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            let now = chrono::Utc::now();
+            let taken = server::db::retention::take_lease(
+                &db,
+                "test",
+                "second",
+                now,
+                now + chrono::Duration::milliseconds(600),
+            )
+            .await
+            .unwrap();
+            assert!(!taken, "the lease was taken while its work ran");
+        }
+    })
+    .await
+    .unwrap();
+    assert!(held.is_some(), "the work ran");
+    // Given back when the work is done.
+    let now = chrono::Utc::now();
+    assert!(server::db::retention::take_lease(
+        &db,
+        "test",
+        "second",
+        now,
+        now + chrono::Duration::seconds(1)
+    )
+    .await
+    .unwrap());
+    assert_eq!(
+        server::retention::hold_lease_while(&app.db, "test", "first", lease_for, async {})
+            .await
+            .unwrap(),
+        None,
+        "nothing runs while another holds it"
+    );
+}

@@ -1,6 +1,7 @@
 //! SeaORM entities, one module per table.
 
 pub mod api_key;
+pub mod audit_checkpoint;
 pub mod audit_entry;
 pub mod audit_head;
 pub mod capture_link;

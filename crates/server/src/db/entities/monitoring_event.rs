@@ -4,10 +4,13 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "monitoring_events")]
 pub struct Model {
-    /// The client's `eventId`: the same event sent twice is stored once.
+    /// The client's `eventId`: the same event sent twice is stored once. Unique
+    /// within its application only: another application's candidate may pick
+    /// the same id without touching this one.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub application_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub application_id: Uuid,
     pub session_id: Option<Uuid>,
     pub kind: String,
     pub at: DateTimeUtc,

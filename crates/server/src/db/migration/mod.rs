@@ -2,6 +2,7 @@
 
 mod accountability;
 mod integration;
+mod trust;
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -20,6 +21,8 @@ impl MigratorTrait for Migrator {
             Box::new(accountability::Accountability),
             Box::new(integration::Integration),
             Box::new(integration::IdempotencyKeys),
+            Box::new(trust::Tenancy),
+            Box::new(trust::AuditCheckpoints),
         ]
     }
 }
@@ -359,7 +362,7 @@ enum MonitoringSessions {
 }
 
 #[derive(DeriveIden)]
-enum MonitoringEvents {
+pub(super) enum MonitoringEvents {
     Table,
     Id,
     ApplicationId,
@@ -374,7 +377,7 @@ enum MonitoringEvents {
 }
 
 #[derive(DeriveIden)]
-enum FlagReviews {
+pub(super) enum FlagReviews {
     Table,
     EventId,
     ApplicationId,
