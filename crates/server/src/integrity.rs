@@ -13,8 +13,8 @@ use sea_orm::DatabaseConnection;
 use shared::{
     integrity::{
         capture_gaps, face_runs, summarize, ConsentReceipt, ConsentTerms, EventKind, EventList,
-        EventSource, EventsAccepted, IntegritySummary, MonitoringEvent, ReviewRecorded,
-        SessionSpan, SessionStarted, Verdict, CONSENT_VERSION,
+        EventSource, EventsAccepted, MonitoringEvent, ReviewRecorded, SessionSpan, SessionStarted,
+        Verdict, CONSENT_VERSION,
     },
     ApplicationId, CurrentUser, Role,
 };
@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::{
     db::integrity::{self as repo, listed_review, EventRow, Interview, Recorded},
+    db::summaries as stored,
     monitoring::check_time,
     policy::{self, Action, Permitted},
 };
@@ -142,16 +143,36 @@ fn timeline(application: ApplicationId, interview: &Interview) -> Result<EventLi
     Ok(EventList { events, summary })
 }
 
-/// The summaries of applications a list already scoped to what the caller may see.
+/// What lists show of the summaries of applications a list already scoped to
+/// what the caller may see: the stored ones still current, the others computed
+/// from their interviews and stored.
 pub async fn summaries(
     db: &DatabaseConnection,
     visible: &[Uuid],
-) -> Result<HashMap<Uuid, IntegritySummary>, AppError> {
-    let interviews = repo::interviews(db, visible).await?;
-    interviews
-        .into_iter()
-        .map(|(id, interview)| Ok((id, timeline(ApplicationId(id), &interview)?.summary)))
-        .collect()
+) -> Result<HashMap<Uuid, stored::Listed>, AppError> {
+    let stamps = stored::stamps(db, visible).await?;
+    let mut listed = stored::current(db, &stamps).await?;
+    let stale: Vec<Uuid> = visible
+        .iter()
+        .copied()
+        .filter(|id| !listed.contains_key(id))
+        .collect();
+    if stale.is_empty() {
+        return Ok(listed);
+    }
+    let mut computed = Vec::with_capacity(stale.len());
+    for (id, interview) in repo::interviews(db, &stale).await? {
+        let summary = stored::Listed::from(&timeline(ApplicationId(id), &interview)?.summary);
+        listed.insert(id, summary);
+        if let Some(stamp) = stamps.get(&id) {
+            computed.push((id, stamp.clone(), summary));
+        }
+    }
+    // A summary that could not be stored is computed again next time.
+    if let Err(error) = stored::store(db, &computed, Utc::now()).await {
+        tracing::warn!(error = %crate::error::error_chain(&error), "could not store integrity summaries");
+    }
+    Ok(listed)
 }
 
 #[async_trait]

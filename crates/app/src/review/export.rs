@@ -38,7 +38,9 @@ async fn download(application_id: ApplicationId) -> Result<(), String> {
     use wasm_bindgen_futures::JsFuture;
     use web_sys::{Blob, HtmlAnchorElement, RequestInit, Response, Url};
 
-    let failed = |_| "the download could not be started".to_string();
+    fn failed<T>(_: T) -> String {
+        "the download could not be started".to_string()
+    }
     let window = web_sys::window().ok_or("no window")?;
     let init = RequestInit::new();
     init.set_method("POST");

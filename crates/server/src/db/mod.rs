@@ -11,6 +11,7 @@ pub mod integration;
 pub mod integrity;
 mod migration;
 pub mod retention;
+pub mod summaries;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
 use sea_orm_migration::MigratorTrait;

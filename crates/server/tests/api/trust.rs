@@ -895,3 +895,104 @@ async fn exports_nobody_reads_cannot_pin_the_server() {
     println!("exports left unread were cut off and their slots free after {waited:?}");
     drop(unread);
 }
+
+/// The application's row in the recruiter's applications list.
+async fn listed_application(app: &crate::helpers::TestApp, application: &str) -> Value {
+    let response = app.post_json("/api/applications", &json!({})).await;
+    assert_eq!(response.status(), 200);
+    let list: Value = response.json().await.unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == application)
+        .cloned()
+        .expect("listed")
+}
+
+#[tokio::test]
+async fn the_list_shows_each_change_to_a_stored_summary() {
+    let i = interview().await.backdated().await;
+    let app = &i.app;
+    app.login_as(&i.recruiter).await;
+    assert_eq!(
+        listed_application(app, &i.application).await["unreviewedFlags"],
+        0
+    );
+    // Shown once and stored; shown again from what was stored.
+    assert_eq!(
+        listed_application(app, &i.application).await["unreviewedFlags"],
+        0
+    );
+    let stored = entities::integrity_summary::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+
+    let millis = |t: chrono::DateTime<chrono::Utc>| shared::monitoring::millis::format(&t);
+    let start = chrono::Utc::now() - chrono::Duration::minutes(5);
+    let paste = uuid::Uuid::new_v4().to_string();
+    let hidden = uuid::Uuid::new_v4().to_string();
+    app.login_as(&i.candidate).await;
+    let send = |events: Value| {
+        let body = json!({"applicationId": i.application, "events": events});
+        async move {
+            app.post_json("/api/monitoring/events", &body)
+                .await
+                .status()
+        }
+    };
+    assert_eq!(
+        send(
+            json!([{"eventId": paste, "kind": "paste", "at": millis(start)},
+                    {"eventId": hidden, "kind": "tab_hidden", "at": millis(start)}])
+        )
+        .await,
+        200
+    );
+    app.login_as(&i.recruiter).await;
+    let row = listed_application(app, &i.application).await;
+    assert_eq!(row["unreviewedFlags"], 2, "{row}");
+    let review = |event: &str, verdict: &str| {
+        let body = json!({"applicationId": i.application, "eventId": event, "verdict": verdict});
+        async move {
+            app.post_json("/api/monitoring/flags/review", &body)
+                .await
+                .status()
+        }
+    };
+    assert_eq!(review(&paste, "concern").await, 200);
+    assert_eq!(
+        listed_application(app, &i.application).await["unreviewedFlags"],
+        1
+    );
+    assert_eq!(review(&paste, "ok").await, 200);
+    assert_eq!(review(&hidden, "ok").await, 200);
+    assert_eq!(
+        listed_application(app, &i.application).await["unreviewedFlags"],
+        0
+    );
+    // An open event that ends, and a new flag, move it again.
+    app.login_as(&i.candidate).await;
+    assert_eq!(
+        send(json!([{"eventId": hidden, "kind": "tab_hidden", "at": millis(start), "endedAt": millis(start + chrono::Duration::minutes(4))},
+                    {"eventId": uuid::Uuid::new_v4().to_string(), "kind": "fullscreen_exit", "at": millis(start)}]))
+        .await,
+        200
+    );
+    app.login_as(&i.recruiter).await;
+    let row = listed_application(app, &i.application).await;
+    assert_eq!(row["unreviewedFlags"], 1, "{row}");
+    // The list agrees with the review page's own count.
+    let listed = app
+        .post_json(
+            "/api/monitoring/events/list",
+            &json!({"applicationId": i.application}),
+        )
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(listed["summary"]["unreviewedFlags"], row["unreviewedFlags"]);
+    assert_eq!(listed["summary"]["level"], row["integrityLevel"]);
+}

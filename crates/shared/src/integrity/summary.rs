@@ -63,7 +63,7 @@ fn session_windows(
 ) -> Vec<(SessionSpan, DateTime<Utc>)> {
     let mut sessions = sessions.to_vec();
     sessions.sort_by_key(|s| s.started_at);
-    let marks: Vec<DateTime<Utc>> = captures
+    let mut marks: Vec<DateTime<Utc>> = captures
         .iter()
         .copied()
         .chain(
@@ -73,18 +73,20 @@ fn session_windows(
                 .flat_map(|e| std::iter::once(e.at).chain(e.ended_at)),
         )
         .collect();
+    marks.sort_unstable();
     sessions
         .iter()
         .enumerate()
         .map(|(index, session)| {
-            let next = sessions.get(index + 1).map(|s| s.started_at);
-            let inside =
-                |t: &DateTime<Utc>| *t >= session.started_at && next.is_none_or(|n| *t < n);
-            let end = marks
-                .iter()
-                .filter(|t| inside(t))
-                .max()
-                .copied()
+            // The latest mark from the session's start up to (not including) the next's.
+            let before_next = match sessions.get(index + 1) {
+                Some(next) => marks.partition_point(|t| *t < next.started_at),
+                None => marks.len(),
+            };
+            let end = before_next
+                .checked_sub(1)
+                .map(|last| marks[last])
+                .filter(|t| *t >= session.started_at)
                 .unwrap_or(session.started_at);
             (*session, end)
         })
@@ -100,11 +102,11 @@ fn end_of(event: &MonitoringEvent, windows: &[(SessionSpan, DateTime<Utc>)]) -> 
     if !event.kind.lasts() {
         return event.at;
     }
-    windows
-        .iter()
-        .rev()
-        .find(|(session, _)| session.started_at <= event.at)
-        .map(|(_, end)| (*end).max(event.at))
+    // Windows are in the order their sessions started: the last one started by then.
+    let started = windows.partition_point(|(session, _)| session.started_at <= event.at);
+    started
+        .checked_sub(1)
+        .map(|last| windows[last].1.max(event.at))
         .unwrap_or(event.at)
 }
 
@@ -129,8 +131,38 @@ fn union_seconds(mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)>) -> i64 {
     total.num_seconds()
 }
 
-fn overlaps(a: (DateTime<Utc>, DateTime<Utc>), b: (DateTime<Utc>, DateTime<Utc>)) -> bool {
-    a.0 < b.1 && b.0 < a.1
+/// Spans sorted by their start, each with the latest end among it and those
+/// before it: whether any span overlaps a stretch is one binary search.
+struct Spans {
+    starts: Vec<DateTime<Utc>>,
+    latest_end: Vec<DateTime<Utc>>,
+}
+
+impl Spans {
+    fn new(mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)>) -> Self {
+        spans.sort_unstable();
+        let mut latest: Option<DateTime<Utc>> = None;
+        let latest_end = spans
+            .iter()
+            .map(|(_, end)| {
+                let max = latest.map_or(*end, |l| l.max(*end));
+                latest = Some(max);
+                max
+            })
+            .collect();
+        Spans {
+            starts: spans.into_iter().map(|(start, _)| start).collect(),
+            latest_end,
+        }
+    }
+
+    /// Whether a span overlaps `(from, to)`: starts before `to` and ends after `from`.
+    fn overlap(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
+        let starting_before = self.starts.partition_point(|start| *start < to);
+        starting_before
+            .checked_sub(1)
+            .is_some_and(|last| self.latest_end[last] > from)
+    }
 }
 
 /// Gaps in the captures of every session, camera and screen apart, across the
@@ -144,23 +176,26 @@ pub fn capture_gaps(
 ) -> Vec<Gap> {
     let all: Vec<DateTime<Utc>> = camera.iter().chain(screen).copied().collect();
     let windows = session_windows(sessions, &all, events);
-    let explained = |kind: ImageKind| -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    let explained = |kind: ImageKind| -> Spans {
         let cause = match kind {
             ImageKind::Camera => EventKind::CameraLost,
             ImageKind::Screen => EventKind::ScreenShareEnded,
         };
-        events
-            .iter()
-            .filter(|e| e.kind == cause)
-            .map(|e| (e.at, end_of(e, &windows)))
-            .collect()
+        Spans::new(
+            events
+                .iter()
+                .filter(|e| e.kind == cause)
+                .map(|e| (e.at, end_of(e, &windows)))
+                .collect(),
+        )
     };
     let mut gaps = Vec::new();
     for kind in ImageKind::ALL {
-        let times = match kind {
-            ImageKind::Camera => camera,
-            ImageKind::Screen => screen,
+        let mut times = match kind {
+            ImageKind::Camera => camera.to_vec(),
+            ImageKind::Screen => screen.to_vec(),
         };
+        times.sort_unstable();
         let excused = explained(kind);
         for (session, end) in &windows {
             let interval = match kind {
@@ -168,17 +203,11 @@ pub fn capture_gaps(
                 ImageKind::Screen => session.screen_interval,
             };
             let limit = Duration::seconds(2 * i64::from(interval));
-            let mut inside: Vec<DateTime<Utc>> = times
-                .iter()
-                .copied()
-                .filter(|t| *t >= session.started_at && t <= end)
-                .collect();
-            inside.sort();
+            let from = times.partition_point(|t| *t < session.started_at);
+            let to = times.partition_point(|t| t <= end).max(from);
             let mut previous = session.started_at;
-            for time in inside.into_iter().chain(std::iter::once(*end)) {
-                if time - previous > limit
-                    && !excused.iter().any(|span| overlaps(*span, (previous, time)))
-                {
+            for time in times[from..to].iter().copied().chain(std::iter::once(*end)) {
+                if time - previous > limit && !excused.overlap(previous, time) {
                     gaps.push(Gap {
                         kind,
                         from: previous,
@@ -432,5 +461,172 @@ mod tests {
             summarize(&[session], &captures, &[event(EventKind::Copy, 5, None)]).level,
             IntegrityLevel::None
         );
+    }
+}
+
+/// The rules written the plain way (every session against every mark, every
+/// event against every session): the fast functions above must agree with
+/// them on any interview.
+#[cfg(test)]
+mod reference {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::integrity::EventSource;
+
+    fn windows(
+        sessions: &[SessionSpan],
+        captures: &[DateTime<Utc>],
+        events: &[MonitoringEvent],
+    ) -> Vec<(SessionSpan, DateTime<Utc>)> {
+        let mut sessions = sessions.to_vec();
+        sessions.sort_by_key(|s| s.started_at);
+        let marks: Vec<DateTime<Utc>> = captures
+            .iter()
+            .copied()
+            .chain(
+                events
+                    .iter()
+                    .filter(|e| e.kind.from_browser())
+                    .flat_map(|e| std::iter::once(e.at).chain(e.ended_at)),
+            )
+            .collect();
+        sessions
+            .iter()
+            .enumerate()
+            .map(|(index, session)| {
+                let next = sessions.get(index + 1).map(|s| s.started_at);
+                let end = marks
+                    .iter()
+                    .filter(|t| **t >= session.started_at && next.is_none_or(|n| **t < n))
+                    .max()
+                    .copied()
+                    .unwrap_or(session.started_at);
+                (*session, end)
+            })
+            .collect()
+    }
+
+    fn end_of(event: &MonitoringEvent, windows: &[(SessionSpan, DateTime<Utc>)]) -> DateTime<Utc> {
+        if let Some(end) = event.ended_at {
+            return end.max(event.at);
+        }
+        if !event.kind.lasts() {
+            return event.at;
+        }
+        windows
+            .iter()
+            .rev()
+            .find(|(session, _)| session.started_at <= event.at)
+            .map(|(_, end)| (*end).max(event.at))
+            .unwrap_or(event.at)
+    }
+
+    fn gaps(
+        sessions: &[SessionSpan],
+        camera: &[DateTime<Utc>],
+        screen: &[DateTime<Utc>],
+        events: &[MonitoringEvent],
+    ) -> Vec<Gap> {
+        let all: Vec<DateTime<Utc>> = camera.iter().chain(screen).copied().collect();
+        let windows = windows(sessions, &all, events);
+        let mut gaps = Vec::new();
+        for kind in ImageKind::ALL {
+            let (times, cause) = match kind {
+                ImageKind::Camera => (camera, EventKind::CameraLost),
+                ImageKind::Screen => (screen, EventKind::ScreenShareEnded),
+            };
+            let excused: Vec<_> = events
+                .iter()
+                .filter(|e| e.kind == cause)
+                .map(|e| (e.at, end_of(e, &windows)))
+                .collect();
+            for (session, end) in &windows {
+                let interval = match kind {
+                    ImageKind::Camera => session.camera_interval,
+                    ImageKind::Screen => session.screen_interval,
+                };
+                let limit = Duration::seconds(2 * i64::from(interval));
+                let mut inside: Vec<_> = times
+                    .iter()
+                    .copied()
+                    .filter(|t| *t >= session.started_at && t <= end)
+                    .collect();
+                inside.sort();
+                let mut previous = session.started_at;
+                for time in inside.into_iter().chain(std::iter::once(*end)) {
+                    let explained = excused
+                        .iter()
+                        .any(|(from, to)| *from < time && previous < *to);
+                    if time - previous > limit && !explained {
+                        gaps.push(Gap {
+                            kind,
+                            from: previous,
+                            to: time,
+                            expected_every_secs: interval,
+                        });
+                    }
+                    previous = previous.max(time);
+                }
+            }
+        }
+        gaps.sort_by_key(|g| (g.from, g.kind.as_str()));
+        gaps
+    }
+
+    fn at(second: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_764_000_000 + second, 0).unwrap()
+    }
+
+    fn interview() -> impl Strategy<
+        Value = (
+            Vec<SessionSpan>,
+            Vec<DateTime<Utc>>,
+            Vec<DateTime<Utc>>,
+            Vec<MonitoringEvent>,
+        ),
+    > {
+        let session =
+            (0i64..600, 1u32..30, 1u32..30).prop_map(|(start, camera, screen)| SessionSpan {
+                started_at: at(start),
+                camera_interval: camera,
+                screen_interval: screen,
+            });
+        let kinds = prop::sample::select(EventKind::ALL.to_vec());
+        let event =
+            (kinds, 0i64..700, prop::option::of(0i64..120)).prop_map(|(kind, start, length)| {
+                MonitoringEvent {
+                    event_id: Uuid::nil(),
+                    kind,
+                    at: at(start),
+                    ended_at: length.map(|l| at(start + l)),
+                    detail: None,
+                    source: EventSource::Browser,
+                    review: None,
+                }
+            });
+        (
+            prop::collection::vec(session, 0..6),
+            prop::collection::vec((0i64..700).prop_map(at), 0..60),
+            prop::collection::vec((0i64..700).prop_map(at), 0..60),
+            prop::collection::vec(event, 0..25),
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn the_fast_rules_agree_with_the_plain_ones((sessions, camera, screen, events) in interview()) {
+            let all: Vec<_> = camera.iter().chain(&screen).copied().collect();
+            let fast = super::session_windows(&sessions, &all, &events);
+            let plain = windows(&sessions, &all, &events);
+            prop_assert_eq!(&fast, &plain);
+            for event in &events {
+                prop_assert_eq!(super::end_of(event, &fast), end_of(event, &plain));
+            }
+            prop_assert_eq!(
+                capture_gaps(&sessions, &camera, &screen, &events),
+                gaps(&sessions, &camera, &screen, &events)
+            );
+        }
     }
 }

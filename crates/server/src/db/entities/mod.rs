@@ -10,6 +10,7 @@ pub mod face_analysis;
 pub mod face_job;
 pub mod flag_review;
 pub mod idempotency_key;
+pub mod integrity_summary;
 pub mod job_application;
 pub mod monitoring_event;
 pub mod monitoring_image;

@@ -23,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(integration::IdempotencyKeys),
             Box::new(trust::Tenancy),
             Box::new(trust::AuditCheckpoints),
+            Box::new(trust::StoredSummaries),
         ]
     }
 }

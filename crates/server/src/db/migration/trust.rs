@@ -167,3 +167,40 @@ impl MigrationTrait for AuditCheckpoints {
             .await
     }
 }
+
+#[derive(DeriveIden)]
+enum IntegritySummaries {
+    Table,
+    ApplicationId,
+    Stamp,
+    Level,
+    UnreviewedFlags,
+    ComputedAt,
+}
+
+/// Stored integrity summaries for the applications lists.
+pub struct StoredSummaries;
+
+impl MigrationName for StoredSummaries {
+    fn name(&self) -> &str {
+        "m20261204_000012_integrity_summaries"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for StoredSummaries {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(IntegritySummaries::Table)
+                    .col(pk_uuid(IntegritySummaries::ApplicationId))
+                    .col(text(IntegritySummaries::Stamp))
+                    .col(string(IntegritySummaries::Level))
+                    .col(big_integer(IntegritySummaries::UnreviewedFlags))
+                    .col(timestamp_with_time_zone(IntegritySummaries::ComputedAt))
+                    .take(),
+            )
+            .await
+    }
+}
