@@ -507,7 +507,8 @@ async fn audit_verify(db: &DatabaseConnection, settings: &Settings) -> Result<St
         crate::keys::audit_key(settings).map_err(|error| CliError::Invalid(error.to_string()))?;
     match crate::db::audit::verify(db, &key).await? {
         Ok(intact) => {
-            crate::db::audit::checkpoint(db, &key, chrono::Utc::now()).await?;
+            crate::db::audit::sign(db, &key, intact.entries, &intact.head, chrono::Utc::now())
+                .await?;
             let plural = |n: i64, one: &'static str, many: &'static str| {
                 if n == 1 {
                     one

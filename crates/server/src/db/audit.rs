@@ -228,7 +228,19 @@ pub async fn checkpoint(
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, PersistenceError> {
     let (seq, hash) = head(db).await?;
-    if seq == 0 {
+    sign(db, key, seq, &hash, now).await
+}
+
+/// Signs entry `seq`, whose hash is `hash` (a head read or verified), unless a
+/// checkpoint at or past it exists.
+pub async fn sign(
+    db: &DatabaseConnection,
+    key: &AuditKey,
+    seq: i64,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, PersistenceError> {
+    if seq < 1 {
         return Ok(None);
     }
     let last = audit_checkpoint::Entity::find()
@@ -240,8 +252,8 @@ pub async fn checkpoint(
     }
     let inserted = audit_checkpoint::Entity::insert(audit_checkpoint::ActiveModel {
         seq: Set(seq),
-        mac: Set(key.sign(seq, &hash)),
-        hash: Set(hash),
+        mac: Set(key.sign(seq, hash)),
+        hash: Set(hash.to_string()),
         key_id: Set(key.id()),
         signed_at: Set(now),
     })
