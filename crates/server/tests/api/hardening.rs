@@ -11,13 +11,9 @@ use tokio::{
 };
 
 use crate::helpers::{
-    base64, error_body, interview, interview_with, jpeg, new_client, spawn_app, spawn_app_with,
-    spawn_instance_of, ServerProcess,
+    base64, error_body, host_of, interview, interview_with, jpeg, new_client, spawn_app,
+    spawn_app_with, spawn_instance_of, status_of, ServerProcess,
 };
-
-fn host_of(address: &str) -> String {
-    address.trim_start_matches("http://").to_string()
-}
 
 #[tokio::test]
 async fn capture_times_before_the_application_or_ahead_of_the_clock_are_refused() {
@@ -111,16 +107,6 @@ async fn stalled_uploads(
         streams.push(stream);
     }
     streams
-}
-
-async fn status_of(stream: &mut TcpStream, wait: Duration) -> Option<u16> {
-    let mut buffer = vec![0u8; 1024];
-    let read = tokio::time::timeout(wait, stream.read(&mut buffer))
-        .await
-        .ok()?
-        .ok()?;
-    let text = String::from_utf8_lossy(&buffer[..read]);
-    text.split(' ').nth(1)?.parse().ok()
 }
 
 #[tokio::test]

@@ -709,3 +709,23 @@ impl TestApp {
             .expect("the CLI runs")
     }
 }
+
+/// `host:port` of a test server's address.
+pub fn host_of(address: &str) -> String {
+    address.trim_start_matches("http://").to_string()
+}
+
+/// The status of the answer that arrives on `stream` within `wait`.
+pub async fn status_of(
+    stream: &mut tokio::net::TcpStream,
+    wait: std::time::Duration,
+) -> Option<u16> {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = vec![0u8; 1024];
+    let read = tokio::time::timeout(wait, stream.read(&mut buffer))
+        .await
+        .ok()?
+        .ok()?;
+    let text = String::from_utf8_lossy(&buffer[..read]);
+    text.split(' ').nth(1)?.parse().ok()
+}

@@ -9,15 +9,11 @@ use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, Set};
 use serde_json::{json, Value};
 use server::db::{audit, entities};
 use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
+    io::AsyncWriteExt,
     net::{TcpSocket, TcpStream},
 };
 
-use crate::helpers::{error_body, interview, interview_with, jpeg, TestUser};
-
-fn host_of(address: &str) -> String {
-    address.trim_start_matches("http://").to_string()
-}
+use crate::helpers::{error_body, host_of, interview, interview_with, jpeg, status_of, TestUser};
 
 /// A connection to `address` from the loopback address `from` (127.0.0.x).
 async fn connect_from(from: [u8; 4], address: &str) -> TcpStream {
@@ -29,16 +25,6 @@ async fn connect_from(from: [u8; 4], address: &str) -> TcpStream {
         .connect(host_of(address).parse().expect("socket address"))
         .await
         .expect("connect")
-}
-
-async fn status_of(stream: &mut TcpStream, wait: Duration) -> Option<u16> {
-    let mut buffer = vec![0u8; 2048];
-    let read = tokio::time::timeout(wait, stream.read(&mut buffer))
-        .await
-        .ok()?
-        .ok()?;
-    let text = String::from_utf8_lossy(&buffer[..read]);
-    text.split(' ').nth(1)?.parse().ok()
 }
 
 #[tokio::test]
@@ -444,8 +430,9 @@ async fn signing_more_than_the_views_per_minute_is_429() {
     );
 }
 
-#[tokio::test]
-async fn rows_written_into_the_audit_table_break_verify_and_are_not_listed() {
+/// An interview with one camera image the recruiter viewed three times (three
+/// audit entries), signed in as the recruiter.
+async fn viewed_three_times() -> crate::helpers::Interview {
     let i = interview().await;
     i.app.login_as(&i.candidate).await;
     let key = i
@@ -456,6 +443,12 @@ async fn rows_written_into_the_audit_table_break_verify_and_are_not_listed() {
     for _ in 0..3 {
         assert_eq!(i.app.signed_url(&key).await.status(), 200);
     }
+    i
+}
+
+#[tokio::test]
+async fn rows_written_into_the_audit_table_break_verify_and_are_not_listed() {
+    let i = viewed_three_times().await;
     let verify = || audit::verify(&i.app.db, &i.app.audit_key);
     assert!(verify().await.unwrap().is_ok());
     let forged = |seq: i64| entities::audit_entry::ActiveModel {
@@ -546,16 +539,7 @@ async fn entries_appended_while_verify_runs_are_not_an_error() {
 
 #[tokio::test]
 async fn history_rewritten_with_database_access_alone_is_found_by_its_checkpoint() {
-    let i = interview().await;
-    i.app.login_as(&i.candidate).await;
-    let key = i
-        .app
-        .uploaded(&i.application, "camera", &jpeg(3000, 1))
-        .await;
-    i.app.login_as(&i.recruiter).await;
-    for _ in 0..3 {
-        assert_eq!(i.app.signed_url(&key).await.status(), 200);
-    }
+    let i = viewed_three_times().await;
     let signed = audit::checkpoint(&i.app.db, &i.app.audit_key, chrono::Utc::now())
         .await
         .unwrap();

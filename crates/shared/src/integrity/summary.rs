@@ -578,14 +578,15 @@ mod reference {
         DateTime::from_timestamp(1_764_000_000 + second, 0).unwrap()
     }
 
-    fn interview() -> impl Strategy<
-        Value = (
-            Vec<SessionSpan>,
-            Vec<DateTime<Utc>>,
-            Vec<DateTime<Utc>>,
-            Vec<MonitoringEvent>,
-        ),
-    > {
+    /// Sessions, camera times, screen times and events of one interview.
+    type Drawn = (
+        Vec<SessionSpan>,
+        Vec<DateTime<Utc>>,
+        Vec<DateTime<Utc>>,
+        Vec<MonitoringEvent>,
+    );
+
+    fn interview() -> impl Strategy<Value = Drawn> {
         let session =
             (0i64..600, 1u32..30, 1u32..30).prop_map(|(start, camera, screen)| SessionSpan {
                 started_at: at(start),
