@@ -12,7 +12,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE_DIR/target}"
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 export PATH="$TOOLS_DIR/bin:$TOOLS_DIR/node/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
-# Versions pinned here must match Cargo.lock (wasm-bindgen) and env-notes.
+# Versions pinned here must match Cargo.lock (wasm-bindgen).
 CARGO_LEPTOS_VERSION=0.3.11
 WASM_BINDGEN_VERSION=0.2.130
 SEAWEEDFS_VERSION=4.48

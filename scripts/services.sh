@@ -73,7 +73,7 @@ start_postgres() {
   log "PostgreSQL on 127.0.0.1:$port"
 }
 
-# SeaweedFS's S3 gateway on free loopback ports (the recipe of env-notes); sets
+# SeaweedFS's S3 gateway on free loopback ports; sets
 # TEST_S3_ENDPOINT and WEED_BIN. Credentials match the API tests' helpers.
 start_seaweedfs() {
   export WEED_BIN="$TOOLS_DIR/seaweedfs/bin/weed"

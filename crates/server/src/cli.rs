@@ -1,4 +1,4 @@
-//! The command line of API.md: serve, migrate, and the operator's commands.
+//! The command line (README, "Command line"): serve, migrate, and the operator's commands.
 
 use std::io::Read;
 

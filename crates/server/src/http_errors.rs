@@ -2,7 +2,7 @@
 //!
 //! Server functions answer every error (also a body that fails to decode) with
 //! 500 and the `serverfnerror` header; this layer reads the error they wrote and
-//! sets the status API.md gives for it (and `Retry-After` on 503 and 429).
+//! sets the status the README's error table gives for it (and `Retry-After` on 503 and 429).
 
 use app::AppError;
 use axum::{

@@ -1,4 +1,4 @@
-//! The access policy of API.md, in one place. Code gets a [`Permitted`] application
+//! The access policy (README, "Access"), in one place. Code gets a [`Permitted`] application
 //! only from here, and the repository functions that read or change an
 //! application's images take that handle, not an id: a query for an application
 //! nobody checked does not compile.

@@ -1,4 +1,4 @@
-//! Settings, read once at start from the environment (API.md's names), with defaults.
+//! Settings, read once at start from the environment (the README's Configuration table), with defaults.
 //! Nothing else reads the environment.
 
 use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};

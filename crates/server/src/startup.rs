@@ -3,13 +3,13 @@
 
 use std::{future::Future, sync::Arc};
 
-use app::{services::Services, shell, App};
+use app::{services::Services, shell, App, AppError};
 use axum::{
     extract::{FromRef, State},
     http::StatusCode,
     middleware,
     response::IntoResponse,
-    routing::{get, post},
+    routing::{any, get, post},
     Extension, Router,
 };
 use leptos::{config::LeptosOptions, prelude::provide_context};
@@ -234,6 +234,9 @@ pub fn router(state: AppState) -> Router {
             "/capture/{token}",
             get(integration::links::show).post(integration::links::open),
         )
+        // An API path that does not exist is a JSON 404 like every other API
+        // error, not the app's HTML page.
+        .route("/api/{*rest}", any(api_not_found))
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -265,6 +268,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+async fn api_not_found() -> AppError {
+    AppError::NotFound("there is no such API path".into())
 }
 
 /// 200 when the database answers, 503 when it does not.

@@ -27,7 +27,7 @@ macro_rules! uuid_id {
 
         impl FromStr for $name {
             type Err = IdError;
-            /// Accepts only the hyphenated form, as API.md requires.
+            /// Accepts only the hyphenated form, as the API requires.
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 let error = || IdError { what: $what, value: s.chars().take(64).collect() };
                 if s.len() != 36 {

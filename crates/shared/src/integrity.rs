@@ -380,7 +380,7 @@ mod tests {
             "the error does not echo 5,000 characters"
         );
         let from_browser = EventKind::ALL.iter().filter(|k| k.from_browser()).count();
-        assert_eq!(from_browser, 11, "the browser's kinds of API.md");
+        assert_eq!(from_browser, 11, "the browser's kinds of the README");
     }
 
     #[test]

@@ -82,7 +82,7 @@ pub struct SignedUrls {
     pub urls: Vec<SignedUrl>,
 }
 
-/// RFC 3339 UTC with milliseconds, as API.md writes times: `2026-11-25T09:30:00.123Z`.
+/// RFC 3339 UTC with milliseconds, as the API writes times: `2026-11-25T09:30:00.123Z`.
 pub mod millis {
     use chrono::{DateTime, SecondsFormat, Utc};
     use serde::{Deserialize, Deserializer, Serializer};

@@ -2,7 +2,7 @@ use serde_json::json;
 
 use crate::helpers::{interview, jpeg, TestUser};
 
-/// API.md's access table over HTTP: every role × own/other organization (or own/other
+/// The README's access table over HTTP: every role × own/other organization (or own/other
 /// candidate) × every action, against one application of `acme`.
 #[tokio::test]
 async fn the_access_matrix() {

@@ -1,5 +1,5 @@
-//! Consent, sessions, events, the summary and reviewers' verdicts (API.md,
-//! "Consent, sessions and events").
+//! Consent, sessions, events, the summary and reviewers' verdicts (README,
+//! "Integrity signals").
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};

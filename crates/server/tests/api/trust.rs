@@ -980,3 +980,38 @@ async fn the_list_shows_each_change_to_a_stored_summary() {
     assert_eq!(listed["summary"]["unreviewedFlags"], row["unreviewedFlags"]);
     assert_eq!(listed["summary"]["level"], row["integrityLevel"]);
 }
+
+#[tokio::test]
+async fn an_api_path_that_does_not_exist_is_a_json_404() {
+    let i = interview().await;
+    i.app.login_as(&i.recruiter).await;
+    for path in [
+        "/api/monitoring/flags/respond",
+        "/api/nothing",
+        "/api/monitoring/images/extra",
+    ] {
+        let response = i.app.post_json(path, &json!({})).await;
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(error_body(response).await["error"], "not_found", "{path}");
+    }
+    // Without a caller it is refused before anything else, like every API path.
+    let anonymous = crate::helpers::new_client()
+        .post(i.app.url("/api/nothing"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    // Pages are still the app's.
+    let page = i
+        .app
+        .client
+        .get(i.app.url("/no-such-page"))
+        .send()
+        .await
+        .unwrap();
+    assert!(page
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v.to_str().unwrap().starts_with("text/html")));
+}
