@@ -12,9 +12,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE_DIR/target}"
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 export PATH="$TOOLS_DIR/bin:$TOOLS_DIR/node/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
-# Versions pinned here must match Cargo.lock (wasm-bindgen).
 CARGO_LEPTOS_VERSION=0.3.11
-WASM_BINDGEN_VERSION=0.2.130
+# The wasm-bindgen CLI must be the version of the crate that Cargo.lock names.
+WASM_BINDGEN_VERSION=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/"/, "", $3); print $3; exit }' "$ROOT/Cargo.lock")
+[ -n "$WASM_BINDGEN_VERSION" ] || { echo "error: Cargo.lock names no wasm-bindgen" >&2; exit 1; }
 SEAWEEDFS_VERSION=4.48
 SCHEMATHESIS_VERSION=4.32.5
 SCIKIT_IMAGE_VERSION=0.26.0

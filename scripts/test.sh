@@ -27,6 +27,8 @@ workspace_test() { cargo test --workspace --features app/ssr "$@"; }
 if want rust; then
   log "unit and API tests (SQLite, built-in store)"
   workspace_test
+  log "the panel crate on its own, for the browser (interview-monitor-panel)"
+  cargo build -q -p interview-monitor-panel --target wasm32-unknown-unknown
 
   start_postgres
   start_seaweedfs

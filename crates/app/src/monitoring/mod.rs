@@ -31,8 +31,8 @@ pub mod input;
 pub(crate) mod interview;
 mod panel;
 #[cfg(feature = "browser")]
-mod persist;
-pub mod queue;
+use ::panel::persist;
+pub use ::panel::queue;
 #[cfg(feature = "browser")]
 mod signals;
 mod store;

@@ -23,21 +23,29 @@ pub struct StoredCapture {
     /// id with its state (`…:open`, `…:ended`), so an event's end never
     /// overwrites or deletes its start while that is being sent.
     pub id: String,
+    /// The application it was taken for.
     pub application: ApplicationId,
     /// RFC 3339, on the server's clock.
     pub captured_at: String,
+    /// What is kept.
     pub item: StoredItem,
 }
 
+/// What a kept entry holds.
 #[derive(Clone)]
 pub enum StoredItem {
+    /// A snapshot: its kind and its JPEG.
     Capture {
+        /// Camera or screen.
         kind: ImageKind,
+        /// The JPEG as taken.
         blob: Blob,
     },
     /// An event as its JSON body, and the monitoring session it happened in.
     Event {
+        /// The event as sent to `/api/monitoring/events`.
         json: String,
+        /// The monitoring session's id, when one was open.
         session: Option<String>,
     },
 }
@@ -88,7 +96,7 @@ async fn database() -> Result<IdbDatabase, JsValue> {
     let on_upgrade = Closure::<dyn FnMut()>::new(move || {
         if let Ok(db) = upgrading
             .result()
-            .and_then(|db| db.dyn_into::<IdbDatabase>().map_err(JsValue::from))
+            .and_then(|db| db.dyn_into::<IdbDatabase>())
         {
             if !db.object_store_names().contains(STORE) {
                 let parameters = IdbObjectStoreParameters::new();
@@ -104,13 +112,14 @@ async fn database() -> Result<IdbDatabase, JsValue> {
     Ok(db)
 }
 
+/// A transaction's completion, with the handlers it must outlive.
+type Settling = (JsFuture, [Closure<dyn FnMut()>; 2]);
+
 /// Watches `transaction` for its commit: a request's success alone is not
 /// durable, and a page that unloads before the commit loses the write. The
 /// handlers are set at once (before anything is awaited), so the event cannot
 /// be missed; they must live until the returned future is done.
-fn commit_watch(
-    transaction: &IdbTransaction,
-) -> Result<(JsFuture, [Closure<dyn FnMut()>; 2]), JsValue> {
+fn commit_watch(transaction: &IdbTransaction) -> Result<Settling, JsValue> {
     let mut handlers = None;
     let promise = Promise::new(&mut |resolve, reject| handlers = Some((resolve, reject)));
     let Some((resolve, reject)) = handlers else {

@@ -5,15 +5,18 @@ use std::collections::VecDeque;
 
 /// Delays grow from `BASE_MS` doubling per attempt up to `MAX_MS`, with full jitter.
 pub const BASE_MS: f64 = 500.0;
+/// The longest delay between two tries.
 pub const MAX_MS: f64 = 30_000.0;
 /// Captures kept while uploads cannot go through; the newest are dropped beyond
 /// either bound.
 pub const QUEUE_BOUND: usize = 200;
+/// The bytes the queue keeps at most.
 pub const QUEUE_BYTES: usize = 50 * 1024 * 1024;
 
 /// What happened to one upload attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attempt {
+    /// The server stored it (2xx).
     Stored,
     /// No answer: offline, connection refused, timed out.
     NetworkFailure,
@@ -21,6 +24,7 @@ pub enum Attempt {
     Status(u16, String),
 }
 
+/// What the queue does after an attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Next {
     /// Done with this capture; go on to the next.
@@ -33,6 +37,7 @@ pub enum Next {
     WaitForSignIn,
 }
 
+/// What to do after `attempt`: go on, try again later, give up, or wait for a new session.
 pub fn next(attempt: &Attempt) -> Next {
     match attempt {
         Attempt::Stored => Next::Advance,
@@ -75,6 +80,7 @@ pub struct BoundedQueue<T> {
 }
 
 impl<T> BoundedQueue<T> {
+    /// An empty queue of at most `bound` items and `max_bytes` bytes.
     pub fn new(bound: usize, max_bytes: usize) -> Self {
         BoundedQueue {
             items: VecDeque::new(),
@@ -96,20 +102,24 @@ impl<T> BoundedQueue<T> {
         true
     }
 
+    /// The oldest item.
     pub fn front(&self) -> Option<&T> {
         self.items.front().map(|(item, _)| item)
     }
 
+    /// The oldest item, to change it (its attempts).
     pub fn front_mut(&mut self) -> Option<&mut T> {
         self.items.front_mut().map(|(item, _)| item)
     }
 
+    /// Takes the oldest item out.
     pub fn pop_front(&mut self) -> Option<T> {
         let (item, size) = self.items.pop_front()?;
         self.bytes -= size;
         Some(item)
     }
 
+    /// The items, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = &T> {
         self.items.iter().map(|(item, _)| item)
     }
@@ -119,18 +129,22 @@ impl<T> BoundedQueue<T> {
         self.bytes
     }
 
+    /// Items waiting.
     pub fn len(&self) -> usize {
         self.items.len()
     }
 
+    /// Whether nothing waits.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
 
+    /// How many items it keeps at most.
     pub fn bound(&self) -> usize {
         self.bound
     }
 
+    /// How many items it turned away, full.
     pub fn dropped(&self) -> usize {
         self.dropped
     }
