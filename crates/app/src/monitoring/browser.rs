@@ -222,7 +222,7 @@ pub async fn upload_blob(
     blob: &Blob,
     captured_at: &str,
     capture_id: Option<&str>,
-) -> (Attempt, Option<UploadReceipt>) {
+) -> (Sent, Option<UploadReceipt>) {
     let mut url = format!("/api/monitoring/upload-binary?applicationId={application}&imageType={kind}&capturedAt={captured_at}");
     if let Some(id) = capture_id {
         url.push_str("&captureId=");
@@ -230,13 +230,33 @@ pub async fn upload_blob(
     }
     match post(&url, blob, "image/jpeg").await {
         Answer::Ok(text) => match serde_json::from_str::<UploadReceipt>(&text) {
-            Ok(receipt) => (Attempt::Stored, Some(receipt)),
+            Ok(receipt) => (Sent::new(Attempt::Stored, None), Some(receipt)),
             Err(_) => (
-                Attempt::Status(200, "the server's answer could not be read".into()),
+                Sent::new(
+                    Attempt::Status(200, "the server's answer could not be read".into()),
+                    None,
+                ),
                 None,
             ),
         },
-        Answer::Failed(attempt) => (attempt, None),
+        Answer::Failed(attempt, retry_after_ms) => (Sent::new(attempt, retry_after_ms), None),
+    }
+}
+
+/// What one call to the server came to, as the queue judges it, with the wait
+/// the server asked for: each answer's own `Retry-After`, carried with it.
+pub struct Sent {
+    pub attempt: Attempt,
+    /// `Retry-After`, in milliseconds.
+    pub retry_after_ms: Option<u32>,
+}
+
+impl Sent {
+    fn new(attempt: Attempt, retry_after_ms: Option<u32>) -> Self {
+        Sent {
+            attempt,
+            retry_after_ms,
+        }
     }
 }
 
@@ -245,7 +265,7 @@ pub async fn send_events(
     application: ApplicationId,
     session: Option<&str>,
     events_json: &str,
-) -> Attempt {
+) -> Sent {
     let session = session
         .map(|s| format!(",\"sessionId\":\"{s}\""))
         .unwrap_or_default();
@@ -257,19 +277,9 @@ pub async fn send_events(
     )
     .await
     {
-        Answer::Ok(_) => Attempt::Stored,
-        Answer::Failed(attempt) => attempt,
+        Answer::Ok(_) => Sent::new(Attempt::Stored, None),
+        Answer::Failed(attempt, retry_after_ms) => Sent::new(attempt, retry_after_ms),
     }
-}
-
-thread_local! {
-    /// The last answer's `Retry-After`, in milliseconds.
-    static RETRY_AFTER_MS: std::cell::Cell<Option<u32>> = const { std::cell::Cell::new(None) };
-}
-
-/// What the last answer asked for with `Retry-After` (taken: asked once).
-pub fn take_retry_after_ms() -> Option<u32> {
-    RETRY_AFTER_MS.with(std::cell::Cell::take)
 }
 
 /// POSTs a JSON body (to interview-monitor when embedded): the answer's text,
@@ -277,34 +287,35 @@ pub fn take_retry_after_ms() -> Option<u32> {
 pub async fn post_json(url: &str, json: &str) -> Result<String, String> {
     match post(url, &JsValue::from_str(json), "application/json").await {
         Answer::Ok(text) => Ok(text),
-        Answer::Failed(Attempt::Status(_, message)) => Err(message),
-        Answer::Failed(_) => Err("the server could not be reached".into()),
+        Answer::Failed(Attempt::Status(_, message), _) => Err(message),
+        Answer::Failed(..) => Err("the server could not be reached".into()),
     }
 }
 
 enum Answer {
     /// A 2xx answer's text.
     Ok(String),
-    Failed(Attempt),
+    /// What went wrong, and the answer's `Retry-After` in milliseconds.
+    Failed(Attempt, Option<u32>),
 }
 
 /// POSTs `body`, abandoning it after [`UPLOAD_TIMEOUT_MS`] (a stalled connection cannot hold the queue).
 async fn post(url: &str, body: &JsValue, content_type: &str) -> Answer {
     let Ok(controller) = web_sys::AbortController::new() else {
-        return Answer::Failed(Attempt::NetworkFailure);
+        return Answer::Failed(Attempt::NetworkFailure, None);
     };
     let abort = controller.clone();
     // Dropped (and so cancelled) when this function returns.
     let _deadline = gloo_timers::callback::Timeout::new(UPLOAD_TIMEOUT_MS, move || abort.abort());
     let Ok(window) = window() else {
-        return Answer::Failed(Attempt::NetworkFailure);
+        return Answer::Failed(Attempt::NetworkFailure, None);
     };
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_body(body);
     init.set_signal(Some(&controller.signal()));
     let Ok(headers) = web_sys::Headers::new() else {
-        return Answer::Failed(Attempt::NetworkFailure);
+        return Answer::Failed(Attempt::NetworkFailure, None);
     };
     let _ = headers.set("content-type", content_type);
     // Embedded on another origin: to interview-monitor, with the session's token.
@@ -315,10 +326,10 @@ async fn post(url: &str, body: &JsValue, content_type: &str) -> Answer {
     let url = crate::embed::url(url);
     let response = match JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await {
         Ok(response) => response,
-        Err(_) => return Answer::Failed(Attempt::NetworkFailure),
+        Err(_) => return Answer::Failed(Attempt::NetworkFailure, None),
     };
     let Ok(response) = response.dyn_into::<Response>() else {
-        return Answer::Failed(Attempt::NetworkFailure);
+        return Answer::Failed(Attempt::NetworkFailure, None);
     };
     learn_server_clock(&response);
     let status = response.status();
@@ -328,12 +339,11 @@ async fn post(url: &str, body: &JsValue, content_type: &str) -> Answer {
         .ok()
         .flatten()
         .and_then(|v| super::queue::retry_after_ms(&v));
-    RETRY_AFTER_MS.with(|cell| cell.set(retry_after));
     // Aborted while the answer was read: as good as no answer.
     let text = match response.text() {
         Ok(promise) => match JsFuture::from(promise).await {
             Ok(text) => text.as_string().unwrap_or_default(),
-            Err(_) => return Answer::Failed(Attempt::NetworkFailure),
+            Err(_) => return Answer::Failed(Attempt::NetworkFailure, None),
         },
         Err(_) => String::new(),
     };
@@ -343,6 +353,6 @@ async fn post(url: &str, body: &JsValue, content_type: &str) -> Answer {
         let message = serde_json::from_str::<AppError>(&text)
             .map(|e| e.to_string())
             .unwrap_or_else(|_| format!("the server answered {status}"));
-        Answer::Failed(Attempt::Status(status, message))
+        Answer::Failed(Attempt::Status(status, message), retry_after)
     }
 }

@@ -189,10 +189,10 @@ mod browser_members {
         ) -> Result<UploadReceipt, AppError> {
             self.set_uploading(true);
             let captured_at = shared::monitoring::millis::format(&browser::now());
-            let (attempt, receipt) =
+            let (sent, receipt) =
                 browser::upload_blob(application, kind, blob, &captured_at, None).await;
             self.set_uploading(false);
-            match (attempt, receipt) {
+            match (sent.attempt, receipt) {
                 (Attempt::Stored, Some(receipt)) => {
                     self.set_error(None);
                     Ok(receipt)

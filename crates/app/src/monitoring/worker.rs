@@ -326,9 +326,9 @@ impl Worker {
             if !store.set_uploading(true) {
                 break;
             }
-            let (attempt, count, what) = match &head.item {
+            let (sent, count, what) = match &head.item {
                 StoredItem::Capture { kind, blob } => {
-                    let (attempt, _) = browser::upload_blob(
+                    let (sent, _) = browser::upload_blob(
                         head.application,
                         *kind,
                         blob,
@@ -336,7 +336,7 @@ impl Worker {
                         Some(&head.id),
                     )
                     .await;
-                    (attempt, 1, format!("a {kind} capture"))
+                    (sent, 1, format!("a {kind} capture"))
                 }
                 StoredItem::Event { .. } => {
                     let Some((count, session, array)) = self.queue.try_with_value(event_batch)
@@ -350,7 +350,7 @@ impl Worker {
                     )
                 }
             };
-            match next(&attempt) {
+            match next(&sent.attempt) {
                 Next::Advance => {
                     self.finish_head(count);
                     let at = shared::monitoring::millis::format(&browser::now());
@@ -400,7 +400,7 @@ impl Worker {
                     });
                     let wait = retry_wait_ms(
                         backoff_ms(attempts, browser::random_unit()),
-                        browser::take_retry_after_ms(),
+                        sent.retry_after_ms,
                     );
                     store.set_uploading(false);
                     store.set_error(Some(format!(
