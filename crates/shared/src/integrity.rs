@@ -289,6 +289,33 @@ pub struct SessionStarted {
     pub server_time: DateTime<Utc>,
 }
 
+/// `session/end`'s answer: the session and when it ended (the first end is
+/// kept: ending it again changes nothing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionEnded {
+    pub session_id: Uuid,
+    #[serde(with = "millis")]
+    pub ended_at: DateTime<Utc>,
+}
+
+/// One event as a client sends it (`POST /api/monitoring/events`); the server
+/// checks every field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventInput {
+    /// A UUID the client picks: the server stores an event once.
+    pub event_id: String,
+    pub kind: String,
+    /// RFC 3339.
+    pub at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
+    /// A JSON object, or nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<serde_json::Value>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventsAccepted {
     pub accepted: usize,

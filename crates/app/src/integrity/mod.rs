@@ -17,18 +17,7 @@ use shared::integrity::{
 
 use crate::error::AppError;
 
-/// One event as a client sends it; checked by [`input`] on the server.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EventInput {
-    pub event_id: String,
-    pub kind: String,
-    pub at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ended_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<serde_json::Value>,
-}
+pub use shared::integrity::EventInput;
 
 /// `POST /api/monitoring/consent/terms` `{applicationId}`: what the consent page
 /// states (retention and link lifetime from the server's settings) and whether
