@@ -9,7 +9,6 @@
 pub mod accountability;
 pub mod applications;
 pub mod auth;
-pub mod embed;
 pub mod error;
 pub mod integration;
 pub mod integrity;

@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use shared::{
     audit::{AuditTrail, ErasureReceipt},
     integrity::{
-        ConsentReceipt, ConsentTerms, EventList, EventsAccepted, ReviewRecorded, SessionStarted,
-        Verdict,
+        ConsentReceipt, ConsentTerms, EventList, EventsAccepted, ReviewRecorded, SessionEnded,
+        SessionStarted, Verdict,
     },
     ApplicationId, ApplicationSummary, CurrentUser, DeleteReceipt, ImageKind, ImageList, ObjectKey,
     SignedUrl, UploadReceipt,
@@ -170,6 +170,14 @@ pub trait Integrity: Send + Sync {
         intervals: (u32, u32),
         user_agent: &str,
     ) -> Result<SessionStarted, AppError>;
+    /// Ends a session of the application (the panel's `end()`); ending it again
+    /// answers the first end.
+    async fn end_session(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+        session: uuid::Uuid,
+    ) -> Result<SessionEnded, AppError>;
     /// Stores events, each id once (409 when an id was used for another event).
     async fn record_events(
         &self,

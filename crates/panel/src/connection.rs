@@ -202,9 +202,22 @@ mod tests {
             connection.url("/api/monitoring/images"),
             "https://monitor.example.com/api/monitoring/images"
         );
-        assert_eq!(connection.url("https://s3.example/x"), "https://s3.example/x");
-        for wrong in ["monitor.example.com", "ftp://x", "https://", "https://x/path", "https://a b"] {
-            assert_eq!(Connection::to(wrong).unwrap_err().kind, ErrorKind::Setup, "{wrong}");
+        assert_eq!(
+            connection.url("https://s3.example/x"),
+            "https://s3.example/x"
+        );
+        for wrong in [
+            "monitor.example.com",
+            "ftp://x",
+            "https://",
+            "https://x/path",
+            "https://a b",
+        ] {
+            assert_eq!(
+                Connection::to(wrong).unwrap_err().kind,
+                ErrorKind::Setup,
+                "{wrong}"
+            );
         }
         assert_eq!(Connection::same_origin().url("/healthz"), "/healthz");
     }

@@ -139,19 +139,31 @@ pub fn Consent(
         &texts.consent_who,
         &[
             ("organization", organization),
-            ("link_lifetime", &(texts.duration)(terms.signed_url_ttl_secs)),
+            (
+                "link_lifetime",
+                &(texts.duration)(terms.signed_url_ttl_secs),
+            ),
         ],
     );
     let capture = application.capture;
     let (camera_interval, screen_interval) = intervals;
     let camera = capture.camera.then(|| {
-        fill(&texts.consent_camera, &[("seconds", &camera_interval.to_string())])
+        fill(
+            &texts.consent_camera,
+            &[("seconds", &camera_interval.to_string())],
+        )
     });
     let screen = capture.screen.then(|| {
-        fill(&texts.consent_screen, &[("seconds", &screen_interval.to_string())])
+        fill(
+            &texts.consent_screen,
+            &[("seconds", &screen_interval.to_string())],
+        )
     });
     let previously = terms.consented_at.map(|at| {
-        fill(&texts.consent_previously, &[("moment", &(texts.moment)(at))])
+        fill(
+            &texts.consent_previously,
+            &[("moment", &(texts.moment)(at))],
+        )
     });
     view! {
         <div class="consent" data-consent-version=terms.consent_version.clone()>

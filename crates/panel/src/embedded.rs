@@ -75,7 +75,9 @@ pub fn EmbeddedInterview(
         None => Connection::to(server.as_deref().unwrap_or_default()),
     };
     let store = MonitoringImages::new(
-        connection.clone().unwrap_or_else(|_| Connection::same_origin()),
+        connection
+            .clone()
+            .unwrap_or_else(|_| Connection::same_origin()),
         texts.clone(),
     );
     store.status.set_on_event(on_event);

@@ -111,7 +111,12 @@ pub fn MonitoringPanel(
             control.set_phase(Phase::Running);
             // What an earlier visit left waiting goes first.
             store.restore(application_id);
-            live::start_session(store, signals, application_id, (camera_interval, screen_interval));
+            live::start_session(
+                store,
+                signals,
+                application_id,
+                (camera_interval, screen_interval),
+            );
             if camera_monitoring {
                 media.start_camera();
                 media.every(camera_interval, shared::ImageKind::Camera);
@@ -160,13 +165,34 @@ pub fn MonitoringPanel(
     let full_screen = move |_| live::enter_full_screen();
 
     let tx = store.status.texts();
-    let camera_every = tx.fill(&tx.camera_every, &[("seconds", &camera_interval.to_string())]);
-    let screen_every = tx.fill(&tx.screen_every, &[("seconds", &screen_interval.to_string())]);
+    let camera_every = tx.fill(
+        &tx.camera_every,
+        &[("seconds", &camera_interval.to_string())],
+    );
+    let screen_every = tx.fill(
+        &tx.screen_every,
+        &[("seconds", &screen_interval.to_string())],
+    );
     let (camera_label, screen_label) = (tx.camera.to_string(), tx.screen.to_string());
-    let (camera_retry, camera_snapshot, screen_snapshot) = (tx.camera_retry.to_string(), tx.camera_snapshot.to_string(), tx.screen_snapshot.to_string());
-    let (screen_choosing, screen_stopped, screen_prompt) = (tx.screen_choosing.to_string(), tx.screen_stopped.to_string(), tx.screen_prompt.to_string());
-    let (screen_share, screen_share_again) = (tx.screen_share.to_string(), tx.screen_share_again.to_string());
-    let (interview_ended, full_screen_label, full_screen_note) = (tx.interview_ended.to_string(), tx.full_screen.to_string(), tx.full_screen_note.to_string());
+    let (camera_retry, camera_snapshot, screen_snapshot) = (
+        tx.camera_retry.to_string(),
+        tx.camera_snapshot.to_string(),
+        tx.screen_snapshot.to_string(),
+    );
+    let (screen_choosing, screen_stopped, screen_prompt) = (
+        tx.screen_choosing.to_string(),
+        tx.screen_stopped.to_string(),
+        tx.screen_prompt.to_string(),
+    );
+    let (screen_share, screen_share_again) = (
+        tx.screen_share.to_string(),
+        tx.screen_share_again.to_string(),
+    );
+    let (interview_ended, full_screen_label, full_screen_note) = (
+        tx.interview_ended.to_string(),
+        tx.full_screen.to_string(),
+        tx.full_screen_note.to_string(),
+    );
     let stats = store.stats();
     view! {
         <section class="monitoring-panel" data-camera-live=move || camera_live.get().to_string()
@@ -240,7 +266,13 @@ fn UploadStatus(store: MonitoringImages, capture_error: RwSignal<Option<String>>
     let status = store.status;
     let texts = status.texts();
     let counts = move |uploaded: usize, taken: usize| {
-        texts.fill(&texts.status_counts, &[("uploaded", &uploaded.to_string()), ("taken", &taken.to_string())])
+        texts.fill(
+            &texts.status_counts,
+            &[
+                ("uploaded", &uploaded.to_string()),
+                ("taken", &taken.to_string()),
+            ],
+        )
     };
     let t = status.texts();
     let embedded = store.connection().has_session() || store.connection().can_renew();
@@ -412,8 +444,10 @@ mod live {
                         self.feeds.camera_live.try_set(false);
                         let message = camera_message(self.store, &error);
                         self.feeds.camera_error.try_set(Some(message.clone()));
-                        self.store
-                            .emit(PanelEvent::Error(PanelError::new(ErrorKind::Setup, message)));
+                        self.store.emit(PanelEvent::Error(PanelError::new(
+                            ErrorKind::Setup,
+                            message,
+                        )));
                     }
                 }
             });
@@ -471,10 +505,11 @@ mod live {
                     }
                     Err(error) => {
                         self.feeds.screen.try_set(ScreenShare::NotShared);
-                        self.feeds.capture_error.try_set(Some(self.store.status.text(
-                            |t| &t.screen_failed,
-                            &[("error", &media::describe(&error))],
-                        )));
+                        self.feeds.capture_error.try_set(Some(
+                            self.store
+                                .status
+                                .text(|t| &t.screen_failed, &[("error", &media::describe(&error))]),
+                        ));
                     }
                 }
             });
@@ -570,10 +605,12 @@ mod live {
                         self.store.enqueue_as(self.application, kind, blob, id);
                     }
                     Err(message) => {
-                        self.feeds.capture_error.try_set(Some(self.store.status.text(
-                            |t| &t.snapshot_failed,
-                            &[("kind", kind.as_str()), ("error", &message)],
-                        )));
+                        self.feeds
+                            .capture_error
+                            .try_set(Some(self.store.status.text(
+                                |t| &t.snapshot_failed,
+                                &[("kind", kind.as_str()), ("error", &message)],
+                            )));
                     }
                 }
             });
@@ -629,8 +666,7 @@ mod live {
                 }
                 let connection = store.connection();
                 let result: Result<SessionStarted, PanelError> =
-                    transport::post_json(&connection, "/api/monitoring/session/start", &body)
-                        .await;
+                    transport::post_json(&connection, "/api/monitoring/session/start", &body).await;
                 let started = match result {
                     Ok(started) => {
                         transport::learn_server_time(&connection, started.server_time);
@@ -721,18 +757,18 @@ mod live {
         }
     }
 
+    /// A listener added to a target: removed (and its closure dropped) by `stop`.
+    type Listener = (
+        web_sys::EventTarget,
+        &'static str,
+        Closure<dyn FnMut(web_sys::Event)>,
+    );
+
     /// The page's listeners (tab, window, full screen, clipboard) and the
     /// heartbeat; all removed by `stop`.
     #[derive(Clone, Copy)]
     pub struct Watching {
-        listeners: StoredValue<
-            Vec<(
-                web_sys::EventTarget,
-                &'static str,
-                Closure<dyn FnMut(web_sys::Event)>,
-            )>,
-            LocalStorage,
-        >,
+        listeners: StoredValue<Vec<Listener>, LocalStorage>,
         heartbeat: StoredValue<Option<Interval>, LocalStorage>,
     }
 

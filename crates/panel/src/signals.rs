@@ -32,7 +32,6 @@ pub(crate) struct Signals {
     stopped: StoredValue<bool>,
 }
 
-
 impl Signals {
     pub fn new(store: MonitoringImages, application: ApplicationId) -> Self {
         Signals {

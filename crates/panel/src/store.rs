@@ -216,8 +216,14 @@ impl MonitoringImages {
             event.event_id,
             if ended { "ended" } else { "open" }
         );
-        self.worker
-            .push_event(self.status, application, key, event.at.clone(), json, session);
+        self.worker.push_event(
+            self.status,
+            application,
+            key,
+            event.at.clone(),
+            json,
+            session,
+        );
     }
 
     /// Cuts a retry's wait short (the browser is back online).

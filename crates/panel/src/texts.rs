@@ -142,7 +142,7 @@ pub fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
     #[cfg(target_arch = "wasm32")]
     {
         let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
-            at.timestamp_millis() as f64,
+            at.timestamp_millis() as f64
         ));
         format!(
             "{:04}-{:02}-{:02} {:02}:{:02}",

@@ -145,7 +145,10 @@ async fn send(
     let used = connection.session_token();
     let answer = send_once(connection, path, body, content_type, true).await;
     if answer.status == 401 && connection.can_renew() && renew(connection, used).await {
-        return (send_once(connection, path, body, content_type, true).await, true);
+        return (
+            send_once(connection, path, body, content_type, true).await,
+            true,
+        );
     }
     (answer, false)
 }
@@ -185,10 +188,19 @@ pub async fn post_json<T: DeserializeOwned>(
 ) -> Result<T, PanelError> {
     let json = serde_json::to_string(body)
         .map_err(|e| PanelError::new(ErrorKind::BadRequest, e.to_string()))?;
-    let (answer, _) = send(connection, path, &JsValue::from_str(&json), "application/json").await;
+    let (answer, _) = send(
+        connection,
+        path,
+        &JsValue::from_str(&json),
+        "application/json",
+    )
+    .await;
     let text = answer.result()?;
     serde_json::from_str(&text).map_err(|_| {
-        PanelError::new(ErrorKind::Internal, "interview-monitor's answer could not be read")
+        PanelError::new(
+            ErrorKind::Internal,
+            "interview-monitor's answer could not be read",
+        )
     })
 }
 
@@ -219,7 +231,10 @@ pub async fn trade(
     .await;
     let text = answer.result()?;
     let session: CaptureSession = serde_json::from_str(&text).map_err(|_| {
-        PanelError::new(ErrorKind::Internal, "interview-monitor's answer could not be read")
+        PanelError::new(
+            ErrorKind::Internal,
+            "interview-monitor's answer could not be read",
+        )
     })?;
     // A renewal keeps the new session where the first one was kept.
     let key = connection
@@ -242,9 +257,9 @@ pub async fn open(
     let token = match capture_token.filter(|t| !t.trim().is_empty()) {
         Some(token) => token.trim().to_string(),
         None => match connection.token_source() {
-            Some(fetch_token) => fetch_token().await.map_err(|message| {
-                PanelError::new(ErrorKind::Unauthenticated, message)
-            })?,
+            Some(fetch_token) => fetch_token()
+                .await
+                .map_err(|message| PanelError::new(ErrorKind::Unauthenticated, message))?,
             None => {
                 return Err(PanelError::new(
                     ErrorKind::Setup,
@@ -361,8 +376,7 @@ pub async fn sync_server_clock(connection: &Connection) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    if let Ok(response) = JsFuture::from(window.fetch_with_str(&connection.url("/healthz"))).await
-    {
+    if let Ok(response) = JsFuture::from(window.fetch_with_str(&connection.url("/healthz"))).await {
         if let Ok(response) = response.dyn_into::<Response>() {
             learn_server_clock(connection, &response);
         }

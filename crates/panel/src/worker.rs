@@ -18,8 +18,8 @@ use crate::{
     media,
     persist::{self, StoredItem},
     queue::{
-        backoff_ms, next, restore_order, retry_wait_ms, Attempt, BoundedQueue, Next,
-        QUEUE_BOUND, QUEUE_BYTES,
+        backoff_ms, next, restore_order, retry_wait_ms, Attempt, BoundedQueue, Next, QUEUE_BOUND,
+        QUEUE_BYTES,
     },
     status::Status,
     transport,
@@ -248,10 +248,9 @@ impl Worker {
         // stay in order.) Without IndexedDB (a private window) it waits in memory.
         spawn_local(async move {
             if let Err(error) = persist::keep(&pending.to_kept()).await {
-                status.set_error(Some(status.text(
-                    |t| &t.not_kept,
-                    &[("error", &media::describe(&error))],
-                )));
+                status.set_error(Some(
+                    status.text(|t| &t.not_kept, &[("error", &media::describe(&error))]),
+                ));
             }
             worker.admit(status, pending);
         });

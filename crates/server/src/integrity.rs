@@ -13,8 +13,8 @@ use sea_orm::DatabaseConnection;
 use shared::{
     integrity::{
         capture_gaps, face_runs, summarize, ConsentReceipt, ConsentTerms, EventKind, EventList,
-        EventSource, EventsAccepted, MonitoringEvent, ReviewRecorded, SessionSpan, SessionStarted,
-        Verdict, CONSENT_VERSION,
+        EventSource, EventsAccepted, MonitoringEvent, ReviewRecorded, SessionEnded, SessionSpan,
+        SessionStarted, Verdict, CONSENT_VERSION,
     },
     ApplicationId, CurrentUser, Role,
 };
@@ -240,6 +240,25 @@ impl Integrity for IntegrityService {
             session_id: session.id,
             started_at: session.started_at,
             server_time: Utc::now(),
+        })
+    }
+
+    async fn end_session(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+        session: Uuid,
+    ) -> Result<SessionEnded, AppError> {
+        let permitted = policy::authorize(&self.db, user, Action::Upload, application).await?;
+        let ended_at = repo::end_session(&self.db, &permitted, session, Utc::now())
+            .await?
+            .ok_or_else(|| {
+                AppError::NotFound("no such monitoring session in this application".into())
+            })?;
+        tracing::info!(user = %user.id, %session, "monitoring session ended");
+        Ok(SessionEnded {
+            session_id: session,
+            ended_at,
         })
     }
 

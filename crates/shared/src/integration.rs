@@ -41,6 +41,10 @@ pub struct ProvisionedApplications {
 #[serde(rename_all = "camelCase")]
 pub struct CaptureLink {
     pub url: String,
+    /// The link's token (the end of `url`), for a page that embeds the panel
+    /// (`EmbeddedInterview`'s `capture_token`).
+    #[serde(default)]
+    pub token: String,
     #[serde(with = "crate::monitoring::millis")]
     pub expires_at: DateTime<Utc>,
 }

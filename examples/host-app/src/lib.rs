@@ -3,13 +3,13 @@
 //!
 //! The platform's server made the interview and a capture link with its service
 //! key; the candidate comes to `/interview?capture=TOKEN` on the platform's own
-//! origin. [`app::embed::EmbeddedInterview`] talks to interview-monitor (its URL
+//! origin. `interview_monitor_panel::EmbeddedInterview` talks to interview-monitor (its URL
 //! is in the page's `<meta name="interview-monitor">`), which must list this
 //! origin in ALLOWED_ORIGINS.
 
 #[cfg(target_arch = "wasm32")]
 mod pages {
-    use app::embed::EmbeddedInterview;
+    use interview_monitor_panel::{EmbeddedInterview, PanelControl, PanelEvent, Phase, PANEL_CSS};
     use leptos::prelude::*;
     use leptos_router::{
         components::{Route, Router, Routes, A},
@@ -55,17 +55,37 @@ mod pages {
         }
     }
 
-    /// The platform's interview page: its own heading, then the embedded panel.
+    /// The platform's interview page: its own heading, then the embedded
+    /// panel, a button that ends the interview, and what the panel reported.
     #[component]
     fn Interview() -> impl IntoView {
         let query = use_query_map();
         let token = query.read_untracked().get("capture").unwrap_or_default();
+        let control = PanelControl::new();
+        let stored = RwSignal::new(0usize);
+        let ended = RwSignal::new(None::<String>);
+        let on_event = Callback::new(move |event: PanelEvent| match event {
+            PanelEvent::CaptureStored { .. } => stored.update(|n| *n += 1),
+            PanelEvent::Ended { waiting, closed } => {
+                ended.set(Some(format!("ended waiting={waiting} closed={closed}")))
+            }
+            _ => {}
+        });
+        let phase = control.phase();
         view! {
+            <style>{PANEL_CSS}</style>
             <h1 class="platform-interview">"Acme Careers · your interview"</h1>
             {if token.is_empty() {
                 view! { <p class="platform-error">"This link has no interview in it."</p> }.into_any()
             } else {
-                view! { <EmbeddedInterview server=monitor_url() capture_token=token/> }.into_any()
+                view! {
+                    <EmbeddedInterview server=monitor_url() capture_token=token control on_event/>
+                    <p class="platform-stored" data-stored=move || stored.get()>{move || format!("{} snapshots stored", stored.get())}</p>
+                    <button class="platform-finish" on:click=move |_| control.end() disabled=move || phase.get() != Phase::Running>
+                        "Finish the interview"
+                    </button>
+                    <p class="platform-ended">{move || ended.get()}</p>
+                }.into_any()
             }}
         }
     }

@@ -21,7 +21,7 @@ pub const TRAIL_PAGE_MAX: u32 = 1000;
 /// `POST /api/audit/application` `{applicationId, after?, limit?}` → `{entries}`,
 /// oldest first: up to `limit` (1 to 1,000, default 1,000) entries after the
 /// entry `after`; the next page is asked for with the last entry's `seq`.
-#[server(prefix = "/api", endpoint = "audit/application", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "audit/application", input = leptos::server_fn::codec::Json)]
 pub async fn application_trail(
     #[server(rename = "applicationId")] application_id: String,
     #[server(default)] after: Option<i64>,
@@ -45,7 +45,7 @@ pub async fn application_trail(
 }
 
 /// `POST /api/audit/entries` `{before?, limit?}` → `{entries}`, newest first (admins).
-#[server(prefix = "/api", endpoint = "audit/entries", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "audit/entries", input = leptos::server_fn::codec::Json)]
 pub async fn audit_entries(
     #[server(default)] before: Option<i64>,
     #[server(default)] limit: Option<u32>,
@@ -67,7 +67,7 @@ pub async fn audit_entries(
 }
 
 /// `POST /api/applications/erase` `{applicationId}` → `{success, erasedImages, erasedEvents}` (admins).
-#[server(prefix = "/api", endpoint = "applications/erase", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "applications/erase", input = leptos::server_fn::codec::Json)]
 pub async fn erase_application(
     #[server(rename = "applicationId")] application_id: String,
 ) -> Result<ErasureReceipt, AppError> {

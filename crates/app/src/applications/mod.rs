@@ -12,7 +12,7 @@ pub use list::ApplicationsPage;
 
 /// `POST /api/applications/get` `{applicationId}`: one application, if the caller may see it
 /// (403 when not, 404 when there is none).
-#[server(prefix = "/api", endpoint = "applications/get", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "applications/get", input = leptos::server_fn::codec::Json)]
 pub async fn get_application(
     #[server(rename = "applicationId")] application_id: String,
 ) -> Result<ApplicationSummary, AppError> {
@@ -25,7 +25,7 @@ pub async fn get_application(
 }
 
 /// `POST /api/applications` `{}`: the applications the caller may see, newest first.
-#[server(prefix = "/api", endpoint = "applications", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "applications", input = leptos::server_fn::codec::Json)]
 pub async fn list_applications() -> Result<Vec<ApplicationSummary>, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
     crate::services::services()?

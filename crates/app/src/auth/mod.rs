@@ -12,7 +12,7 @@ use crate::error::AppError;
 pub use sign_in::SignInPage;
 
 /// `POST /api/auth/login` `{email, password}`: opens a session and sets its cookie.
-#[server(prefix = "/api", endpoint = "auth/login", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "auth/login", input = leptos::server_fn::codec::Json)]
 pub async fn login(email: String, password: String) -> Result<CurrentUser, AppError> {
     let client = ssr::client_address().await;
     let current = ssr::session_token().await;
@@ -26,7 +26,7 @@ pub async fn login(email: String, password: String) -> Result<CurrentUser, AppEr
 
 /// `POST /api/auth/logout` `{}`: ends the session server-side (the cookie's, or an
 /// embedded panel's bearer token's) and clears the cookie.
-#[server(prefix = "/api", endpoint = "auth/logout", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "auth/logout", input = leptos::server_fn::codec::Json)]
 pub async fn logout() -> Result<serde_json::Map<String, serde_json::Value>, AppError> {
     if let Some(token) = ssr::session_token().await {
         crate::services::services()?
@@ -39,7 +39,7 @@ pub async fn logout() -> Result<serde_json::Map<String, serde_json::Value>, AppE
 }
 
 /// `POST /api/auth/me` `{}`: the signed-in user, or 401.
-#[server(prefix = "/api", endpoint = "auth/me", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "auth/me", input = leptos::server_fn::codec::Json)]
 pub async fn me() -> Result<CurrentUser, AppError> {
     let ssr::SignedIn(user) = ssr::signed_in().await?;
     Ok(user)

@@ -12,7 +12,7 @@ use shared::{
 use crate::{auth::me, error::AppError};
 
 /// `POST /api/integration/keys` `{}` → `{keys: [{name, organization, createdAt, lastUsedAt, revokedAt}]}` (admins).
-#[server(prefix = "/api", endpoint = "integration/keys", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "integration/keys", input = leptos::server_fn::codec::Json)]
 pub async fn list_service_keys() -> Result<ServiceKeys, AppError> {
     let crate::auth::ssr::SignedIn(caller) = crate::auth::ssr::signed_in().await?;
     crate::services::services()?
@@ -22,7 +22,7 @@ pub async fn list_service_keys() -> Result<ServiceKeys, AppError> {
 }
 
 /// `POST /api/integration/keys/create` `{organization, name}` → `{name, organization, key}` (admins).
-#[server(prefix = "/api", endpoint = "integration/keys/create", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "integration/keys/create", input = leptos::server_fn::codec::Json)]
 pub async fn create_service_key(
     organization: String,
     name: String,
@@ -35,7 +35,7 @@ pub async fn create_service_key(
 }
 
 /// `POST /api/integration/keys/revoke` `{name}` → `{success}` (admins).
-#[server(prefix = "/api", endpoint = "integration/keys/revoke", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "integration/keys/revoke", input = leptos::server_fn::codec::Json)]
 pub async fn revoke_service_key(name: String) -> Result<KeyRevoked, AppError> {
     let crate::auth::ssr::SignedIn(caller) = crate::auth::ssr::signed_in().await?;
     crate::services::services()?

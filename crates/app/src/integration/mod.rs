@@ -82,7 +82,7 @@ pub fn interval(what: &str, value: Option<u32>) -> Result<Option<u32>, AppError>
 
 /// `POST /api/integration/candidates` `{email, name?}` → `{id, email}`: the
 /// candidate with that email, made if there is none.
-#[server(prefix = "/api", endpoint = "integration/candidates", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "integration/candidates", input = leptos::server_fn::codec::Json)]
 pub async fn provision_candidate(
     email: String,
     #[server(default)] name: Option<String>,
@@ -98,7 +98,7 @@ pub async fn provision_candidate(
 
 /// `POST /api/integration/applications` `{candidateEmail, title, cameraInterval?,
 /// screenInterval?, camera?, screen?}` → the application.
-#[server(prefix = "/api", endpoint = "integration/applications", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "integration/applications", input = leptos::server_fn::codec::Json)]
 pub async fn provision_application(
     #[server(rename = "candidateEmail")] candidate_email: String,
     title: String,
@@ -139,7 +139,7 @@ pub async fn provision_application(
 }
 
 /// `POST /api/integration/applications/list` `{}` → the organization's applications, newest first.
-#[server(prefix = "/api", endpoint = "integration/applications/list", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "integration/applications/list", input = leptos::server_fn::codec::Json)]
 pub async fn list_provisioned() -> Result<ProvisionedApplications, AppError> {
     let crate::auth::ssr::SignedIn(caller) = crate::auth::ssr::signed_in().await?;
     crate::services::services()?
@@ -151,7 +151,7 @@ pub async fn list_provisioned() -> Result<ProvisionedApplications, AppError> {
 /// `POST /api/integration/capture-links` `{applicationId}` → `{url, expiresAt}`:
 /// single use; opens the interview page signed in as the candidate, for that
 /// application only.
-#[server(prefix = "/api", endpoint = "integration/capture-links", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "integration/capture-links", input = leptos::server_fn::codec::Json)]
 pub async fn issue_capture_link(
     #[server(rename = "applicationId")] application_id: String,
 ) -> Result<CaptureLink, AppError> {

@@ -10,9 +10,9 @@ pub mod review;
 pub use review::{IntegrityPanel, LevelBadge};
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 use shared::integrity::{
-    ConsentReceipt, ConsentTerms, EventList, EventsAccepted, ReviewRecorded, SessionStarted,
+    ConsentReceipt, ConsentTerms, EventList, EventsAccepted, ReviewRecorded, SessionEnded,
+    SessionStarted,
 };
 
 use crate::error::AppError;
@@ -22,7 +22,7 @@ pub use shared::integrity::EventInput;
 /// `POST /api/monitoring/consent/terms` `{applicationId}`: what the consent page
 /// states (retention and link lifetime from the server's settings) and whether
 /// the candidate has consented.
-#[server(prefix = "/api", endpoint = "monitoring/consent/terms", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "monitoring/consent/terms", input = leptos::server_fn::codec::Json)]
 pub async fn get_consent_terms(
     #[server(rename = "applicationId")] application_id: String,
 ) -> Result<ConsentTerms, AppError> {
@@ -36,7 +36,7 @@ pub async fn get_consent_terms(
 
 /// `POST /api/monitoring/consent` `{applicationId, consentVersion}`: the application's
 /// candidate consents to monitoring as described by that version of the text.
-#[server(prefix = "/api", endpoint = "monitoring/consent", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "monitoring/consent", input = leptos::server_fn::codec::Json)]
 pub async fn record_consent(
     #[server(rename = "applicationId")] application_id: String,
     #[server(rename = "consentVersion")] consent_version: String,
@@ -51,7 +51,7 @@ pub async fn record_consent(
 }
 
 /// `POST /api/monitoring/session/start` `{applicationId, cameraInterval, screenInterval}`.
-#[server(prefix = "/api", endpoint = "monitoring/session/start", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "monitoring/session/start", input = leptos::server_fn::codec::Json)]
 pub async fn start_session(
     #[server(rename = "applicationId")] application_id: String,
     #[server(rename = "cameraInterval")] camera_interval: i64,
@@ -73,8 +73,24 @@ pub async fn start_session(
         .await
 }
 
+/// `POST /api/monitoring/session/end` `{applicationId, sessionId}`: the panel's
+/// `end()` closes its session (the first end is kept).
+#[server(prefix = "/api", endpoint = "monitoring/session/end", input = leptos::server_fn::codec::Json)]
+pub async fn end_session(
+    #[server(rename = "applicationId")] application_id: String,
+    #[server(rename = "sessionId")] session_id: String,
+) -> Result<SessionEnded, AppError> {
+    let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
+    let application = crate::monitoring::input::application_id(&application_id)?;
+    let session = input::uuid("sessionId", &session_id)?;
+    crate::services::services()?
+        .integrity
+        .end_session(&user, application, session)
+        .await
+}
+
 /// `POST /api/monitoring/events` `{applicationId, sessionId?, events: [...]}` (at most 500).
-#[server(prefix = "/api", endpoint = "monitoring/events", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "monitoring/events", input = leptos::server_fn::codec::Json)]
 pub async fn record_events(
     #[server(rename = "applicationId")] application_id: String,
     #[server(rename = "sessionId")]
@@ -96,7 +112,7 @@ pub async fn record_events(
 }
 
 /// `POST /api/monitoring/events/list` `{applicationId}` → `{events, summary}`, oldest first.
-#[server(prefix = "/api", endpoint = "monitoring/events/list", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "monitoring/events/list", input = leptos::server_fn::codec::Json)]
 pub async fn list_events(
     #[server(rename = "applicationId")] application_id: String,
 ) -> Result<EventList, AppError> {
@@ -109,7 +125,7 @@ pub async fn list_events(
 }
 
 /// `POST /api/monitoring/flags/review` `{applicationId, eventId, verdict, note?}`.
-#[server(prefix = "/api", endpoint = "monitoring/flags/review", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "monitoring/flags/review", input = leptos::server_fn::codec::Json)]
 pub async fn review_flag(
     #[server(rename = "applicationId")] application_id: String,
     #[server(rename = "eventId")] event_id: String,

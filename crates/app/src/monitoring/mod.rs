@@ -1,47 +1,14 @@
-//! Monitoring: the candidate's panel, the reactive store behind it, and the
-//! monitoring API's server functions (thin: parse, hand to the monitoring service,
-//! which asks the access policy, return its answer or error).
-//!
-//! Embedding the panel in another Leptos app (its server must mount this crate's
-//! server functions and provide [`crate::services::Services`], as `server` does):
-//!
-//! ```no_run
-//! use app::monitoring::{use_monitoring_images, MonitoringPanel};
-//! use leptos::prelude::*;
-//! use shared::ApplicationId;
-//!
-//! #[component]
-//! fn Interview(application_id: ApplicationId) -> impl IntoView {
-//!     // The same store the panel uses: read its state, or list and sign images.
-//!     let images = use_monitoring_images();
-//!     let uploading = images.is_uploading();
-//!     let error = images.upload_error();
-//!     view! {
-//!         <MonitoringPanel application_id camera_interval=20 screen_interval=60/>
-//!         <p>{move || if uploading.get() { "Uploading…" } else { "" }}</p>
-//!         <p class="error">{move || error.get()}</p>
-//!     }
-//! }
-//! ```
+//! Monitoring: the candidate's interview page (the panel itself is the
+//! `interview-monitor-panel` crate) and the monitoring API's server functions
+//! (thin: parse, hand to the monitoring service, which asks the access policy,
+//! return its answer or error).
 
-#[cfg(feature = "browser")]
-pub(crate) mod browser;
 #[cfg(feature = "ssr")]
 pub mod input;
 pub(crate) mod interview;
-mod panel;
-#[cfg(feature = "browser")]
-use ::panel::persist;
 pub use ::panel::queue;
-#[cfg(feature = "browser")]
-mod signals;
-mod store;
-#[cfg(feature = "browser")]
-mod worker;
 
 pub use interview::InterviewPage;
-pub use panel::{MonitoringPanel, ScreenShare};
-pub use store::{use_monitoring_images, MonitoringImages, UploadStats};
 
 use leptos::prelude::*;
 use shared::{DeleteReceipt, ImageList, SignedUrl, SignedUrls, UploadReceipt};
@@ -72,7 +39,7 @@ async fn upload(
 /// base64 JPEG, bare or as a data URL. Optional `capturedAt` (RFC 3339) keeps a queued
 /// capture's time; optional `captureId` (a UUID the client picks per capture) makes a
 /// retried upload idempotent.
-#[server(prefix = "/api", endpoint = "monitoring/upload", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "monitoring/upload", input = leptos::server_fn::codec::Json)]
 pub async fn upload_monitoring_image(
     #[server(rename = "applicationId")] application_id: String,
     #[server(rename = "imageType")] image_type: String,
@@ -91,7 +58,7 @@ pub async fn upload_monitoring_image(
 }
 
 /// `POST /api/monitoring/upload-camera` `{applicationId, imageData}`.
-#[server(prefix = "/api", endpoint = "monitoring/upload-camera", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "monitoring/upload-camera", input = leptos::server_fn::codec::Json)]
 pub async fn upload_camera_image(
     #[server(rename = "applicationId")] application_id: String,
     #[server(rename = "imageData")] image_data: String,
@@ -109,7 +76,7 @@ pub async fn upload_camera_image(
 }
 
 /// `POST /api/monitoring/upload-screen` `{applicationId, imageData}`.
-#[server(prefix = "/api", endpoint = "monitoring/upload-screen", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "monitoring/upload-screen", input = leptos::server_fn::codec::Json)]
 pub async fn upload_screen_image(
     #[server(rename = "applicationId")] application_id: String,
     #[server(rename = "imageData")] image_data: String,
@@ -129,7 +96,7 @@ pub async fn upload_screen_image(
 /// `POST /api/monitoring/images` `{applicationId}` → `{camera, screen}`, oldest first.
 /// Optional paging: `before` (RFC 3339) and `limit` give the `limit` latest images of
 /// each kind captured before `before`.
-#[server(prefix = "/api", endpoint = "monitoring/images", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "monitoring/images", input = leptos::server_fn::codec::Json)]
 pub async fn get_monitoring_images(
     #[server(rename = "applicationId")] application_id: String,
     #[server(default)] before: Option<String>,
@@ -148,7 +115,7 @@ pub async fn get_monitoring_images(
 }
 
 /// `POST /api/monitoring/delete` `{applicationId, imageType, s3Key}`.
-#[server(prefix = "/api", endpoint = "monitoring/delete", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "monitoring/delete", input = leptos::server_fn::codec::Json)]
 pub async fn delete_monitoring_image(
     #[server(rename = "applicationId")] application_id: String,
     #[server(rename = "imageType")] image_type: String,
@@ -165,7 +132,7 @@ pub async fn delete_monitoring_image(
 }
 
 /// `POST /api/monitoring/signed-url` `{s3Key}`.
-#[server(prefix = "/api", endpoint = "monitoring/signed-url", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "monitoring/signed-url", input = leptos::server_fn::codec::Json)]
 pub async fn get_monitoring_image_signed_url(
     #[server(rename = "s3Key")] s3_key: String,
 ) -> Result<SignedUrl, AppError> {
@@ -179,7 +146,7 @@ pub async fn get_monitoring_image_signed_url(
 }
 
 /// `POST /api/monitoring/signed-urls` `{s3Keys: [...]}`, answered in the order asked.
-#[server(prefix = "/api", endpoint = "monitoring/signed-urls", input = leptos::server_fn::codec::Json, client = crate::embed::EmbedClient)]
+#[server(prefix = "/api", endpoint = "monitoring/signed-urls", input = leptos::server_fn::codec::Json)]
 pub async fn get_monitoring_image_signed_urls(
     #[server(rename = "s3Keys")] s3_keys: Vec<String>,
 ) -> Result<SignedUrls, AppError> {

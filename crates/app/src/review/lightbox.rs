@@ -4,7 +4,6 @@ use leptos::{ev, prelude::*};
 use shared::{ImageKind, ImageRef, ObjectKey};
 
 use super::{kind_label, time};
-use crate::monitoring::use_monitoring_images;
 
 #[component]
 pub fn Lightbox(
@@ -14,7 +13,7 @@ pub fn Lightbox(
     can_delete: bool,
     delete: Callback<Vec<ObjectKey>>,
 ) -> impl IntoView {
-    let store = use_monitoring_images();
+    let store = super::images::ReviewImages;
     let list = move |kind: ImageKind| match kind {
         ImageKind::Camera => camera,
         ImageKind::Screen => screen,

@@ -3,6 +3,7 @@
 //! between them, open them full size, and delete them.
 
 mod export;
+mod images;
 mod lightbox;
 mod page;
 pub mod time;

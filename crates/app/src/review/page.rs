@@ -18,7 +18,6 @@ use crate::{
     auth::me,
     error::AppError,
     integrity::{list_events, IntegrityPanel},
-    monitoring::use_monitoring_images,
     shell::Refusal,
 };
 
@@ -117,7 +116,7 @@ impl Earlier {
 #[component]
 fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
     let (can_delete, can_review) = (role != Role::Candidate, role != Role::Candidate);
-    let store = use_monitoring_images();
+    let store = super::images::ReviewImages;
     let application_id = application.id;
     let version = RwSignal::new(0u32);
     // The latest page of each kind; earlier pages are added on request (a long

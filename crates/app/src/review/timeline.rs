@@ -11,7 +11,7 @@ use shared::{
 };
 
 use super::{kind_label, time, with_events, Entry, PAGE_SIZE};
-use crate::{integrity::review::icon, monitoring::use_monitoring_images};
+use crate::integrity::review::icon;
 
 #[component]
 pub fn Timeline(
@@ -23,7 +23,7 @@ pub fn Timeline(
     selected: RwSignal<BTreeSet<String>>,
     open: RwSignal<Option<(ImageKind, usize)>>,
 ) -> impl IntoView {
-    let store = use_monitoring_images();
+    let store = super::images::ReviewImages;
     let page = RwSignal::new(0usize);
     let pages = move || images.with(|i| i.len().div_ceil(PAGE_SIZE).max(1));
     // A filter or a delete can shrink the list under the current page.

@@ -142,11 +142,38 @@ pub async fn start_session(
         camera_interval: Set(i32::try_from(session.camera_interval).unwrap_or(i32::MAX)),
         screen_interval: Set(i32::try_from(session.screen_interval).unwrap_or(i32::MAX)),
         user_agent: Set(session.user_agent.to_string()),
+        ended_at: Set(None),
     }
     .insert(&txn)
     .await?;
     txn.commit().await?;
     Ok(Ok(started))
+}
+
+/// Ends session `id` of this application at `now`, unless it has ended
+/// already: when it ended, or `None` if there is no such session.
+pub async fn end_session(
+    db: &DatabaseConnection,
+    permitted: &Permitted,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, PersistenceError> {
+    // One statement: of two ends at once, the first wins and both answer it.
+    monitoring_session::Entity::update_many()
+        .col_expr(
+            monitoring_session::Column::EndedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(monitoring_session::Column::Id.eq(id))
+        .filter(monitoring_session::Column::ApplicationId.eq(permitted.id().0))
+        .filter(monitoring_session::Column::EndedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(monitoring_session::Entity::find_by_id(id)
+        .filter(monitoring_session::Column::ApplicationId.eq(permitted.id().0))
+        .one(db)
+        .await?
+        .and_then(|session| session.ended_at))
 }
 
 /// Whether `id` is a session of this application.

@@ -282,6 +282,7 @@ impl Provisioning for Provisioner {
         txn.commit().await.map_err(PersistenceError::from)?;
         Ok(CaptureLink {
             url: format!("{base}{LINK_PATH}/{token}"),
+            token,
             expires_at,
         })
     }

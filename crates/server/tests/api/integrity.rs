@@ -662,3 +662,75 @@ async fn a_verdict_needs_a_flag_of_the_application() {
         .to_string();
     assert_eq!(app.review(&other, paste_id, "ok", "").await.status(), 404);
 }
+
+#[tokio::test]
+async fn a_session_ends_once_for_its_application_and_candidate_only() {
+    let i = interview().await;
+    let app = &i.app;
+    app.login_as(&i.candidate).await;
+    let started: Value = app
+        .start_session(&i.application, 30, 30)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let session = started["sessionId"].as_str().unwrap().to_string();
+    let end = |session: String| {
+        let body = json!({"applicationId": i.application, "sessionId": session});
+        async move { app.post_json("/api/monitoring/session/end", &body).await }
+    };
+
+    // Ten ends at once: every one answers the same (first) end.
+    let answers = futures::future::join_all((0..10).map(|_| end(session.clone()))).await;
+    let mut ended_at = std::collections::BTreeSet::new();
+    for answer in answers {
+        assert_eq!(answer.status(), 200);
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(body["sessionId"], session.as_str());
+        ended_at.insert(body["endedAt"].as_str().unwrap().to_string());
+    }
+    assert_eq!(ended_at.len(), 1, "{ended_at:?}");
+    let first = ended_at.into_iter().next().unwrap();
+    assert!(
+        DateTime::parse_from_rfc3339(&first).unwrap()
+            >= DateTime::parse_from_rfc3339(started["startedAt"].as_str().unwrap()).unwrap()
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let again: Value = end(session.clone()).await.json().await.unwrap();
+    assert_eq!(again["endedAt"], first.as_str(), "the first end is kept");
+
+    // A session id of no session, or not a UUID.
+    let unknown = end(uuid::Uuid::new_v4().to_string()).await;
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(end("x".repeat(5000)).await.status(), 400);
+
+    // Another application's session (another candidate's): not found from here.
+    let other = app.user("candidate", None).await;
+    let theirs = server::cli::create_application(&app.db, "acme", &other.email, "Other")
+        .await
+        .unwrap()
+        .to_string();
+    let foreign = app
+        .post_json(
+            "/api/monitoring/session/end",
+            &json!({"applicationId": theirs, "sessionId": session}),
+        )
+        .await;
+    assert_eq!(foreign.status(), 403, "not this candidate's application");
+    app.record_consent(&other, &theirs).await;
+    app.login_as(&other).await;
+    let foreign = app
+        .post_json(
+            "/api/monitoring/session/end",
+            &json!({"applicationId": theirs, "sessionId": session}),
+        )
+        .await;
+    assert_eq!(foreign.status(), 404, "a session of another application");
+
+    // Signed out: 401.
+    assert_eq!(
+        app.post_json("/api/auth/logout", &json!({})).await.status(),
+        200
+    );
+    assert_eq!(end(session).await.status(), 401);
+}

@@ -2,6 +2,7 @@
 
 mod accountability;
 mod integration;
+mod lifecycle;
 mod trust;
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(trust::Tenancy),
             Box::new(trust::AuditCheckpoints),
             Box::new(trust::StoredSummaries),
+            Box::new(lifecycle::SessionEnds),
         ]
     }
 }
@@ -351,7 +353,7 @@ enum Consents {
 }
 
 #[derive(DeriveIden)]
-enum MonitoringSessions {
+pub(super) enum MonitoringSessions {
     Table,
     Id,
     ApplicationId,
@@ -360,6 +362,7 @@ enum MonitoringSessions {
     CameraInterval,
     ScreenInterval,
     UserAgent,
+    EndedAt,
 }
 
 #[derive(DeriveIden)]
