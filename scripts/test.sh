@@ -80,11 +80,23 @@ mkdir -p "$host_dist/pkg"
 "$TOOLS_DIR/bin/wasm-bindgen" --target web --no-typescript --out-dir "$host_dist/pkg" \
   "$CARGO_TARGET_DIR/wasm32-unknown-unknown/debug/host_app.wasm"
 cp "$ROOT/examples/host-app/index.html" "$host_dist/"
+# The example platform rendered on its server and hydrated (examples/ssr-host),
+# with server functions of its own. Built with the workspace's features (so
+# its server reuses the test build's artifacts).
+log "building the example SSR + hydrate host (examples/ssr-host)"
+cargo build -q --workspace --features app/ssr --bin ssr-host
+cargo build -q -p ssr-host --lib --target wasm32-unknown-unknown --no-default-features --features hydrate
+ssr_dist="$RUN_DIR/ssr-host"
+mkdir -p "$ssr_dist/pkg"
+"$TOOLS_DIR/bin/wasm-bindgen" --target web --no-typescript --out-dir "$ssr_dist/pkg" \
+  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/debug/ssr_host.wasm"
 host_port=$(free_port)
 refused_port=$(free_port)
 while [ "$refused_port" = "$host_port" ]; do refused_port=$(free_port); done
+ssr_port=$(free_port)
+while [ "$ssr_port" = "$host_port" ] || [ "$ssr_port" = "$refused_port" ]; do ssr_port=$(free_port); done
 
-export ALLOWED_ORIGINS="http://127.0.0.1:$host_port"
+export ALLOWED_ORIGINS="http://127.0.0.1:$host_port,http://127.0.0.1:$ssr_port"
 start_app_server
 unset ALLOWED_ORIGINS
 for port in "$host_port" "$refused_port"; do
@@ -95,6 +107,11 @@ for port in "$host_port" "$refused_port"; do
 done
 export HOST_URL="http://127.0.0.1:$host_port" REFUSED_HOST_URL="http://127.0.0.1:$refused_port"
 export HOST_API_KEY=$(DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" apikey create --org demo --name e2e-platform)
+BIND="127.0.0.1:$ssr_port" INTERVIEW_MONITOR_URL="$SERVER_URL" "$CARGO_TARGET_DIR/debug/ssr-host" "$ssr_dist" \
+  > "$RUN_DIR/ssr-host.log" 2>&1 &
+PIDS+=($!)
+wait_for "the SSR host" 30 curl -sf "http://127.0.0.1:$ssr_port/" || { cat "$RUN_DIR/ssr-host.log" >&2; exit 1; }
+export SSR_HOST_URL="http://127.0.0.1:$ssr_port"
 
 log "browser tests against $SERVER_URL"
 account() { awk -v who="$1@demo.test" '$2 == who {print $NF}' "$RUN_DIR/app-demo.txt"; }

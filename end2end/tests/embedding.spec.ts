@@ -53,6 +53,8 @@ test("a platform's own page embeds the panel: captures arrive and the recruiter 
   const images = await stored(request, application);
   expect(images.camera.length).toBeGreaterThanOrEqual(2);
   expect(images.screen.length).toBeGreaterThanOrEqual(2);
+  // The host hears of each stored capture.
+  await expect.poll(async () => Number(await page.locator(".platform-stored").getAttribute("data-stored"))).toBeGreaterThanOrEqual(4);
 
   // A reload keeps the session (the link itself is used up by now).
   await page.reload();
@@ -112,6 +114,24 @@ test("an embedded session that ends keeps every capture, and a new link uploads 
   expect(new Set(keys).size).toBe(keys.length);
   expect(after.camera.length + after.screen.length).toBeGreaterThanOrEqual(before.camera.length + before.screen.length + count);
   console.log(`an ended embedded session: ${count} captures kept and uploaded with a new link`);
+});
+
+test("the platform ends the interview: nothing is captured after end(), and every capture before it is stored", async ({ page, request }) => {
+  test.setTimeout(90_000);
+  const { application, token } = await invite(request, "Ended by the platform");
+  await page.goto(`${host()}/interview?capture=${token}`);
+  await page.getByRole("button", { name: "I agree, start monitoring" }).click();
+  await expect(page.locator(".monitoring-panel[data-camera-live=true]")).toHaveCount(1);
+  await expect.poll(() => uploaded(page, "camera"), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+  await page.getByRole("button", { name: "Finish the interview" }).click();
+  await expect(page.locator(".platform-ended")).toContainText("ended waiting=0 closed=true", { timeout: 40_000 });
+  const taken = Number(await page.locator(".camera-count").getAttribute("data-captured"));
+  expect(await uploaded(page, "camera")).toBe(taken);
+  await page.waitForTimeout(5_000);
+  expect(Number(await page.locator(".camera-count").getAttribute("data-captured"))).toBe(taken);
+  const images = await stored(request, application);
+  expect(images.camera.length).toBe(taken);
+  await expect(page.getByRole("button", { name: "Finish the interview" })).toBeDisabled();
 });
 
 test("a page on an origin interview-monitor does not allow is refused, and the link stays unused", async ({ page, request }) => {

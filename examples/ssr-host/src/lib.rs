@@ -198,4 +198,8 @@ fn InterviewPage() -> impl IntoView {
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(App);
+    // Clicks before hydration would be lost: tests wait for this.
+    let _ = leptos::prelude::document()
+        .body()
+        .map(|body| body.set_attribute("data-hydrated", "true"));
 }
