@@ -5,9 +5,11 @@
 #   faces     face analysis per snapshot, and uploads/s with FACE_DETECTION on against off
 #   export    the server's memory while it streams evidence zips of 200 and 2,000 images
 #   page      what the candidate's interview page costs on the wire (brotli), first and second visit
+#   embed     what the panel adds to a host's first visit: examples/host-app built with and without
+#             the panel (wasm-release, wasm-bindgen), its wasm and JS brotli-compressed (quality 11)
 #   capacity  simulated candidates against one instance until p99 passes 1 s (CAPACITY_* in benches/capacity.rs;
 #             CAPACITY_INSTANCES=2: two instances on PostgreSQL and SeaweedFS)
-# Usage: scripts/bench.sh [pipeline] [faces] [export] [page] [capacity]   (all but capacity when none is named)
+# Usage: scripts/bench.sh [pipeline] [faces] [export] [page] [embed] [capacity]   (all but capacity when none is named)
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/services.sh"
 "$ROOT/scripts/setup.sh" --test
@@ -18,7 +20,7 @@ chmod 755 "$RUN_DIR" # PostgreSQL runs as its own user
 trap 'stop_services; rm -rf "$RUN_DIR"' EXIT
 start_seaweedfs
 cd "$ROOT"
-benches="${*:-pipeline faces export page}"
+benches="${*:-pipeline faces export page embed}"
 # PostgreSQL for the pipeline's listing figure and the two-instance capacity bench.
 case " $benches " in
   *" pipeline "*) start_postgres ;;
@@ -52,7 +54,45 @@ page_bytes() {
     "$total" "$(awk -v t="$total" 'BEGIN { print t / 1024 }')" "$page" "$page"
 }
 
+# A host's first visit without and with the panel: the wasm and its JS glue,
+# brotli quality 11 (node's zlib), as a server would send them precompressed.
+embed_bytes() {
+  local dist="$RUN_DIR/embed" variant
+  for variant in with without; do
+    local features=()
+    [ "$variant" = without ] && features=(--no-default-features)
+    CARGO_TARGET_DIR="$BENCH_TARGET_DIR" cargo build -q -p host-app --lib \
+      --target wasm32-unknown-unknown --profile wasm-release ${features[@]+"${features[@]}"}
+    "$TOOLS_DIR/bin/wasm-bindgen" --target web --no-typescript --out-dir "$dist/$variant" \
+      "$BENCH_TARGET_DIR/wasm32-unknown-unknown/wasm-release/host_app.wasm"
+  done
+  node -e '
+    const fs = require("fs"), zlib = require("zlib"), path = require("path");
+    const brotli = (file) => zlib.brotliCompressSync(fs.readFileSync(file), {
+      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+    const sizes = {};
+    for (const variant of ["with", "without"]) {
+      const dir = path.join(process.argv[1], variant);
+      let total = 0;
+      for (const name of fs.readdirSync(dir)) {
+        const bytes = brotli(path.join(dir, name));
+        console.log(`  ${variant} the panel: ${name.padEnd(24)} ${fs.statSync(path.join(dir, name)).size} bytes, brotli ${bytes}`);
+        total += bytes;
+      }
+      sizes[variant] = total;
+    }
+    const kib = (n) => (n / 1024).toFixed(1);
+    console.log(`examples/host-app, first visit (wasm and JS, brotli): ${kib(sizes.with)} KiB with the panel, ` +
+      `${kib(sizes.without)} KiB without; the panel adds ${kib(sizes.with - sizes.without)} KiB (target: at most 150)`);
+  ' "$dist"
+}
+
 for bench in $benches; do
+  if [ "$bench" = embed ]; then
+    log "bench: embed"
+    embed_bytes
+    continue
+  fi
   if [ "$bench" = page ]; then
     log "bench: page"
     page_bytes

@@ -10,6 +10,8 @@ pub mod accountability;
 pub mod applications;
 pub mod auth;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod input;
 pub mod integration;
 pub mod integrity;
 pub mod monitoring;
@@ -17,6 +19,7 @@ pub mod review;
 #[cfg(feature = "ssr")]
 pub mod services;
 mod shell;
+pub mod ui;
 
 pub use error::AppError;
 

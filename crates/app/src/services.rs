@@ -17,9 +17,11 @@ use shared::{
 
 use crate::{
     error::AppError,
-    integration::NewApplication,
-    integrity::input::NewEvent,
-    monitoring::input::{ImagePage, NewImage},
+    input::{
+        integration::NewApplication,
+        integrity::NewEvent,
+        monitoring::{ImagePage, NewImage},
+    },
 };
 
 /// Who is calling, as the server's edge worked it out: the client's address and

@@ -12,9 +12,9 @@ use crate::{
     accountability::AuditPage,
     applications::ApplicationsPage,
     auth::{me, Logout, SignInPage},
-    error::AppError,
     monitoring::InterviewPage,
     review::ReviewPage,
+    ui::refusal::set_page_status,
 };
 
 /// The document around the app, rendered on the server.
@@ -151,17 +151,6 @@ fn hand_over_nonce() {
     }
 }
 
-/// Sets the status of the page being rendered on the server.
-fn set_page_status(_status: u16) {
-    #[cfg(feature = "ssr")]
-    if let (Some(response), Ok(status)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        http::StatusCode::from_u16(_status),
-    ) {
-        response.set_status(status);
-    }
-}
-
 #[component]
 fn NotFound() -> impl IntoView {
     set_page_status(404);
@@ -169,24 +158,6 @@ fn NotFound() -> impl IntoView {
         <section class="card">
             <h1>"Not found"</h1>
             <p>"There is no page here. " <a href="/">"Go to the start page"</a></p>
-        </section>
-    }
-}
-
-/// A page the viewer may not see (403), one that does not exist (404), or another failure.
-#[component]
-pub fn Refusal(error: AppError) -> impl IntoView {
-    set_page_status(error.status());
-    let title = match &error {
-        AppError::Forbidden(_) => "Not allowed",
-        AppError::NotFound(_) => "Not found",
-        _ => "Something went wrong",
-    };
-    view! {
-        <section class="card refusal" data-status=error.status()>
-            <h1>{title}</h1>
-            <p>{error.to_string()}</p>
-            <p><a href="/applications">"Back to the applications"</a></p>
         </section>
     }
 }

@@ -155,7 +155,7 @@ pub async fn export(
             e.body_text()
         ))
     })?;
-    let application = app::monitoring::input::application_id(&request.application_id)?;
+    let application = app::input::monitoring::application_id(&request.application_id)?;
     let permitted = policy::authorize(&db, &user, Action::Export, application).await?;
     let slot = slots.0.acquire_now(Holder::User(user.id))?;
     let events = services.integrity.events(&user, application).await?;

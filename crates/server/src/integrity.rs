@@ -6,7 +6,7 @@
 
 use std::{collections::HashMap, time::Duration};
 
-use app::{integrity::input::NewEvent, services::Integrity, AppError};
+use app::{input::integrity::NewEvent, services::Integrity, AppError};
 use async_trait::async_trait;
 use chrono::Utc;
 use sea_orm::DatabaseConnection;

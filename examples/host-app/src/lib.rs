@@ -9,7 +9,6 @@
 
 #[cfg(target_arch = "wasm32")]
 mod pages {
-    use interview_monitor_panel::{EmbeddedInterview, PanelControl, PanelEvent, Phase, PANEL_CSS};
     use leptos::prelude::*;
     use leptos_router::{
         components::{Route, Router, Routes, A},
@@ -18,6 +17,7 @@ mod pages {
     };
 
     /// interview-monitor's URL, as the platform's server wrote it into the page.
+    #[cfg(feature = "panel")]
     fn monitor_url() -> String {
         web_sys::window()
             .and_then(|w| w.document())
@@ -57,8 +57,10 @@ mod pages {
 
     /// The platform's interview page: its own heading, then the embedded
     /// panel, a button that ends the interview, and what the panel reported.
+    #[cfg(feature = "panel")]
     #[component]
     fn Interview() -> impl IntoView {
+        use interview_monitor_panel::{EmbeddedInterview, PanelControl, PanelEvent, Phase, PANEL_CSS};
         let query = use_query_map();
         let token = query.read_untracked().get("capture").unwrap_or_default();
         let control = PanelControl::new();
@@ -87,6 +89,18 @@ mod pages {
                     <p class="platform-ended">{move || ended.get()}</p>
                 }.into_any()
             }}
+        }
+    }
+
+    /// The same page without the panel (what the platform's own code weighs).
+    #[cfg(not(feature = "panel"))]
+    #[component]
+    fn Interview() -> impl IntoView {
+        let query = use_query_map();
+        let token = query.read_untracked().get("capture").unwrap_or_default();
+        view! {
+            <h1 class="platform-interview">"Acme Careers · your interview"</h1>
+            <p class="platform-error">{format!("The interview ({} characters of token) is not embedded in this build.", token.len())}</p>
         }
     }
 }

@@ -10,7 +10,7 @@ use shared::{
 };
 
 use super::{application_trail, audit_entries, erase_application, PAGE_ENTRIES};
-use crate::{auth::me, error::AppError, review::time, shell::Refusal};
+use crate::{auth::me, error::AppError, ui::refusal::Refusal, ui::time};
 
 /// "Kept 90 days after capture…", or that it is kept until deleted, or erased.
 #[component]

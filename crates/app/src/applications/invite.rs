@@ -63,7 +63,7 @@ pub fn InviteCandidate(
             {move || link.get().map(|made| view! {
                 <div class="invite-link" role="status">
                     <p>"Send this link to the candidate. It works once, until "
-                        {crate::review::time::local(made.expires_at)} "; it signs them in for this interview only."</p>
+                        {crate::ui::time::local(made.expires_at)} "; it signs them in for this interview only."</p>
                     <input class="capture-link" readonly value=made.url.clone()/>
                     <button type="button" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
                 </div>

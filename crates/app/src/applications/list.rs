@@ -160,10 +160,10 @@ fn ApplicationTable(applications: Vec<ApplicationSummary>, show_candidate: bool)
                             <td><a href=review.clone()>{application.title}</a></td>
                             {show_candidate.then(|| view! { <td>{application.candidate_email.clone()}</td> })}
                             <td>{application.organization_name}</td>
-                            <td>{crate::review::time::local(application.created_at)}</td>
+                            <td>{crate::ui::time::local(application.created_at)}</td>
                             <td class="num camera-images">{application.camera_images}</td>
                             <td class="num screen-images">{application.screen_images}</td>
-                            <td class="last-capture">{application.last_capture_at.map(crate::review::time::local).unwrap_or_else(|| "—".into())}</td>
+                            <td class="last-capture">{application.last_capture_at.map(crate::ui::time::local).unwrap_or_else(|| "—".into())}</td>
                             <td class="kept">{kept}</td>
                             {show_candidate.then(|| view! {
                                 <td class="integrity"><LevelBadge level=application.integrity_level/></td>

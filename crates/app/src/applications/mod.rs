@@ -17,7 +17,7 @@ pub async fn get_application(
     #[server(rename = "applicationId")] application_id: String,
 ) -> Result<ApplicationSummary, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
-    let id = crate::monitoring::input::application_id(&application_id)?;
+    let id = crate::input::monitoring::application_id(&application_id)?;
     crate::services::services()?
         .applications
         .get(&user, id)

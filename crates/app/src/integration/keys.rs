@@ -52,9 +52,9 @@ pub fn KeysPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || user.get().map(|user| match user {
                 Ok(user) if user.role == Role::Admin => view! { <Keys/> }.into_any(),
-                Ok(_) => view! { <crate::shell::Refusal error=AppError::Forbidden("only admins manage service keys".into())/> }.into_any(),
+                Ok(_) => view! { <crate::ui::refusal::Refusal error=AppError::Forbidden("only admins manage service keys".into())/> }.into_any(),
                 Err(AppError::Unauthenticated(_)) => view! { <Redirect path="/login?next=/admin/keys"/> }.into_any(),
-                Err(error) => view! { <crate::shell::Refusal error/> }.into_any(),
+                Err(error) => view! { <crate::ui::refusal::Refusal error/> }.into_any(),
             })}
         </Suspense>
     }
@@ -96,8 +96,7 @@ fn Keys() -> impl IntoView {
         });
     };
     let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
-        at.map(crate::review::time::local)
-            .unwrap_or_else(|| "—".into())
+        at.map(crate::ui::time::local).unwrap_or_else(|| "—".into())
     };
     view! {
         <section class="card keys">

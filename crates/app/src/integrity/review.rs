@@ -13,7 +13,7 @@ use shared::{
 use uuid::Uuid;
 
 use super::review_flag;
-use crate::{error::AppError, review::time};
+use crate::{error::AppError, ui::time};
 
 /// A symbol per kind, so the timeline reads at a glance.
 pub fn icon(kind: EventKind) -> &'static str {

@@ -53,7 +53,7 @@ pub fn InterviewPage() -> impl IntoView {
                     let next = format!("/login?next=/applications/{}/interview", id());
                     view! { <Redirect path=next/> }.into_any()
                 }
-                Err(error) => view! { <crate::shell::Refusal error/> }.into_any(),
+                Err(error) => view! { <crate::ui::refusal::Refusal error/> }.into_any(),
             })}
         </Suspense>
     }

@@ -4,7 +4,7 @@
 //! return its answer or error).
 
 #[cfg(feature = "ssr")]
-pub mod input;
+use crate::input::monitoring as input;
 pub(crate) mod interview;
 pub use ::panel::queue;
 

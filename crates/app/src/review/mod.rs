@@ -6,7 +6,7 @@ mod export;
 mod images;
 mod lightbox;
 mod page;
-pub mod time;
+use crate::ui::time;
 mod timeline;
 
 pub use page::ReviewPage;

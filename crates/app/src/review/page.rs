@@ -18,7 +18,7 @@ use crate::{
     auth::me,
     error::AppError,
     integrity::{list_events, IntegrityPanel},
-    shell::Refusal,
+    ui::refusal::Refusal,
 };
 
 #[component]

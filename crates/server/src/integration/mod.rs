@@ -7,7 +7,7 @@ pub mod links;
 
 use std::time::Duration;
 
-use app::{integration::NewApplication, services::Provisioning, AppError};
+use app::{input::integration::NewApplication, services::Provisioning, AppError};
 use async_trait::async_trait;
 use chrono::Utc;
 use sea_orm::{

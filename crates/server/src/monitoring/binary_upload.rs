@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use app::{
     auth::ssr::SignedIn,
-    monitoring::input::{self, NewImage},
+    input::monitoring::{self as input, NewImage},
     services::Services,
     AppError,
 };

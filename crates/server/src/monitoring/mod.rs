@@ -12,7 +12,7 @@ pub mod slots;
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use app::{
-    monitoring::input::{self, ImagePage, NewImage},
+    input::monitoring::{self as input, ImagePage, NewImage},
     services::Monitoring,
     AppError,
 };
@@ -268,7 +268,7 @@ impl MonitoringService {
         image: NewImage,
     ) -> Result<UploadReceipt, AppError> {
         if image.bytes.len() > self.max_image_bytes {
-            return Err(app::monitoring::input::too_large(self.max_image_bytes));
+            return Err(app::input::monitoring::too_large(self.max_image_bytes));
         }
         jpeg::check(&image.bytes).map_err(|e| match e {
             jpeg::JpegError::NotJpeg(_) => AppError::UnsupportedMediaType(e.to_string()),

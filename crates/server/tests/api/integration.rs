@@ -59,7 +59,10 @@ async fn link(app: &TestApp, key: &str, application: &str) -> String {
     );
     // The token alone too, for a page that embeds the panel: the end of the URL.
     let token = body["token"].as_str().unwrap();
-    assert!(token.len() >= 32 && url.ends_with(&format!("/capture/{token}")), "{body}");
+    assert!(
+        token.len() >= 32 && url.ends_with(&format!("/capture/{token}")),
+        "{body}"
+    );
     let expires =
         chrono::DateTime::parse_from_rfc3339(body["expiresAt"].as_str().unwrap()).unwrap();
     let minutes = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_minutes();

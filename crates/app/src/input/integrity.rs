@@ -8,8 +8,10 @@ use shared::integrity::{
 };
 use uuid::Uuid;
 
-use super::EventInput;
-use crate::{error::AppError, monitoring::input::time};
+use shared::integrity::EventInput;
+
+use super::monitoring::time;
+use crate::error::AppError;
 
 /// The longest user agent recorded with a session; longer ones are cut.
 pub const MAX_USER_AGENT_CHARS: usize = 512;
