@@ -6,7 +6,8 @@
 #   export    the server's memory while it streams evidence zips of 200 and 2,000 images
 #   page      what the candidate's interview page costs on the wire (brotli), first and second visit
 #   embed     what the panel adds to a host's first visit: examples/host-app built with and without
-#             the panel (wasm-release, wasm-bindgen), its wasm and JS brotli-compressed (quality 11)
+#             the panel (wasm-release, wasm-bindgen without the name section, no wasm-opt), its wasm
+#             and JS brotli-compressed (quality 11)
 #   capacity  simulated candidates against one instance until p99 passes 1 s (CAPACITY_* in benches/capacity.rs;
 #             CAPACITY_INSTANCES=2: two instances on PostgreSQL and SeaweedFS)
 # Usage: scripts/bench.sh [pipeline] [faces] [export] [page] [embed] [capacity]   (all but capacity when none is named)
@@ -63,7 +64,10 @@ embed_bytes() {
     [ "$variant" = without ] && features=(--no-default-features)
     CARGO_TARGET_DIR="$BENCH_TARGET_DIR" cargo build -q -p host-app --lib \
       --target wasm32-unknown-unknown --profile wasm-release ${features[@]+"${features[@]}"}
-    "$TOOLS_DIR/bin/wasm-bindgen" --target web --no-typescript --out-dir "$dist/$variant" \
+    # Without the name section, as a production build ships it (cargo-leptos's
+    # wasm-opt removes it too; it would be nearly half of these bytes).
+    "$TOOLS_DIR/bin/wasm-bindgen" --target web --no-typescript --remove-name-section \
+      --remove-producers-section --out-dir "$dist/$variant" \
       "$BENCH_TARGET_DIR/wasm32-unknown-unknown/wasm-release/host_app.wasm"
   done
   node -e '

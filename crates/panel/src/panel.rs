@@ -421,6 +421,10 @@ mod live {
                 // Capture times are on the server's clock from the first snapshot on.
                 transport::sync_server_clock(&self.store.connection()).await;
                 match media::camera_stream().await {
+                    // The interview ended while the browser asked: not used.
+                    Ok(stream) if self.feeds.ended.try_get_untracked() != Some(false) => {
+                        media::stop_stream(&stream);
+                    }
                     Ok(stream) => {
                         // The permission prompt may be answered after the page was left.
                         let Some(old) = self
@@ -457,6 +461,9 @@ mod live {
             self.feeds.screen.set(ScreenShare::Starting);
             spawn_local(async move {
                 match media::screen_stream().await {
+                    Ok(stream) if self.feeds.ended.try_get_untracked() != Some(false) => {
+                        media::stop_stream(&stream);
+                    }
                     Ok(stream) => {
                         let Some(old) = self
                             .screen_stream
