@@ -151,12 +151,21 @@ test("a recruiter invites a candidate from the list; the link signs them in for 
   await page.getByText("Invite a candidate").click();
   await page.getByLabel("Candidate's email").fill(email);
   await page.getByLabel("Job title").fill("Invited interview");
-  await page.getByRole("button", { name: "Create the interview and a link" }).click();
+  // Submitted twice at once (a double submit, or a retry whose answer was lost):
+  // one application, by the form's Idempotency-Key.
+  const made = page.waitForResponse((r) => r.url().endsWith("/api/integration/applications"));
+  await page.locator("details.invite form").evaluate((form: HTMLFormElement) => {
+    form.requestSubmit();
+    form.requestSubmit();
+  });
+  expect((await made).request().headers()["idempotency-key"]).toMatch(/^[0-9a-f-]{36}$/);
   const link = page.locator("input.capture-link");
   await expect(link).toBeVisible();
   const url = await link.inputValue();
   expect(url).toContain("/capture/");
-  // The list shows the new application at once.
+  // The list shows the new application at once, once.
+  await expect(page.locator("tr", { hasText: email })).toHaveCount(1);
+  await page.reload();
   await expect(page.locator("tr", { hasText: email })).toHaveCount(1);
 
   // The candidate, in a browser of their own, opens the link.

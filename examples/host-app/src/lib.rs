@@ -60,7 +60,9 @@ mod pages {
     #[cfg(feature = "panel")]
     #[component]
     fn Interview() -> impl IntoView {
-        use interview_monitor_panel::{EmbeddedInterview, PanelControl, PanelEvent, Phase, PANEL_CSS};
+        use interview_monitor_panel::{
+            EmbeddedInterview, PanelControl, PanelEvent, Phase, PANEL_CSS,
+        };
         let query = use_query_map();
         let token = query.read_untracked().get("capture").unwrap_or_default();
         let control = PanelControl::new();

@@ -6,13 +6,69 @@ use shared::integration::CaptureLink;
 
 use crate::{
     error::AppError,
-    integration::{issue_capture_link, provision_application, provision_candidate},
+    integration::{issue_capture_link, provision_candidate},
 };
 
-async fn invite(email: String, title: String) -> Result<CaptureLink, AppError> {
+/// Makes the candidate (if new), the application and a link. `key` is the
+/// application's `Idempotency-Key`: the same for every submit of the same
+/// form, so a submit repeated (twice at once, or after a lost answer) makes
+/// one application.
+async fn invite(email: String, title: String, key: String) -> Result<CaptureLink, AppError> {
     let candidate = provision_candidate(email, None).await?;
-    let application = provision_application(candidate.email, title, None, None, None, None).await?;
+    let application = create_application(candidate.email, title, key).await?;
     issue_capture_link(application.id.to_string()).await
+}
+
+/// `POST /api/integration/applications` with its `Idempotency-Key` header
+/// (a server function's client sends no headers of its own).
+#[cfg(feature = "browser")]
+async fn create_application(
+    email: String,
+    title: String,
+    key: String,
+) -> Result<shared::integration::ProvisionedApplication, AppError> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+
+    let failed = || AppError::Network("the server could not be reached".into());
+    let window = web_sys::window().ok_or_else(failed)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    let body = serde_json::json!({ "candidateEmail": email, "title": title }).to_string();
+    init.set_body(&wasm_bindgen::JsValue::from_str(&body));
+    let headers = web_sys::Headers::new().map_err(|_| failed())?;
+    let _ = headers.set("content-type", "application/json");
+    let _ = headers.set("idempotency-key", &key);
+    init.set_headers(&headers);
+    let response: web_sys::Response =
+        JsFuture::from(window.fetch_with_str_and_init("/api/integration/applications", &init))
+            .await
+            .map_err(|_| failed())?
+            .dyn_into()
+            .map_err(|_| failed())?;
+    let text = JsFuture::from(response.text().map_err(|_| failed())?)
+        .await
+        .map_err(|_| failed())?
+        .as_string()
+        .unwrap_or_default();
+    if response.ok() {
+        serde_json::from_str(&text)
+            .map_err(|_| AppError::Internal("the answer could not be read".into()))
+    } else {
+        Err(serde_json::from_str::<AppError>(&text).unwrap_or_else(|_| {
+            AppError::Internal(format!("the server answered {}", response.status()))
+        }))
+    }
+}
+
+/// Rendered on the server the form does nothing; the browser's version sends.
+#[cfg(not(feature = "browser"))]
+async fn create_application(
+    email: String,
+    title: String,
+    _key: String,
+) -> Result<shared::integration::ProvisionedApplication, AppError> {
+    crate::integration::provision_application(email, title, None, None, None, None).await
 }
 
 #[component]
@@ -25,15 +81,26 @@ pub fn InviteCandidate(
     let link = RwSignal::new(None::<CaptureLink>);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // This form's Idempotency-Key: kept until an application is made or the
+    // fields change.
+    let key = StoredValue::new(None::<String>);
+    Effect::new(move |_| {
+        email.track();
+        title.track();
+        key.set_value(None);
+    });
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         busy.set(true);
         error.set(None);
         link.set(None);
         let (to, job) = (email.get_untracked(), title.get_untracked());
+        let this = key.get_value().unwrap_or_else(panel::media::new_id);
+        key.set_value(Some(this.clone()));
         spawn_local(async move {
-            match invite(to, job).await {
+            match invite(to, job, this).await {
                 Ok(made) => {
+                    key.try_set_value(None);
                     link.try_set(Some(made));
                     on_invited.run(());
                 }
