@@ -3,7 +3,9 @@
 use app::{services::Applications, AppError};
 use async_trait::async_trait;
 use sea_orm::DatabaseConnection;
-use shared::{ApplicationId, ApplicationSummary, CurrentUser, Role};
+use shared::{
+    lifecycle::interview_state, ApplicationId, ApplicationSummary, CurrentUser, Role,
+};
 
 use crate::{
     db::applications::{self as repo, Scope},
@@ -14,6 +16,9 @@ pub struct ApplicationDirectory {
     pub db: DatabaseConnection,
     /// RETENTION_DAYS, which an organization's own period may shorten.
     pub retention_days: Option<u32>,
+    /// INTERVIEW_IDLE_SECS: how long an open session may go without a capture
+    /// before its interview counts as ended.
+    pub interview_idle: std::time::Duration,
 }
 
 #[async_trait]
@@ -32,11 +37,8 @@ impl Applications for ApplicationDirectory {
             (Role::Recruiter | Role::Integration, None, _) => return Ok(Vec::new()),
             (Role::Candidate, _, None) => Scope::Candidate(user.id),
         };
-        with_integrity(
-            &self.db,
-            repo::summaries(&self.db, scope, self.retention_days).await?,
-        )
-        .await
+        self.with_integrity(repo::summaries(&self.db, scope, self.retention_days).await?)
+            .await
     }
 
     async fn get(
@@ -47,25 +49,37 @@ impl Applications for ApplicationDirectory {
         let permitted = policy::authorize(&self.db, user, Action::View, id).await?;
         let one =
             repo::summaries(&self.db, Scope::One(permitted.id()), self.retention_days).await?;
-        with_integrity(&self.db, one)
+        self.with_integrity(one)
             .await?
             .pop()
             .ok_or_else(policy::not_found)
     }
 }
 
-/// Adds each application's integrity level and unreviewed flags (one batch of queries).
-async fn with_integrity(
-    db: &DatabaseConnection,
-    mut applications: Vec<ApplicationSummary>,
-) -> Result<Vec<ApplicationSummary>, AppError> {
-    let ids: Vec<_> = applications.iter().map(|a| a.id.0).collect();
-    let summaries = crate::integrity::summaries(db, &ids).await?;
-    for application in &mut applications {
-        if let Some(summary) = summaries.get(&application.id.0) {
-            application.integrity_level = summary.level;
-            application.unreviewed_flags = summary.unreviewed_flags;
+impl ApplicationDirectory {
+    /// Adds each application's integrity level, unreviewed flags and
+    /// lifecycle state (one batch of queries).
+    async fn with_integrity(
+        &self,
+        mut applications: Vec<ApplicationSummary>,
+    ) -> Result<Vec<ApplicationSummary>, AppError> {
+        let ids: Vec<_> = applications.iter().map(|a| a.id.0).collect();
+        let summaries = crate::integrity::summaries(&self.db, &ids).await?;
+        let mut facts = repo::lifecycle_facts(&self.db, &ids).await?;
+        let idle = chrono::Duration::from_std(self.interview_idle)
+            .unwrap_or(chrono::Duration::MAX);
+        let now = chrono::Utc::now();
+        for application in &mut applications {
+            let facts = facts.entry(application.id.0).or_default();
+            if let Some(summary) = summaries.get(&application.id.0) {
+                application.integrity_level = summary.level;
+                application.unreviewed_flags = summary.unreviewed_flags;
+                facts.flags = summary.flags;
+                facts.unreviewed_flags = summary.unreviewed_flags;
+            }
+            facts.last_activity = facts.last_activity.max(application.last_capture_at);
+            application.state = interview_state(facts, now, idle);
         }
+        Ok(applications)
     }
-    Ok(applications)
 }

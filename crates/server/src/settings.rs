@@ -61,6 +61,9 @@ pub struct Settings {
     /// May hold a password, hence secret.
     pub database_url: Secret,
     pub session_ttl: Duration,
+    /// INTERVIEW_IDLE_SECS: an interview whose session is still open counts as
+    /// `ended` after this long without a session start or a capture.
+    pub interview_idle: Duration,
     pub signed_url_ttl: Duration,
     pub max_image_bytes: usize,
     /// Uploads one user may make per minute before 429.
@@ -225,6 +228,7 @@ impl Settings {
             })
         };
         let session_ttl = seconds("SESSION_TTL_SECS", 12 * 3600)?;
+        let interview_idle = seconds("INTERVIEW_IDLE_SECS", 3600)?;
         let signed_url_ttl = seconds("SIGNED_URL_TTL_SECS", 3600)?;
         if signed_url_ttl > Duration::from_secs(7 * 24 * 3600) {
             return Err(SettingsError::Invalid {
@@ -339,6 +343,7 @@ impl Settings {
             data_dir,
             database_url: Secret::new(database_url),
             session_ttl,
+            interview_idle,
             signed_url_ttl,
             max_image_bytes,
             uploads_per_minute,

@@ -137,6 +137,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         applications: Arc::new(ApplicationDirectory {
             db: db.clone(),
             retention_days: settings.retention_days,
+            interview_idle: settings.interview_idle,
         }),
         monitoring: Arc::new(MonitoringService {
             db: db.clone(),

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{integrity::IntegrityLevel, ApplicationId, OrganizationId};
+use crate::{integrity::IntegrityLevel, lifecycle::InterviewState, ApplicationId, OrganizationId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -36,6 +36,9 @@ pub struct ApplicationSummary {
     /// What the panel captures, as whoever created the application chose.
     #[serde(default)]
     pub capture: CaptureSettings,
+    /// Where the interview stands.
+    #[serde(default)]
+    pub state: InterviewState,
 }
 
 /// The shortest and longest time between two snapshots, in seconds.

@@ -7,6 +7,7 @@ pub mod id;
 pub mod image;
 pub mod integration;
 pub mod integrity;
+pub mod lifecycle;
 pub mod monitoring;
 pub mod redirect;
 pub mod user;

@@ -21,7 +21,7 @@ pub fn ApplicationsPage() -> impl IntoView {
     // Apart from the user, so that a new invitation reloads the list and not
     // the invitation form with its link.
     let version = RwSignal::new(0u32);
-    let applications = Resource::new(move || version.get(), |_| list_applications());
+    let applications = Resource::new(move || version.get(), |_| list_applications(None));
 
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -144,6 +144,7 @@ fn ApplicationTable(applications: Vec<ApplicationSummary>, show_candidate: bool)
                     <th class="num">"Screen"</th>
                     <th><button class="link sort-last-capture" on:click=cycle>"Last capture" {arrow}</button></th>
                     <th>"Kept"</th>
+                    <th>"State"</th>
                     {show_candidate.then(|| view! {
                         <th><button class="link sort-integrity" on:click=move |_| order.set(Order::NeedsReview)>"Integrity" {review_arrow}</button></th>
                         <th class="num">"To review"</th>
@@ -165,6 +166,7 @@ fn ApplicationTable(applications: Vec<ApplicationSummary>, show_candidate: bool)
                             <td class="num screen-images">{application.screen_images}</td>
                             <td class="last-capture">{application.last_capture_at.map(crate::ui::time::local).unwrap_or_else(|| "—".into())}</td>
                             <td class="kept">{kept}</td>
+                            <td class="state" data-state=application.state.as_str()>{application.state.as_str().replace('_', " ")}</td>
                             {show_candidate.then(|| view! {
                                 <td class="integrity"><LevelBadge level=application.integrity_level/></td>
                                 <td class="num unreviewed" data-unreviewed=application.unreviewed_flags>{application.unreviewed_flags}</td>
@@ -202,6 +204,7 @@ mod tests {
             last_capture_at: last.and_then(|t| DateTime::<Utc>::from_timestamp(t, 0)),
             integrity_level: Default::default(),
             unreviewed_flags: 0,
+            state: Default::default(),
             retention_days: None,
             erased_at: None,
             capture: Default::default(),

@@ -24,12 +24,24 @@ pub async fn get_application(
         .await
 }
 
-/// `POST /api/applications` `{}`: the applications the caller may see, newest first.
+/// `POST /api/applications` `{state?}`: the applications the caller may see,
+/// newest first; only those in `state` when given.
 #[server(prefix = "/api", endpoint = "applications", input = leptos::server_fn::codec::Json)]
-pub async fn list_applications() -> Result<Vec<ApplicationSummary>, AppError> {
+pub async fn list_applications(
+    #[server(default)] state: Option<String>,
+) -> Result<Vec<ApplicationSummary>, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
-    crate::services::services()?
+    let state = state
+        .as_deref()
+        .map(str::parse::<shared::lifecycle::InterviewState>)
+        .transpose()
+        .map_err(AppError::BadRequest)?;
+    let mut applications = crate::services::services()?
         .applications
         .visible_to(&user)
-        .await
+        .await?;
+    if let Some(state) = state {
+        applications.retain(|application| application.state == state);
+    }
+    Ok(applications)
 }

@@ -13,7 +13,10 @@ use shared::{
 use uuid::Uuid;
 
 use super::{
-    entities::{consent, job_application, monitoring_image, organization, user},
+    entities::{
+        consent, face_job, job_application, monitoring_image, monitoring_session, organization,
+        user,
+    },
     PersistenceError,
 };
 
@@ -187,9 +190,10 @@ pub async fn summaries(
             last_capture_at: count(a.id, ImageKind::Camera)
                 .1
                 .max(count(a.id, ImageKind::Screen).1),
-            // Filled in by the integrity summary.
+            // Filled in from the integrity summary and the lifecycle's facts.
             integrity_level: Default::default(),
             unreviewed_flags: 0,
+            state: Default::default(),
             id: ApplicationId(a.id),
             organization_name: organizations
                 .get(&a.organization_id)
@@ -218,4 +222,59 @@ pub async fn applications(
         .filter(job_application::Column::Id.is_in(ids.iter().map(|id| id.0)))
         .all(db)
         .await?)
+}
+
+/// What each application's lifecycle state is worked out from, except its
+/// flags (the integrity summary has those) and its latest capture (the
+/// listing has that): sessions started and still open, the latest start, and
+/// captures waiting for face analysis. Three grouped queries.
+pub async fn lifecycle_facts(
+    db: &DatabaseConnection,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, shared::lifecycle::StateFacts>, PersistenceError> {
+    let mut facts: HashMap<Uuid, shared::lifecycle::StateFacts> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(facts);
+    }
+    let sessions: Vec<(Uuid, i64, Option<DateTime<Utc>>)> = monitoring_session::Entity::find()
+        .select_only()
+        .column(monitoring_session::Column::ApplicationId)
+        .column_as(monitoring_session::Column::Id.count(), "sessions")
+        .column_as(monitoring_session::Column::StartedAt.max(), "last_start")
+        .filter(monitoring_session::Column::ApplicationId.is_in(ids.iter().copied()))
+        .group_by(monitoring_session::Column::ApplicationId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (application, count, last_start) in sessions {
+        let entry = facts.entry(application).or_default();
+        entry.sessions = count.max(0) as u64;
+        entry.last_activity = last_start;
+    }
+    let open: Vec<(Uuid, i64)> = monitoring_session::Entity::find()
+        .select_only()
+        .column(monitoring_session::Column::ApplicationId)
+        .column_as(monitoring_session::Column::Id.count(), "open")
+        .filter(monitoring_session::Column::ApplicationId.is_in(ids.iter().copied()))
+        .filter(monitoring_session::Column::EndedAt.is_null())
+        .group_by(monitoring_session::Column::ApplicationId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (application, count) in open {
+        facts.entry(application).or_default().open_sessions = count.max(0) as u64;
+    }
+    let pending: Vec<(Uuid, i64)> = face_job::Entity::find()
+        .select_only()
+        .column(face_job::Column::ApplicationId)
+        .column_as(face_job::Column::ImageId.count(), "pending")
+        .filter(face_job::Column::ApplicationId.is_in(ids.iter().copied()))
+        .group_by(face_job::Column::ApplicationId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (application, count) in pending {
+        facts.entry(application).or_default().pending_analyses = count.max(0) as u64;
+    }
+    Ok(facts)
 }

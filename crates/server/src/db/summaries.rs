@@ -123,6 +123,7 @@ pub async fn stamps(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Listed {
     pub level: IntegrityLevel,
+    pub flags: u32,
     pub unreviewed_flags: u32,
 }
 
@@ -130,6 +131,7 @@ impl From<&IntegritySummary> for Listed {
     fn from(summary: &IntegritySummary) -> Self {
         Listed {
             level: summary.level,
+            flags: summary.flags,
             unreviewed_flags: summary.unreviewed_flags,
         }
     }
@@ -165,6 +167,7 @@ pub async fn current(
                 row.application_id,
                 Listed {
                     level: level(&row.level)?,
+                    flags: u32::try_from(row.flags).ok()?,
                     unreviewed_flags: u32::try_from(row.unreviewed_flags).ok()?,
                 },
             ))
@@ -186,6 +189,7 @@ pub async fn store(
             application_id: Set(*application),
             stamp: Set(stamp.clone()),
             level: Set(listed.level.as_str().to_string()),
+            flags: Set(i64::from(listed.flags)),
             unreviewed_flags: Set(i64::from(listed.unreviewed_flags)),
             computed_at: Set(now),
         },
@@ -196,6 +200,7 @@ pub async fn store(
                 .update_columns([
                     integrity_summary::Column::Stamp,
                     integrity_summary::Column::Level,
+                    integrity_summary::Column::Flags,
                     integrity_summary::Column::UnreviewedFlags,
                     integrity_summary::Column::ComputedAt,
                 ])

@@ -13,6 +13,7 @@ mod helpers;
 mod https;
 mod integration;
 mod integrity;
+mod lifecycle;
 mod monitoring;
 mod operations;
 mod pages;

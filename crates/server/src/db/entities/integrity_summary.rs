@@ -12,6 +12,8 @@ pub struct Model {
     pub stamp: String,
     /// `none`, `some` or `major`.
     pub level: String,
+    /// Flags raised, and of them those without a verdict.
+    pub flags: i64,
     pub unreviewed_flags: i64,
     pub computed_at: DateTimeUtc,
 }
