@@ -3,9 +3,7 @@
 use app::{services::Applications, AppError};
 use async_trait::async_trait;
 use sea_orm::DatabaseConnection;
-use shared::{
-    lifecycle::interview_state, ApplicationId, ApplicationSummary, CurrentUser, Role,
-};
+use shared::{lifecycle::interview_state, ApplicationId, ApplicationSummary, CurrentUser, Role};
 
 use crate::{
     db::applications::{self as repo, Scope},
@@ -66,8 +64,7 @@ impl ApplicationDirectory {
         let ids: Vec<_> = applications.iter().map(|a| a.id.0).collect();
         let summaries = crate::integrity::summaries(&self.db, &ids).await?;
         let mut facts = repo::lifecycle_facts(&self.db, &ids).await?;
-        let idle = chrono::Duration::from_std(self.interview_idle)
-            .unwrap_or(chrono::Duration::MAX);
+        let idle = chrono::Duration::from_std(self.interview_idle).unwrap_or(chrono::Duration::MAX);
         let now = chrono::Utc::now();
         for application in &mut applications {
             let facts = facts.entry(application.id.0).or_default();

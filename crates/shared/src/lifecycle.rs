@@ -64,7 +64,9 @@ impl FromStr for InterviewState {
             .find(|state| state.as_str() == s)
             .ok_or_else(|| {
                 let shown: String = s.chars().take(64).collect();
-                format!("`{shown}` is not a state: invited, in_progress, ended, analysed or reviewed")
+                format!(
+                    "`{shown}` is not a state: invited, in_progress, ended, analysed or reviewed"
+                )
             })
     }
 }
@@ -123,13 +125,22 @@ mod tests {
         facts.open_sessions = 1;
         facts.last_activity = Some(at(90));
         facts.pending_analyses = 3;
-        assert_eq!(interview_state(&facts, now, idle), InterviewState::InProgress);
+        assert_eq!(
+            interview_state(&facts, now, idle),
+            InterviewState::InProgress
+        );
         // Ended by the panel, or by the idle time with the session left open.
         facts.open_sessions = 0;
         assert_eq!(interview_state(&facts, now, idle), InterviewState::Ended);
         facts.open_sessions = 1;
-        assert_eq!(interview_state(&facts, at(150), idle), InterviewState::Ended);
-        assert_eq!(interview_state(&facts, at(149), idle), InterviewState::InProgress);
+        assert_eq!(
+            interview_state(&facts, at(150), idle),
+            InterviewState::Ended
+        );
+        assert_eq!(
+            interview_state(&facts, at(149), idle),
+            InterviewState::InProgress
+        );
         facts.open_sessions = 0;
         facts.pending_analyses = 0;
         assert_eq!(interview_state(&facts, now, idle), InterviewState::Analysed);
@@ -142,7 +153,10 @@ mod tests {
         facts.sessions = 2;
         facts.open_sessions = 1;
         facts.last_activity = Some(at(99));
-        assert_eq!(interview_state(&facts, now, idle), InterviewState::InProgress);
+        assert_eq!(
+            interview_state(&facts, now, idle),
+            InterviewState::InProgress
+        );
         // A last activity before 1970: long idle, no overflow.
         facts.last_activity = Some(DateTime::from_timestamp(-86_400, 0).unwrap());
         assert_eq!(interview_state(&facts, now, idle), InterviewState::Reviewed);
@@ -152,8 +166,17 @@ mod tests {
     fn names_round_trip() {
         for state in InterviewState::ALL {
             assert_eq!(state.as_str().parse::<InterviewState>(), Ok(state));
-            assert_eq!(serde_json::to_string(&state).unwrap(), format!("\"{state}\""));
+            assert_eq!(
+                serde_json::to_string(&state).unwrap(),
+                format!("\"{state}\"")
+            );
         }
-        assert!("x".repeat(5000).parse::<InterviewState>().unwrap_err().len() < 200);
+        assert!(
+            "x".repeat(5000)
+                .parse::<InterviewState>()
+                .unwrap_err()
+                .len()
+                < 200
+        );
     }
 }

@@ -10,7 +10,10 @@ use crate::helpers::{interview, interview_with, jpeg, TestApp};
 impl TestApp {
     async fn state_of(&self, application: &str) -> String {
         let answer = self
-            .post_json("/api/applications/get", &json!({"applicationId": application}))
+            .post_json(
+                "/api/applications/get",
+                &json!({"applicationId": application}),
+            )
             .await;
         assert_eq!(answer.status(), 200);
         let body: Value = answer.json().await.unwrap();
@@ -36,7 +39,10 @@ impl TestApp {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("{application} never reached {state}: {}", self.state_of(application).await);
+        panic!(
+            "{application} never reached {state}: {}",
+            self.state_of(application).await
+        );
     }
 }
 
@@ -60,7 +66,12 @@ async fn an_interview_goes_from_invited_to_reviewed() {
         .await
         .unwrap();
     assert_eq!(app.state_of(&i.application).await, "in_progress");
-    assert_eq!(app.upload_binary(&i.application, "camera", jpeg(900, 1)).await.status(), 200);
+    assert_eq!(
+        app.upload_binary(&i.application, "camera", jpeg(900, 1))
+            .await
+            .status(),
+        200
+    );
     let paste = json!({"eventId": uuid::Uuid::new_v4().to_string(), "kind": "paste",
         "at": shared::monitoring::millis::format(&chrono::Utc::now()), "detail": {"length": 12}});
     let sent = app
@@ -103,7 +114,11 @@ async fn an_interview_goes_from_invited_to_reviewed() {
         .collect();
     assert!(!flags.is_empty(), "{events}");
     for (n, flag) in flags.iter().enumerate() {
-        assert_eq!(app.state_of(&i.application).await, "analysed", "before verdict {n}");
+        assert_eq!(
+            app.state_of(&i.application).await,
+            "analysed",
+            "before verdict {n}"
+        );
         let review = app
             .post_json(
                 "/api/monitoring/flags/review",
