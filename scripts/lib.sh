@@ -18,6 +18,9 @@ WASM_BINDGEN_VERSION=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/"/,
 [ -n "$WASM_BINDGEN_VERSION" ] || { echo "error: Cargo.lock names no wasm-bindgen" >&2; exit 1; }
 SEAWEEDFS_VERSION=4.48
 SCHEMATHESIS_VERSION=4.32.5
+# An off-the-shelf OpenAPI client generator, and Pillow for the JPEGs its flow uploads.
+OPENAPI_CLIENT_VERSION=0.29.1
+PILLOW_VERSION=13.0.0
 SCIKIT_IMAGE_VERSION=0.26.0
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }

@@ -103,6 +103,17 @@ install_schemathesis() {
   "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION" >&2
 }
 
+install_openapi_client() {
+  # openapi-python-client (and Pillow), from PyPI, in a venv of their own: the
+  # test command generates a client from openapi.yaml and runs a platform's flow with it.
+  local venv="$TOOLS_DIR/openapi-client"
+  if [ -x "$venv/bin/openapi-python-client" ] && [ -f "$venv/$OPENAPI_CLIENT_VERSION-$PILLOW_VERSION" ]; then return; fi
+  log "installing openapi-python-client $OPENAPI_CLIENT_VERSION and Pillow $PILLOW_VERSION from PyPI"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "openapi-python-client==$OPENAPI_CLIENT_VERSION" "pillow==$PILLOW_VERSION" >&2
+  touch "$venv/$OPENAPI_CLIENT_VERSION-$PILLOW_VERSION"
+}
+
 install_test_photos() {
   # Real photos for the face detector's tests: scikit-image's bundled samples (from its
   # PyPI wheel, unzipped, nothing installed) and rustface's group photo (from its crate).
@@ -140,6 +151,7 @@ if $want_test_tools; then
   install_playwright
   install_seaweedfs
   install_schemathesis
+  install_openapi_client
   install_test_photos
 fi
 log "tools ready in $TOOLS_DIR"

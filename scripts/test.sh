@@ -66,6 +66,18 @@ if want fuzz; then
     || { tail -n 30 "$RUN_DIR/fuzz.log" >&2; exit 1; }
   # Both sides of each pair: the served document is the file in the repo.
   curl -sf "$SERVER_URL/api/openapi.yaml" | cmp -s - "$ROOT/crates/server/openapi.yaml" || die "/api/openapi.yaml differs from the file"
+
+  # A client generated from the file by an off-the-shelf generator runs a
+  # platform's whole flow against the release server.
+  log "a client generated from openapi.yaml (openapi-python-client) runs the integration flow"
+  generated="$RUN_DIR/generated-client"
+  mkdir -p "$generated"
+  (cd "$generated" && PATH="$TOOLS_DIR/openapi-client/bin:$PATH" \
+    openapi-python-client generate --path "$ROOT/crates/server/openapi.yaml" --meta none --output-path im_client) \
+    > "$RUN_DIR/generate.log" 2>&1 || { cat "$RUN_DIR/generate.log" >&2; die "openapi-python-client could not generate a client"; }
+  flow_key=$(DATA_DIR="$RUN_DIR/fuzz-data" "$SERVER_BIN" apikey create --org demo --name generated-client)
+  PYTHONPATH="$generated" "$TOOLS_DIR/openapi-client/bin/python" "$ROOT/scripts/client_flow.py" "$SERVER_URL" "$flow_key" \
+    || { tail -n 30 "$RUN_DIR/fuzz.log" >&2; exit 1; }
 fi
 want browser || exit 0
 
