@@ -30,7 +30,7 @@ pub struct Connection {
 struct Inner {
     /// interview-monitor's origin without a trailing `/`; empty for the page's own.
     base: String,
-    fetch_token: Option<TokenSource>,
+    fetch_token: Mutex<Option<TokenSource>>,
     state: Mutex<State>,
 }
 
@@ -44,6 +44,10 @@ struct State {
     clock_offset_ms: Option<f64>,
     /// A renewal is under way (others wait for it rather than start their own).
     renewing: bool,
+    /// Renewals that failed in a row, and when the last one did (ms since 1970):
+    /// the next is not tried before a growing pause.
+    renewal_failures: u32,
+    renewal_failed_at: f64,
 }
 
 impl Connection {
@@ -73,7 +77,7 @@ impl Connection {
         Connection {
             inner: Arc::new(Inner {
                 base,
-                fetch_token: None,
+                fetch_token: Mutex::new(None),
                 state: Mutex::new(State::default()),
             }),
         }
@@ -91,14 +95,13 @@ impl Connection {
         Fut: Future<Output = Result<String, String>> + 'static,
     {
         let source: TokenSource = Arc::new(move || Box::pin(fetch_token()) as TokenFuture);
-        let state = self.state().clone();
-        Connection {
-            inner: Arc::new(Inner {
-                base: self.inner.base.clone(),
-                fetch_token: Some(source),
-                state: Mutex::new(state),
-            }),
-        }
+        // Every clone shares it (they share one state).
+        *self
+            .inner
+            .fetch_token
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(source);
+        self
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -137,7 +140,7 @@ impl Connection {
 
     /// Whether a session that ends can be renewed ([`Connection::renewing_with`]).
     pub fn can_renew(&self) -> bool {
-        self.inner.fetch_token.is_some()
+        self.token_source().is_some()
     }
 
     pub(crate) fn set_session(&self, token: String, saved_under: Option<String>) {
@@ -153,7 +156,36 @@ impl Connection {
     }
 
     pub(crate) fn token_source(&self) -> Option<TokenSource> {
-        self.inner.fetch_token.clone()
+        self.inner
+            .fetch_token
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn set_saved_under(&self, key: String) {
+        self.state().saved_under = Some(key);
+    }
+
+    /// Whether a renewal may be tried at `now` (ms): after `n` failures in a
+    /// row, not before 3 s × 2ⁿ⁻¹ (at most a minute) have passed.
+    pub(crate) fn renewal_allowed(&self, now: f64) -> bool {
+        let state = self.state();
+        if state.renewal_failures == 0 {
+            return true;
+        }
+        let pause = (3_000.0 * 2f64.powi(state.renewal_failures.min(10) as i32 - 1)).min(60_000.0);
+        now - state.renewal_failed_at >= pause
+    }
+
+    pub(crate) fn renewal_done(&self, succeeded: bool, now: f64) {
+        let mut state = self.state();
+        if succeeded {
+            state.renewal_failures = 0;
+        } else {
+            state.renewal_failures = state.renewal_failures.saturating_add(1);
+            state.renewal_failed_at = now;
+        }
     }
 
     /// Marks a renewal as started; `false` if one already is.
@@ -230,10 +262,32 @@ mod tests {
         assert_eq!(clone.session_token().as_deref(), Some("t1"));
         let renewing = clone.renewing_with(|| async { Ok::<_, String>("next".to_string()) });
         assert!(renewing.can_renew());
+        assert!(
+            connection.can_renew(),
+            "clones made before share the renewal"
+        );
         assert_eq!(renewing.session_token().as_deref(), Some("t1"));
         assert!(renewing.begin_renewal());
         assert!(!renewing.begin_renewal());
         renewing.end_renewal();
         assert!(!renewing.renewing());
+    }
+
+    #[test]
+    fn failed_renewals_back_off() {
+        let connection = Connection::to("http://127.0.0.1:3000").unwrap();
+        assert!(connection.renewal_allowed(0.0));
+        connection.renewal_done(false, 1_000.0);
+        assert!(!connection.renewal_allowed(3_999.0));
+        assert!(connection.renewal_allowed(4_000.0));
+        connection.renewal_done(false, 4_000.0);
+        assert!(!connection.renewal_allowed(9_999.0));
+        assert!(connection.renewal_allowed(10_000.0));
+        for _ in 0..40 {
+            connection.renewal_done(false, 10_000.0);
+        }
+        assert!(connection.renewal_allowed(70_000.0), "at most a minute");
+        connection.renewal_done(true, 70_000.0);
+        assert!(connection.renewal_allowed(70_000.0));
     }
 }

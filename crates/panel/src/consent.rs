@@ -54,18 +54,40 @@ pub fn Interview(
     let consented = RwSignal::new(false);
     let capture = application.capture;
     let (camera_interval, screen_interval) = intervals;
+    let control = control.unwrap_or_default();
+    // Ended by the host before the candidate consented: nothing to capture,
+    // nothing to close; the consent step gives way to the ending.
+    let ended_early = RwSignal::new(false);
+    Effect::new(move |_| {
+        if control.end_requested().get()
+            && !consented.get_untracked()
+            && !ended_early.get_untracked()
+        {
+            ended_early.set(true);
+            control.set_phase(crate::events::Phase::Ended);
+            store.emit(PanelEvent::Ended {
+                waiting: store.waiting(),
+                closed: false,
+            });
+        }
+    });
+    let ended_text = store.status.texts().interview_ended.to_string();
     view! {
         <section class="card interview">
             <h1>{application.title.clone()}</h1>
             <p class="muted">{application.organization_name.clone()}</p>
-            <Show when=move || consented.get() fallback={
-                let (application, terms) = (application.clone(), terms.clone());
-                move || view! {
-                    <Consent application=application.clone() terms=terms.clone() candidate intervals consented/>
+            <Show when=move || consented.get() && !ended_early.get() fallback={
+                let (application, terms, ended_text) = (application.clone(), terms.clone(), ended_text.clone());
+                move || if ended_early.get() {
+                    view! { <p class="notice interview-ended" role="status">{ended_text.clone()}</p> }.into_any()
+                } else {
+                    view! {
+                        <Consent application=application.clone() terms=terms.clone() candidate intervals consented/>
+                    }.into_any()
                 }
             }>
                 <MonitoringPanel application_id=application.id camera_monitoring=capture.camera
-                    screen_monitoring=capture.screen camera_interval screen_interval control=control.unwrap_or_default()/>
+                    screen_monitoring=capture.screen camera_interval screen_interval control/>
             </Show>
         </section>
     }

@@ -44,8 +44,8 @@ async fn open(
 ///
 /// The session comes from `capture_token` (a capture link's token, traded once;
 /// a reload of the tab keeps the session), or, without one, from the
-/// connection's `fetch_token` ([`Connection::renewing_with`]), which also
-/// renews it when it ends. Rendered on a server it shows "Connecting…" and
+/// connection's `fetch_token` ([`Connection::renewing_with`]: a new session
+/// on each load), which also renews it when it ends. Rendered on a server it shows "Connecting…" and
 /// does nothing; it connects in the browser.
 #[component]
 pub fn EmbeddedInterview(

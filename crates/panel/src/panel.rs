@@ -417,9 +417,14 @@ mod live {
 
         pub fn start_camera(self) {
             self.feeds.camera_error.set(None);
+            // The server's clock, learnt alongside (a stalled answer must not hold the camera).
+            let connection = self.store.connection();
+            spawn_local(async move { transport::sync_server_clock(&connection).await });
             spawn_local(async move {
-                // Capture times are on the server's clock from the first snapshot on.
-                transport::sync_server_clock(&self.store.connection()).await;
+                // Ended before the task ran (end() right after mount): no prompt, no light.
+                if self.feeds.ended.try_get_untracked() != Some(false) {
+                    return;
+                }
                 match media::camera_stream().await {
                     // The interview ended while the browser asked: not used.
                     Ok(stream) if self.feeds.ended.try_get_untracked() != Some(false) => {
@@ -675,6 +680,16 @@ mod live {
                 let result: Result<SessionStarted, PanelError> =
                     transport::post_json(&connection, "/api/monitoring/session/start", &body).await;
                 let started = match result {
+                    // Ended while the start was on its way: close what it opened.
+                    Ok(started) if signals.stopped() => {
+                        let _ = close_session(
+                            &connection,
+                            application,
+                            &started.session_id.to_string(),
+                        )
+                        .await;
+                        break;
+                    }
                     Ok(started) => {
                         transport::learn_server_time(&connection, started.server_time);
                         let id = started.session_id.to_string();
@@ -728,31 +743,45 @@ mod live {
         signals.end_all();
         signals.stop();
         let application = media.application;
+        // Read now: the host may unmount the panel right after end(), and
+        // what follows must still close the session and tell the host.
+        let session = signals.session();
+        let connection = store.connection();
+        let listener = store.status.listener();
+        let tell = move |event: PanelEvent| {
+            if let Some(callback) = listener {
+                let _ = callback.try_run(event);
+            }
+        };
         spawn_local(async move {
             let waiting = store.flush(super::END_FLUSH_MS).await;
-            let closed = match signals.session() {
-                Some(session) => {
-                    let body = serde_json::json!({
-                        "applicationId": application,
-                        "sessionId": session,
-                    });
-                    let answer: Result<SessionEnded, PanelError> = transport::post_json(
-                        &store.connection(),
-                        "/api/monitoring/session/end",
-                        &body,
-                    )
-                    .await;
-                    if let Err(error) = &answer {
-                        store.emit(PanelEvent::Error(error.clone()));
+            let closed = match session {
+                Some(session) => match close_session(&connection, application, &session).await {
+                    Ok(()) => true,
+                    Err(error) => {
+                        tell(PanelEvent::Error(error));
+                        false
                     }
-                    answer.is_ok()
-                }
+                },
+                // Not started yet: `start_session` closes it when its answer comes.
                 None => false,
             };
             signals::clear_heartbeat(application);
             control.set_phase(Phase::Ended);
-            store.emit(PanelEvent::Ended { waiting, closed });
+            tell(PanelEvent::Ended { waiting, closed });
         });
+    }
+
+    /// `POST /api/monitoring/session/end`.
+    async fn close_session(
+        connection: &crate::Connection,
+        application: ApplicationId,
+        session: &str,
+    ) -> Result<(), PanelError> {
+        let body = serde_json::json!({ "applicationId": application, "sessionId": session });
+        transport::post_json::<SessionEnded>(connection, "/api/monitoring/session/end", &body)
+            .await
+            .map(|_| ())
     }
 
     pub fn enter_full_screen() {
@@ -886,7 +915,10 @@ mod live {
         watching
             .heartbeat
             .set_value(Some(Interval::new(signals::HEARTBEAT_MS, move || {
-                signals::heartbeat(application, signals.session().as_deref());
+                // Not after end(): a reopened panel would take it for a reload.
+                if !signals.stopped() {
+                    signals::heartbeat(application, signals.session().as_deref());
+                }
             })));
         watching
     }

@@ -102,6 +102,11 @@ impl Status {
         self.on_event.try_set(callback);
     }
 
+    /// The host's callback, to tell it things after the panel is gone.
+    pub fn listener(&self) -> Option<Callback<PanelEvent>> {
+        self.on_event.try_get_untracked().flatten()
+    }
+
     /// Tells the host (if it listens).
     pub fn emit(&self, event: PanelEvent) {
         if let Some(Some(callback)) = self.on_event.try_get_untracked() {

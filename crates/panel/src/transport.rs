@@ -169,15 +169,46 @@ pub async fn renew(connection: &Connection, failed_with: Option<String>) -> bool
         }
         return changed(connection);
     }
+    // A host whose fetch_token keeps failing is asked again after a growing pause.
+    if !connection.renewal_allowed(Date::now()) {
+        connection.end_renewal();
+        return false;
+    }
     let renewed = match connection.token_source() {
-        Some(fetch_token) => match fetch_token().await {
-            Ok(token) => trade(connection, &token).await.is_ok(),
-            Err(_) => false,
+        Some(fetch_token) => match within(REQUEST_TIMEOUT_MS, fetch_token()).await {
+            Some(Ok(token)) => trade(connection, &token).await.is_ok(),
+            Some(Err(_)) | None => false,
         },
         None => false,
     };
+    connection.renewal_done(renewed, Date::now());
     connection.end_renewal();
     renewed
+}
+
+/// `future`'s output, or `None` if it has not finished after `ms` (a host's
+/// `fetch_token` that never answers cannot hold renewal for good).
+async fn within<T: 'static>(
+    ms: u32,
+    future: impl std::future::Future<Output = T> + 'static,
+) -> Option<T> {
+    let slot = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let filled = slot.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let value = future.await;
+        *filled.borrow_mut() = Some(value);
+    });
+    let mut waited = 0;
+    loop {
+        if let Some(value) = slot.borrow_mut().take() {
+            return Some(value);
+        }
+        if waited >= ms {
+            return None;
+        }
+        gloo_timers::future::TimeoutFuture::new(50).await;
+        waited += 50;
+    }
 }
 
 /// POSTs `body` as JSON and reads the answer as `T`.
@@ -236,30 +267,52 @@ pub async fn trade(
             "interview-monitor's answer could not be read",
         )
     })?;
-    // A renewal keeps the new session where the first one was kept.
-    let key = connection
-        .saved_under()
-        .unwrap_or_else(|| saved_key(capture_token));
-    if let Some(storage) = session_storage() {
-        let _ = storage.set_item(&key, &text);
+    // Kept in the tab where this connection keeps its session (a renewal
+    // replaces the first); a session from fetch_token alone is not kept.
+    let key = connection.saved_under();
+    if let (Some(storage), Some(key)) = (session_storage(), &key) {
+        let _ = storage.set_item(key, &text);
     }
-    connection.set_session(session.session_token.clone(), Some(key));
+    connection.set_session(session.session_token.clone(), key);
     Ok(session)
 }
 
-/// Gives the connection a session from `capture_token` (or, without one, from
-/// the connection's `fetch_token`): the one this tab already traded it for if
-/// it has not expired, else a new trade. The application it is for.
+/// Gives the connection a session. From `capture_token`: the one this tab
+/// already traded it for if it has not expired (so a reload keeps it), else a
+/// new trade, kept in the tab. Without one, from the connection's
+/// `fetch_token` (a new session each time: its tokens differ on every call,
+/// so there is nothing to find again). The application it is for.
 pub async fn open(
     connection: &Connection,
     capture_token: Option<&str>,
 ) -> Result<ApplicationId, PanelError> {
-    let token = match capture_token.filter(|t| !t.trim().is_empty()) {
-        Some(token) => token.trim().to_string(),
+    let token = match capture_token.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(token) => {
+            let key = saved_key(token);
+            let saved = session_storage()
+                .and_then(|s| s.get_item(&key).ok().flatten())
+                .and_then(|text| serde_json::from_str::<CaptureSession>(&text).ok())
+                .filter(|session| session.expires_at.timestamp_millis() as f64 > Date::now());
+            if let Some(session) = saved {
+                connection.set_session(session.session_token, Some(key));
+                return Ok(session.application_id);
+            }
+            connection.set_saved_under(key);
+            token.to_string()
+        }
         None => match connection.token_source() {
-            Some(fetch_token) => fetch_token()
-                .await
-                .map_err(|message| PanelError::new(ErrorKind::Unauthenticated, message))?,
+            Some(fetch_token) => match within(REQUEST_TIMEOUT_MS, fetch_token()).await {
+                Some(Ok(token)) => token,
+                Some(Err(message)) => {
+                    return Err(PanelError::new(ErrorKind::Unauthenticated, message))
+                }
+                None => {
+                    return Err(PanelError::new(
+                        ErrorKind::Network,
+                        "no capture token came from the page's fetch_token in time",
+                    ))
+                }
+            },
             None => {
                 return Err(PanelError::new(
                     ErrorKind::Setup,
@@ -268,15 +321,6 @@ pub async fn open(
             }
         },
     };
-    let key = saved_key(&token);
-    let saved = session_storage()
-        .and_then(|s| s.get_item(&key).ok().flatten())
-        .and_then(|text| serde_json::from_str::<CaptureSession>(&text).ok())
-        .filter(|session| session.expires_at.timestamp_millis() as f64 > Date::now());
-    if let Some(session) = saved {
-        connection.set_session(session.session_token, Some(key));
-        return Ok(session.application_id);
-    }
     Ok(trade(connection, &token).await?.application_id)
 }
 
@@ -373,10 +417,16 @@ pub async fn sync_server_clock(connection: &Connection) {
     if connection.clock_offset_ms().is_some() {
         return;
     }
-    let Some(window) = web_sys::window() else {
+    let (Some(window), Ok(controller)) = (web_sys::window(), web_sys::AbortController::new())
+    else {
         return;
     };
-    if let Ok(response) = JsFuture::from(window.fetch_with_str(&connection.url("/healthz"))).await {
+    let abort = controller.clone();
+    let _deadline = gloo_timers::callback::Timeout::new(REQUEST_TIMEOUT_MS, move || abort.abort());
+    let init = RequestInit::new();
+    init.set_signal(Some(&controller.signal()));
+    let answer = window.fetch_with_str_and_init(&connection.url("/healthz"), &init);
+    if let Ok(response) = JsFuture::from(answer).await {
         if let Ok(response) = response.dyn_into::<Response>() {
             learn_server_clock(connection, &response);
         }

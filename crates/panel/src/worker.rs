@@ -124,6 +124,8 @@ pub(crate) struct Worker {
     queue: StoredValue<BoundedQueue<Pending>, LocalStorage>,
     running: StoredValue<bool>,
     woken: StoredValue<bool>,
+    /// Items on their way into IndexedDB, not yet in the queue.
+    writing: StoredValue<usize>,
 }
 
 impl Worker {
@@ -132,6 +134,7 @@ impl Worker {
             queue: StoredValue::new_local(BoundedQueue::new(QUEUE_BOUND, QUEUE_BYTES)),
             running: StoredValue::new(false),
             woken: StoredValue::new(false),
+            writing: StoredValue::new(0),
         }
     }
 
@@ -139,9 +142,11 @@ impl Worker {
         self.woken.try_set_value(true);
     }
 
-    /// Captures waiting (what leaving the page would leave behind for the next visit).
+    /// Captures and events waiting, those still being written to IndexedDB
+    /// included (what leaving the page would leave behind for the next visit).
     pub fn waiting(&self) -> usize {
         self.queue.try_with_value(BoundedQueue::len).unwrap_or(0)
+            + self.writing.try_get_value().unwrap_or(0)
     }
 
     fn publish(&self, status: Status) -> bool {
@@ -243,6 +248,7 @@ impl Worker {
 
     fn keep_and_admit(&self, status: Status, pending: Pending) {
         let worker = *self;
+        self.writing.try_update_value(|n| *n += 1);
         // Into IndexedDB first: from then on a reload or a crash cannot lose it.
         // (IndexedDB finishes writes in the order they were asked, so captures
         // stay in order.) Without IndexedDB (a private window) it waits in memory.
@@ -253,10 +259,14 @@ impl Worker {
                 ));
             }
             worker.admit(status, pending);
+            worker
+                .writing
+                .try_update_value(|n| *n = n.saturating_sub(1));
         });
     }
 
-    /// Queues, ahead of anything new, what an earlier visit left for `application`.
+    /// Queues what an earlier visit left for `application`, in the order it was
+    /// taken (called as the panel mounts, before its first capture is kept).
     pub fn restore(&self, status: Status, application: ApplicationId) {
         let worker = *self;
         spawn_local(async move {
@@ -315,9 +325,11 @@ impl Worker {
     /// Waits until the queue is empty or `timeout_ms` has passed (waking any
     /// retry's wait first); the captures and events still waiting.
     pub async fn flush(&self, timeout_ms: u32) -> usize {
+        // Once: a retry waiting for its backoff (or a Retry-After) goes now, the
+        // ones after it keep their waits.
+        self.wake();
         let mut waited = 0;
         while self.waiting() > 0 && waited < timeout_ms {
-            self.wake();
             gloo_timers::future::TimeoutFuture::new(100).await;
             waited += 100;
         }
