@@ -36,15 +36,15 @@ async function saveNote(page: Page, expected: number) {
   await expect(page.locator(".platform-note")).toContainText(`Acme's server saved note ${expected}`);
 }
 
-/** The bearer token of the panel's current session, as the tab keeps it. */
-async function sessionToken(page: Page) {
-  return page.evaluate(() => {
-    for (let i = 0; i < sessionStorage.length; i++) {
-      const key = sessionStorage.key(i)!;
-      if (key.startsWith("interview-monitor:capture:")) return JSON.parse(sessionStorage.getItem(key)!).sessionToken as string;
-    }
-    return null;
-  });
+/** The bearer token the panel's next request to interview-monitor carries
+ * (a session from fetch_token alone is not kept in the tab). */
+async function sessionToken(page: Page, not?: string) {
+  const request = await page.waitForRequest(
+    (r) => r.url().includes("/api/monitoring/") && (r.headers()["authorization"] ?? "").startsWith("Bearer ") &&
+      r.headers()["authorization"] !== `Bearer ${not}`,
+    { timeout: 20_000 },
+  );
+  return request.headers()["authorization"].slice("Bearer ".length);
 }
 
 test("an SSR + hydrate platform embeds the panel; its own server functions, renewal and end() work", async ({ page, request }) => {
@@ -77,7 +77,7 @@ test("an SSR + hydrate platform embeds the panel; its own server functions, rene
   expect(first).toBeTruthy();
   expect((await request.post("/api/auth/logout", { headers: { authorization: `Bearer ${first}` }, data: {} })).status()).toBe(200);
   await expect(page.locator(".platform-events")).toContainText("session renewed", { timeout: 20_000 });
-  const second = await sessionToken(page);
+  const second = await sessionToken(page, first);
   expect(second).toBeTruthy();
   expect(second).not.toBe(first);
   const afterRenewal = await count(page, "camera", "uploaded");
