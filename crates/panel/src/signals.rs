@@ -83,14 +83,19 @@ impl Signals {
 
     /// Something that happened at one moment.
     pub fn instant(&self, kind: EventKind, detail: Option<serde_json::Value>) {
-        let event = EventInput {
+        let event = self.begun(kind, detail);
+        self.queue(&event, false);
+    }
+
+    /// A new event of `kind`, beginning now.
+    fn begun(&self, kind: EventKind, detail: Option<serde_json::Value>) -> EventInput {
+        EventInput {
             event_id: media::new_id(),
             kind: kind.as_str().into(),
             at: self.now_text(),
             ended_at: None,
             detail,
-        };
-        self.queue(&event, false);
+        }
     }
 
     /// Something that lasts has started (nothing if it is going on already).
@@ -102,13 +107,7 @@ impl Signals {
         {
             return;
         }
-        let event = EventInput {
-            event_id: media::new_id(),
-            kind: kind.as_str().into(),
-            at: self.now_text(),
-            ended_at: None,
-            detail,
-        };
+        let event = self.begun(kind, detail);
         self.open
             .try_update_value(|open| open.insert(kind, (event.event_id.clone(), event.at.clone())));
         self.queue(&event, false);
