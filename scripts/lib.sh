@@ -21,6 +21,8 @@ SCHEMATHESIS_VERSION=4.32.5
 # An off-the-shelf OpenAPI client generator, and Pillow for the JPEGs its flow uploads.
 OPENAPI_CLIENT_VERSION=0.29.1
 PILLOW_VERSION=13.0.0
+# The Standard Webhooks reference implementation: the tests verify our signatures with it.
+STANDARDWEBHOOKS_VERSION=1.1.0
 SCIKIT_IMAGE_VERSION=0.26.0
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }

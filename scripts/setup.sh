@@ -105,13 +105,16 @@ install_schemathesis() {
 
 install_openapi_client() {
   # openapi-python-client (and Pillow), from PyPI, in a venv of their own: the
-  # test command generates a client from openapi.yaml and runs a platform's flow with it.
+  # test command generates a client from openapi.yaml and runs a platform's flow
+  # with it. standardwebhooks (the reference implementation) verifies our webhooks.
   local venv="$TOOLS_DIR/openapi-client"
-  if [ -x "$venv/bin/openapi-python-client" ] && [ -f "$venv/$OPENAPI_CLIENT_VERSION-$PILLOW_VERSION" ]; then return; fi
-  log "installing openapi-python-client $OPENAPI_CLIENT_VERSION and Pillow $PILLOW_VERSION from PyPI"
+  local marker="$venv/$OPENAPI_CLIENT_VERSION-$PILLOW_VERSION-$STANDARDWEBHOOKS_VERSION"
+  if [ -x "$venv/bin/openapi-python-client" ] && [ -f "$marker" ]; then return; fi
+  log "installing openapi-python-client $OPENAPI_CLIENT_VERSION, Pillow $PILLOW_VERSION and standardwebhooks $STANDARDWEBHOOKS_VERSION from PyPI"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "openapi-python-client==$OPENAPI_CLIENT_VERSION" "pillow==$PILLOW_VERSION" >&2
-  touch "$venv/$OPENAPI_CLIENT_VERSION-$PILLOW_VERSION"
+  "$venv/bin/pip" install -q "openapi-python-client==$OPENAPI_CLIENT_VERSION" "pillow==$PILLOW_VERSION" \
+    "standardwebhooks==$STANDARDWEBHOOKS_VERSION" >&2
+  touch "$marker"
 }
 
 install_test_photos() {

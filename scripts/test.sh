@@ -10,6 +10,8 @@ cd "$ROOT"
 
 # Photos for the face detector tests (setup.sh --test fetched them).
 export TEST_PHOTOS="$TOOLS_DIR/photos"
+# A Python with standardwebhooks: the webhook tests' receiver verifies with it.
+export WEBHOOK_VERIFIER="$TOOLS_DIR/openapi-client/bin/python"
 
 RUN_DIR=$(mktemp -d /tmp/interview-monitor-test.XXXXXX)
 chmod 755 "$RUN_DIR"

@@ -92,6 +92,18 @@ pub trait Provisioning: Send + Sync {
         application: ApplicationId,
         origin: Option<&str>,
     ) -> Result<shared::integration::CaptureLink, AppError>;
+    /// An invitation: valid for `valid_days` (else the server's default),
+    /// it opens a fresh session for the application each time until it is
+    /// revoked or the interview ends.
+    async fn invitation(
+        &self,
+        caller: &CurrentUser,
+        application: ApplicationId,
+        valid_days: Option<u32>,
+        origin: Option<&str>,
+    ) -> Result<shared::integration::CaptureLink, AppError>;
+    /// Revokes an invitation of the caller's organization.
+    async fn revoke_invitation(&self, caller: &CurrentUser, token: &str) -> Result<(), AppError>;
     /// Every service key (admins).
     async fn keys(
         &self,
@@ -106,6 +118,42 @@ pub trait Provisioning: Send + Sync {
     ) -> Result<shared::integration::NewServiceKey, AppError>;
     /// Revokes the key with this name (admins).
     async fn revoke_key(&self, caller: &CurrentUser, name: &str) -> Result<(), AppError>;
+}
+
+/// Webhook endpoints of an organization: its service key, or an admin (who
+/// names the organization, by slug, when registering).
+#[async_trait]
+pub trait Webhooks: Send + Sync {
+    /// Registers an endpoint for `events` (every event when empty); its secret is shown once.
+    async fn register(
+        &self,
+        caller: &CurrentUser,
+        url: &str,
+        events: Vec<shared::webhooks::WebhookEvent>,
+        organization: Option<&str>,
+    ) -> Result<shared::webhooks::NewWebhook, AppError>;
+    /// The caller's organization's endpoints (an admin's: every organization's).
+    async fn list(&self, caller: &CurrentUser) -> Result<shared::webhooks::WebhookList, AppError>;
+    async fn delete(&self, caller: &CurrentUser, id: uuid::Uuid) -> Result<(), AppError>;
+    /// A new secret; the old one keeps signing beside it for a day.
+    async fn rotate(
+        &self,
+        caller: &CurrentUser,
+        id: uuid::Uuid,
+    ) -> Result<shared::webhooks::NewWebhook, AppError>;
+    /// The endpoint's latest deliveries.
+    async fn deliveries(
+        &self,
+        caller: &CurrentUser,
+        id: uuid::Uuid,
+    ) -> Result<shared::webhooks::Deliveries, AppError>;
+    /// Sends a message to the endpoint again.
+    async fn redeliver(
+        &self,
+        caller: &CurrentUser,
+        id: uuid::Uuid,
+        message: &str,
+    ) -> Result<(), AppError>;
 }
 
 #[async_trait]
@@ -241,6 +289,7 @@ pub struct Services {
     pub integrity: Arc<dyn Integrity>,
     pub accountability: Arc<dyn Accountability>,
     pub provisioning: Arc<dyn Provisioning>,
+    pub webhooks: Arc<dyn Webhooks>,
 }
 
 /// The services of the current request, from Leptos context.

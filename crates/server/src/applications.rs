@@ -80,3 +80,27 @@ impl ApplicationDirectory {
         Ok(applications)
     }
 }
+
+/// The lifecycle state of each of these applications at `now` (the same
+/// facts and summaries the listings use); `idle` is INTERVIEW_IDLE_SECS.
+pub async fn states(
+    db: &DatabaseConnection,
+    ids: &[uuid::Uuid],
+    idle: std::time::Duration,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<std::collections::HashMap<uuid::Uuid, shared::lifecycle::InterviewState>, AppError> {
+    let summaries = crate::integrity::summaries(db, ids).await?;
+    let mut facts = repo::lifecycle_facts(db, ids).await?;
+    let idle = chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::MAX);
+    Ok(ids
+        .iter()
+        .map(|id| {
+            let facts = facts.entry(*id).or_default();
+            if let Some(summary) = summaries.get(id) {
+                facts.flags = summary.flags;
+                facts.unreviewed_flags = summary.unreviewed_flags;
+            }
+            (*id, interview_state(facts, now, idle))
+        })
+        .collect())
+}

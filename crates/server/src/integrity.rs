@@ -9,13 +9,14 @@ use std::{collections::HashMap, time::Duration};
 use app::{input::integrity::NewEvent, services::Integrity, AppError};
 use async_trait::async_trait;
 use chrono::Utc;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, TransactionTrait};
 use shared::{
     integrity::{
         capture_gaps, face_runs, summarize, ConsentReceipt, ConsentTerms, EventKind, EventList,
         EventSource, EventsAccepted, MonitoringEvent, ReviewRecorded, SessionEnded, SessionSpan,
         SessionStarted, Verdict, CONSENT_VERSION,
     },
+    webhooks::WebhookEvent,
     ApplicationId, CurrentUser, Role,
 };
 use uuid::Uuid;
@@ -23,12 +24,16 @@ use uuid::Uuid;
 use crate::{
     db::integrity::{self as repo, listed_review, EventRow, Interview, Recorded},
     db::summaries as stored,
+    db::webhooks::{self, Announcement},
+    db::PersistenceError,
     monitoring::check_time,
     policy::{self, Action, Permitted},
 };
 
 pub struct IntegrityService {
     pub db: DatabaseConnection,
+    /// INTERVIEW_IDLE_SECS, for the state webhooks report.
+    pub interview_idle: Duration,
     /// Days images and events are kept (`None`: until deleted), as the consent text states.
     pub retention_days: Option<u32>,
     pub signed_url_ttl: Duration,
@@ -99,7 +104,10 @@ fn spans(interview: &Interview) -> Vec<SessionSpan> {
 }
 
 /// The timeline's events (stored, and gaps and face runs computed now) with the summary.
-fn timeline(application: ApplicationId, interview: &Interview) -> Result<EventList, AppError> {
+pub(crate) fn timeline(
+    application: ApplicationId,
+    interview: &Interview,
+) -> Result<EventList, AppError> {
     let review = |id: &Uuid| interview.reviews.get(id);
     let mut events = interview
         .events
@@ -141,6 +149,49 @@ fn timeline(application: ApplicationId, interview: &Interview) -> Result<EventLi
         .collect();
     let summary = summarize(&sessions, &captures, &events);
     Ok(EventList { events, summary })
+}
+
+/// The interview's lifecycle state at `now`, read on `db` (a transaction's,
+/// to announce it with what changed it).
+pub(crate) async fn state_in(
+    db: &impl sea_orm::ConnectionTrait,
+    application: Uuid,
+    idle: Duration,
+    now: chrono::DateTime<Utc>,
+) -> Result<shared::lifecycle::InterviewState, AppError> {
+    let interview = repo::interviews_in(db, &[application])
+        .await?
+        .remove(&application)
+        .unwrap_or_default();
+    let summary = timeline(ApplicationId(application), &interview)?.summary;
+    let mut facts = crate::db::applications::lifecycle_facts(db, &[application])
+        .await?
+        .remove(&application)
+        .unwrap_or_default();
+    facts.flags = summary.flags;
+    facts.unreviewed_flags = summary.unreviewed_flags;
+    let idle = chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::MAX);
+    Ok(shared::lifecycle::interview_state(&facts, now, idle))
+}
+
+/// The flags the server worked out for an application (faces, capture
+/// gaps), by id: what `flag.raised` announces when the interview is analysed.
+pub async fn server_flags(
+    db: &impl sea_orm::ConnectionTrait,
+    application: Uuid,
+) -> Result<Vec<(Uuid, EventKind)>, AppError> {
+    let Some(interview) = repo::interviews_in(db, &[application])
+        .await?
+        .remove(&application)
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(timeline(ApplicationId(application), &interview)?
+        .events
+        .into_iter()
+        .filter(|event| event.source == EventSource::Server && event.kind.is_flag())
+        .map(|event| (event.event_id, event.kind))
+        .collect())
 }
 
 /// What lists show of the summaries of applications a list already scoped to
@@ -299,8 +350,26 @@ impl Integrity for IntegrityService {
                 detail: e.detail.clone(),
             })
             .collect();
-        match repo::record_events(&self.db, &permitted, session, user.id, &rows, now).await? {
-            Recorded::Stored => {
+        let txn = self.db.begin().await.map_err(PersistenceError::from)?;
+        match repo::record_events(&txn, &permitted, session, user.id, &rows, now).await? {
+            Recorded::Stored { new } => {
+                // The flags among them are announced with them.
+                let raised: Vec<(Uuid, EventKind)> = new
+                    .iter()
+                    .filter_map(|row| Some((row.id, row.kind.parse::<EventKind>().ok()?)))
+                    .filter(|(_, kind)| kind.is_flag())
+                    .collect();
+                if !raised.is_empty() {
+                    let state = state_in(&txn, application.0, self.interview_idle, now).await?;
+                    for (event_id, kind) in raised {
+                        let mut announcement =
+                            Announcement::new(WebhookEvent::FlagRaised, application.0, state);
+                        announcement.event_id = Some(event_id);
+                        announcement.kind = Some(kind.as_str().to_string());
+                        webhooks::announce(&txn, announcement, now).await?;
+                    }
+                }
+                txn.commit().await.map_err(PersistenceError::from)?;
                 metrics::counter!("interview_monitor_events_total").increment(rows.len() as u64);
                 Ok(EventsAccepted {
                     accepted: rows.len(),
@@ -354,18 +423,27 @@ impl Integrity for IntegrityService {
                 flagged.kind
             )));
         }
+        let now = Utc::now();
+        // The verdict and its announcement together.
+        let txn = self.db.begin().await.map_err(PersistenceError::from)?;
         repo::record_review(
-            &self.db,
+            &txn,
             &permitted,
             repo::NewReview {
                 event_id: event,
                 verdict: verdict.as_str(),
                 note: &note,
                 reviewer: user.id,
-                at: Utc::now(),
+                at: now,
             },
         )
         .await?;
+        let state = state_in(&txn, application.0, self.interview_idle, now).await?;
+        let mut announcement = Announcement::new(WebhookEvent::FlagReviewed, application.0, state);
+        announcement.event_id = Some(event);
+        announcement.verdict = Some(verdict.as_str().to_string());
+        webhooks::announce(&txn, announcement, now).await?;
+        txn.commit().await.map_err(PersistenceError::from)?;
         tracing::info!(user = %user.id, verdict = verdict.as_str(), "flag reviewed");
         Ok(ReviewRecorded { success: true })
     }

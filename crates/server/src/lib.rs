@@ -26,3 +26,4 @@ pub mod settings;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod webhooks;

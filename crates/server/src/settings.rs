@@ -53,6 +53,8 @@ fn endpoints(list: &str) -> Result<Vec<String>, SettingsError> {
 
 /// The longest retention period a setting may ask for (100 years).
 pub const MAX_RETENTION_DAYS: u32 = 36_500;
+/// The longest an invitation may be valid (INVITATION_DAYS, `validDays`).
+pub const MAX_INVITATION_DAYS: u32 = 90;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -97,9 +99,60 @@ pub struct Settings {
     /// FACE_WORKERS (default 1): detections this instance runs at once; 0 queues
     /// analyses for other instances and runs none.
     pub face_workers: usize,
+    /// Where webhooks may go and how often they are retried.
+    pub webhooks: WebhookSettings,
+    /// INVITATION_DAYS (default 7, at most 90): how long an invitation is
+    /// valid when its request names no `validDays`.
+    pub invitation_days: u32,
     /// `(certificate chain, private key)` PEM files: the server speaks HTTPS itself.
     pub tls: Option<(PathBuf, PathBuf)>,
     pub leptos: LeptosOptions,
+}
+
+/// Webhook delivery.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// WEBHOOK_ALLOW_PRIVATE=1: endpoints may be `http` and reach loopback,
+    /// private and link-local addresses (tests, private networks).
+    pub allow_private: bool,
+    /// WEBHOOK_RETRY_SECS (comma-separated seconds): the waits before each
+    /// attempt after the first; after the last, the delivery fails. The
+    /// default retries for about 27 hours.
+    pub retry_after: Vec<Duration>,
+}
+
+/// The waits between attempts by default: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h,
+/// 10 h (27.6 hours in all), each with up to a fifth of jitter.
+pub const DEFAULT_WEBHOOK_RETRIES: [u64; 7] = [5, 300, 1800, 7200, 18000, 36000, 36000];
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            allow_private: false,
+            retry_after: DEFAULT_WEBHOOK_RETRIES
+                .iter()
+                .map(|s| Duration::from_secs(*s))
+                .collect(),
+        }
+    }
+}
+
+/// `5,300,1800`: seconds, at most 20 of them, each at most a day.
+fn retry_schedule(text: &str) -> Result<Vec<Duration>, String> {
+    let waits = text
+        .split(',')
+        .map(|part| match part.trim().parse::<u64>() {
+            Ok(secs) if (1..=86_400).contains(&secs) => Ok(Duration::from_secs(secs)),
+            _ => Err(format!(
+                "`{}` is not a wait: whole seconds from 1 to 86400",
+                part.trim().chars().take(32).collect::<String>()
+            )),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if waits.len() > 20 {
+        return Err("at most 20 retries".into());
+    }
+    Ok(waits)
 }
 
 /// How many failed sign-ins within `window` lock out an email or a client address.
@@ -228,7 +281,7 @@ impl Settings {
             })
         };
         let session_ttl = seconds("SESSION_TTL_SECS", 12 * 3600)?;
-        let interview_idle = seconds("INTERVIEW_IDLE_SECS", 3600)?;
+        let interview_idle = seconds("INTERVIEW_IDLE_SECS", 1800)?;
         let signed_url_ttl = seconds("SIGNED_URL_TTL_SECS", 3600)?;
         if signed_url_ttl > Duration::from_secs(7 * 24 * 3600) {
             return Err(SettingsError::Invalid {
@@ -291,6 +344,25 @@ impl Settings {
         let face_workers = parse(&get, "FACE_WORKERS", 1, |v| match v.parse::<usize>() {
             Ok(n) if n <= 64 => Ok(n),
             _ => Err("expected a whole number from 0 to 64".to_string()),
+        })?;
+        let webhooks = WebhookSettings {
+            allow_private: parse(&get, "WEBHOOK_ALLOW_PRIVATE", false, |v| match v {
+                "1" | "true" => Ok(true),
+                "0" | "false" => Ok(false),
+                _ => Err("expected 1 or 0".to_string()),
+            })?,
+            retry_after: parse(
+                &get,
+                "WEBHOOK_RETRY_SECS",
+                WebhookSettings::default().retry_after,
+                retry_schedule,
+            )?,
+        };
+        let invitation_days = parse(&get, "INVITATION_DAYS", 7, |v| match v.parse::<u32>() {
+            Ok(days) if (1..=MAX_INVITATION_DAYS).contains(&days) => Ok(days),
+            _ => Err(format!(
+                "expected a number of days from 1 to {MAX_INVITATION_DAYS}"
+            )),
         })?;
         let trusted_proxies = parse(&get, "TRUSTED_PROXIES", Vec::new(), trusted_proxies)?;
         let public_origin = get("PUBLIC_URL")
@@ -359,6 +431,8 @@ impl Settings {
             retention_days,
             face_detection,
             face_workers,
+            webhooks,
+            invitation_days,
             tls,
             leptos,
         })

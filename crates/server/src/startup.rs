@@ -54,6 +54,10 @@ pub struct AppState {
     /// FACE_DETECTION is off or FACE_WORKERS is 0).
     pub face_workers: Option<(Arc<tokio::sync::Notify>, usize)>,
     pub services: Services,
+    /// Sends webhook deliveries.
+    pub webhook_sender: crate::webhooks::delivery::Sender,
+    /// INTERVIEW_IDLE_SECS, for the milestone watcher.
+    pub interview_idle: std::time::Duration,
     /// Signs checkpoints of the audit trail.
     pub audit_key: crate::db::audit::AuditKey,
     /// The capture-link pages (`/capture/{token}`).
@@ -78,6 +82,8 @@ pub enum StartupError {
     Key(String),
     #[error("cannot open the database")]
     Database(#[from] PersistenceError),
+    #[error("cannot set up the webhook client")]
+    WebhookClient(#[source] reqwest::Error),
     #[error("cannot open object storage")]
     Storage(#[from] StorageError),
     #[error("cannot set up HTTPS")]
@@ -156,14 +162,23 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         }),
         integrity: Arc::new(IntegrityService {
             db: db.clone(),
+            interview_idle: settings.interview_idle,
             retention_days: settings.retention_days,
             signed_url_ttl: settings.signed_url_ttl,
         }),
         provisioning: Arc::new(crate::integration::Provisioner {
             db: db.clone(),
             public_origin: settings.public_origin.clone(),
+            invitation_days: settings.invitation_days,
+        }),
+        webhooks: Arc::new(crate::webhooks::WebhookService {
+            db: db.clone(),
+            settings: settings.webhooks.clone(),
         }),
     };
+    let webhook_sender =
+        crate::webhooks::delivery::Sender::new(db.clone(), settings.webhooks.clone())
+            .map_err(StartupError::WebhookClient)?;
     Ok(AppState {
         link_pages: LinkPages {
             db: db.clone(),
@@ -178,6 +193,8 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             .map(|wake| (wake, settings.face_workers)),
         retention_days: settings.retention_days,
         services,
+        webhook_sender,
+        interview_idle: settings.interview_idle,
         audit_key: crate::keys::audit_key(settings)
             .map_err(|error| StartupError::Key(error.to_string()))?,
         media,
@@ -328,6 +345,13 @@ pub async fn serve(
         state.db.clone(),
         state.audit_key.clone(),
     ));
+    // Webhooks: this instance's share of the deliveries (leased one at a time),
+    // and the milestones no request marks.
+    let deliveries = tokio::spawn(state.webhook_sender.clone().run());
+    let milestones = tokio::spawn(crate::webhooks::milestones::watch(
+        state.db.clone(),
+        state.interview_idle,
+    ));
     let (db, audit_key) = (state.db.clone(), state.audit_key.clone());
     let served = listener::serve(router(state), listener, tls, shutdown)
         .await
@@ -335,6 +359,8 @@ pub async fn serve(
     sweeper.abort();
     purger.abort();
     signer.abort();
+    deliveries.abort();
+    milestones.abort();
     // What was appended since the last checkpoint is signed before we go.
     if let Err(error) = crate::db::audit::checkpoint(&db, &audit_key, chrono::Utc::now()).await {
         tracing::warn!(error = %crate::error::error_chain(&error), "could not sign the audit trail's head at shutdown");

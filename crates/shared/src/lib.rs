@@ -11,6 +11,7 @@ pub mod lifecycle;
 pub mod monitoring;
 pub mod redirect;
 pub mod user;
+pub mod webhooks;
 
 pub use application::{ApplicationSummary, CaptureSettings};
 pub use id::{ApplicationId, IdError, OrganizationId, UserId};

@@ -70,6 +70,62 @@ pub fn interval(what: &str, value: Option<u32>) -> Result<Option<u32>, AppError>
     }
 }
 
+/// An id the API handed out (an endpoint's): a UUID.
+pub fn uuid(what: &str, value: &str) -> Result<uuid::Uuid, AppError> {
+    let shown: String = value.chars().take(64).collect();
+    value
+        .trim()
+        .parse()
+        .map_err(|_| AppError::BadRequest(format!("`{shown}` is not a {what}: expected a UUID")))
+}
+
+/// The events an endpoint takes: each named once; none named means all.
+pub fn webhook_events(
+    names: Option<Vec<String>>,
+) -> Result<Vec<shared::webhooks::WebhookEvent>, AppError> {
+    let names = names.unwrap_or_default();
+    if names.len() > 32 {
+        return Err(AppError::BadRequest("name each event once".into()));
+    }
+    let mut events = Vec::new();
+    for name in names {
+        let event: shared::webhooks::WebhookEvent =
+            name.trim().parse().map_err(AppError::BadRequest)?;
+        if !events.contains(&event) {
+            events.push(event);
+        }
+    }
+    if events.is_empty() {
+        events = shared::webhooks::WebhookEvent::ALL.to_vec();
+    }
+    Ok(events)
+}
+
+/// A message id as we make them: `msg_` and 32 hex digits.
+pub fn message_id(value: &str) -> Result<String, AppError> {
+    let value = value.trim();
+    let ours = value
+        .strip_prefix("msg_")
+        .is_some_and(|rest| rest.len() == 32 && rest.bytes().all(|b| b.is_ascii_hexdigit()));
+    if ours {
+        Ok(value.to_string())
+    } else {
+        Err(AppError::BadRequest(
+            "`messageId` is a message's webhook-id: msg_ and 32 hex digits".into(),
+        ))
+    }
+}
+
+/// How long an invitation is valid: 1 to `max` days.
+pub fn valid_days(value: Option<u32>, max: u32) -> Result<Option<u32>, AppError> {
+    match value {
+        Some(days) if days == 0 || days > max => Err(AppError::BadRequest(format!(
+            "`validDays` is from 1 to {max}"
+        ))),
+        other => Ok(other),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::input::integration::{email, idempotency_key, interval, text, NewApplication};
 
 mod keys;
+pub mod webhooks;
 pub use keys::{create_service_key, list_service_keys, revoke_service_key, KeysPage};
 
 /// `POST /api/integration/candidates` `{email, name?}` → `{id, email}`: the
@@ -83,7 +84,37 @@ pub async fn list_provisioned() -> Result<ProvisionedApplications, AppError> {
         .await
 }
 
-/// `POST /api/integration/capture-links` `{applicationId}` → `{url, expiresAt}`:
+/// `POST /api/integration/invitations` `{applicationId, validDays?}` → `{url,
+/// token, expiresAt}`: for an email. Opening it opens a fresh session for the
+/// application each time, until it expires, is revoked or the interview ends.
+#[server(prefix = "/api", endpoint = "integration/invitations", input = leptos::server_fn::codec::Json)]
+pub async fn issue_invitation(
+    #[server(rename = "applicationId")] application_id: String,
+    #[server(rename = "validDays")]
+    #[server(default)]
+    valid_days: Option<u32>,
+) -> Result<CaptureLink, AppError> {
+    let crate::auth::ssr::SignedIn(caller) = crate::auth::ssr::signed_in().await?;
+    let application = crate::input::monitoring::application_id(&application_id)?;
+    let origin = crate::auth::ssr::request_origin().await;
+    crate::services::services()?
+        .provisioning
+        .invitation(&caller, application, valid_days, origin.as_deref())
+        .await
+}
+
+/// `POST /api/integration/invitations/revoke` `{token}` → `{success}`.
+#[server(prefix = "/api", endpoint = "integration/invitations/revoke", input = leptos::server_fn::codec::Json)]
+pub async fn revoke_invitation(token: String) -> Result<shared::integration::KeyRevoked, AppError> {
+    let crate::auth::ssr::SignedIn(caller) = crate::auth::ssr::signed_in().await?;
+    crate::services::services()?
+        .provisioning
+        .revoke_invitation(&caller, token.trim())
+        .await?;
+    Ok(shared::integration::KeyRevoked { success: true })
+}
+
+/// `POST /api/integration/capture-links` `{applicationId}` → `{url, token, expiresAt}`:
 /// single use; opens the interview page signed in as the candidate, for that
 /// application only.
 #[server(prefix = "/api", endpoint = "integration/capture-links", input = leptos::server_fn::codec::Json)]

@@ -39,6 +39,7 @@ pub async fn create_application(
         screen_interval: Set(interval(capture.screen_interval)),
         camera_enabled: Set(capture.camera),
         screen_enabled: Set(capture.screen),
+        announced: Set(None),
     }
     .insert(db)
     .await?)
@@ -225,11 +226,11 @@ pub async fn applications(
 }
 
 /// What each application's lifecycle state is worked out from, except its
-/// flags (the integrity summary has those) and its latest capture (the
-/// listing has that): sessions started and still open, the latest start, and
-/// captures waiting for face analysis. Three grouped queries.
+/// flags (the integrity summary has those): sessions started and still open,
+/// the latest start or capture, and captures waiting for face analysis. Four
+/// grouped queries, on any connection (a transaction's too).
 pub async fn lifecycle_facts(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, shared::lifecycle::StateFacts>, PersistenceError> {
     let mut facts: HashMap<Uuid, shared::lifecycle::StateFacts> = HashMap::new();
@@ -275,6 +276,21 @@ pub async fn lifecycle_facts(
         .await?;
     for (application, count) in pending {
         facts.entry(application).or_default().pending_analyses = count.max(0) as u64;
+    }
+    let captures: Vec<(Uuid, Option<DateTime<Utc>>)> = monitoring_image::Entity::find()
+        .select_only()
+        .column(monitoring_image::Column::ApplicationId)
+        .column_as(monitoring_image::Column::CapturedAt.max(), "last_capture")
+        .filter(monitoring_image::Column::ApplicationId.is_in(ids.iter().copied()))
+        .filter(monitoring_image::Column::Pending.eq(false))
+        .group_by(monitoring_image::Column::ApplicationId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (application, last_capture) in captures {
+        if let Some(entry) = facts.get_mut(&application) {
+            entry.last_activity = entry.last_activity.max(last_capture);
+        }
     }
     Ok(facts)
 }

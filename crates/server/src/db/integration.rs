@@ -168,11 +168,13 @@ pub async fn remember_idempotency_in(
     .map_err(|e| PersistenceError::duplicate_as(e, || "a request with this Idempotency-Key".into()))
 }
 
-/// A capture link, in the caller's transaction (with its audit entry).
+/// A capture link or an invitation (`invitation`), in the caller's
+/// transaction (with its audit entry).
 pub async fn create_link_in(
     db: &impl ConnectionTrait,
     token_hash: String,
     application: Uuid,
+    invitation: bool,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> Result<(), PersistenceError> {
@@ -182,19 +184,35 @@ pub async fn create_link_in(
         created_at: Set(now),
         expires_at: Set(expires_at),
         used_at: Set(None),
+        invitation: Set(invitation),
+        revoked_at: Set(None),
     }
     .insert(db)
     .await?;
     Ok(())
 }
 
-/// Uses the link up, if it is unused and unexpired: one conditional update, so
-/// of any number of requests at once exactly one gets the application.
+/// The application a link opens, if it still opens it: a capture link is used
+/// up by this (one conditional update, so of any number of requests at once
+/// exactly one gets the application); an invitation opens one each time until
+/// it expires, is revoked or its interview ends.
 pub async fn redeem_link(
     db: &impl ConnectionTrait,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Uuid>, PersistenceError> {
+    let Some(link) = capture_link::Entity::find_by_id(token_hash.to_string())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if !usable(&link, now) {
+        return Ok(None);
+    }
+    if link.invitation {
+        return Ok(Some(link.application_id));
+    }
     let used = capture_link::Entity::update_many()
         .col_expr(capture_link::Column::UsedAt, Expr::value(now))
         .filter(capture_link::Column::TokenHash.eq(token_hash))
@@ -202,16 +220,14 @@ pub async fn redeem_link(
         .filter(capture_link::Column::ExpiresAt.gt(now))
         .exec(db)
         .await?;
-    if used.rows_affected != 1 {
-        return Ok(None);
-    }
-    Ok(capture_link::Entity::find_by_id(token_hash.to_string())
-        .one(db)
-        .await?
-        .map(|link| link.application_id))
+    Ok((used.rows_affected == 1).then_some(link.application_id))
 }
 
-/// Whether the link exists, unused and unexpired (what its page shows before it is used).
+fn usable(link: &capture_link::Model, now: DateTime<Utc>) -> bool {
+    link.used_at.is_none() && link.revoked_at.is_none() && link.expires_at > now
+}
+
+/// Whether the link exists and still opens its interview (what its page shows before it is used).
 pub async fn link_usable(
     db: &DatabaseConnection,
     token_hash: &str,
@@ -220,7 +236,56 @@ pub async fn link_usable(
     Ok(capture_link::Entity::find_by_id(token_hash.to_string())
         .one(db)
         .await?
-        .is_some_and(|link| link.used_at.is_none() && link.expires_at > now))
+        .is_some_and(|link| usable(&link, now)))
+}
+
+/// Revokes the invitation with this hash if it is one of `organization`'s
+/// applications': whether there was such an invitation.
+pub async fn revoke_invitation(
+    db: &DatabaseConnection,
+    token_hash: &str,
+    organization: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<bool, PersistenceError> {
+    let Some(link) = capture_link::Entity::find_by_id(token_hash.to_string())
+        .filter(capture_link::Column::Invitation.eq(true))
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    if let Some(organization) = organization {
+        let owner = crate::db::entities::job_application::Entity::find_by_id(link.application_id)
+            .one(db)
+            .await?
+            .map(|application| application.organization_id);
+        if owner != Some(organization) {
+            return Ok(false);
+        }
+    }
+    capture_link::Entity::update_many()
+        .col_expr(capture_link::Column::RevokedAt, Expr::value(now))
+        .filter(capture_link::Column::TokenHash.eq(token_hash))
+        .filter(capture_link::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(true)
+}
+
+/// Uses up the application's invitations: its interview ended.
+pub async fn use_up_invitations(
+    db: &impl ConnectionTrait,
+    application: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    capture_link::Entity::update_many()
+        .col_expr(capture_link::Column::UsedAt, Expr::value(now))
+        .filter(capture_link::Column::ApplicationId.eq(application))
+        .filter(capture_link::Column::Invitation.eq(true))
+        .filter(capture_link::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

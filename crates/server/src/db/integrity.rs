@@ -6,10 +6,13 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
-use shared::{audit::AuditAction, integrity::MonitoringEvent, CurrentUser, UserId};
+use shared::{
+    audit::AuditAction, integrity::MonitoringEvent, lifecycle::InterviewState,
+    webhooks::WebhookEvent, CurrentUser, UserId,
+};
 use uuid::Uuid;
 
 use super::{
@@ -146,34 +149,73 @@ pub async fn start_session(
     }
     .insert(&txn)
     .await?;
+    // The interview's first session: announced with it.
+    if super::webhooks::advance_milestone(&txn, permitted.id().0, None, "in_progress").await? {
+        let mut announcement = super::webhooks::Announcement::new(
+            WebhookEvent::InterviewStarted,
+            permitted.id().0,
+            InterviewState::InProgress,
+        );
+        announcement.session_id = Some(started.id);
+        super::webhooks::announce(&txn, announcement, session.started_at).await?;
+    }
     txn.commit().await?;
     Ok(Ok(started))
 }
 
 /// Ends session `id` of this application at `now`, unless it has ended
-/// already: when it ended, or `None` if there is no such session.
+/// already: when it ended, or `None` if there is no such session. When it was
+/// the last open one, the interview has ended: its invitations are used up
+/// and `interview.ended` is announced, in the same transaction.
 pub async fn end_session(
     db: &DatabaseConnection,
     permitted: &Permitted,
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, PersistenceError> {
+    let application = permitted.id().0;
+    let txn = db.begin().await?;
     // One statement: of two ends at once, the first wins and both answer it.
-    monitoring_session::Entity::update_many()
+    let ended = monitoring_session::Entity::update_many()
         .col_expr(
             monitoring_session::Column::EndedAt,
             sea_orm::sea_query::Expr::value(now),
         )
         .filter(monitoring_session::Column::Id.eq(id))
-        .filter(monitoring_session::Column::ApplicationId.eq(permitted.id().0))
+        .filter(monitoring_session::Column::ApplicationId.eq(application))
         .filter(monitoring_session::Column::EndedAt.is_null())
-        .exec(db)
+        .exec(&txn)
         .await?;
-    Ok(monitoring_session::Entity::find_by_id(id)
-        .filter(monitoring_session::Column::ApplicationId.eq(permitted.id().0))
-        .one(db)
+    if ended.rows_affected == 1 {
+        let open = monitoring_session::Entity::find()
+            .filter(monitoring_session::Column::ApplicationId.eq(application))
+            .filter(monitoring_session::Column::EndedAt.is_null())
+            .count(&txn)
+            .await?;
+        if open == 0
+            && super::webhooks::advance_milestone(&txn, application, Some("in_progress"), "ended")
+                .await?
+        {
+            super::integration::use_up_invitations(&txn, application, now).await?;
+            super::webhooks::announce(
+                &txn,
+                super::webhooks::Announcement::new(
+                    WebhookEvent::InterviewEnded,
+                    application,
+                    InterviewState::Ended,
+                ),
+                now,
+            )
+            .await?;
+        }
+    }
+    let found = monitoring_session::Entity::find_by_id(id)
+        .filter(monitoring_session::Column::ApplicationId.eq(application))
+        .one(&txn)
         .await?
-        .and_then(|session| session.ended_at))
+        .and_then(|session| session.ended_at);
+    txn.commit().await?;
+    Ok(found)
 }
 
 /// Whether `id` is a session of this application.
@@ -200,14 +242,15 @@ pub struct EventRow {
     pub detail: Option<String>,
 }
 
-/// What recording a batch of events found.
+/// What recording a batch of events found. Only `Stored` is to be committed.
 pub enum Recorded {
-    /// All are stored (new, the same as before, or now ended).
-    Stored,
-    /// This id was stored for a different event: nothing of the batch was kept.
+    /// All are stored (new, the same as before, or now ended); `new` are the
+    /// ones not stored before.
+    Stored { new: Vec<EventRow> },
+    /// This id was stored for a different event: nothing of the batch is to be kept.
     Conflict(Uuid),
     /// The batch would take the application past [`EVENTS_PER_APPLICATION`]:
-    /// nothing of it was kept.
+    /// nothing of it is to be kept.
     Quota(QuotaReached),
 }
 
@@ -235,12 +278,13 @@ fn compare(stored: &monitoring_event::Model, application: Uuid, sent: &EventRow)
     }
 }
 
-/// Stores `events` of one application in one transaction: each id once; an id
-/// already stored for a different event is a conflict and nothing is kept.
-/// Inserting first (duplicates skipped) takes the write lock before reading, so
-/// copies of a batch sent at once cannot both decide the id is new.
+/// Stores `events` of one application in the caller's transaction (which
+/// commits only on `Stored`): each id once; an id already stored for a
+/// different event is a conflict and nothing is kept.
+/// The application's row is locked first, so copies of a batch sent at once
+/// run one after the other and cannot both decide an id is new.
 pub async fn record_events(
-    db: &DatabaseConnection,
+    transaction: &DatabaseTransaction,
     permitted: &Permitted,
     session: Option<Uuid>,
     recorded_by: UserId,
@@ -248,8 +292,17 @@ pub async fn record_events(
     now: DateTime<Utc>,
 ) -> Result<Recorded, PersistenceError> {
     let application = permitted.id().0;
-    let transaction = db.begin().await?;
-    lock_application(&transaction, application).await?;
+    lock_application(transaction, application).await?;
+    let known: std::collections::HashSet<Uuid> = monitoring_event::Entity::find()
+        .select_only()
+        .column(monitoring_event::Column::Id)
+        .filter(monitoring_event::Column::ApplicationId.eq(application))
+        .filter(monitoring_event::Column::Id.is_in(events.iter().map(|e| e.id)))
+        .into_tuple()
+        .all(transaction)
+        .await?
+        .into_iter()
+        .collect();
     let rows = events.iter().map(|event| monitoring_event::ActiveModel {
         id: Set(event.id),
         application_id: Set(application),
@@ -267,14 +320,13 @@ pub async fn record_events(
             monitoring_event::Column::ApplicationId,
             monitoring_event::Column::Id,
         ])
-        .exec_without_returning(&transaction)
+        .exec_without_returning(transaction)
         .await?;
     let count = monitoring_event::Entity::find()
         .filter(monitoring_event::Column::ApplicationId.eq(application))
-        .count(&transaction)
+        .count(transaction)
         .await?;
     if count > EVENTS_PER_APPLICATION {
-        transaction.rollback().await?;
         return Ok(Recorded::Quota(QuotaReached {
             what: "events",
             limit: EVENTS_PER_APPLICATION,
@@ -283,7 +335,7 @@ pub async fn record_events(
     let stored: HashMap<Uuid, monitoring_event::Model> = monitoring_event::Entity::find()
         .filter(monitoring_event::Column::ApplicationId.eq(application))
         .filter(monitoring_event::Column::Id.is_in(events.iter().map(|e| e.id)))
-        .all(&transaction)
+        .all(transaction)
         .await?
         .into_iter()
         .map(|row| (row.id, row))
@@ -296,7 +348,6 @@ pub async fn record_events(
         };
         match compare(row, application, event) {
             None => {
-                transaction.rollback().await?;
                 return Ok(Recorded::Conflict(event.id));
             }
             Some(true) => {
@@ -309,14 +360,19 @@ pub async fn record_events(
                     .filter(monitoring_event::Column::ApplicationId.eq(application))
                     .filter(monitoring_event::Column::Id.eq(event.id))
                     .filter(monitoring_event::Column::EndedAt.is_null())
-                    .exec(&transaction)
+                    .exec(transaction)
                     .await?;
             }
             Some(false) => {}
         }
     }
-    transaction.commit().await?;
-    Ok(Recorded::Stored)
+    let mut new: Vec<EventRow> = Vec::new();
+    for event in events {
+        if !known.contains(&event.id) && !new.iter().any(|e| e.id == event.id) {
+            new.push(event.clone());
+        }
+    }
+    Ok(Recorded::Stored { new })
 }
 
 /// Everything an application's timeline and summary are made of.
@@ -430,6 +486,14 @@ pub async fn interview(
         .unwrap_or_default())
 }
 
+/// The interviews of these applications, on any connection (a transaction's).
+pub async fn interviews_in(
+    db: &impl ConnectionTrait,
+    applications: &[Uuid],
+) -> Result<HashMap<Uuid, Interview>, PersistenceError> {
+    interviews_of(db, applications).await
+}
+
 /// The interviews behind a list of applications the caller may already see.
 pub async fn interviews(
     db: &DatabaseConnection,
@@ -448,7 +512,7 @@ pub struct NewReview<'a> {
 
 /// Records a verdict on a flag; a later verdict replaces an earlier one.
 pub async fn record_review(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     permitted: &Permitted,
     review: NewReview<'_>,
 ) -> Result<(), PersistenceError> {

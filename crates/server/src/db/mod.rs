@@ -12,6 +12,7 @@ pub mod integrity;
 mod migration;
 pub mod retention;
 pub mod summaries;
+pub mod webhooks;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
 use sea_orm_migration::MigratorTrait;

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     sea_query::{Query, SelectStatement, SimpleExpr},
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement, Value,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement, TransactionTrait,
+    Value,
 };
 use uuid::Uuid;
 
@@ -299,19 +300,38 @@ pub async fn remove_rows(
 }
 
 /// Marks the application erased (the first time only); whether it exists.
+/// The first time, every webhook message about it is dropped and
+/// `application.erased` announced, in the same transaction.
 pub async fn mark_erased(
     db: &DatabaseConnection,
     application: Uuid,
     now: DateTime<Utc>,
 ) -> Result<bool, PersistenceError> {
-    job_application::Entity::update_many()
+    let txn = db.begin().await?;
+    let state = super::webhooks::announced_state(&txn, application).await?;
+    let marked = job_application::Entity::update_many()
         .col_expr(job_application::Column::ErasedAt, Some(now).into())
         .filter(job_application::Column::Id.eq(application))
         .filter(job_application::Column::ErasedAt.is_null())
-        .exec(db)
+        .exec(&txn)
         .await?;
-    Ok(job_application::Entity::find_by_id(application)
-        .one(db)
+    if marked.rows_affected == 1 {
+        super::webhooks::forget_application(&txn, application).await?;
+        super::webhooks::announce(
+            &txn,
+            super::webhooks::Announcement::new(
+                shared::webhooks::WebhookEvent::ApplicationErased,
+                application,
+                state,
+            ),
+            now,
+        )
+        .await?;
+    }
+    let exists = job_application::Entity::find_by_id(application)
+        .one(&txn)
         .await?
-        .is_some())
+        .is_some();
+    txn.commit().await?;
+    Ok(exists)
 }

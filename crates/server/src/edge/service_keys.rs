@@ -19,6 +19,14 @@ const KEY_PATHS: &[&str] = &[
     "/api/integration/applications",
     "/api/integration/applications/list",
     "/api/integration/capture-links",
+    "/api/integration/invitations",
+    "/api/integration/invitations/revoke",
+    "/api/integration/webhooks",
+    "/api/integration/webhooks/list",
+    "/api/integration/webhooks/delete",
+    "/api/integration/webhooks/rotate",
+    "/api/integration/webhooks/deliveries",
+    "/api/integration/webhooks/redeliver",
     "/api/applications",
     "/api/applications/get",
     "/api/monitoring/images",
@@ -64,6 +72,7 @@ mod tests {
     fn keys_reach_the_integration_and_reading_paths_only() {
         for path in [
             "/api/integration/capture-links",
+            "/api/integration/webhooks/rotate",
             "/api/monitoring/images",
             "/api/monitoring/export",
             "/media/x",

@@ -1,8 +1,9 @@
-//! `/capture/{token}`: where a capture link lands. `GET` shows a page with one
-//! button and uses nothing up, since mail scanners and link previews fetch links
-//! before the candidate does; the button's `POST` uses the link (once, however
-//! many arrive at once), opens a session limited to the link's application,
-//! and goes to its interview page (consent first).
+//! `/capture/{token}`: where a capture link or an invitation lands. `GET` shows
+//! a page with one button and uses nothing up, since mail scanners and link
+//! previews fetch links before the candidate does; the button's `POST` uses
+//! the link (a capture link once, however many arrive at once; an invitation
+//! each time until its interview ends), opens a session limited to the
+//! link's application, and goes to its interview page (consent first).
 //!
 //! `POST /api/integration/capture-sessions` `{token}` uses a link the same way
 //! for a panel embedded on another origin, and answers the session's token
@@ -73,7 +74,7 @@ fn gone() -> Response {
     page(
         StatusCode::GONE,
         "This link has been used or has expired",
-        "<p>A capture link works once, within 15 minutes. Ask whoever sent it for a new one.</p>",
+        "<p>A capture link works once, within 15 minutes; an invitation until its interview ends or it expires. Ask whoever sent it for a new one.</p>",
     )
 }
 

@@ -1,6 +1,6 @@
 //! Integration: the server's side of `app::services::Provisioning` (candidates,
-//! applications and capture links in the caller's organization), service keys
-//! and the capture-link pages.
+//! applications, capture links and invitations in the caller's organization),
+//! service keys and the capture-link pages.
 
 pub mod keys;
 pub mod links;
@@ -33,6 +33,7 @@ use crate::{
     },
     encoding::random_token,
     policy::{self, Action},
+    settings::MAX_INVITATION_DAYS,
 };
 
 /// How long a capture link may wait to be opened.
@@ -44,6 +45,8 @@ pub struct Provisioner {
     pub db: DatabaseConnection,
     /// PUBLIC_URL's origin: where links point (else the request's own origin).
     pub public_origin: Option<String>,
+    /// INVITATION_DAYS: how long an invitation is valid unless its request says.
+    pub invitation_days: u32,
 }
 
 /// The organization the caller provisions in: a service key's, or a recruiter's
@@ -94,6 +97,62 @@ fn fingerprint(new: &NewApplication) -> String {
 }
 
 impl Provisioner {
+    /// A capture link (single use) or an invitation (reusable until the
+    /// interview ends), valid for `ttl`, with its audit entry.
+    async fn issue_link(
+        &self,
+        caller: &CurrentUser,
+        application: ApplicationId,
+        invitation: bool,
+        ttl: chrono::Duration,
+        origin: Option<&str>,
+    ) -> Result<CaptureLink, AppError> {
+        organization_of(caller)?;
+        let permitted = policy::authorize(&self.db, caller, Action::Invite, application).await?;
+        let base = self.public_origin.as_deref().or(origin).ok_or_else(|| {
+            AppError::BadRequest("the request names no host; set PUBLIC_URL".into())
+        })?;
+        let token = random_token::<32>();
+        let now = Utc::now();
+        let expires_at = now + ttl;
+        let what = if invitation {
+            "an invitation"
+        } else {
+            "a capture link"
+        };
+        // The link and its audit entry together: no link is handed out unrecorded.
+        let txn = self.db.begin().await.map_err(PersistenceError::from)?;
+        repo::create_link_in(
+            &txn,
+            token_hash(&token),
+            permitted.id().0,
+            invitation,
+            now,
+            expires_at,
+        )
+        .await?;
+        audit::append(
+            &txn,
+            NewEntry {
+                actor: Actor::user(caller),
+                action: AuditAction::Invite,
+                application: Some(permitted.id().0),
+                target: format!(
+                    "{what} valid until {}",
+                    shared::monitoring::millis::format(&expires_at)
+                ),
+            },
+            now,
+        )
+        .await?;
+        txn.commit().await.map_err(PersistenceError::from)?;
+        Ok(CaptureLink {
+            url: format!("{base}{LINK_PATH}/{token}"),
+            token,
+            expires_at,
+        })
+    }
+
     /// The application an earlier request with `key` made, when it asked for the
     /// same; 409 when it asked for something else.
     async fn made_with(
@@ -252,39 +311,44 @@ impl Provisioning for Provisioner {
         application: ApplicationId,
         origin: Option<&str>,
     ) -> Result<CaptureLink, AppError> {
-        organization_of(caller)?;
-        let permitted = policy::authorize(&self.db, caller, Action::Invite, application).await?;
-        let base = self.public_origin.as_deref().or(origin).ok_or_else(|| {
-            AppError::BadRequest("the request names no host; set PUBLIC_URL".into())
-        })?;
-        let token = random_token::<32>();
-        let now = Utc::now();
-        let expires_at = now + chrono::Duration::from_std(LINK_TTL).unwrap_or_default();
-        // The link and its audit entry together: no link is handed out unrecorded.
-        let txn = sea_orm::TransactionTrait::begin(&self.db)
+        let ttl = chrono::Duration::from_std(LINK_TTL).unwrap_or_default();
+        self.issue_link(caller, application, false, ttl, origin)
             .await
-            .map_err(PersistenceError::from)?;
-        repo::create_link_in(&txn, token_hash(&token), permitted.id().0, now, expires_at).await?;
-        audit::append(
-            &txn,
-            NewEntry {
-                actor: Actor::user(caller),
-                action: AuditAction::Invite,
-                application: Some(permitted.id().0),
-                target: format!(
-                    "a capture link valid until {}",
-                    shared::monitoring::millis::format(&expires_at)
-                ),
-            },
-            now,
+    }
+
+    async fn invitation(
+        &self,
+        caller: &CurrentUser,
+        application: ApplicationId,
+        valid_days: Option<u32>,
+        origin: Option<&str>,
+    ) -> Result<CaptureLink, AppError> {
+        let days = app::input::integration::valid_days(valid_days, MAX_INVITATION_DAYS)?
+            .unwrap_or(self.invitation_days);
+        self.issue_link(
+            caller,
+            application,
+            true,
+            chrono::Duration::days(i64::from(days)),
+            origin,
         )
-        .await?;
-        txn.commit().await.map_err(PersistenceError::from)?;
-        Ok(CaptureLink {
-            url: format!("{base}{LINK_PATH}/{token}"),
-            token,
-            expires_at,
-        })
+        .await
+    }
+
+    async fn revoke_invitation(&self, caller: &CurrentUser, token: &str) -> Result<(), AppError> {
+        let organization = match organization_of(caller) {
+            Ok(organization) => Some(organization.0),
+            Err(_) if caller.role == Role::Admin => None,
+            Err(error) => return Err(error),
+        };
+        if repo::revoke_invitation(&self.db, &token_hash(token), organization, Utc::now()).await? {
+            tracing::info!(by = %caller.email, "invitation revoked");
+            Ok(())
+        } else {
+            Err(AppError::NotFound(
+                "no invitation of your organization has this token".into(),
+            ))
+        }
     }
 
     async fn keys(&self, caller: &CurrentUser) -> Result<ServiceKeys, AppError> {

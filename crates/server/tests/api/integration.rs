@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::helpers::{error_body, interview, jpeg, new_client, Interview, TestApp};
 
 /// A key for `org` (as `apikey create` makes it).
-async fn key(app: &TestApp, org: &str, name: &str) -> String {
+pub(crate) async fn key(app: &TestApp, org: &str, name: &str) -> String {
     let key = server::cli::create_api_key(&app.db, org, name)
         .await
         .expect("key");
@@ -16,7 +16,7 @@ async fn key(app: &TestApp, org: &str, name: &str) -> String {
     key
 }
 
-async fn call(app: &TestApp, key: &str, path: &str, body: &Value) -> reqwest::Response {
+pub(crate) async fn call(app: &TestApp, key: &str, path: &str, body: &Value) -> reqwest::Response {
     reqwest::Client::new()
         .post(app.url(path))
         .bearer_auth(key)
@@ -26,7 +26,7 @@ async fn call(app: &TestApp, key: &str, path: &str, body: &Value) -> reqwest::Re
         .expect("request")
 }
 
-async fn provision(app: &TestApp, key: &str, email: &str, body: Value) -> Value {
+pub(crate) async fn provision(app: &TestApp, key: &str, email: &str, body: Value) -> Value {
     let candidate = call(
         app,
         key,

@@ -19,3 +19,4 @@ mod operations;
 mod pages;
 mod retention;
 mod trust;
+mod webhooks;

@@ -1,6 +1,8 @@
 use sea_orm::entity::prelude::*;
 
-/// A single-use link that signs a candidate in for one application.
+/// A link that signs a candidate in for one application: a capture link is
+/// used once; an invitation opens a session each time until it expires, is
+/// revoked or its interview ends.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "capture_links")]
 pub struct Model {
@@ -11,6 +13,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,
+    pub invitation: bool,
+    pub revoked_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

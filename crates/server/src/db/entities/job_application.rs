@@ -17,6 +17,9 @@ pub struct Model {
     /// Whether the camera and the screen are captured at all.
     pub camera_enabled: bool,
     pub screen_enabled: bool,
+    /// The last lifecycle milestone its webhooks announced (`in_progress`,
+    /// `ended`, `analysed`; `erased`): each is announced once.
+    pub announced: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,3 +18,6 @@ pub mod monitoring_session;
 pub mod organization;
 pub mod session;
 pub mod user;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
+pub mod webhook_message;

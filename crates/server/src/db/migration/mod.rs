@@ -4,6 +4,7 @@ mod accountability;
 mod integration;
 mod lifecycle;
 mod trust;
+mod webhooks;
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(trust::AuditCheckpoints),
             Box::new(trust::StoredSummaries),
             Box::new(lifecycle::SessionEnds),
+            Box::new(webhooks::Webhooks),
         ]
     }
 }

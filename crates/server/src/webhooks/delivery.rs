@@ -1,0 +1,198 @@
+//! The delivery worker of one instance: looks for due deliveries, leases each
+//! (one attempt at a time per delivery, across instances), signs and sends it,
+//! and records what came of it: delivered on a 2xx; otherwise tried again after
+//! the next wait of the schedule (with jitter), and failed after the last.
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use sea_orm::DatabaseConnection;
+use tokio::sync::Semaphore;
+
+use super::{address, signing};
+use crate::{
+    db::webhooks::{self as repo, Outcome},
+    error::error_chain,
+    settings::WebhookSettings,
+};
+
+/// How long one attempt may take, answer included.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a lease lasts: longer than an attempt, so a live holder keeps it.
+const LEASE: Duration = Duration::from_secs(60);
+/// How often an idle worker looks for due deliveries.
+const POLL: Duration = Duration::from_millis(200);
+/// Attempts in flight at once on one instance.
+const IN_FLIGHT: usize = 16;
+/// Of an answer's body, what the delivery log keeps.
+const ERROR_CHARS: usize = 300;
+
+/// What sends deliveries.
+#[derive(Clone)]
+pub struct Sender {
+    db: DatabaseConnection,
+    client: reqwest::Client,
+    settings: Arc<WebhookSettings>,
+}
+
+impl Sender {
+    pub fn new(db: DatabaseConnection, settings: WebhookSettings) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .dns_resolver(Arc::new(address::Guarded {
+                allow_private: settings.allow_private,
+            }))
+            // A redirect could lead anywhere: it is an answer like any other non-2xx.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(ATTEMPT_TIMEOUT)
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!(
+                "interview-monitor/",
+                env!("CARGO_PKG_VERSION"),
+                " (webhooks)"
+            ))
+            .build()?;
+        Ok(Sender {
+            db,
+            client,
+            settings: Arc::new(settings),
+        })
+    }
+
+    /// Sends due deliveries until the task is aborted (at shutdown).
+    pub async fn run(self) {
+        let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+        loop {
+            let now = Utc::now();
+            let due = match repo::due(&self.db, now, IN_FLIGHT as u64).await {
+                Ok(due) => due,
+                Err(error) => {
+                    tracing::warn!(error = %error_chain(&error), "could not look for webhook deliveries");
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    continue;
+                }
+            };
+            if due.is_empty() {
+                tokio::time::sleep(POLL).await;
+                continue;
+            }
+            for (message, endpoint) in due {
+                let Ok(slot) = slots.clone().acquire_owned().await else {
+                    return;
+                };
+                let until = Utc::now() + LEASE;
+                match repo::claim(&self.db, (&message, endpoint), Utc::now(), until).await {
+                    Ok(true) => {
+                        let sender = self.clone();
+                        tokio::spawn(async move {
+                            sender.attempt(&message, endpoint, until).await;
+                            drop(slot);
+                        });
+                    }
+                    // Another instance took it.
+                    Ok(false) => {}
+                    Err(error) => {
+                        tracing::warn!(error = %error_chain(&error), "could not lease a webhook delivery")
+                    }
+                }
+            }
+            // Let the attempts just started take their slots before looking again.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn attempt(&self, message: &str, endpoint: uuid::Uuid, until: DateTime<Utc>) {
+        let outcome = match repo::claimed(&self.db, (message, endpoint)).await {
+            Ok(Some((message, delivery, Some(endpoint)))) => {
+                let attempt = delivery.attempts.max(0) as usize + 1;
+                match self.send(&message, &endpoint).await {
+                    Ok(()) => Outcome::Delivered,
+                    Err(error) => match self.settings.retry_after.get(attempt - 1) {
+                        Some(wait) => Outcome::Retry(Utc::now() + jittered(*wait), error),
+                        None => Outcome::Failed(error),
+                    },
+                }
+            }
+            Ok(Some((_, _, None))) => Outcome::Failed("the endpoint was deleted".into()),
+            Ok(None) => return,
+            Err(error) => {
+                tracing::warn!(error = %error_chain(&error), "could not read a webhook delivery");
+                return;
+            }
+        };
+        let delivered = matches!(outcome, Outcome::Delivered);
+        if let Outcome::Failed(error) = &outcome {
+            tracing::warn!(message, %endpoint, error, "a webhook delivery failed for good");
+        }
+        if let Err(error) =
+            repo::record_attempt(&self.db, (message, endpoint), until, outcome, Utc::now()).await
+        {
+            tracing::warn!(error = %error_chain(&error), delivered, "could not record a webhook attempt");
+        }
+        metrics::counter!("webhook_attempts_total", "outcome" => if delivered { "delivered" } else { "failed" }).increment(1);
+    }
+
+    /// One signed POST; `Err` with what the log shows when it was not a 2xx.
+    async fn send(
+        &self,
+        message: &crate::db::entities::webhook_message::Model,
+        endpoint: &crate::db::entities::webhook_endpoint::Model,
+    ) -> Result<(), String> {
+        let url = address::parse(&endpoint.url, self.settings.allow_private)
+            .map_err(|refused| refused.to_string())?;
+        let now = Utc::now();
+        let timestamp = now.timestamp();
+        let mut secrets = vec![endpoint.secret.as_str()];
+        if let (Some(previous), Some(until)) = (&endpoint.previous_secret, endpoint.previous_until)
+        {
+            if until > now {
+                secrets.push(previous.as_str());
+            }
+        }
+        let signature = signing::header(&secrets, &message.id, timestamp, &message.payload)
+            .ok_or_else(|| "the endpoint's secret is not a whsec_ secret".to_string())?;
+        let response = self
+            .client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("webhook-id", &message.id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(message.payload.clone())
+            .send()
+            .await
+            .map_err(|error| error_chain(&error))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let body = response.text().await.unwrap_or_default();
+        let body: String = body.chars().take(ERROR_CHARS).collect();
+        Err(format!("HTTP {}: {}", status.as_u16(), body.trim()))
+    }
+}
+
+/// `wait`, give or take a fifth: deliveries that failed together do not all come back at once.
+fn jittered(wait: Duration) -> chrono::Duration {
+    let fifth = wait.as_millis() as i64 / 5;
+    let offset = if fifth > 0 {
+        rand::rng().random_range(-fifth..=fifth)
+    } else {
+        0
+    };
+    chrono::Duration::milliseconds(wait.as_millis() as i64 + offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_within_a_fifth() {
+        for _ in 0..1_000 {
+            let waited = jittered(Duration::from_secs(300)).num_milliseconds();
+            assert!((240_000..=360_000).contains(&waited), "{waited}");
+        }
+        assert_eq!(jittered(Duration::ZERO).num_milliseconds(), 0);
+    }
+}
