@@ -72,6 +72,33 @@ pub enum Command {
         #[command(subcommand)]
         command: ApikeyCommand,
     },
+    /// Webhook endpoints of organizations (as /api/integration/webhooks).
+    Webhook {
+        #[command(subcommand)]
+        command: WebhookCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Register an endpoint for the organization; prints its id and secret (once).
+    Add {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        url: String,
+        /// Comma-separated events (default: every event).
+        #[arg(long)]
+        events: Option<String>,
+    },
+    /// Every endpoint: id, organization's events, URL.
+    List,
+    /// Delete the endpoint with this id.
+    Delete { id: String },
+    /// A new secret for the endpoint; prints it (once). The old one signs beside it for 24 hours.
+    Rotate { id: String },
+    /// The endpoint's latest deliveries: message, event, status, attempts, last error.
+    Deliveries { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -194,6 +221,8 @@ pub enum CliError {
     ChainBroken(i64, String),
     #[error("the export does not verify: {0}")]
     Export(#[from] crate::export::VerifyError),
+    #[error("{0}")]
+    Refused(#[from] app::AppError),
 }
 
 impl CliError {
@@ -343,6 +372,75 @@ pub async fn create_api_key(
     let organization = organization_id(db, org).await?;
     let (_, key) = crate::integration::keys::create(db, organization, name).await?;
     Ok(key)
+}
+
+/// Who the command line acts as in the services: an administrator.
+fn operator() -> shared::CurrentUser {
+    shared::CurrentUser {
+        id: shared::UserId(uuid::Uuid::nil()),
+        email: "the command line".into(),
+        role: shared::Role::Admin,
+        organization_id: None,
+        only_application: None,
+    }
+}
+
+async fn webhook(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    command: WebhookCommand,
+) -> Result<String, CliError> {
+    use app::services::Webhooks;
+    let service = crate::webhooks::WebhookService {
+        db: db.clone(),
+        settings: settings.webhooks.clone(),
+    };
+    let operator = operator();
+    let id = |text: &str| app::input::integration::uuid("webhook id", text);
+    Ok(match command {
+        WebhookCommand::Add { org, url, events } => {
+            let events = app::input::integration::webhook_events(
+                events.map(|list| list.split(',').map(str::to_string).collect()),
+            )?;
+            let made = service
+                .register(&operator, &url, events, Some(&org))
+                .await?;
+            format!("{}\n{}", made.id, made.secret)
+        }
+        WebhookCommand::List => service
+            .list(&operator)
+            .await?
+            .webhooks
+            .into_iter()
+            .map(|w| {
+                let events: Vec<&str> = w.events.iter().map(|e| e.as_str()).collect();
+                format!("{}\t{}\t{}", w.id, events.join(","), w.url)
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        WebhookCommand::Delete { id: text } => {
+            service.delete(&operator, id(&text)?).await?;
+            format!("deleted the endpoint {text}")
+        }
+        WebhookCommand::Rotate { id: text } => service.rotate(&operator, id(&text)?).await?.secret,
+        WebhookCommand::Deliveries { id: text } => service
+            .deliveries(&operator, id(&text)?)
+            .await?
+            .deliveries
+            .into_iter()
+            .map(|d| {
+                format!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    d.message_id,
+                    d.event,
+                    d.status.as_str(),
+                    d.attempts,
+                    d.last_error.unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    })
 }
 
 async fn revoke_api_key(db: &DatabaseConnection, name: &str) -> Result<String, CliError> {
@@ -608,6 +706,7 @@ pub async fn execute(command: Command, settings: &Settings) -> Result<String, Cl
         Command::Apikey {
             command: ApikeyCommand::List,
         } => list_api_keys(&db).await?,
+        Command::Webhook { command } => webhook(&db, settings, command).await?,
         Command::Demo => demo(&db).await?,
         Command::Retention {
             command: RetentionCommand::Run { dry_run },

@@ -833,3 +833,103 @@ async fn an_invitation_opens_sessions_for_days_until_the_interview_ends() {
         assert_eq!(refused.status(), 400, "{days}");
     }
 }
+
+#[tokio::test]
+async fn the_command_line_registers_lists_rotates_and_deletes_endpoints() {
+    let (i, _acme, receiver, _endpoint, first) = platform(&[]).await;
+    let text = |output: &std::process::Output| String::from_utf8_lossy(&output.stdout).to_string();
+    let private = [("WEBHOOK_ALLOW_PRIVATE", "1")];
+    let url = format!("{}/cli", receiver.url);
+    let added = i
+        .app
+        .cli(
+            &[
+                "webhook",
+                "add",
+                "--org",
+                "acme",
+                "--url",
+                &url,
+                "--events",
+                "interview.started",
+            ],
+            &private,
+        )
+        .await;
+    assert!(added.status.success(), "{added:?}");
+    let lines: Vec<String> = text(&added).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let (id, secret) = (&lines[0], &lines[1]);
+    assert!(secret.starts_with("whsec_"));
+    let listed = text(&i.app.cli(&["webhook", "list"], &[]).await);
+    assert!(
+        listed.contains(&format!("{id}\tinterview.started\t{url}")),
+        "{listed}"
+    );
+    assert!(!listed.contains("whsec_"));
+
+    // The endpoint it made is sent what it asked for, and verifies with its secret.
+    receiver.control(json!({"secrets": [first, secret]})).await;
+    i.app.login_as(&i.candidate).await;
+    i.app.open_session(&i.application).await;
+    for _ in 0..100 {
+        if receiver.attempts().await.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let attempts = receiver.attempts().await;
+    assert_eq!(attempts.len(), 2, "one message per endpoint: {attempts:#?}");
+    assert!(attempts.iter().all(|a| a["status"] == 200), "{attempts:#?}");
+    let log = text(&i.app.cli(&["webhook", "deliveries", id], &[]).await);
+    assert!(log.contains("\tinterview.started\tdelivered\t1\t"), "{log}");
+
+    let rotated = i.app.cli(&["webhook", "rotate", id], &[]).await;
+    assert!(text(&rotated).trim().starts_with("whsec_") && text(&rotated).trim() != secret);
+    assert!(i
+        .app
+        .cli(&["webhook", "delete", id], &[])
+        .await
+        .status
+        .success());
+    assert!(!text(&i.app.cli(&["webhook", "list"], &[]).await).contains(id.as_str()));
+
+    // Refused: a private address without WEBHOOK_ALLOW_PRIVATE, an unknown
+    // organization, an unknown event, a malformed id.
+    for args in [
+        vec![
+            "webhook",
+            "add",
+            "--org",
+            "acme",
+            "--url",
+            "https://127.0.0.1/x",
+        ],
+        vec![
+            "webhook",
+            "add",
+            "--org",
+            "nope",
+            "--url",
+            "https://example.com/x",
+        ],
+        vec![
+            "webhook",
+            "add",
+            "--org",
+            "acme",
+            "--url",
+            "https://example.com/x",
+            "--events",
+            "x",
+        ],
+        vec!["webhook", "delete", "not-an-id"],
+    ] {
+        let refused = i.app.cli(&args, &[]).await;
+        assert!(!refused.status.success(), "{args:?}");
+        assert!(
+            !String::from_utf8_lossy(&refused.stderr).trim().is_empty(),
+            "{args:?}"
+        );
+    }
+}
