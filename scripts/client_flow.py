@@ -1,16 +1,25 @@
 """A platform's whole integration, through a client generated from
 crates/server/openapi.yaml by openapi-python-client (nothing of ours):
-service key -> candidate -> application (with an Idempotency-Key, sent twice)
--> capture link -> capture session -> consent -> session -> uploads -> end ->
-poll until `analysed` -> events and summary -> evidence export.
+service key -> webhook endpoint -> candidate -> application (with an
+Idempotency-Key, sent twice) -> invitation -> capture session -> consent ->
+session -> uploads -> end -> told `interview.analysed` by a signed webhook (no
+polling) -> events and summary -> evidence export.
+
+The webhook receiver is scripts/webhook_receiver.py: it verifies every message
+with the standardwebhooks package. The server must run with
+WEBHOOK_ALLOW_PRIVATE=1 (the receiver listens on loopback, over http).
 
 Usage: PYTHONPATH=<generated> python client_flow.py SERVER_URL SERVICE_KEY
 """
 
 import base64
 import io
+import json
+import os
+import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 import zipfile
 
@@ -18,15 +27,16 @@ from PIL import Image, ImageDraw
 
 from im_client import AuthenticatedClient, Client
 from im_client.api.default import (
-    create_capture_link, end_session, export_evidence, get_application, get_consent_terms,
-    list_events, list_images, open_capture_session, provision_application, provision_candidate,
-    record_consent, start_session, upload_image,
+    create_invitation, end_session, export_evidence, get_application, get_consent_terms,
+    list_events, list_images, list_webhook_deliveries, open_capture_session,
+    provision_application, provision_candidate, record_consent, register_webhook,
+    start_session, upload_image,
 )
 from im_client.models import (
-    CreateCaptureLinkBody, EndSessionBody, ExportEvidenceBody, GetApplicationBody,
+    CreateInvitationBody, EndSessionBody, ExportEvidenceBody, GetApplicationBody,
     GetConsentTermsBody, ImageKind, InterviewState, ListEventsBody, ListImagesBody,
     OpenCaptureSessionBody, ProvisionApplicationBody, ProvisionCandidateBody, RecordConsentBody,
-    StartSessionBody, UploadImageBody,
+    RegisterWebhookBody, StartSessionBody, UploadImageBody, WebhookEvent, WebhookRef,
 )
 
 
@@ -44,8 +54,40 @@ def jpeg(shade):
     return base64.b64encode(out.getvalue()).decode()
 
 
+class Receiver:
+    """scripts/webhook_receiver.py, started for this flow."""
+
+    def __init__(self):
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "webhook_receiver.py")
+        self.process = subprocess.Popen([sys.executable, script], stdout=subprocess.PIPE, text=True)
+        self.url = f"http://127.0.0.1:{self.process.stdout.readline().strip()}"
+
+    def control(self, settings):
+        request = urllib.request.Request(f"{self.url}/control", data=json.dumps(settings).encode(),
+                                         headers={"content-type": "application/json"})
+        urllib.request.urlopen(request).read()
+
+    def wait_for(self, event, application, seconds=60):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for attempt in json.load(urllib.request.urlopen(f"{self.url}/received")):
+                payload = attempt["payload"] or {}
+                if (attempt["status"] == 200 and payload.get("type") == event
+                        and payload["data"]["applicationId"] == str(application)):
+                    return attempt
+            time.sleep(0.2)
+        sys.exit(f"generated client flow: no verified {event} webhook within {seconds} s")
+
+
 def main(server, key):
     platform = AuthenticatedClient(base_url=server, token=key, raise_on_unexpected_status=True)
+    # The platform is told what happens: a webhook endpoint, its secret kept.
+    receiver = Receiver()
+    endpoint = register_webhook.sync(client=platform, body=RegisterWebhookBody(
+        url=f"{receiver.url}/interview-monitor", events=[WebhookEvent.INTERVIEW_STARTED,
+                                                         WebhookEvent.INTERVIEW_ANALYSED]))
+    expect(endpoint.secret.startswith("whsec_"), f"webhook {endpoint}")
+    receiver.control({"secrets": [endpoint.secret]})
     email = f"generated-{uuid.uuid4().hex[:12]}@example.test"
     candidate = provision_candidate.sync(client=platform, body=ProvisionCandidateBody(email=email, name="Grace"))
     expect(candidate.email == email, f"candidate {candidate}")
@@ -61,8 +103,10 @@ def main(server, key):
     state = get_application.sync(client=platform, body=GetApplicationBody(application_id=application)).state
     expect(state == InterviewState.INVITED, f"a new application is {state}")
 
-    link = create_capture_link.sync(client=platform, body=CreateCaptureLinkBody(application_id=application))
-    expect(link.url.endswith("/capture/" + link.token), f"the link's token {link}")
+    # An invitation for the email: valid for days, it opens a session each time.
+    link = create_invitation.sync(client=platform, body=CreateInvitationBody(application_id=application,
+                                                                             valid_days=3))
+    expect(link.url.endswith("/capture/" + link.token), f"the invitation's token {link}")
     session = open_capture_session.sync(
         client=Client(base_url=server, raise_on_unexpected_status=True),
         body=OpenCaptureSessionBody(token=link.token))
@@ -85,14 +129,14 @@ def main(server, key):
         application_id=application, session_id=started.session_id))
     expect(ended.session_id == started.session_id, f"end: {ended}")
 
-    # The platform waits for the summary to be final.
-    deadline = time.monotonic() + 60
-    while True:
-        state = get_application.sync(client=platform, body=GetApplicationBody(application_id=application)).state
-        if state in (InterviewState.ANALYSED, InterviewState.REVIEWED):
-            break
-        expect(time.monotonic() < deadline, f"never analysed: {state}")
-        time.sleep(0.5)
+    # The platform is told when the summary is final: no polling.
+    receiver.wait_for("interview.started", application)
+    analysed = receiver.wait_for("interview.analysed", application)
+    state = get_application.sync(client=platform, body=GetApplicationBody(application_id=application)).state
+    expect(state in (InterviewState.ANALYSED, InterviewState.REVIEWED), f"told analysed, but {state}")
+    log = list_webhook_deliveries.sync(client=platform, body=WebhookRef(id=endpoint.id))
+    expect(any(d.message_id == analysed["id"] and d.status.value == "delivered" for d in log.deliveries),
+           f"the delivery log {log}")
     images = list_images.sync(client=platform, body=ListImagesBody(application_id=application))
     expect(len(images.camera) == 2 and len(images.screen) == 1, f"images {images}")
     events = list_events.sync(client=platform, body=ListEventsBody(application_id=application))
@@ -105,8 +149,9 @@ def main(server, key):
     with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
         names = archive.namelist()
     expect("manifest.json" in names and sum(n.endswith(".jpg") for n in names) == 3, f"export {names}")
-    print(f"generated client flow: application {application} went invited -> in_progress -> {state.value}; "
-          f"{len(names)} files exported")
+    receiver.process.terminate()
+    print(f"generated client flow: application {application} went invited -> in_progress -> {state.value} "
+          f"(told by a verified webhook); {len(names)} files exported")
 
 
 if __name__ == "__main__":

@@ -113,14 +113,15 @@ start_app_server() {
   local name=${1:-app}
   local data="$RUN_DIR/$name-data" port; port=$(free_port)
   mkdir -p "$data"
-  # The browser tests upload faster than a person would.
-  export DATA_DIR="$data" BIND="127.0.0.1:$port" UPLOADS_PER_MINUTE=10000
+  # The browser tests upload faster than a person would; the tests' webhook
+  # receivers listen on loopback, over http.
+  export DATA_DIR="$data" BIND="127.0.0.1:$port" UPLOADS_PER_MINUTE=10000 WEBHOOK_ALLOW_PRIVATE=1
   "$SERVER_BIN" demo > "$RUN_DIR/$name-demo.txt"
   "$SERVER_BIN" serve > "$RUN_DIR/$name.log" 2>&1 &
   PIDS+=($!)
   SERVER_URL="http://127.0.0.1:$port"
   wait_for "the server" 30 curl -sf "$SERVER_URL/healthz" || { tail -n 20 "$RUN_DIR/$name.log" >&2; exit 1; }
-  unset DATA_DIR BIND UPLOADS_PER_MINUTE
+  unset DATA_DIR BIND UPLOADS_PER_MINUTE WEBHOOK_ALLOW_PRIVATE
 }
 
 # The session cookie (name=value) of a demo account of server NAME.
