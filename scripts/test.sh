@@ -80,6 +80,12 @@ if want fuzz; then
   flow_key=$(DATA_DIR="$RUN_DIR/fuzz-data" "$SERVER_BIN" apikey create --org demo --name generated-client)
   PYTHONPATH="$generated" "$TOOLS_DIR/openapi-client/bin/python" "$ROOT/scripts/client_flow.py" "$SERVER_URL" "$flow_key" \
     || { tail -n 30 "$RUN_DIR/fuzz.log" >&2; exit 1; }
+  # The README's quickstart, exactly as written, against the same server: every
+  # answer must have the shape the README shows.
+  log "the README's quickstart, step by step (scripts/quickstart.py)"
+  PATH="$(dirname "$SERVER_BIN"):$PATH" DATA_DIR="$RUN_DIR/fuzz-data" IM="$SERVER_URL" \
+    "$TOOLS_DIR/openapi-client/bin/python" "$ROOT/scripts/quickstart.py" "$ROOT/README.md" "$SERVER_URL" \
+    || { tail -n 30 "$RUN_DIR/fuzz.log" >&2; exit 1; }
 fi
 want browser || exit 0
 

@@ -62,8 +62,10 @@ impl ApplicationDirectory {
         mut applications: Vec<ApplicationSummary>,
     ) -> Result<Vec<ApplicationSummary>, AppError> {
         let ids: Vec<_> = applications.iter().map(|a| a.id.0).collect();
-        let summaries = crate::integrity::summaries(&self.db, &ids).await?;
+        // The facts first: a face analysis that finishes in between is then in
+        // the summary, never missing from a summary said to be `analysed`.
         let mut facts = repo::lifecycle_facts(&self.db, &ids).await?;
+        let summaries = crate::integrity::summaries(&self.db, &ids).await?;
         let idle = chrono::Duration::from_std(self.interview_idle).unwrap_or(chrono::Duration::MAX);
         let now = chrono::Utc::now();
         for application in &mut applications {
@@ -89,8 +91,9 @@ pub async fn states(
     idle: std::time::Duration,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<std::collections::HashMap<uuid::Uuid, shared::lifecycle::InterviewState>, AppError> {
-    let summaries = crate::integrity::summaries(db, ids).await?;
+    // The facts first, as in the listings.
     let mut facts = repo::lifecycle_facts(db, ids).await?;
+    let summaries = crate::integrity::summaries(db, ids).await?;
     let idle = chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::MAX);
     Ok(ids
         .iter()

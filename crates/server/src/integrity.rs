@@ -159,15 +159,16 @@ pub(crate) async fn state_in(
     idle: Duration,
     now: chrono::DateTime<Utc>,
 ) -> Result<shared::lifecycle::InterviewState, AppError> {
+    // The facts first, as in the listings.
+    let mut facts = crate::db::applications::lifecycle_facts(db, &[application])
+        .await?
+        .remove(&application)
+        .unwrap_or_default();
     let interview = repo::interviews_in(db, &[application])
         .await?
         .remove(&application)
         .unwrap_or_default();
     let summary = timeline(ApplicationId(application), &interview)?.summary;
-    let mut facts = crate::db::applications::lifecycle_facts(db, &[application])
-        .await?
-        .remove(&application)
-        .unwrap_or_default();
     facts.flags = summary.flags;
     facts.unreviewed_flags = summary.unreviewed_flags;
     let idle = chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::MAX);

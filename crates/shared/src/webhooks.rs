@@ -108,7 +108,8 @@ pub struct WebhookData {
 pub struct WebhookPayload {
     #[serde(rename = "type")]
     pub event: WebhookEvent,
-    /// When it happened (RFC 3339).
+    /// When it happened.
+    #[serde(with = "crate::monitoring::millis")]
     pub timestamp: DateTime<Utc>,
     pub data: WebhookData,
 }
