@@ -82,4 +82,24 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn every_integration_call_has_request_and_response_examples() {
+        let mut checked = 0;
+        for (path, block) in paths() {
+            if !path.starts_with("/api/integration/") {
+                continue;
+            }
+            let request = block.split("responses:").next().unwrap_or_default();
+            let response = block
+                .split("\"200\"")
+                .nth(1)
+                .and_then(|rest| rest.split("\"400\"").next())
+                .unwrap_or_default();
+            assert!(request.contains("example:"), "{path}: no request example");
+            assert!(response.contains("example:"), "{path}: no response example");
+            checked += 1;
+        }
+        assert!(checked >= 16, "{checked}");
+    }
 }
