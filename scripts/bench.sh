@@ -8,9 +8,11 @@
 #   embed     what the panel adds to a host's first visit: examples/host-app built with and without
 #             the panel (wasm-release, wasm-bindgen without the name section, no wasm-opt), its wasm
 #             and JS brotli-compressed (quality 11)
+#   webhooks  webhook latency from commit to receiver (median, p99) and the outbox's throughput on
+#             one instance with the server's CPU per message (scripts/webhook_bench.py)
 #   capacity  simulated candidates against one instance until p99 passes 1 s (CAPACITY_* in benches/capacity.rs;
 #             CAPACITY_INSTANCES=2: two instances on PostgreSQL and SeaweedFS)
-# Usage: scripts/bench.sh [pipeline] [faces] [export] [page] [embed] [capacity]   (all but capacity when none is named)
+# Usage: scripts/bench.sh [pipeline] [faces] [export] [page] [embed] [webhooks] [capacity]   (all but capacity when none is named)
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/services.sh"
 "$ROOT/scripts/setup.sh" --test
@@ -21,7 +23,7 @@ chmod 755 "$RUN_DIR" # PostgreSQL runs as its own user
 trap 'stop_services; rm -rf "$RUN_DIR"' EXIT
 start_seaweedfs
 cd "$ROOT"
-benches="${*:-pipeline faces export page embed}"
+benches="${*:-pipeline faces export page embed webhooks}"
 # PostgreSQL for the pipeline's listing figure and the two-instance capacity bench.
 case " $benches " in
   *" pipeline "*) start_postgres ;;
@@ -91,7 +93,20 @@ embed_bytes() {
   ' "$dist"
 }
 
+# The release server with a receiver of the bench's own on loopback.
+webhook_figures() {
+  start_app_server webhooks
+  local pid=${PIDS[-1]}
+  local key; key=$(DATA_DIR="$RUN_DIR/webhooks-data" "$SERVER_BIN" apikey create --org demo --name webhook-bench)
+  "$TOOLS_DIR/openapi-client/bin/python" "$ROOT/scripts/webhook_bench.py" "$SERVER_URL" "$key" "$pid"
+}
+
 for bench in $benches; do
+  if [ "$bench" = webhooks ]; then
+    log "bench: webhooks"
+    webhook_figures
+    continue
+  fi
   if [ "$bench" = embed ]; then
     log "bench: embed"
     embed_bytes

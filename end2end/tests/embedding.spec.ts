@@ -206,3 +206,32 @@ test("an admin makes a service key on the keys page, sees it once, and revokes i
   const refused = await request.post("/api/integration/applications/list", { headers: { authorization: `Bearer ${key}` }, data: {} });
   expect(refused.status()).toBe(401);
 });
+
+test("an admin adds a webhook endpoint, sees its secret once, reads its deliveries, rotates and deletes it", async ({ page, request }) => {
+  await signIn(page, demoAccount("admin"));
+  await expect(page).toHaveURL(/\/applications$/);
+  await page.getByRole("link", { name: "Webhooks" }).click();
+  await expect(page.getByRole("heading", { name: "Webhooks", exact: true })).toBeVisible();
+  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1);
+  // The test server allows private addresses (WEBHOOK_ALLOW_PRIVATE=1): nothing listens on port 9.
+  const url = `http://127.0.0.1:9/hooks-${Date.now()}`;
+  await page.getByLabel("Organization (slug)").fill("demo");
+  await page.getByLabel("Endpoint URL (https)").fill(url);
+  await page.getByRole("button", { name: "Add an endpoint" }).click();
+  const secret = page.getByLabel("Signing secret");
+  await expect(secret).toHaveValue(/^whsec_/);
+  const first = await secret.inputValue();
+  const row = page.locator("tr[data-webhook-id]", { hasText: url });
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText("demo");
+  // The secret is not listed anywhere.
+  const listed = await page.request.post("/api/integration/webhooks/list", { data: {} });
+  expect(await listed.text()).not.toContain("whsec_");
+  await row.getByRole("button", { name: "Deliveries" }).click();
+  await expect(page.getByRole("region", { name: "Deliveries" })).toBeVisible();
+  await row.getByRole("button", { name: "Rotate secret" }).click();
+  await expect(secret).not.toHaveValue(first);
+  await expect(secret).toHaveValue(/^whsec_/);
+  await row.getByRole("button", { name: "Delete" }).click();
+  await expect(page.locator("tr[data-webhook-id]", { hasText: url })).toHaveCount(0);
+});

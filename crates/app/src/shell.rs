@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/applications/:id/review") view={Lazy::<ReviewRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()}/>
                     <Route path=path!("/admin/keys") view={Lazy::<KeysRoute>::new()}/>
+                    <Route path=path!("/admin/webhooks") view={Lazy::<WebhooksRoute>::new()}/>
                 </Routes>
             </main>
         </Router>
@@ -103,6 +104,20 @@ impl LazyRoute for KeysRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <crate::integration::KeysPage/> }.into_any()
+    }
+}
+
+/// The admins' webhook endpoints, in a chunk of its own too.
+struct WebhooksRoute;
+
+#[lazy_route]
+impl LazyRoute for WebhooksRoute {
+    fn data() -> Self {
+        WebhooksRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <crate::integration::webhooks::WebhooksPage/> }.into_any()
     }
 }
 

@@ -129,6 +129,8 @@ pub struct NewWebhook {
 #[serde(rename_all = "camelCase")]
 pub struct WebhookInfo {
     pub id: uuid::Uuid,
+    /// The organization's slug.
+    pub organization: String,
     pub url: String,
     /// The events sent to it.
     pub events: Vec<WebhookEvent>,

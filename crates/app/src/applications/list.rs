@@ -31,7 +31,7 @@ pub fn ApplicationsPage() -> impl IntoView {
                         <h1>{heading(user.role)}</h1>
                         <p class="muted">"Signed in as " {user.email.clone()} " (" {user.role.to_string()} ")"</p>
                         {(user.role == Role::Admin).then(|| view! {
-                            <p class="admin-links"><a href="/audit">"Audit trail"</a> " · " <a href="/admin/keys">"Service keys"</a></p>
+                            <p class="admin-links"><a href="/audit">"Audit trail"</a> " · " <a href="/admin/keys">"Service keys"</a> " · " <a href="/admin/webhooks">"Webhooks"</a></p>
                         })}
                         {(user.role != Role::Candidate && user.organization_id.is_some()).then(|| view! {
                             <InviteCandidate on_invited=Callback::new(move |()| version.update(|v| *v += 1))/>

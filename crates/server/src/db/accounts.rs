@@ -43,6 +43,20 @@ pub async fn organization_by_slug(
         .await?)
 }
 
+/// The slugs of these organizations, by id.
+pub async fn organization_slugs(
+    db: &DatabaseConnection,
+    ids: Vec<uuid::Uuid>,
+) -> Result<std::collections::HashMap<uuid::Uuid, String>, PersistenceError> {
+    Ok(organization::Entity::find()
+        .filter(organization::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.slug))
+        .collect())
+}
+
 pub async fn create_user(
     db: &DatabaseConnection,
     email: &str,

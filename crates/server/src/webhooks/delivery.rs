@@ -21,8 +21,9 @@ use crate::{
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long a lease lasts: longer than an attempt, so a live holder keeps it.
 const LEASE: Duration = Duration::from_secs(60);
-/// How often an idle worker looks for due deliveries.
-const POLL: Duration = Duration::from_millis(200);
+/// How often an idle worker looks for due deliveries: a read on an index, so
+/// looking often costs little, and a message waits at most this long.
+const POLL: Duration = Duration::from_millis(50);
 /// Attempts in flight at once on one instance.
 const IN_FLIGHT: usize = 16;
 /// Of an answer's body, what the delivery log keeps.

@@ -90,8 +90,9 @@ impl WebhookService {
     }
 }
 
-fn info(endpoint: webhook_endpoint::Model) -> WebhookInfo {
+fn info(endpoint: webhook_endpoint::Model, organization: String) -> WebhookInfo {
     WebhookInfo {
+        organization,
         events: repo::events_of(&endpoint),
         id: endpoint.id,
         url: endpoint.url,
@@ -147,11 +148,22 @@ impl Webhooks for WebhookService {
 
     async fn list(&self, caller: &CurrentUser) -> Result<WebhookList, AppError> {
         let scope = scope(caller)?;
+        let endpoints = repo::endpoints(&self.db, scope).await?;
+        let slugs = account_repo::organization_slugs(
+            &self.db,
+            endpoints.iter().map(|e| e.organization_id).collect(),
+        )
+        .await?;
         Ok(WebhookList {
-            webhooks: repo::endpoints(&self.db, scope)
-                .await?
+            webhooks: endpoints
                 .into_iter()
-                .map(info)
+                .map(|endpoint| {
+                    let slug = slugs
+                        .get(&endpoint.organization_id)
+                        .cloned()
+                        .unwrap_or_default();
+                    info(endpoint, slug)
+                })
                 .collect(),
         })
     }
