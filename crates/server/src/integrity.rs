@@ -361,14 +361,27 @@ impl Integrity for IntegrityService {
                     .filter(|(_, kind)| kind.is_flag())
                     .collect();
                 if !raised.is_empty() {
-                    let state = state_in(&txn, application.0, self.interview_idle, now).await?;
-                    for (event_id, kind) in raised {
-                        let mut announcement =
-                            Announcement::new(WebhookEvent::FlagRaised, application.0, state);
-                        announcement.event_id = Some(event_id);
-                        announcement.kind = Some(kind.as_str().to_string());
-                        webhooks::announce(&txn, announcement, now).await?;
-                    }
+                    // A flag just raised has no verdict: the facts alone give the state.
+                    let state = crate::applications::stages(
+                        &txn,
+                        &[application.0],
+                        self.interview_idle,
+                        now,
+                    )
+                    .await?
+                    .remove(&application.0)
+                    .unwrap_or_default();
+                    let announcements = raised
+                        .into_iter()
+                        .map(|(event_id, kind)| {
+                            let mut announcement =
+                                Announcement::new(WebhookEvent::FlagRaised, application.0, state);
+                            announcement.event_id = Some(event_id);
+                            announcement.kind = Some(kind.as_str().to_string());
+                            announcement
+                        })
+                        .collect();
+                    webhooks::announce_all(&txn, application.0, announcements, now).await?;
                 }
                 txn.commit().await.map_err(PersistenceError::from)?;
                 metrics::counter!("interview_monitor_events_total").increment(rows.len() as u64);

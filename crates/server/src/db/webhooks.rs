@@ -182,67 +182,95 @@ pub async fn announce(
     announcement: Announcement,
     now: DateTime<Utc>,
 ) -> Result<(), PersistenceError> {
-    let Some(application) = job_application::Entity::find_by_id(announcement.application)
+    let application = announcement.application;
+    announce_all(txn, application, vec![announcement], now).await
+}
+
+/// [`announce`] for several messages about one application (a batch of
+/// flags): the application and its endpoints are read once.
+pub async fn announce_all(
+    txn: &impl ConnectionTrait,
+    application: Uuid,
+    announcements: Vec<Announcement>,
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    if announcements.is_empty() {
+        return Ok(());
+    }
+    let Some(application) = job_application::Entity::find_by_id(application)
         .one(txn)
         .await?
     else {
         return Ok(());
     };
-    if application.erased_at.is_some() && announcement.event != WebhookEvent::ApplicationErased {
-        return Ok(());
-    }
     let endpoints: Vec<webhook_endpoint::Model> = webhook_endpoint::Entity::find()
         .filter(webhook_endpoint::Column::OrganizationId.eq(application.organization_id))
         .filter(webhook_endpoint::Column::DeletedAt.is_null())
         .all(txn)
-        .await?
-        .into_iter()
-        .filter(|endpoint| events_of(endpoint).contains(&announcement.event))
-        .collect();
-    if endpoints.is_empty() {
-        return Ok(());
-    }
-    let payload = WebhookPayload {
-        event: announcement.event,
-        timestamp: now,
-        data: WebhookData {
-            application_id: ApplicationId(application.id),
-            organization_id: OrganizationId(application.organization_id),
-            state: announcement.state,
-            session_id: announcement.session_id,
-            event_id: announcement.event_id,
-            kind: announcement.kind,
-            verdict: announcement.verdict,
-        },
-    };
-    let body = serde_json::to_string(&payload)
-        .map_err(|error| PersistenceError::Corrupt(format!("a webhook payload: {error}")))?;
-    let id = format!("msg_{}", Uuid::now_v7().simple());
-    webhook_message::ActiveModel {
-        id: Set(id.clone()),
-        organization_id: Set(application.organization_id),
-        application_id: Set(application.id),
-        event: Set(announcement.event.as_str().to_string()),
-        payload: Set(body),
-        created_at: Set(now),
-    }
-    .insert(txn)
-    .await?;
-    let deliveries = endpoints
-        .iter()
-        .map(|endpoint| webhook_delivery::ActiveModel {
-            message_id: Set(id.clone()),
-            endpoint_id: Set(endpoint.id),
-            status: Set(DeliveryStatus::Pending.as_str().to_string()),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            lease_until: Set(0),
-            last_error: Set(None),
-            delivered_at: Set(None),
-        });
-    webhook_delivery::Entity::insert_many(deliveries)
-        .exec_without_returning(txn)
         .await?;
+    let mut messages = Vec::new();
+    let mut deliveries = Vec::new();
+    for announcement in announcements {
+        let erased = application.erased_at.is_some();
+        if erased && announcement.event != WebhookEvent::ApplicationErased {
+            continue;
+        }
+        let to: Vec<Uuid> = endpoints
+            .iter()
+            .filter(|endpoint| events_of(endpoint).contains(&announcement.event))
+            .map(|endpoint| endpoint.id)
+            .collect();
+        if to.is_empty() {
+            continue;
+        }
+        let payload = WebhookPayload {
+            event: announcement.event,
+            timestamp: now,
+            data: WebhookData {
+                application_id: ApplicationId(application.id),
+                organization_id: OrganizationId(application.organization_id),
+                state: announcement.state,
+                session_id: announcement.session_id,
+                event_id: announcement.event_id,
+                kind: announcement.kind,
+                verdict: announcement.verdict,
+            },
+        };
+        let body = serde_json::to_string(&payload)
+            .map_err(|error| PersistenceError::Corrupt(format!("a webhook payload: {error}")))?;
+        let id = format!("msg_{}", Uuid::now_v7().simple());
+        for endpoint in to {
+            deliveries.push(webhook_delivery::ActiveModel {
+                message_id: Set(id.clone()),
+                endpoint_id: Set(endpoint),
+                status: Set(DeliveryStatus::Pending.as_str().to_string()),
+                attempts: Set(0),
+                next_attempt_at: Set(now),
+                lease_until: Set(0),
+                last_error: Set(None),
+                delivered_at: Set(None),
+            });
+        }
+        messages.push(webhook_message::ActiveModel {
+            id: Set(id),
+            organization_id: Set(application.organization_id),
+            application_id: Set(application.id),
+            event: Set(announcement.event.as_str().to_string()),
+            payload: Set(body),
+            created_at: Set(now),
+        });
+    }
+    // In slices: a statement has a bounded number of parameters (SQLite: 32,766).
+    for slice in messages.chunks(500) {
+        webhook_message::Entity::insert_many(slice.to_vec())
+            .exec_without_returning(txn)
+            .await?;
+    }
+    for slice in deliveries.chunks(500) {
+        webhook_delivery::Entity::insert_many(slice.to_vec())
+            .exec_without_returning(txn)
+            .await?;
+    }
     Ok(())
 }
 
@@ -321,6 +349,45 @@ pub async fn forget_application(
         .exec(txn)
         .await?;
     Ok(())
+}
+
+/// Removes up to 1,000 messages written before `before` that nothing is still
+/// trying to deliver, with their deliveries: how many went.
+pub async fn prune(
+    db: &DatabaseConnection,
+    before: DateTime<Utc>,
+) -> Result<u64, PersistenceError> {
+    let old: Vec<String> = webhook_message::Entity::find()
+        .select_only()
+        .column(webhook_message::Column::Id)
+        .filter(webhook_message::Column::CreatedAt.lt(before))
+        .limit(1_000)
+        .into_tuple()
+        .all(db)
+        .await?;
+    if old.is_empty() {
+        return Ok(0);
+    }
+    let pending: std::collections::HashSet<String> = webhook_delivery::Entity::find()
+        .select_only()
+        .column(webhook_delivery::Column::MessageId)
+        .filter(webhook_delivery::Column::MessageId.is_in(old.iter().cloned()))
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending.as_str()))
+        .into_tuple()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let done: Vec<String> = old.into_iter().filter(|id| !pending.contains(id)).collect();
+    webhook_delivery::Entity::delete_many()
+        .filter(webhook_delivery::Column::MessageId.is_in(done.iter().cloned()))
+        .exec(db)
+        .await?;
+    Ok(webhook_message::Entity::delete_many()
+        .filter(webhook_message::Column::Id.is_in(done))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// Deliveries due now that nobody holds: a read (an idle instance takes no

@@ -26,6 +26,12 @@ const LEASE: Duration = Duration::from_secs(60);
 const POLL: Duration = Duration::from_millis(50);
 /// Attempts in flight at once on one instance.
 const IN_FLIGHT: usize = 16;
+/// Of those, to one endpoint: a slow or hanging endpoint holds at most this
+/// many, and the others' messages keep going.
+const PER_ENDPOINT: usize = 4;
+/// Due deliveries looked at per pass (more than can be sent, so those of
+/// endpoints at their share are passed over for others').
+const LOOK_AT: u64 = 200;
 /// Of an answer's body, what the delivery log keeps.
 const ERROR_CHARS: usize = 300;
 
@@ -35,6 +41,8 @@ pub struct Sender {
     db: DatabaseConnection,
     client: reqwest::Client,
     settings: Arc<WebhookSettings>,
+    /// Attempts in flight per endpoint on this instance.
+    busy: Arc<std::sync::Mutex<std::collections::HashMap<uuid::Uuid, usize>>>,
 }
 
 impl Sender {
@@ -45,6 +53,8 @@ impl Sender {
             }))
             // A redirect could lead anywhere: it is an answer like any other non-2xx.
             .redirect(reqwest::redirect::Policy::none())
+            // No proxy from the environment: it would connect where our resolver never looked.
+            .no_proxy()
             .timeout(ATTEMPT_TIMEOUT)
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!(
@@ -57,6 +67,7 @@ impl Sender {
             db,
             client,
             settings: Arc::new(settings),
+            busy: Arc::default(),
         })
     }
 
@@ -65,7 +76,7 @@ impl Sender {
         let slots = Arc::new(Semaphore::new(IN_FLIGHT));
         loop {
             let now = Utc::now();
-            let due = match repo::due(&self.db, now, IN_FLIGHT as u64).await {
+            let due = match repo::due(&self.db, now, LOOK_AT).await {
                 Ok(due) => due,
                 Err(error) => {
                     tracing::warn!(error = %error_chain(&error), "could not look for webhook deliveries");
@@ -78,6 +89,9 @@ impl Sender {
                 continue;
             }
             for (message, endpoint) in due {
+                let Some(share) = self.take_share(endpoint) else {
+                    continue;
+                };
                 let Ok(slot) = slots.clone().acquire_owned().await else {
                     return;
                 };
@@ -87,12 +101,13 @@ impl Sender {
                         let sender = self.clone();
                         tokio::spawn(async move {
                             sender.attempt(&message, endpoint, until).await;
-                            drop(slot);
+                            drop((share, slot));
                         });
                     }
                     // Another instance took it.
-                    Ok(false) => {}
+                    Ok(false) => drop(share),
                     Err(error) => {
+                        drop(share);
                         tracing::warn!(error = %error_chain(&error), "could not lease a webhook delivery")
                     }
                 }
@@ -100,6 +115,21 @@ impl Sender {
             // Let the attempts just started take their slots before looking again.
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// One more attempt in flight to `endpoint`, unless it has its share;
+    /// given back when the [`Share`] is dropped (however the attempt ends).
+    fn take_share(&self, endpoint: uuid::Uuid) -> Option<Share> {
+        let mut busy = self.busy.lock().ok()?;
+        let count = busy.entry(endpoint).or_default();
+        if *count >= PER_ENDPOINT {
+            return None;
+        }
+        *count += 1;
+        Some(Share {
+            busy: self.busy.clone(),
+            endpoint,
+        })
     }
 
     async fn attempt(&self, message: &str, endpoint: uuid::Uuid, until: DateTime<Utc>) {
@@ -167,9 +197,39 @@ impl Sender {
         if status.is_success() {
             return Ok(());
         }
-        let body = response.text().await.unwrap_or_default();
-        let body: String = body.chars().take(ERROR_CHARS).collect();
+        // The start of the answer only: an endpoint could send without end.
+        let mut response = response;
+        let mut start = Vec::new();
+        while start.len() < ERROR_CHARS * 4 {
+            match response.chunk().await {
+                Ok(Some(chunk)) => start.extend_from_slice(&chunk),
+                _ => break,
+            }
+        }
+        let body: String = String::from_utf8_lossy(&start)
+            .chars()
+            .take(ERROR_CHARS)
+            .collect();
         Err(format!("HTTP {}: {}", status.as_u16(), body.trim()))
+    }
+}
+
+/// An attempt in flight to one endpoint, counted while it lives.
+struct Share {
+    busy: Arc<std::sync::Mutex<std::collections::HashMap<uuid::Uuid, usize>>>,
+    endpoint: uuid::Uuid,
+}
+
+impl Drop for Share {
+    fn drop(&mut self) {
+        if let Ok(mut busy) = self.busy.lock() {
+            if let Some(count) = busy.get_mut(&self.endpoint) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    busy.remove(&self.endpoint);
+                }
+            }
+        }
     }
 }
 

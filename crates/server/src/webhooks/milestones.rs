@@ -4,7 +4,8 @@
 //! application's announced milestone is a conditional update, so of all the
 //! instances one announces it, in the transaction that moves it.
 //! (`interview.started` and an `interview.ended` by the panel are announced
-//! by the requests that start and end the session.)
+//! by the requests that start and end the session.) It also prunes messages
+//! older than [`LOG_KEPT`] that nothing is still sending.
 
 use std::time::Duration;
 
@@ -24,16 +25,32 @@ use crate::{
 
 /// How often each instance looks.
 pub const EVERY: Duration = Duration::from_secs(1);
+/// How long messages are kept for the delivery log once nothing is sending them.
+pub const LOG_KEPT: chrono::Duration = chrono::Duration::days(30);
+/// How often each instance prunes the log (a thousand messages at a time).
+const PRUNE_EVERY: u32 = 3_600;
 
-/// Looks for milestones reached until the task is aborted (at shutdown).
+/// Looks for milestones reached, and prunes the delivery log now and then,
+/// until the task is aborted (at shutdown).
 pub async fn watch(db: DatabaseConnection, idle: Duration) {
     let mut ticks = tokio::time::interval(EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut tick: u32 = 0;
     loop {
         ticks.tick().await;
         if let Err(error) = look(&db, idle).await {
             tracing::warn!(error = %error, "could not look for interview milestones");
         }
+        if tick % PRUNE_EVERY == 0 {
+            match repo::prune(&db, Utc::now() - LOG_KEPT).await {
+                Ok(0) => {}
+                Ok(pruned) => tracing::info!(pruned, "old webhook messages pruned"),
+                Err(error) => {
+                    tracing::warn!(error = %error_chain(&error), "could not prune webhook messages")
+                }
+            }
+        }
+        tick = tick.wrapping_add(1);
     }
 }
 
@@ -45,7 +62,8 @@ pub async fn look(db: &DatabaseConnection, idle: Duration) -> Result<(), String>
     }
     let ids: Vec<Uuid> = unsettled.iter().map(|(id, _)| *id).collect();
     let now = Utc::now();
-    let states = crate::applications::states(db, &ids, idle, now)
+    // Facts alone: a milestone does not depend on flags (and no interview is loaded).
+    let states = crate::applications::stages(db, &ids, idle, now)
         .await
         .map_err(|e| e.to_string())?;
     for (id, announced) in unsettled {
@@ -106,15 +124,20 @@ async fn advance(
             return Ok(());
         }
         // The flags only the server raises are known now the analysis is done.
-        for (event_id, kind) in crate::integrity::server_flags(&txn, application)
+        let raised = crate::integrity::server_flags(&txn, application)
             .await
             .map_err(|e| e.to_string())?
-        {
-            let mut raised = Announcement::new(WebhookEvent::FlagRaised, application, state);
-            raised.event_id = Some(event_id);
-            raised.kind = Some(kind.as_str().to_string());
-            repo::announce(&txn, raised, now).await.map_err(fail)?;
-        }
+            .into_iter()
+            .map(|(event_id, kind)| {
+                let mut raised = Announcement::new(WebhookEvent::FlagRaised, application, state);
+                raised.event_id = Some(event_id);
+                raised.kind = Some(kind.as_str().to_string());
+                raised
+            })
+            .collect();
+        repo::announce_all(&txn, application, raised, now)
+            .await
+            .map_err(fail)?;
         repo::announce(
             &txn,
             Announcement::new(

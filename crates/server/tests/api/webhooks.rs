@@ -933,3 +933,49 @@ async fn the_command_line_registers_lists_rotates_and_deletes_endpoints() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_endpoint_that_never_answers_does_not_hold_up_the_others() {
+    let (i, acme, receiver, _endpoint, _secret) = platform(&[]).await;
+    // A listener that accepts and never answers: each attempt waits out its timeout.
+    let hanging = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = hanging.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = hanging.accept().await {
+            open.push(stream);
+        }
+    });
+    let registered = call(
+        &i.app,
+        &acme,
+        "/api/integration/webhooks",
+        &json!({"url": format!("http://{address}/hangs")}),
+    )
+    .await;
+    assert_eq!(registered.status(), 200);
+    i.app.login_as(&i.candidate).await;
+    i.app.open_session(&i.application).await;
+    let flags: Vec<Value> = (0..30)
+        .map(|_| event(&uuid::Uuid::new_v4().to_string(), "tab_hidden"))
+        .collect();
+    assert_eq!(
+        i.app.post_events(&i.application, Value::Array(flags)).await,
+        200
+    );
+    // 31 messages for each endpoint: the hanging one holds at most its share
+    // of the attempts in flight, so the receiver gets all of its own promptly.
+    let started = std::time::Instant::now();
+    loop {
+        if receiver.delivered().await.len() == 31 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{} of 31",
+            receiver.delivered().await.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    held.abort();
+}
