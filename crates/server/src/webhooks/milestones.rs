@@ -41,7 +41,7 @@ pub async fn watch(db: DatabaseConnection, idle: Duration) {
         if let Err(error) = look(&db, idle).await {
             tracing::warn!(error = %error, "could not look for interview milestones");
         }
-        if tick % PRUNE_EVERY == 0 {
+        if tick.is_multiple_of(PRUNE_EVERY) {
             match repo::prune(&db, Utc::now() - LOG_KEPT).await {
                 Ok(0) => {}
                 Ok(pruned) => tracing::info!(pruned, "old webhook messages pruned"),
