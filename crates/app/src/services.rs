@@ -79,7 +79,7 @@ pub trait Provisioning: Send + Sync {
         caller: &CurrentUser,
         new: NewApplication,
     ) -> Result<shared::integration::ProvisionedApplication, AppError>;
-    /// The caller's organization's applications, newest first.
+    /// The caller's organization's applications, newest first, each with its state.
     async fn applications(
         &self,
         caller: &CurrentUser,

@@ -83,6 +83,30 @@ impl ApplicationDirectory {
     }
 }
 
+/// The lifecycle state of each of these applications at `now`, as the
+/// listings work it out (the facts first, then the summaries' flags).
+pub async fn states(
+    db: &DatabaseConnection,
+    ids: &[uuid::Uuid],
+    idle: std::time::Duration,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<std::collections::HashMap<uuid::Uuid, shared::lifecycle::InterviewState>, AppError> {
+    let mut facts = repo::lifecycle_facts(db, ids).await?;
+    let summaries = crate::integrity::summaries(db, ids).await?;
+    let idle = chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::MAX);
+    Ok(ids
+        .iter()
+        .map(|id| {
+            let facts = facts.entry(*id).or_default();
+            if let Some(summary) = summaries.get(id) {
+                facts.flags = summary.flags;
+                facts.unreviewed_flags = summary.unreviewed_flags;
+            }
+            (*id, interview_state(facts, now, idle))
+        })
+        .collect())
+}
+
 /// How far each of these interviews has gone at `now` by its facts alone
 /// (`invited`, `in_progress`, `ended` or `analysed`; never `reviewed`, which
 /// needs the summary's flags): what the milestones and `flag.raised` need,

@@ -170,6 +170,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             db: db.clone(),
             public_origin: settings.public_origin.clone(),
             invitation_days: settings.invitation_days,
+            interview_idle: settings.interview_idle,
         }),
         webhooks: Arc::new(crate::webhooks::WebhookService {
             db: db.clone(),

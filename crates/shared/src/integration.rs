@@ -28,6 +28,9 @@ pub struct ProvisionedApplication {
     #[serde(with = "crate::monitoring::millis")]
     pub created_at: DateTime<Utc>,
     pub capture: CaptureSettings,
+    /// Where its interview stands (`invited` when it was just made).
+    #[serde(default)]
+    pub state: crate::lifecycle::InterviewState,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -74,14 +74,27 @@ pub async fn provision_application(
         .await
 }
 
-/// `POST /api/integration/applications/list` `{}` → the organization's applications, newest first.
+/// `POST /api/integration/applications/list` `{state?}` → the organization's
+/// applications, newest first, each with its state; only those in `state` when given.
 #[server(prefix = "/api", endpoint = "integration/applications/list", input = leptos::server_fn::codec::Json)]
-pub async fn list_provisioned() -> Result<ProvisionedApplications, AppError> {
+pub async fn list_provisioned(
+    #[server(default)] state: Option<String>,
+) -> Result<ProvisionedApplications, AppError> {
     let crate::auth::ssr::SignedIn(caller) = crate::auth::ssr::signed_in().await?;
-    crate::services::services()?
+    let state = state
+        .as_deref()
+        .map(str::parse::<shared::lifecycle::InterviewState>)
+        .transpose()
+        .map_err(AppError::BadRequest)?;
+    let mut list = crate::services::services()?
         .provisioning
         .applications(&caller)
-        .await
+        .await?;
+    if let Some(state) = state {
+        list.applications
+            .retain(|application| application.state == state);
+    }
+    Ok(list)
 }
 
 /// `POST /api/integration/invitations` `{applicationId, validDays?}` → `{url,

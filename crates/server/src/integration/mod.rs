@@ -47,6 +47,8 @@ pub struct Provisioner {
     pub public_origin: Option<String>,
     /// INVITATION_DAYS: how long an invitation is valid unless its request says.
     pub invitation_days: u32,
+    /// INTERVIEW_IDLE_SECS, for the states the listing reports.
+    pub interview_idle: Duration,
 }
 
 /// The organization the caller provisions in: a service key's, or a recruiter's
@@ -74,6 +76,7 @@ fn provisioned(
         title: application.title.clone(),
         created_at: application.created_at,
         capture: capture_settings(&application),
+        state: Default::default(),
     }
 }
 
@@ -179,7 +182,20 @@ impl Provisioner {
             .await
             .map_err(PersistenceError::from)?
             .ok_or_else(AppError::internal)?;
-        Ok(Some(provisioned(application, candidate.email)))
+        // A repeat answers where the interview stands now.
+        let state = crate::applications::states(
+            &self.db,
+            &[application.id],
+            self.interview_idle,
+            Utc::now(),
+        )
+        .await?
+        .remove(&application.id)
+        .unwrap_or_default();
+        Ok(Some(ProvisionedApplication {
+            state,
+            ..provisioned(application, candidate.email)
+        }))
     }
 }
 
@@ -294,12 +310,19 @@ impl Provisioning for Provisioner {
             .into_iter()
             .map(|u| (u.id, u.email))
             .collect();
+        let ids: Vec<uuid::Uuid> = applications.iter().map(|a| a.id).collect();
+        let states =
+            crate::applications::states(&self.db, &ids, self.interview_idle, Utc::now()).await?;
         Ok(ProvisionedApplications {
             applications: applications
                 .into_iter()
                 .map(|a| {
                     let email = emails.get(&a.candidate_id).cloned().unwrap_or_default();
-                    provisioned(a, email)
+                    let state = states.get(&a.id).copied().unwrap_or_default();
+                    ProvisionedApplication {
+                        state,
+                        ..provisioned(a, email)
+                    }
                 })
                 .collect(),
         })

@@ -8,7 +8,7 @@ use std::{sync::Arc, time::Duration};
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use sea_orm::DatabaseConnection;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 use super::{address, signing};
 use crate::{
@@ -25,13 +25,13 @@ const LEASE: Duration = Duration::from_secs(60);
 /// looking often costs little, and a message waits at most this long.
 const POLL: Duration = Duration::from_millis(50);
 /// Attempts in flight at once on one instance.
-const IN_FLIGHT: usize = 16;
+const IN_FLIGHT: usize = 32;
 /// Of those, to one endpoint: a slow or hanging endpoint holds at most this
 /// many, and the others' messages keep going.
-const PER_ENDPOINT: usize = 4;
+const PER_ENDPOINT: usize = 8;
 /// Due deliveries looked at per pass (more than can be sent, so those of
 /// endpoints at their share are passed over for others').
-const LOOK_AT: u64 = 200;
+const LOOK_AT: u64 = 100;
 /// Of an answer's body, what the delivery log keeps.
 const ERROR_CHARS: usize = 300;
 
@@ -74,6 +74,8 @@ impl Sender {
     /// Sends due deliveries until the task is aborted (at shutdown).
     pub async fn run(self) {
         let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+        // An attempt finished: its share and slot are free for the next pass.
+        let finished = Arc::new(Notify::new());
         loop {
             let now = Utc::now();
             let due = match repo::due(&self.db, now, LOOK_AT).await {
@@ -98,10 +100,11 @@ impl Sender {
                 let until = Utc::now() + LEASE;
                 match repo::claim(&self.db, (&message, endpoint), Utc::now(), until).await {
                     Ok(true) => {
-                        let sender = self.clone();
+                        let (sender, finished) = (self.clone(), finished.clone());
                         tokio::spawn(async move {
                             sender.attempt(&message, endpoint, until).await;
                             drop((share, slot));
+                            finished.notify_one();
                         });
                     }
                     // Another instance took it.
@@ -112,8 +115,9 @@ impl Sender {
                     }
                 }
             }
-            // Let the attempts just started take their slots before looking again.
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            // Look again when an attempt finishes (its share and slot are free
+            // then; finishes in between leave one wake-up) or after the poll.
+            let _ = tokio::time::timeout(POLL, finished.notified()).await;
         }
     }
 

@@ -684,13 +684,43 @@ async fn endpoints_must_be_public_https_when_registered_and_when_sent() {
 
 #[tokio::test]
 async fn an_interview_left_open_is_announced_ended_after_the_idle_time() {
-    let (i, _acme, receiver, _endpoint, _secret) = platform(&[("INTERVIEW_IDLE_SECS", "1")]).await;
+    let (i, acme, receiver, _endpoint, _secret) = platform(&[("INTERVIEW_IDLE_SECS", "1")]).await;
     i.app.login_as(&i.candidate).await;
     i.app.open_session(&i.application).await;
     receiver.wait_for_event("interview.started").await;
     let ended = receiver.wait_for_event("interview.ended").await;
     assert_eq!(ended["payload"]["data"]["state"], "ended");
     receiver.wait_for_event("interview.analysed").await;
+    // The platform's own listing reports the state and filters by it.
+    let listed = |state: Value| {
+        let (app, acme) = (&i.app, acme.clone());
+        async move {
+            let answer = call(
+                app,
+                &acme,
+                "/api/integration/applications/list",
+                &json!({"state": state}),
+            )
+            .await;
+            let status = answer.status();
+            (status, answer.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, analysed) = listed(json!("analysed")).await;
+    assert_eq!(status, 200);
+    let found: Vec<&Value> = analysed["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["id"] == i.application.as_str())
+        .collect();
+    assert_eq!(found.len(), 1, "{analysed}");
+    assert_eq!(found[0]["state"], "analysed");
+    let (_, invited) = listed(json!("invited")).await;
+    assert!(!invited.to_string().contains(&i.application), "{invited}");
+    let (_, all) = listed(json!(null)).await;
+    assert!(all.to_string().contains(&i.application), "{all}");
+    assert_eq!(listed(json!("x".repeat(5000))).await.0, 400);
     // A new session does not start it again for the platform.
     i.app.open_session(&i.application).await;
     tokio::time::sleep(Duration::from_millis(1_500)).await;
