@@ -1,6 +1,7 @@
 //! The one error type every server function returns. It crosses the wire as
-//! `{"error": "<kind>", "message": "<words for a person>"}`; the server maps the
-//! kind to its HTTP status in one place (`server::http_errors`).
+//! `{"error": "<kind>", "message": "<words for a person>"}`; each kind's HTTP
+//! status is [`AppError::status`], which the server's `http_errors` layer sets
+//! on every server function's answer.
 
 use leptos::server_fn::{
     codec::JsonEncoding,

@@ -168,7 +168,8 @@ pub trait Applications: Send + Sync {
     ) -> Result<ApplicationSummary, AppError>;
 }
 
-/// Monitoring images. Every method checks the access policy first.
+/// Monitoring images. Every method checks the access policy before it reads or
+/// changes anything stored (checks of the input alone may come before it).
 #[async_trait]
 pub trait Monitoring: Send + Sync {
     /// The largest image accepted, in bytes after decoding.
@@ -196,7 +197,8 @@ pub trait Monitoring: Send + Sync {
     ) -> Result<Vec<SignedUrl>, AppError>;
 }
 
-/// Consent, sessions, events and verdicts. Every method checks the access policy first.
+/// Consent, sessions, events and verdicts. Every method checks the access policy before it reads or
+/// changes anything stored (checks of the input alone may come before it).
 #[async_trait]
 pub trait Integrity: Send + Sync {
     /// What the consent page states (retention, link lifetime) and whether this candidate consented.
@@ -253,7 +255,8 @@ pub trait Integrity: Send + Sync {
     ) -> Result<ReviewRecorded, AppError>;
 }
 
-/// The audit trail and erasure. Every method checks the access policy first.
+/// The audit trail and erasure. Every method checks the access policy before it reads or
+/// changes anything stored (checks of the input alone may come before it).
 #[async_trait]
 pub trait Accountability: Send + Sync {
     /// The audit entries of one application, oldest first: for its candidate,

@@ -1,24 +1,13 @@
-//! Hex and random tokens, written once for the hashes, signatures, keys and
-//! passwords that need them.
+//! Random tokens and slugs, and keys read from hex (the `hex` crate does the
+//! hex; lowercase hex is `hex::encode`).
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use rand::RngCore;
 
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Exactly `N` bytes from `2 × N` hex digits; anything else is `None`.
 pub fn from_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
-    // Checked first: `from_str_radix` would also take a sign ("+f").
-    if text.len() != N * 2 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
     let mut bytes = [0u8; N];
-    for (i, byte) in bytes.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(text.get(i * 2..i * 2 + 2)?, 16).ok()?;
-    }
+    hex::decode_to_slice(text, &mut bytes).ok()?;
     Some(bytes)
 }
 
@@ -46,7 +35,7 @@ mod tests {
     #[test]
     fn hex_round_trips_and_refuses_wrong_lengths_and_digits() {
         let bytes = [0x00, 0x7f, 0xff, 0x10];
-        assert_eq!(hex(&bytes), "007fff10");
+        assert_eq!(hex::encode(bytes), "007fff10");
         assert_eq!(from_hex::<4>("007fff10"), Some(bytes));
         assert_eq!(from_hex::<4>("007fff1"), None);
         assert_eq!(from_hex::<4>("007fff1g"), None);

@@ -1,5 +1,7 @@
-//! Where the server's layer errors become the API's errors, once. The cause
-//! chain goes to the log; the body says only what a person needs.
+//! Where the persistence and password errors become the API's errors. Each
+//! other layer's error has its one `From` beside its type (storage in
+//! `monitoring`, request bodies in `edge::body`, retention in `accountability`).
+//! The cause chain goes to the log; the body says only what a person needs.
 
 use app::AppError;
 

@@ -13,10 +13,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use shared::ObjectKey;
 
-use crate::{
-    encoding::hex,
-    storage::{file::FileStore, StorageError},
-};
+use crate::storage::{file::FileStore, StorageError};
 
 /// The query of a signed URL, as text: a malformed value is a refused link (403),
 /// like a changed one, not a bad request.
@@ -47,7 +44,7 @@ enum Check {
 
 async fn check_record(db: &DatabaseConnection, key: &str, bytes: &[u8]) -> Check {
     match crate::db::images::recorded_sha256(db, key).await {
-        Ok(Some(recorded)) if recorded == hex(&Sha256::digest(bytes)) => Check::Uploaded,
+        Ok(Some(recorded)) if recorded == hex::encode(&Sha256::digest(bytes)) => Check::Uploaded,
         Ok(Some(_)) => Check::Damaged,
         Ok(None) => Check::Unrecorded,
         Err(error) => {

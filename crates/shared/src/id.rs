@@ -19,12 +19,6 @@ macro_rules! uuid_id {
         #[serde(transparent)]
         pub struct $name(pub Uuid);
 
-        impl $name {
-            pub fn as_uuid(&self) -> Uuid {
-                self.0
-            }
-        }
-
         impl FromStr for $name {
             type Err = IdError;
             /// Accepts only the hyphenated form, as the API requires.

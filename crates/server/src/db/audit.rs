@@ -27,7 +27,6 @@ use super::{
     entities::{audit_checkpoint, audit_entry, audit_head},
     PersistenceError,
 };
-use crate::encoding::hex;
 
 /// The key that signs checkpoints of the chain.
 #[derive(Clone)]
@@ -46,12 +45,12 @@ impl AuditKey {
         mac.update(b"interview-monitor audit checkpoint v1\n");
         mac.update(&seq.to_be_bytes());
         mac.update(hash.as_bytes());
-        hex(&mac.finalize().into_bytes())
+        hex::encode(&mac.finalize().into_bytes())
     }
 
     /// The key's name in checkpoints: the first 8 bytes of its SHA-256.
     pub fn id(&self) -> String {
-        hex(&Sha256::digest(self.0)[..8])
+        hex::encode(&Sha256::digest(self.0)[..8])
     }
 }
 
@@ -135,7 +134,7 @@ pub fn entry_hash(
         hasher.update((field.len() as u64).to_be_bytes());
         hasher.update(field.as_bytes());
     }
-    hex(&hasher.finalize())
+    hex::encode(&hasher.finalize())
 }
 
 fn model_hash(entry: &audit_entry::Model) -> String {

@@ -32,7 +32,6 @@ use crate::{
         applications as application_repo, audit, counters, faces as faces_repo, images as repo,
         PersistenceError,
     },
-    encoding::hex,
     error::error_chain,
     policy::{self, Action},
     storage::{ObjectStore, StorageError},
@@ -290,7 +289,7 @@ impl MonitoringService {
             id,
         )
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
-        let sha256 = hex(&Sha256::digest(&image.bytes));
+        let sha256 = hex::encode(&Sha256::digest(&image.bytes));
         let size_bytes = image.bytes.len() as i64;
 
         // Reserve the capture first: of many copies sent at once exactly one stores

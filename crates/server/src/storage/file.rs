@@ -22,10 +22,7 @@ use sha2::Sha256;
 use shared::ObjectKey;
 
 use super::{ListedObject, ObjectStore, StorageError};
-use crate::{
-    encoding::{from_hex, hex},
-    settings::Secret,
-};
+use crate::{encoding::from_hex, settings::Secret};
 
 const NONCE_LEN: usize = 12;
 const KEY_FILE: &str = "storage.key";
@@ -237,7 +234,7 @@ impl ObjectStore for FileStore {
     ) -> Result<String, StorageError> {
         let key = key.to_string();
         let expires = expires_at.timestamp();
-        let sig = hex(&self.signature(&key, expires).finalize().into_bytes());
+        let sig = hex::encode(&self.signature(&key, expires).finalize().into_bytes());
         Ok(format!("/media/{key}?expires={expires}&sig={sig}"))
     }
 }

@@ -202,7 +202,8 @@ impl S3Store {
 impl ObjectStore for S3Store {
     #[tracing::instrument(skip_all, fields(key = %key))]
     async fn put(&self, key: &ObjectKey, bytes: Bytes) -> Result<(), StorageError> {
-        // The store checks what arrived against the SHA-256 we recorded and refuses a mismatch.
+        // The SHA-256 of the bytes we send: the store checks what arrived against
+        // it and refuses a mismatch.
         let checksum = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&bytes));
         let key = key.to_string();
         self.on_any(|client| {
