@@ -193,7 +193,7 @@ pub async fn export(
     }
     manifest.files.push(ExportedFile {
         path: "events.json".into(),
-        sha256: hex::encode(&Sha256::digest(&events_json)),
+        sha256: hex::encode(Sha256::digest(&events_json)),
         size: events_json.len() as u64,
         captured_at: None,
     });
@@ -206,7 +206,7 @@ pub async fn export(
             "{}, {}; manifest sha256 {}",
             crate::retention::counted(items.len() as u64, "image"),
             crate::retention::counted(events.events.len() as u64, "event"),
-            hex::encode(&Sha256::digest(&manifest_json))
+            hex::encode(Sha256::digest(&manifest_json))
         ),
     };
     audit::append_alone(&db, entry, now).await?;
@@ -273,7 +273,7 @@ impl Zip {
                 .get(&item.key)
                 .await
                 .map_err(|e| ExportError::Storage(item.key.to_string(), e))?;
-            if hex::encode(&Sha256::digest(&bytes)) != item.sha256 {
+            if hex::encode(Sha256::digest(&bytes)) != item.sha256 {
                 metrics::counter!("interview_monitor_damaged_images_total").increment(1);
                 return Err(ExportError::Damaged(item.key.to_string()));
             }
@@ -362,7 +362,7 @@ pub fn verify(path: &std::path::Path) -> Result<String, VerifyError> {
                 format!("{size} bytes, the manifest says {}", listed.size),
             ));
         }
-        if hex::encode(&hasher.finalize()) != listed.sha256 {
+        if hex::encode(hasher.finalize()) != listed.sha256 {
             return Err(VerifyError::Differs(
                 listed.path.clone(),
                 "its SHA-256 does not match".into(),

@@ -44,7 +44,7 @@ enum Check {
 
 async fn check_record(db: &DatabaseConnection, key: &str, bytes: &[u8]) -> Check {
     match crate::db::images::recorded_sha256(db, key).await {
-        Ok(Some(recorded)) if recorded == hex::encode(&Sha256::digest(bytes)) => Check::Uploaded,
+        Ok(Some(recorded)) if recorded == hex::encode(Sha256::digest(bytes)) => Check::Uploaded,
         Ok(Some(_)) => Check::Damaged,
         Ok(None) => Check::Unrecorded,
         Err(error) => {

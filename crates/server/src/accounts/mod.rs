@@ -48,7 +48,7 @@ pub fn check_credential_sizes(email: &str, password: &str) -> Result<(), AppErro
 /// SHA-256 of a session token, service key or link token, hex: what the database
 /// keeps (and a provisioning request's fingerprint).
 pub fn token_hash(token: &str) -> String {
-    hex::encode(&Sha256::digest(token.as_bytes()))
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 fn chrono_duration(duration: Duration) -> chrono::Duration {

@@ -45,7 +45,7 @@ impl AuditKey {
         mac.update(b"interview-monitor audit checkpoint v1\n");
         mac.update(&seq.to_be_bytes());
         mac.update(hash.as_bytes());
-        hex::encode(&mac.finalize().into_bytes())
+        hex::encode(mac.finalize().into_bytes())
     }
 
     /// The key's name in checkpoints: the first 8 bytes of its SHA-256.
@@ -134,7 +134,7 @@ pub fn entry_hash(
         hasher.update((field.len() as u64).to_be_bytes());
         hasher.update(field.as_bytes());
     }
-    hex::encode(&hasher.finalize())
+    hex::encode(hasher.finalize())
 }
 
 fn model_hash(entry: &audit_entry::Model) -> String {

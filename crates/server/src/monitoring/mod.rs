@@ -289,7 +289,7 @@ impl MonitoringService {
             id,
         )
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
-        let sha256 = hex::encode(&Sha256::digest(&image.bytes));
+        let sha256 = hex::encode(Sha256::digest(&image.bytes));
         let size_bytes = image.bytes.len() as i64;
 
         // Reserve the capture first: of many copies sent at once exactly one stores

@@ -142,7 +142,7 @@ pub async fn damaged(
             continue;
         }
         match store.get(&key).await {
-            Ok(bytes) if hex::encode(&Sha256::digest(&bytes)) == row.sha256 => {}
+            Ok(bytes) if hex::encode(Sha256::digest(&bytes)) == row.sha256 => {}
             Ok(_) | Err(StorageError::Corrupt) => damaged.push(row.key),
             Err(StorageError::NotFound) => {} // reported by reconcile as a row without its object
             Err(error) => return Err(error.into()),

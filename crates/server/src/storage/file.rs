@@ -234,7 +234,7 @@ impl ObjectStore for FileStore {
     ) -> Result<String, StorageError> {
         let key = key.to_string();
         let expires = expires_at.timestamp();
-        let sig = hex::encode(&self.signature(&key, expires).finalize().into_bytes());
+        let sig = hex::encode(self.signature(&key, expires).finalize().into_bytes());
         Ok(format!("/media/{key}?expires={expires}&sig={sig}"))
     }
 }

@@ -113,8 +113,8 @@ impl Presigner {
         keys.into_iter().map(move |key| {
             let path = format!("{}/{}", self.path_prefix, uri_encode(key, true));
             let canonical = format!("GET\n{path}\n{query}\nhost:{}\n\nhost\nUNSIGNED-PAYLOAD", self.host);
-            let to_sign = format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}", hex::encode(&Sha256::digest(canonical.as_bytes())));
-            let signature = hex::encode(&hmac(&signing_key, to_sign.as_bytes()));
+            let to_sign = format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}", hex::encode(Sha256::digest(canonical.as_bytes())));
+            let signature = hex::encode(hmac(&signing_key, to_sign.as_bytes()));
             format!("{}{path}?x-id=GetObject&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={credential}&X-Amz-Date={amz_date}&X-Amz-Expires={expires_secs}&X-Amz-SignedHeaders=host&X-Amz-Signature={signature}", self.origin)
         })
     }

@@ -555,7 +555,7 @@ async fn the_export_matches_its_manifest_and_verify_catches_a_changed_byte() {
         .unwrap();
     assert_eq!(export_entry.action, "export");
     assert_eq!(export_entry.prev_hash, manifest.audit_head);
-    let digest = hex::encode(&<sha2::Sha256 as sha2::Digest>::digest(&manifest_bytes));
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&manifest_bytes));
     assert!(
         export_entry
             .target
@@ -577,7 +577,7 @@ async fn the_export_matches_its_manifest_and_verify_catches_a_changed_byte() {
             .expect("listed");
         assert_eq!(
             listed.sha256,
-            hex::encode(&<sha2::Sha256 as sha2::Digest>::digest(bytes))
+            hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes))
         );
         assert_eq!(listed.size, bytes.len() as u64);
         assert!(listed.captured_at.is_some());
