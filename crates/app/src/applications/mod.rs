@@ -31,11 +31,7 @@ pub async fn list_applications(
     #[server(default)] state: Option<String>,
 ) -> Result<Vec<ApplicationSummary>, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
-    let state = state
-        .as_deref()
-        .map(str::parse::<shared::lifecycle::InterviewState>)
-        .transpose()
-        .map_err(AppError::BadRequest)?;
+    let state = crate::input::state_filter(state)?;
     let mut applications = crate::services::services()?
         .applications
         .visible_to(&user)

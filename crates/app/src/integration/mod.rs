@@ -81,11 +81,7 @@ pub async fn list_provisioned(
     #[server(default)] state: Option<String>,
 ) -> Result<ProvisionedApplications, AppError> {
     let crate::auth::ssr::SignedIn(caller) = crate::auth::ssr::signed_in().await?;
-    let state = state
-        .as_deref()
-        .map(str::parse::<shared::lifecycle::InterviewState>)
-        .transpose()
-        .map_err(AppError::BadRequest)?;
+    let state = crate::input::state_filter(state)?;
     let mut list = crate::services::services()?
         .provisioning
         .applications(&caller)
