@@ -203,11 +203,10 @@ pub async fn announce_all(
     else {
         return Ok(());
     };
-    let endpoints: Vec<webhook_endpoint::Model> = webhook_endpoint::Entity::find()
-        .filter(webhook_endpoint::Column::OrganizationId.eq(application.organization_id))
-        .filter(webhook_endpoint::Column::DeletedAt.is_null())
-        .all(txn)
-        .await?;
+    let endpoints: Vec<webhook_endpoint::Model> =
+        webhook_endpoint::Entity::find_live(application.organization_id)
+            .all(txn)
+            .await?;
     let mut messages = Vec::new();
     let mut deliveries = Vec::new();
     for announcement in announcements {
