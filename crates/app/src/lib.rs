@@ -7,6 +7,8 @@
 #![recursion_limit = "256"]
 
 pub mod accountability;
+#[cfg(feature = "ssr")]
+pub mod api;
 pub mod applications;
 pub mod auth;
 pub mod error;

@@ -9,7 +9,7 @@ use chrono::Utc;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use shared::{
     audit::{AuditAction, AuditEntry, AuditTrail, ErasureReceipt},
-    ApplicationId, CurrentUser, ObjectKey, Role,
+    ApplicationId, CurrentUser, ObjectKey,
 };
 use uuid::Uuid;
 
@@ -19,7 +19,7 @@ use crate::{
         entities::{audit_entry, organization},
         retention as retention_repo, PersistenceError,
     },
-    policy::{self, Action},
+    policy::{self, to, AdminTask},
     retention::{remove_application_data, Removed, RetentionError},
     storage::ObjectStore,
 };
@@ -135,7 +135,7 @@ impl Accountability for AccountabilityService {
         after: Option<i64>,
         limit: u32,
     ) -> Result<AuditTrail, AppError> {
-        let permitted = policy::authorize(&self.db, user, Action::View, application).await?;
+        let permitted = policy::authorize::<to::View>(&self.db, user, application).await?;
         let rows =
             repo::for_application(&self.db, permitted.id().0, after, u64::from(limit)).await?;
         listed(&self.db, rows, user).await
@@ -147,11 +147,7 @@ impl Accountability for AccountabilityService {
         before: Option<i64>,
         limit: u32,
     ) -> Result<AuditTrail, AppError> {
-        if user.role != Role::Admin {
-            return Err(AppError::Forbidden(
-                "only admins see the whole audit trail".into(),
-            ));
-        }
+        policy::admin(user, AdminTask::ReadWholeTrail)?;
         let rows = repo::page(&self.db, before, u64::from(limit)).await?;
         listed(&self.db, rows, user).await
     }
@@ -162,7 +158,7 @@ impl Accountability for AccountabilityService {
         user: &CurrentUser,
         application: ApplicationId,
     ) -> Result<ErasureReceipt, AppError> {
-        let permitted = policy::authorize(&self.db, user, Action::Erase, application).await?;
+        let permitted = policy::authorize::<to::Erase>(&self.db, user, application).await?;
         let removed = erase(
             &self.db,
             self.store.as_ref(),

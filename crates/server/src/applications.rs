@@ -3,11 +3,11 @@
 use app::{services::Applications, AppError};
 use async_trait::async_trait;
 use sea_orm::DatabaseConnection;
-use shared::{lifecycle::interview_state, ApplicationId, ApplicationSummary, CurrentUser, Role};
+use shared::{lifecycle::interview_state, ApplicationId, ApplicationSummary, CurrentUser};
 
 use crate::{
     db::applications::{self as repo, Scope},
-    policy::{self, Action},
+    policy::{self, to},
 };
 
 pub struct ApplicationDirectory {
@@ -22,18 +22,16 @@ pub struct ApplicationDirectory {
 #[async_trait]
 impl Applications for ApplicationDirectory {
     async fn visible_to(&self, user: &CurrentUser) -> Result<Vec<ApplicationSummary>, AppError> {
-        let scope = match (user.role, user.organization_id, user.only_application) {
+        let scope = match policy::listing(user) {
             // A capture link's session sees its one application (if still the candidate's).
-            (Role::Candidate, _, Some(only)) => {
-                return match policy::authorize(&self.db, user, Action::View, only).await {
-                    Ok(_) => self.get(user, only).await.map(|one| vec![one]),
+            Some(Scope::One(only)) => {
+                return match self.get(user, only).await {
+                    Ok(one) => Ok(vec![one]),
                     Err(_) => Ok(Vec::new()),
                 };
             }
-            (Role::Admin, _, _) => Scope::All,
-            (Role::Recruiter | Role::Integration, Some(org), _) => Scope::Organization(org),
-            (Role::Recruiter | Role::Integration, None, _) => return Ok(Vec::new()),
-            (Role::Candidate, _, None) => Scope::Candidate(user.id),
+            Some(scope) => scope,
+            None => return Ok(Vec::new()),
         };
         self.with_integrity(repo::summaries(&self.db, scope, self.retention_days).await?)
             .await
@@ -44,7 +42,7 @@ impl Applications for ApplicationDirectory {
         user: &CurrentUser,
         id: ApplicationId,
     ) -> Result<ApplicationSummary, AppError> {
-        let permitted = policy::authorize(&self.db, user, Action::View, id).await?;
+        let permitted = policy::authorize::<to::View>(&self.db, user, id).await?;
         let one =
             repo::summaries(&self.db, Scope::One(permitted.id()), self.retention_days).await?;
         self.with_integrity(one)

@@ -46,7 +46,7 @@ use crate::{
     },
     error::error_chain,
     monitoring::slots::{Holder, UploadSlot, UploadSlots},
-    policy::{self, Action},
+    policy::{self, to},
     storage::ObjectStore,
 };
 
@@ -155,7 +155,7 @@ pub async fn export(
         ))
     })?;
     let application = app::input::monitoring::application_id(&request.application_id)?;
-    let permitted = policy::authorize(&db, &user, Action::Export, application).await?;
+    let permitted = policy::authorize::<to::Export>(&db, &user, application).await?;
     let slot = slots.0.acquire_now(Holder::User(user.id))?;
     let events = services.integrity.events(&user, application).await?;
     let events_json = serde_json::to_vec_pretty(&events).map_err(|_| AppError::internal())?;

@@ -17,7 +17,7 @@ use shared::{
         SessionStarted, Verdict, CONSENT_VERSION,
     },
     webhooks::WebhookEvent,
-    ApplicationId, CurrentUser, Role,
+    ApplicationId, CurrentUser,
 };
 use uuid::Uuid;
 
@@ -27,7 +27,7 @@ use crate::{
     db::webhooks::{self, Announcement},
     db::PersistenceError,
     monitoring::check_time,
-    policy::{self, Action, Permitted},
+    policy::{self, to, to::Permission, Permitted},
 };
 
 pub struct IntegrityService {
@@ -41,7 +41,10 @@ pub struct IntegrityService {
 
 impl IntegrityService {
     /// The application's retention period: the server's, or its organization's shorter one.
-    async fn retention_of(&self, permitted: &Permitted) -> Result<Option<u32>, AppError> {
+    async fn retention_of<P: Permission>(
+        &self,
+        permitted: &Permitted<P>,
+    ) -> Result<Option<u32>, AppError> {
         let organization =
             crate::db::applications::organization_retention(&self.db, permitted.organization())
                 .await?;
@@ -52,43 +55,12 @@ impl IntegrityService {
     }
 }
 
-/// A candidate's captures and events need their recorded consent; recruiters'
-/// and admins' do not.
-pub async fn require_consent(
-    db: &DatabaseConnection,
-    user: &CurrentUser,
-    permitted: &Permitted,
-) -> Result<(), AppError> {
-    if user.role != Role::Candidate {
-        return Ok(());
-    }
-    match repo::consent_of(db, permitted, user.id).await? {
-        Some(_) => Ok(()),
-        None => Err(consent_required()),
-    }
-}
-
 /// 429: the application has all of something it may have.
 fn quota_reached(quota: repo::QuotaReached) -> AppError {
     AppError::TooManyRequests(format!(
         "this application already has the most {} one interview may have ({})",
         quota.what, quota.limit
     ))
-}
-
-pub fn consent_required() -> AppError {
-    AppError::ConsentRequired("consent to monitoring has not been recorded for this application; open the interview page and agree first".into())
-}
-
-/// Only the application's own candidate consents (not a recruiter on their behalf).
-fn candidate_only(user: &CurrentUser, permitted: &Permitted) -> Result<(), AppError> {
-    if user.role == Role::Candidate && user.id == permitted.candidate() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "only the application's candidate can consent to its monitoring".into(),
-        ))
-    }
 }
 
 fn spans(interview: &Interview) -> Vec<SessionSpan> {
@@ -234,7 +206,7 @@ impl Integrity for IntegrityService {
         user: &CurrentUser,
         application: ApplicationId,
     ) -> Result<ConsentTerms, AppError> {
-        let permitted = policy::authorize(&self.db, user, Action::Upload, application).await?;
+        let permitted = policy::authorize::<to::Upload>(&self.db, user, application).await?;
         let consented = repo::consent_of(&self.db, &permitted, user.id)
             .await?
             .filter(|c| c.consent_version == CONSENT_VERSION);
@@ -253,8 +225,7 @@ impl Integrity for IntegrityService {
         application: ApplicationId,
         version: &str,
     ) -> Result<ConsentReceipt, AppError> {
-        let permitted = policy::authorize(&self.db, user, Action::Upload, application).await?;
-        candidate_only(user, &permitted)?;
+        let permitted = policy::authorize::<to::Consent>(&self.db, user, application).await?;
         let consent = repo::record_consent(&self.db, &permitted, user, version, Utc::now()).await?;
         tracing::info!(user = %user.id, version, "consent recorded");
         let retention_days = self.retention_of(&permitted).await?;
@@ -272,8 +243,7 @@ impl Integrity for IntegrityService {
         (camera_interval, screen_interval): (u32, u32),
         user_agent: &str,
     ) -> Result<SessionStarted, AppError> {
-        let permitted = policy::authorize(&self.db, user, Action::Upload, application).await?;
-        require_consent(&self.db, user, &permitted).await?;
+        let permitted = policy::authorize::<to::Capture>(&self.db, user, application).await?;
         let now = Utc::now();
         let session = repo::start_session(
             &self.db,
@@ -301,7 +271,7 @@ impl Integrity for IntegrityService {
         application: ApplicationId,
         session: Uuid,
     ) -> Result<SessionEnded, AppError> {
-        let permitted = policy::authorize(&self.db, user, Action::Upload, application).await?;
+        let permitted = policy::authorize::<to::Upload>(&self.db, user, application).await?;
         let ended_at = repo::end_session(&self.db, &permitted, session, Utc::now())
             .await?
             .ok_or_else(|| {
@@ -322,8 +292,7 @@ impl Integrity for IntegrityService {
         session: Option<Uuid>,
         events: Vec<NewEvent>,
     ) -> Result<EventsAccepted, AppError> {
-        let permitted = policy::authorize(&self.db, user, Action::Upload, application).await?;
-        require_consent(&self.db, user, &permitted).await?;
+        let permitted = policy::authorize::<to::Capture>(&self.db, user, application).await?;
         if let Some(session) = session {
             if !repo::session_exists(&self.db, &permitted, session).await? {
                 return Err(AppError::NotFound(
@@ -401,11 +370,10 @@ impl Integrity for IntegrityService {
         user: &CurrentUser,
         application: ApplicationId,
     ) -> Result<EventList, AppError> {
-        let permitted = policy::authorize(&self.db, user, Action::View, application).await?;
+        let permitted = policy::authorize::<to::View>(&self.db, user, application).await?;
         let interview = repo::interview(&self.db, &permitted).await?;
         let mut list = timeline(application, &interview)?;
-        // Verdicts are the organization's judgement, not the candidate's to read.
-        if user.role == Role::Candidate {
+        if !policy::sees_verdicts(user) {
             for event in &mut list.events {
                 event.review = None;
             }
@@ -423,8 +391,8 @@ impl Integrity for IntegrityService {
         verdict: Verdict,
         note: String,
     ) -> Result<ReviewRecorded, AppError> {
-        let permitted = policy::authorize(&self.db, user, Action::Review, application).await?;
-        let interview = repo::interview(&self.db, &permitted).await?;
+        let permitted = policy::authorize::<to::Review>(&self.db, user, application).await?;
+        let interview = repo::interview(&self.db, &permitted.to_view()).await?;
         let listed = timeline(application, &interview)?;
         let flagged = listed
             .events

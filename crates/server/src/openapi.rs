@@ -4,6 +4,9 @@
 
 use axum::{http::header, response::IntoResponse};
 
+/// Where the document is served.
+pub const OPENAPI_PATH: &str = "/api/openapi.yaml";
+
 pub const DOCUMENT: &str = include_str!("../openapi.yaml");
 
 pub async fn document() -> impl IntoResponse {

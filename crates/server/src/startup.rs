@@ -40,6 +40,9 @@ use crate::{
     storage::{self, file::FileStore, StorageError},
 };
 
+/// Liveness and readiness (no caller needed).
+pub const HEALTH_PATH: &str = "/healthz";
+
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
@@ -238,9 +241,9 @@ pub fn router(state: AppState) -> Router {
     // Layers run outside in: trace, identify the client, security headers, request
     // checks, then the handler (whose AppError gets its status innermost).
     Router::new()
-        .route("/healthz", get(healthz))
+        .route(HEALTH_PATH, get(healthz))
         .route("/media/{*key}", get(media::serve))
-        .route("/api/openapi.yaml", get(openapi::document))
+        .route(openapi::OPENAPI_PATH, get(openapi::document))
         .route("/metrics", get(crate::telemetry::render))
         .route(guard::BINARY_UPLOAD_PATH, post(binary_upload::upload))
         .route(crate::export::EXPORT_PATH, post(crate::export::export))

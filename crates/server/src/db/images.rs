@@ -11,7 +11,7 @@ use shared::{ImageKind, ObjectKey, UserId};
 use uuid::Uuid;
 
 use super::{entities::monitoring_image, PersistenceError};
-use crate::policy::Permitted;
+use crate::policy::{to, Permitted};
 
 pub struct NewImageRow<'a> {
     pub key: &'a ObjectKey,
@@ -23,13 +23,24 @@ pub struct NewImageRow<'a> {
     pub uploaded_by: UserId,
 }
 
+/// A reserved row (`pending`): made by [`reserve`], taken over from an
+/// abandoned upload ([`take_over`]), or found by reconciliation
+/// ([`RecordedObject::reservation`]). Only these complete or release a row.
+pub struct Reservation(Uuid);
+
+impl Reservation {
+    pub fn id(&self) -> Uuid {
+        self.0
+    }
+}
+
 /// Reserves the row of an image about to be stored (`pending` until [`complete`]).
 /// A second reservation of the same capture id is `Duplicate`.
 pub async fn reserve(
     db: &DatabaseConnection,
-    permitted: &Permitted,
+    permitted: &Permitted<to::Capture>,
     row: NewImageRow<'_>,
-) -> Result<(), PersistenceError> {
+) -> Result<Reservation, PersistenceError> {
     debug_assert_eq!(row.key.application_id, permitted.id());
     monitoring_image::ActiveModel {
         id: Set(row.key.id),
@@ -46,20 +57,20 @@ pub async fn reserve(
     .insert(db)
     .await
     .map_err(|e| PersistenceError::duplicate_as(e, || format!("capture {}", row.key.id)))?;
-    Ok(())
+    Ok(Reservation(row.key.id))
 }
 
 /// Marks a reserved image as stored; `false` when its row is gone (the
 /// application was erased or its images purged while the object was stored).
 pub async fn complete(
     db: &impl ConnectionTrait,
-    id: Uuid,
+    reservation: &Reservation,
     stored_at: DateTime<Utc>,
 ) -> Result<bool, PersistenceError> {
     Ok(monitoring_image::Entity::update_many()
         .col_expr(monitoring_image::Column::Pending, false.into())
         .col_expr(monitoring_image::Column::StoredAt, stored_at.into())
-        .filter(monitoring_image::Column::Id.eq(id))
+        .filter(monitoring_image::Column::Id.eq(reservation.0))
         .exec(db)
         .await?
         .rows_affected
@@ -67,9 +78,12 @@ pub async fn complete(
 }
 
 /// Gives up a reservation whose object was not stored. Completed rows are never touched.
-pub async fn release(db: &impl ConnectionTrait, id: Uuid) -> Result<(), PersistenceError> {
+pub async fn release(
+    db: &impl ConnectionTrait,
+    reservation: &Reservation,
+) -> Result<(), PersistenceError> {
     monitoring_image::Entity::delete_many()
-        .filter(monitoring_image::Column::Id.eq(id))
+        .filter(monitoring_image::Column::Id.eq(reservation.0))
         .filter(monitoring_image::Column::Pending.eq(true))
         .exec(db)
         .await?;
@@ -80,7 +94,7 @@ pub async fn release(db: &impl ConnectionTrait, id: Uuid) -> Result<(), Persiste
 /// latest `limit` captured before `before`.
 pub async fn list(
     db: &DatabaseConnection,
-    permitted: &Permitted,
+    permitted: &Permitted<to::View>,
     kind: ImageKind,
     before: Option<DateTime<Utc>>,
     limit: Option<u32>,
@@ -123,7 +137,7 @@ pub async fn list(
 /// Which of `keys` are stored images of the permitted applications.
 pub async fn recorded_keys(
     db: &DatabaseConnection,
-    permitted: &[Permitted],
+    permitted: &[Permitted<to::View>],
     keys: &[String],
 ) -> Result<Vec<String>, PersistenceError> {
     Ok(monitoring_image::Entity::find()
@@ -140,7 +154,7 @@ pub async fn recorded_keys(
 /// The stored image with this key in a permitted application.
 pub async fn find(
     db: &DatabaseConnection,
-    permitted: &Permitted,
+    permitted: &Permitted<to::View>,
     key: &ObjectKey,
 ) -> Result<Option<monitoring_image::Model>, PersistenceError> {
     Ok(monitoring_image::Entity::find()
@@ -151,18 +165,30 @@ pub async fn find(
         .await?)
 }
 
-/// Any row (reserved or stored) with this capture id: how a repeated upload finds the first.
+/// Any row (reserved or stored) with this capture id, in whichever
+/// application: how a repeated upload to a permitted application finds the
+/// first (and a capture id used in another application is a conflict).
 pub async fn find_capture(
     db: &DatabaseConnection,
+    _permitted: &Permitted<to::Capture>,
     id: Uuid,
 ) -> Result<Option<monitoring_image::Model>, PersistenceError> {
     Ok(monitoring_image::Entity::find_by_id(id).one(db).await?)
 }
 
+/// Takes over the reservation of an upload that abandoned it (found by
+/// [`find_capture`] in the permitted application).
+pub fn take_over(
+    permitted: &Permitted<to::Capture>,
+    row: &monitoring_image::Model,
+) -> Option<Reservation> {
+    (row.pending && row.application_id == permitted.id().0).then_some(Reservation(row.id))
+}
+
 /// Deletes an image of a permitted application; whether a row was deleted.
 pub async fn delete(
     db: &impl ConnectionTrait,
-    permitted: &Permitted,
+    permitted: &Permitted<to::Delete>,
     id: Uuid,
 ) -> Result<bool, PersistenceError> {
     Ok(monitoring_image::Entity::delete_many()
@@ -208,16 +234,25 @@ pub async fn all_rows(db: &DatabaseConnection) -> Result<Vec<RecordedObject>, Pe
         .collect())
 }
 
-/// Removes a row found without its object (reconciliation only).
-pub async fn forget(db: &DatabaseConnection, id: Uuid) -> Result<(), PersistenceError> {
-    monitoring_image::Entity::delete_by_id(id).exec(db).await?;
+impl RecordedObject {
+    /// The reservation of a pending row, for reconciliation to complete.
+    pub fn reservation(&self) -> Option<Reservation> {
+        self.pending.then_some(Reservation(self.id))
+    }
+}
+
+/// Removes a row reconciliation found without its object.
+pub async fn forget(db: &DatabaseConnection, row: &RecordedObject) -> Result<(), PersistenceError> {
+    monitoring_image::Entity::delete_by_id(row.id)
+        .exec(db)
+        .await?;
     Ok(())
 }
 
 /// Every stored image of a permitted application, oldest first (an export).
 pub async fn all_of(
     db: &DatabaseConnection,
-    permitted: &Permitted,
+    permitted: &Permitted<to::Export>,
 ) -> Result<Vec<monitoring_image::Model>, PersistenceError> {
     Ok(monitoring_image::Entity::find()
         .filter(monitoring_image::Column::ApplicationId.eq(permitted.id().0))

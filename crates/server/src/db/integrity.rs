@@ -22,12 +22,12 @@ use super::{
     },
     PersistenceError,
 };
-use crate::policy::Permitted;
+use crate::policy::{to, Permitted};
 
 /// The latest consent of `user` to monitoring of this application, if any.
 pub async fn consent_of(
     db: &DatabaseConnection,
-    permitted: &Permitted,
+    permitted: &Permitted<to::Upload>,
     user: UserId,
 ) -> Result<Option<consent::Model>, PersistenceError> {
     Ok(consent::Entity::find()
@@ -42,7 +42,7 @@ pub async fn consent_of(
 /// the first time), with its audit entry in the same transaction.
 pub async fn record_consent(
     db: &DatabaseConnection,
-    permitted: &Permitted,
+    permitted: &Permitted<to::Consent>,
     actor: &CurrentUser,
     version: &str,
     now: DateTime<Utc>,
@@ -122,7 +122,7 @@ pub struct NewSession<'a> {
 /// Starts a session, unless the application has [`SESSIONS_PER_APPLICATION`].
 pub async fn start_session(
     db: &DatabaseConnection,
-    permitted: &Permitted,
+    permitted: &Permitted<to::Capture>,
     session: NewSession<'_>,
 ) -> Result<Result<monitoring_session::Model, QuotaReached>, PersistenceError> {
     let txn = db.begin().await?;
@@ -169,7 +169,7 @@ pub async fn start_session(
 /// and `interview.ended` is announced, in the same transaction.
 pub async fn end_session(
     db: &DatabaseConnection,
-    permitted: &Permitted,
+    permitted: &Permitted<to::Upload>,
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, PersistenceError> {
@@ -221,7 +221,7 @@ pub async fn end_session(
 /// Whether `id` is a session of this application.
 pub async fn session_exists(
     db: &DatabaseConnection,
-    permitted: &Permitted,
+    permitted: &Permitted<to::Capture>,
     id: Uuid,
 ) -> Result<bool, PersistenceError> {
     Ok(monitoring_session::Entity::find_by_id(id)
@@ -285,7 +285,7 @@ fn compare(stored: &monitoring_event::Model, application: Uuid, sent: &EventRow)
 /// run one after the other and cannot both decide an id is new.
 pub async fn record_events(
     transaction: &DatabaseTransaction,
-    permitted: &Permitted,
+    permitted: &Permitted<to::Capture>,
     session: Option<Uuid>,
     recorded_by: UserId,
     events: &[EventRow],
@@ -477,7 +477,7 @@ async fn interviews_of(
 
 pub async fn interview(
     db: &DatabaseConnection,
-    permitted: &Permitted,
+    permitted: &Permitted<to::View>,
 ) -> Result<Interview, PersistenceError> {
     let id = permitted.id().0;
     Ok(interviews_of(db, &[id])
@@ -513,7 +513,7 @@ pub struct NewReview<'a> {
 /// Records a verdict on a flag; a later verdict replaces an earlier one.
 pub async fn record_review(
     db: &impl ConnectionTrait,
-    permitted: &Permitted,
+    permitted: &Permitted<to::Review>,
     review: NewReview<'_>,
 ) -> Result<(), PersistenceError> {
     let row = flag_review::ActiveModel {

@@ -13,35 +13,19 @@ use axum::{
 };
 use shared::integration::SERVICE_KEY_PREFIX as KEY_PREFIX;
 
-/// The paths a service key may call.
-const KEY_PATHS: &[&str] = &[
-    "/api/integration/candidates",
-    "/api/integration/applications",
-    "/api/integration/applications/list",
-    "/api/integration/capture-links",
-    "/api/integration/invitations",
-    "/api/integration/invitations/revoke",
-    "/api/integration/webhooks",
-    "/api/integration/webhooks/list",
-    "/api/integration/webhooks/delete",
-    "/api/integration/webhooks/rotate",
-    "/api/integration/webhooks/deliveries",
-    "/api/integration/webhooks/redeliver",
-    "/api/applications",
-    "/api/applications/get",
-    "/api/monitoring/images",
-    "/api/monitoring/signed-url",
-    "/api/monitoring/signed-urls",
-    "/api/monitoring/events/list",
-    "/api/audit/application",
+/// The paths of the server's own a service key may call, beside the server
+/// functions of [`app::api::SERVICE_KEY_PATHS`].
+const SERVER_PATHS: &[&str] = &[
     crate::export::EXPORT_PATH,
     // Need no caller at all.
-    "/healthz",
-    "/api/openapi.yaml",
+    crate::startup::HEALTH_PATH,
+    crate::openapi::OPENAPI_PATH,
 ];
 
 pub fn key_may_call(path: &str) -> bool {
-    KEY_PATHS.contains(&path) || path.starts_with("/media/")
+    app::api::SERVICE_KEY_PATHS.contains(&path)
+        || SERVER_PATHS.contains(&path)
+        || path.starts_with(crate::storage::MEDIA_PREFIX)
 }
 
 /// Whether the request carries a service key (not a session's bearer token).

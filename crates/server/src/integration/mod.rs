@@ -32,7 +32,7 @@ use crate::{
         integration as repo, PersistenceError,
     },
     encoding::random_token,
-    policy::{self, Action},
+    policy::{self, to, AdminTask},
     settings::MAX_INVITATION_DAYS,
 };
 
@@ -49,21 +49,6 @@ pub struct Provisioner {
     pub invitation_days: u32,
     /// INTERVIEW_IDLE_SECS, for the states the listing reports.
     pub interview_idle: Duration,
-}
-
-/// The organization the caller provisions in: a service key's, or a recruiter's
-/// (or an admin's who belongs to one). Candidates and link sessions never do.
-fn organization_of(caller: &CurrentUser) -> Result<OrganizationId, AppError> {
-    match (caller.role, caller.organization_id) {
-        (Role::Candidate, _) => Err(AppError::Forbidden(
-            "candidates cannot create interviews".into(),
-        )),
-        (_, Some(organization)) => Ok(organization),
-        (_, None) => Err(AppError::Forbidden(
-            "interviews are created in an organization: use its service key or a recruiter of it"
-                .into(),
-        )),
-    }
 }
 
 fn provisioned(
@@ -110,8 +95,7 @@ impl Provisioner {
         ttl: chrono::Duration,
         origin: Option<&str>,
     ) -> Result<CaptureLink, AppError> {
-        organization_of(caller)?;
-        let permitted = policy::authorize(&self.db, caller, Action::Invite, application).await?;
+        let permitted = policy::authorize::<to::Invite>(&self.db, caller, application).await?;
         let base = self.public_origin.as_deref().or(origin).ok_or_else(|| {
             AppError::BadRequest("the request names no host; set PUBLIC_URL".into())
         })?;
@@ -207,7 +191,7 @@ impl Provisioning for Provisioner {
         email: &str,
         name: Option<&str>,
     ) -> Result<ProvisionedCandidate, AppError> {
-        organization_of(caller)?;
+        policy::provisioning_organization(caller)?;
         if let Some(user) = candidate_by_email(&self.db, email).await? {
             return Ok(ProvisionedCandidate {
                 id: UserId(user.id),
@@ -239,7 +223,7 @@ impl Provisioning for Provisioner {
         caller: &CurrentUser,
         new: NewApplication,
     ) -> Result<ProvisionedApplication, AppError> {
-        let organization = organization_of(caller)?;
+        let organization = policy::provisioning_organization(caller)?;
         let candidate = candidate_by_email(&self.db, &new.candidate_email)
             .await?
             .ok_or_else(|| {
@@ -295,7 +279,7 @@ impl Provisioning for Provisioner {
         &self,
         caller: &CurrentUser,
     ) -> Result<ProvisionedApplications, AppError> {
-        let organization = organization_of(caller)?;
+        let organization = policy::provisioning_organization(caller)?;
         let applications = job_application::Entity::find()
             .filter(job_application::Column::OrganizationId.eq(organization.0))
             .order_by_desc(job_application::Column::CreatedAt)
@@ -359,11 +343,7 @@ impl Provisioning for Provisioner {
     }
 
     async fn revoke_invitation(&self, caller: &CurrentUser, token: &str) -> Result<(), AppError> {
-        let organization = match organization_of(caller) {
-            Ok(organization) => Some(organization.0),
-            Err(_) if caller.role == Role::Admin => None,
-            Err(error) => return Err(error),
-        };
+        let organization = policy::revoking_scope(caller)?.map(|o| o.0);
         if repo::revoke_invitation(&self.db, &token_hash(token), organization, Utc::now()).await? {
             tracing::info!(by = %caller.email, "invitation revoked");
             Ok(())
@@ -375,7 +355,7 @@ impl Provisioning for Provisioner {
     }
 
     async fn keys(&self, caller: &CurrentUser) -> Result<ServiceKeys, AppError> {
-        admin_only(caller)?;
+        policy::admin(caller, AdminTask::ManageKeys)?;
         Ok(ServiceKeys {
             keys: repo::keys(&self.db)
                 .await?
@@ -397,7 +377,7 @@ impl Provisioning for Provisioner {
         organization: &str,
         name: &str,
     ) -> Result<NewServiceKey, AppError> {
-        admin_only(caller)?;
+        policy::admin(caller, AdminTask::ManageKeys)?;
         // A key's name follows the rule of organizations' slugs.
         if !crate::encoding::is_slug(name) {
             return Err(AppError::BadRequest(
@@ -423,7 +403,7 @@ impl Provisioning for Provisioner {
     }
 
     async fn revoke_key(&self, caller: &CurrentUser, name: &str) -> Result<(), AppError> {
-        admin_only(caller)?;
+        policy::admin(caller, AdminTask::ManageKeys)?;
         if repo::revoke_key(&self.db, name, Utc::now()).await? {
             tracing::info!(key = %name, by = %caller.id, "service key revoked");
             Ok(())
@@ -432,15 +412,5 @@ impl Provisioning for Provisioner {
                 "there is no live key named `{name}`"
             )))
         }
-    }
-}
-
-fn admin_only(caller: &CurrentUser) -> Result<(), AppError> {
-    if caller.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "only admins manage service keys".into(),
-        ))
     }
 }

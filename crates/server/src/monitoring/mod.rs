@@ -33,7 +33,7 @@ use crate::{
         PersistenceError,
     },
     error::error_chain,
-    policy::{self, Action},
+    policy::{self, to, Permitted},
     storage::{ObjectStore, StorageError},
 };
 
@@ -164,12 +164,19 @@ pub fn check_time(
 }
 
 /// How this request came to store a capture.
-#[derive(PartialEq, Eq)]
 enum Claim {
     /// It reserved the row itself.
-    Reserved,
+    Reserved(repo::Reservation),
     /// It finishes a reservation another request abandoned (same bytes).
-    TakenOver,
+    TakenOver(repo::Reservation),
+}
+
+impl Claim {
+    fn reservation(&self) -> &repo::Reservation {
+        match self {
+            Claim::Reserved(reservation) | Claim::TakenOver(reservation) => reservation,
+        }
+    }
 }
 
 /// What became of a reservation attempt for a capture that was reserved already.
@@ -180,7 +187,7 @@ enum Earlier {
     Released,
     /// Abandoned after its object may have been put under this key: this
     /// request finishes it.
-    Abandoned(ObjectKey),
+    Abandoned(ObjectKey, repo::Reservation),
 }
 
 impl MonitoringService {
@@ -201,6 +208,7 @@ impl MonitoringService {
     /// without `capturedAt` was keyed by its arrival, so its key is not compared.
     async fn earlier_upload(
         &self,
+        permitted: &Permitted<to::Capture>,
         key: &ObjectKey,
         sha256: &str,
         client_time: bool,
@@ -208,7 +216,7 @@ impl MonitoringService {
         let started = tokio::time::Instant::now();
         let text = key.to_string();
         loop {
-            let Some(row) = repo::find_capture(&self.db, key.id).await? else {
+            let Some(row) = repo::find_capture(&self.db, permitted, key.id).await? else {
                 return Ok(Earlier::Released);
             };
             let same = row.application_id == key.application_id.0
@@ -232,10 +240,10 @@ impl MonitoringService {
                     timestamp: row.stored_at,
                 }));
             }
-            if Utc::now() - row.stored_at
-                > chrono::Duration::from_std(ABANDONED_AFTER).unwrap_or_default()
-            {
-                return Ok(Earlier::Abandoned(recorded));
+            let abandoned = Utc::now() - row.stored_at
+                > chrono::Duration::from_std(ABANDONED_AFTER).unwrap_or_default();
+            if let (true, Some(reservation)) = (abandoned, repo::take_over(permitted, &row)) {
+                return Ok(Earlier::Abandoned(recorded, reservation));
             }
             if started.elapsed() > SETTLE_WAIT {
                 return Err(AppError::Unavailable(
@@ -247,9 +255,9 @@ impl MonitoringService {
     }
 
     /// Gives up a reservation after a failure; a failure to do so is left to reconcile.
-    async fn release(&self, id: Uuid) {
-        if let Err(error) = repo::release(&self.db, id).await {
-            tracing::warn!(%id, error = %error_chain(&error), "could not release a reservation; `storage reconcile` will");
+    async fn release(&self, reservation: &repo::Reservation) {
+        if let Err(error) = repo::release(&self.db, reservation).await {
+            tracing::warn!(id = %reservation.id(), error = %error_chain(&error), "could not release a reservation; `storage reconcile` will");
         }
     }
 
@@ -275,7 +283,7 @@ impl MonitoringService {
         })?;
         let permitted = step(
             "check",
-            policy::authorize_upload(&self.db, user, image.application_id),
+            policy::authorize::<to::Capture>(&self.db, user, image.application_id),
         )
         .await?;
         let now = Utc::now();
@@ -305,20 +313,20 @@ impl MonitoringService {
                 uploaded_by: user.id,
             };
             match step("reserve", repo::reserve(&self.db, &permitted, row)).await {
-                Ok(()) => {
-                    claim = Some(Claim::Reserved);
+                Ok(reservation) => {
+                    claim = Some(Claim::Reserved(reservation));
                     break;
                 }
                 Err(PersistenceError::Duplicate(_)) => {
                     match self
-                        .earlier_upload(&key, &sha256, image.captured_at.is_some())
+                        .earlier_upload(&permitted, &key, &sha256, image.captured_at.is_some())
                         .await?
                     {
                         Earlier::Stored(receipt) => return Ok(receipt),
                         Earlier::Released => continue,
-                        Earlier::Abandoned(recorded) => {
+                        Earlier::Abandoned(recorded, reservation) => {
                             key = recorded;
-                            claim = Some(Claim::TakenOver);
+                            claim = Some(Claim::TakenOver(reservation));
                             break;
                         }
                     }
@@ -331,15 +339,15 @@ impl MonitoringService {
         })?;
         // A taken-over reservation was counted by the request that made it; should this
         // put fail too, it stays for the sweep.
-        if claim == Claim::Reserved {
+        if let Claim::Reserved(reservation) = &claim {
             if let Err(error) = step("throttle", self.throttle_uploads(user.id, now)).await {
-                self.release(id).await;
+                self.release(reservation).await;
                 return Err(error);
             }
         }
         if let Err(error) = step("store", self.store.put(&key, Bytes::from(image.bytes))).await {
-            if claim == Claim::Reserved {
-                self.release(id).await;
+            if let Claim::Reserved(reservation) = &claim {
+                self.release(reservation).await;
                 self.uncount(user.id).await;
             }
             return Err(error.into());
@@ -347,7 +355,12 @@ impl MonitoringService {
         let stored_at = Utc::now();
         // Should this fail, the object is stored and the row stays reserved: a retry
         // of the capture, or reconcile, completes it.
-        if !step("complete", repo::complete(&self.db, id, stored_at)).await? {
+        if !step(
+            "complete",
+            repo::complete(&self.db, claim.reservation(), stored_at),
+        )
+        .await?
+        {
             // The row went while the object was stored: the application was erased
             // or its images purged. Nothing records the object, so it goes too.
             if let Err(error) = self.store.delete(&key).await {
@@ -360,7 +373,7 @@ impl MonitoringService {
         }
         if let (ImageKind::Camera, Some(workers)) = (image.kind, &self.face_analysis) {
             // Off the upload path: a failure here is caught up by the workers' sweep.
-            match faces_repo::enqueue(&self.db, id, permitted.id().0, stored_at).await {
+            match faces_repo::enqueue(&self.db, key.id, permitted.id().0, stored_at).await {
                 Ok(()) => workers.notify_one(),
                 Err(error) => {
                     tracing::warn!(error = %error_chain(&error), "could not queue a face analysis; the next sweep will")
@@ -411,7 +424,7 @@ impl Monitoring for MonitoringService {
         application: shared::ApplicationId,
         page: ImagePage,
     ) -> Result<ImageList, AppError> {
-        let permitted = policy::authorize(&self.db, user, Action::View, application).await?;
+        let permitted = policy::authorize::<to::View>(&self.db, user, application).await?;
         let camera = repo::list(
             &self.db,
             &permitted,
@@ -443,11 +456,11 @@ impl Monitoring for MonitoringService {
         kind: ImageKind,
         key: ObjectKey,
     ) -> Result<DeleteReceipt, AppError> {
-        let permitted = policy::authorize(&self.db, user, Action::Delete, application).await?;
+        let permitted = policy::authorize::<to::Delete>(&self.db, user, application).await?;
         if key.application_id != permitted.id() || key.kind != kind {
             return Err(image_not_found());
         }
-        let row = repo::find(&self.db, &permitted, &key)
+        let row = repo::find(&self.db, &permitted.to_view(), &key)
             .await?
             .ok_or_else(image_not_found)?;
         // The row and its audit entry go first, in one transaction: nothing is
@@ -508,18 +521,8 @@ impl MonitoringService {
         let mut ids: Vec<_> = distinct.iter().map(|key| key.application_id).collect();
         ids.sort();
         ids.dedup();
-        let mut applications: HashMap<Uuid, _> = application_repo::applications(&self.db, &ids)
-            .await?
-            .into_iter()
-            .map(|a| (a.id, a))
-            .collect();
-        let permitted = ids
-            .iter()
-            .map(|id| {
-                let application = applications.remove(&id.0).ok_or_else(policy::not_found)?;
-                policy::check(user, Action::View, application)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let loaded = application_repo::applications(&self.db, &ids).await?;
+        let permitted = policy::check_all::<to::View>(user, &ids, loaded)?;
         // And one for the keys themselves: only stored images are signed.
         let texts: Vec<String> = distinct.iter().map(ToString::to_string).collect();
         let recorded: std::collections::HashSet<String> =

@@ -80,14 +80,14 @@ pub async fn reconcile(
             (true, true) => {
                 // The object was stored and the row never completed (a crash or a
                 // database outage in between): the evidence is whole, so keep it.
-                if fix {
-                    repo::complete(db, row.id, Utc::now()).await?;
+                if let (true, Some(reservation)) = (fix, row.reservation()) {
+                    repo::complete(db, &reservation, Utc::now()).await?;
                 }
                 report.unfinished_uploads.push(row.key.clone());
             }
             (pending, false) => {
                 if fix {
-                    repo::forget(db, row.id).await?;
+                    repo::forget(db, row).await?;
                     // A reservation never held an image; a completed row did.
                     if let (false, Ok(key)) = (pending, row.key.parse::<ObjectKey>()) {
                         swept(

@@ -235,7 +235,10 @@ impl ObjectStore for FileStore {
         let key = key.to_string();
         let expires = expires_at.timestamp();
         let sig = hex::encode(self.signature(&key, expires).finalize().into_bytes());
-        Ok(format!("/media/{key}?expires={expires}&sig={sig}"))
+        Ok(format!(
+            "{}{key}?expires={expires}&sig={sig}",
+            super::MEDIA_PREFIX
+        ))
     }
 }
 

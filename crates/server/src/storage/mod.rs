@@ -14,6 +14,9 @@ use shared::{ApplicationId, ObjectKey};
 
 use crate::settings::{Settings, StorageSettings};
 
+/// Where the built-in store's signed URLs point (served by interview-monitor).
+pub const MEDIA_PREFIX: &str = "/media/";
+
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]

@@ -18,7 +18,7 @@ use shared::{
     webhooks::{
         Deliveries, Delivery, DeliveryStatus, NewWebhook, WebhookEvent, WebhookInfo, WebhookList,
     },
-    ApplicationId, CurrentUser, Role,
+    ApplicationId, CurrentUser,
 };
 use uuid::Uuid;
 
@@ -42,16 +42,9 @@ pub struct WebhookService {
     pub settings: WebhookSettings,
 }
 
-/// Whose endpoints the caller manages: its organization's (a service key),
-/// or any (`None`, an admin).
+/// Whose endpoints the caller manages: its organization's, or any (`None`).
 fn scope(caller: &CurrentUser) -> Result<Option<Uuid>, AppError> {
-    match (caller.role, caller.organization_id) {
-        (Role::Admin, _) => Ok(None),
-        (Role::Integration, Some(organization)) => Ok(Some(organization.0)),
-        _ => Err(AppError::Forbidden(
-            "webhooks are managed with the organization's service key, or by an admin".into(),
-        )),
-    }
+    Ok(crate::policy::webhook_scope(caller)?.map(|organization| organization.0))
 }
 
 fn unknown() -> AppError {
