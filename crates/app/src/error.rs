@@ -118,6 +118,17 @@ impl AppError {
     }
 }
 
+impl From<shared::input::Invalid> for AppError {
+    fn from(invalid: shared::input::Invalid) -> Self {
+        use shared::input::Invalid;
+        match invalid {
+            Invalid::Malformed(message) => AppError::BadRequest(message),
+            Invalid::TooLarge(message) => AppError::PayloadTooLarge(message),
+            Invalid::Conflict(message) => AppError::Conflict(message),
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

@@ -12,8 +12,6 @@ pub mod api;
 pub mod applications;
 pub mod auth;
 pub mod error;
-#[cfg(feature = "ssr")]
-pub mod input;
 pub mod integration;
 pub mod integrity;
 pub mod monitoring;

@@ -15,14 +15,13 @@ use shared::{
     SignedUrl, UploadReceipt,
 };
 
-use crate::{
-    error::AppError,
-    input::{
-        integration::NewApplication,
-        integrity::NewEvent,
-        monitoring::{ImagePage, NewImage},
-    },
+use shared::input::{
+    integration::NewApplication,
+    integrity::NewEvent,
+    monitoring::{ImagePage, NewImage},
 };
+
+use crate::error::AppError;
 
 /// Who is calling, as the server's edge worked it out: the client's address and
 /// whether it reached us over HTTPS (forwarded headers believed only from

@@ -223,6 +223,8 @@ pub enum CliError {
     Export(#[from] crate::export::VerifyError),
     #[error("{0}")]
     Refused(#[from] app::AppError),
+    #[error("{0}")]
+    BadInput(#[from] shared::input::Invalid),
 }
 
 impl CliError {
@@ -396,10 +398,10 @@ async fn webhook(
         settings: settings.webhooks.clone(),
     };
     let operator = operator();
-    let id = |text: &str| app::input::integration::uuid("webhook id", text);
+    let id = |text: &str| shared::input::integration::uuid("webhook id", text);
     Ok(match command {
         WebhookCommand::Add { org, url, events } => {
-            let events = app::input::integration::webhook_events(
+            let events = shared::input::integration::webhook_events(
                 events.map(|list| list.split(',').map(str::to_string).collect()),
             )?;
             let made = service

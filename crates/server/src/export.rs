@@ -154,7 +154,7 @@ pub async fn export(
             e.body_text()
         ))
     })?;
-    let application = app::input::monitoring::application_id(&request.application_id)?;
+    let application = shared::input::monitoring::application_id(&request.application_id)?;
     let permitted = policy::authorize::<to::Export>(&db, &user, application).await?;
     let slot = slots.0.acquire_now(Holder::User(user.id))?;
     let events = services.integrity.events(&user, application).await?;

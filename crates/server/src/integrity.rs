@@ -6,10 +6,11 @@
 
 use std::{collections::HashMap, time::Duration};
 
-use app::{input::integrity::NewEvent, services::Integrity, AppError};
+use app::{services::Integrity, AppError};
 use async_trait::async_trait;
 use chrono::Utc;
 use sea_orm::{DatabaseConnection, TransactionTrait};
+use shared::input::integrity::NewEvent;
 use shared::{
     integrity::{
         capture_gaps, face_runs, summarize, ConsentReceipt, ConsentTerms, EventKind, EventList,

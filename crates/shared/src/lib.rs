@@ -5,6 +5,7 @@ pub mod application;
 pub mod audit;
 pub mod id;
 pub mod image;
+pub mod input;
 pub mod integration;
 pub mod integrity;
 pub mod lifecycle;

@@ -28,7 +28,7 @@ pub async fn application_trail(
     #[server(default)] limit: Option<u32>,
 ) -> Result<AuditTrail, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
-    let application = crate::input::monitoring::application_id(&application_id)?;
+    let application = shared::input::monitoring::application_id(&application_id)?;
     let limit = limit.unwrap_or(TRAIL_PAGE_MAX);
     if !(1..=TRAIL_PAGE_MAX).contains(&limit) {
         return Err(AppError::BadRequest("limit must be 1 to 1000".into()));
@@ -72,7 +72,7 @@ pub async fn erase_application(
     #[server(rename = "applicationId")] application_id: String,
 ) -> Result<ErasureReceipt, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
-    let application = crate::input::monitoring::application_id(&application_id)?;
+    let application = shared::input::monitoring::application_id(&application_id)?;
     crate::services::services()?
         .accountability
         .erase(&user, application)

@@ -17,7 +17,7 @@ pub async fn get_application(
     #[server(rename = "applicationId")] application_id: String,
 ) -> Result<ApplicationSummary, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
-    let id = crate::input::monitoring::application_id(&application_id)?;
+    let id = shared::input::monitoring::application_id(&application_id)?;
     crate::services::services()?
         .applications
         .get(&user, id)
@@ -31,7 +31,7 @@ pub async fn list_applications(
     #[server(default)] state: Option<String>,
 ) -> Result<Vec<ApplicationSummary>, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
-    let state = crate::input::state_filter(state)?;
+    let state = shared::input::state_filter(state)?;
     let mut applications = crate::services::services()?
         .applications
         .visible_to(&user)

@@ -1,6 +1,6 @@
 //! The provisioning API: a hiring platform (with a service key) or a recruiter
 //! (signed in) makes candidates and applications in its organization and issues
-//! capture links. Inputs are checked (`crate::input::integration`); the server
+//! capture links. Inputs are checked (`shared::input::integration`); the server
 //! does the rest.
 
 use leptos::prelude::*;
@@ -10,7 +10,7 @@ use shared::integration::{
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::input::integration::{email, idempotency_key, interval, text, NewApplication};
+use shared::input::integration::{email, idempotency_key, interval, text, NewApplication};
 
 mod keys;
 pub mod webhooks;
@@ -24,7 +24,7 @@ pub async fn provision_candidate(
     #[server(default)] name: Option<String>,
 ) -> Result<ProvisionedCandidate, AppError> {
     let crate::auth::ssr::SignedIn(caller) = crate::auth::ssr::signed_in().await?;
-    let email = crate::input::integration::email(&email)?;
+    let email = shared::input::integration::email(&email)?;
     let name = name.as_deref().map(|name| text("name", name)).transpose()?;
     crate::services::services()?
         .provisioning
@@ -81,7 +81,7 @@ pub async fn list_provisioned(
     #[server(default)] state: Option<String>,
 ) -> Result<ProvisionedApplications, AppError> {
     let crate::auth::ssr::SignedIn(caller) = crate::auth::ssr::signed_in().await?;
-    let state = crate::input::state_filter(state)?;
+    let state = shared::input::state_filter(state)?;
     let mut list = crate::services::services()?
         .provisioning
         .applications(&caller)
@@ -104,7 +104,7 @@ pub async fn issue_invitation(
     valid_days: Option<u32>,
 ) -> Result<CaptureLink, AppError> {
     let crate::auth::ssr::SignedIn(caller) = crate::auth::ssr::signed_in().await?;
-    let application = crate::input::monitoring::application_id(&application_id)?;
+    let application = shared::input::monitoring::application_id(&application_id)?;
     let origin = crate::auth::ssr::request_origin().await;
     crate::services::services()?
         .provisioning
@@ -131,7 +131,7 @@ pub async fn issue_capture_link(
     #[server(rename = "applicationId")] application_id: String,
 ) -> Result<CaptureLink, AppError> {
     let crate::auth::ssr::SignedIn(caller) = crate::auth::ssr::signed_in().await?;
-    let application = crate::input::monitoring::application_id(&application_id)?;
+    let application = shared::input::monitoring::application_id(&application_id)?;
     let origin = crate::auth::ssr::request_origin().await;
     crate::services::services()?
         .provisioning

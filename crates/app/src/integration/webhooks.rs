@@ -7,7 +7,7 @@ use shared::webhooks::{Deliveries, NewWebhook, WebhookDone, WebhookList};
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::input::integration::{message_id as parse_message_id, uuid, webhook_events};
+use shared::input::integration::{message_id as parse_message_id, uuid, webhook_events};
 
 /// `POST /api/integration/webhooks` `{url, events?, organization?}` → `{id, url, secret}`
 /// (the secret shown this once). `organization` (a slug) is for admins.

@@ -4,7 +4,7 @@
 //! summary and event list.
 
 #[cfg(feature = "ssr")]
-use crate::input::integrity as input;
+use shared::input::integrity as input;
 pub mod review;
 
 pub use review::{IntegrityPanel, LevelBadge};
@@ -27,7 +27,7 @@ pub async fn get_consent_terms(
     #[server(rename = "applicationId")] application_id: String,
 ) -> Result<ConsentTerms, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
-    let application = crate::input::monitoring::application_id(&application_id)?;
+    let application = shared::input::monitoring::application_id(&application_id)?;
     crate::services::services()?
         .integrity
         .terms(&user, application)
@@ -42,7 +42,7 @@ pub async fn record_consent(
     #[server(rename = "consentVersion")] consent_version: String,
 ) -> Result<ConsentReceipt, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
-    let application = crate::input::monitoring::application_id(&application_id)?;
+    let application = shared::input::monitoring::application_id(&application_id)?;
     let version = input::consent_version(&consent_version)?;
     crate::services::services()?
         .integrity
@@ -58,7 +58,7 @@ pub async fn start_session(
     #[server(rename = "screenInterval")] screen_interval: i64,
 ) -> Result<SessionStarted, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
-    let application = crate::input::monitoring::application_id(&application_id)?;
+    let application = shared::input::monitoring::application_id(&application_id)?;
     let intervals = (
         input::interval("cameraInterval", camera_interval)?,
         input::interval("screenInterval", screen_interval)?,
@@ -66,7 +66,11 @@ pub async fn start_session(
     let headers: http::HeaderMap = leptos_axum::extract()
         .await
         .map_err(|_| AppError::internal())?;
-    let user_agent = input::user_agent(&headers);
+    let user_agent = input::user_agent(
+        headers
+            .get(http::header::USER_AGENT)
+            .and_then(|value| value.to_str().ok()),
+    );
     crate::services::services()?
         .integrity
         .start_session(&user, application, intervals, &user_agent)
@@ -81,7 +85,7 @@ pub async fn end_session(
     #[server(rename = "sessionId")] session_id: String,
 ) -> Result<SessionEnded, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
-    let application = crate::input::monitoring::application_id(&application_id)?;
+    let application = shared::input::monitoring::application_id(&application_id)?;
     let session = input::uuid("sessionId", &session_id)?;
     crate::services::services()?
         .integrity
@@ -99,7 +103,7 @@ pub async fn record_events(
     events: Vec<EventInput>,
 ) -> Result<EventsAccepted, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
-    let application = crate::input::monitoring::application_id(&application_id)?;
+    let application = shared::input::monitoring::application_id(&application_id)?;
     let session = session_id
         .as_deref()
         .map(|text| input::uuid("sessionId", text))
@@ -117,7 +121,7 @@ pub async fn list_events(
     #[server(rename = "applicationId")] application_id: String,
 ) -> Result<EventList, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
-    let application = crate::input::monitoring::application_id(&application_id)?;
+    let application = shared::input::monitoring::application_id(&application_id)?;
     crate::services::services()?
         .integrity
         .events(&user, application)
@@ -133,7 +137,7 @@ pub async fn review_flag(
     #[server(default)] note: Option<String>,
 ) -> Result<ReviewRecorded, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
-    let application = crate::input::monitoring::application_id(&application_id)?;
+    let application = shared::input::monitoring::application_id(&application_id)?;
     let event = input::uuid("eventId", &event_id)?;
     let verdict = verdict.parse().map_err(AppError::BadRequest)?;
     let note = input::note(note)?;

@@ -4,7 +4,7 @@
 //! return its answer or error).
 
 #[cfg(feature = "ssr")]
-use crate::input::monitoring as input;
+use shared::input::monitoring as input;
 pub(crate) mod interview;
 pub use ::panel::queue;
 

@@ -226,7 +226,7 @@ async fn guard(rules: &RequestRules, request: Request) -> Result<Passed, AppErro
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
         return Err(match expected {
-            Expected::Jpeg { limit } => app::input::monitoring::too_large(limit),
+            Expected::Jpeg { limit } => shared::input::monitoring::too_large(limit).into(),
             _ => AppError::PayloadTooLarge(format!(
                 "the request body is larger than the limit of {limit} bytes"
             )),

@@ -7,12 +7,13 @@ pub mod links;
 
 use std::time::Duration;
 
-use app::{input::integration::NewApplication, services::Provisioning, AppError};
+use app::{services::Provisioning, AppError};
 use async_trait::async_trait;
 use chrono::Utc;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
+use shared::input::integration::NewApplication;
 use shared::{
     audit::AuditAction,
     integration::{
@@ -330,7 +331,7 @@ impl Provisioning for Provisioner {
         valid_days: Option<u32>,
         origin: Option<&str>,
     ) -> Result<CaptureLink, AppError> {
-        let days = app::input::integration::valid_days(valid_days, MAX_INVITATION_DAYS)?
+        let days = shared::input::integration::valid_days(valid_days, MAX_INVITATION_DAYS)?
             .unwrap_or(self.invitation_days);
         self.issue_link(
             caller,

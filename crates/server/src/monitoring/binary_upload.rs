@@ -3,18 +3,16 @@
 
 use std::collections::HashMap;
 
-use app::{
-    auth::ssr::SignedIn,
-    input::monitoring::{self as input, NewImage},
-    services::Services,
-    AppError,
-};
+use app::{auth::ssr::SignedIn, services::Services, AppError};
 use axum::{
     body::Body,
     extract::{rejection::QueryRejection, Query},
     Extension, Json,
 };
-use shared::UploadReceipt;
+use shared::{
+    input::monitoring::{self as input, NewImage},
+    UploadReceipt,
+};
 
 use crate::edge::body::{body_deadline, read_limited};
 

@@ -11,19 +11,17 @@ pub mod slots;
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use app::{
-    input::monitoring::{self as input, ImagePage, NewImage},
-    services::Monitoring,
-    AppError,
-};
+use app::{services::Monitoring, AppError};
 use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use sha2::{Digest, Sha256};
 use shared::{
-    audit::AuditAction, CurrentUser, DeleteReceipt, ImageKind, ImageList, ImageRef, ObjectKey,
-    SignedUrl, UploadReceipt, UserId,
+    audit::AuditAction,
+    input::monitoring::{self as input, ImagePage, NewImage},
+    CurrentUser, DeleteReceipt, ImageKind, ImageList, ImageRef, ObjectKey, SignedUrl,
+    UploadReceipt, UserId,
 };
 use uuid::Uuid;
 
@@ -275,7 +273,7 @@ impl MonitoringService {
         image: NewImage,
     ) -> Result<UploadReceipt, AppError> {
         if image.bytes.len() > self.max_image_bytes {
-            return Err(app::input::monitoring::too_large(self.max_image_bytes));
+            return Err(input::too_large(self.max_image_bytes).into());
         }
         jpeg::check(&image.bytes).map_err(|e| match e {
             jpeg::JpegError::NotJpeg(_) => AppError::UnsupportedMediaType(e.to_string()),

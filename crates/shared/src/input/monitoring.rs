@@ -1,14 +1,14 @@
 //! Turning what a client sent into validated values, with errors a person understands.
 
+use crate::{ApplicationId, ImageKind, ObjectKey};
 use base64::{
     alphabet,
     engine::{general_purpose::GeneralPurpose, DecodePaddingMode, GeneralPurposeConfig},
     Engine,
 };
 use chrono::{DateTime, Utc};
-use shared::{ApplicationId, ImageKind, ObjectKey};
 
-use crate::error::AppError;
+use super::Invalid;
 
 /// Most keys one `signed-urls` call may ask for.
 pub const MAX_KEYS_PER_CALL: usize = 1000;
@@ -32,28 +32,28 @@ pub struct ImagePage {
     pub limit: Option<u32>,
 }
 
-pub fn application_id(text: &str) -> Result<ApplicationId, AppError> {
+pub fn application_id(text: &str) -> Result<ApplicationId, Invalid> {
     text.trim()
         .parse()
-        .map_err(|e: shared::IdError| AppError::BadRequest(e.to_string()))
+        .map_err(|e: crate::IdError| Invalid::Malformed(e.to_string()))
 }
 
-pub fn image_kind(text: &str) -> Result<ImageKind, AppError> {
+pub fn image_kind(text: &str) -> Result<ImageKind, Invalid> {
     text.parse()
-        .map_err(|e: shared::ImageKindError| AppError::BadRequest(e.to_string()))
+        .map_err(|e: crate::ImageKindError| Invalid::Malformed(e.to_string()))
 }
 
-pub fn object_key(text: &str) -> Result<ObjectKey, AppError> {
+pub fn object_key(text: &str) -> Result<ObjectKey, Invalid> {
     text.parse()
-        .map_err(|e: shared::ObjectKeyError| AppError::BadRequest(e.to_string()))
+        .map_err(|e: crate::ObjectKeyError| Invalid::Malformed(e.to_string()))
 }
 
-pub fn object_keys(texts: &[String]) -> Result<Vec<ObjectKey>, AppError> {
+pub fn object_keys(texts: &[String]) -> Result<Vec<ObjectKey>, Invalid> {
     if texts.is_empty() {
-        return Err(AppError::BadRequest("s3Keys is empty".into()));
+        return Err(Invalid::Malformed("s3Keys is empty".into()));
     }
     if texts.len() > MAX_KEYS_PER_CALL {
-        return Err(AppError::BadRequest(format!(
+        return Err(Invalid::Malformed(format!(
             "at most {MAX_KEYS_PER_CALL} keys per call, got {}",
             texts.len()
         )));
@@ -61,35 +61,35 @@ pub fn object_keys(texts: &[String]) -> Result<Vec<ObjectKey>, AppError> {
     texts.iter().map(|text| object_key(text)).collect()
 }
 
-pub fn time(field: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, AppError> {
+pub fn time(field: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, Invalid> {
     text.map(|text| {
         DateTime::parse_from_rfc3339(text)
             .map(|time| time.with_timezone(&Utc))
-            .map_err(|_| AppError::BadRequest(format!("{field} `{text}` is not an RFC 3339 time")))
+            .map_err(|_| Invalid::Malformed(format!("{field} `{text}` is not an RFC 3339 time")))
     })
     .transpose()
 }
 
 /// A capture time as sent; its range (not before the application, not in the
 /// future) is checked by the monitoring service, which knows the application.
-pub fn captured_at(text: Option<&str>) -> Result<Option<DateTime<Utc>>, AppError> {
+pub fn captured_at(text: Option<&str>) -> Result<Option<DateTime<Utc>>, Invalid> {
     time("capturedAt", text)
 }
 
-pub fn capture_id(text: Option<&str>) -> Result<Option<uuid::Uuid>, AppError> {
+pub fn capture_id(text: Option<&str>) -> Result<Option<uuid::Uuid>, Invalid> {
     text.map(|text| {
         (text.len() == 36)
             .then(|| uuid::Uuid::parse_str(text).ok())
             .flatten()
-            .ok_or_else(|| AppError::BadRequest(format!("captureId `{text}` is not a valid UUID")))
+            .ok_or_else(|| Invalid::Malformed(format!("captureId `{text}` is not a valid UUID")))
     })
     .transpose()
 }
 
-pub fn page_limit(limit: Option<u32>) -> Result<Option<u32>, AppError> {
+pub fn page_limit(limit: Option<u32>) -> Result<Option<u32>, Invalid> {
     match limit {
-        Some(0) => Err(AppError::BadRequest("limit must be at least 1".into())),
-        Some(n) if n > MAX_PAGE => Err(AppError::BadRequest(format!(
+        Some(0) => Err(Invalid::Malformed("limit must be at least 1".into())),
+        Some(n) if n > MAX_PAGE => Err(Invalid::Malformed(format!(
             "limit must be at most {MAX_PAGE}"
         ))),
         other => Ok(other),
@@ -102,21 +102,21 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-pub fn too_large(max_bytes: usize) -> AppError {
-    AppError::PayloadTooLarge(format!(
+pub fn too_large(max_bytes: usize) -> Invalid {
+    Invalid::TooLarge(format!(
         "the image is larger than the limit of {max_bytes} bytes"
     ))
 }
 
 /// Decodes `imageData`: bare base64 or a `data:...;base64,` URL. Refuses an oversized
 /// image from its encoded length, before decoding it.
-pub fn decode_image_data(text: &str, max_bytes: usize) -> Result<Vec<u8>, AppError> {
+pub fn decode_image_data(text: &str, max_bytes: usize) -> Result<Vec<u8>, Invalid> {
     let text = text.trim();
     let payload = match text.strip_prefix("data:") {
         Some(rest) => match rest.split_once(',') {
             Some((meta, payload)) if meta.ends_with(";base64") => payload,
             _ => {
-                return Err(AppError::BadRequest(
+                return Err(Invalid::Malformed(
                     "imageData is a data URL but not a base64 one".into(),
                 ))
             }
@@ -124,16 +124,16 @@ pub fn decode_image_data(text: &str, max_bytes: usize) -> Result<Vec<u8>, AppErr
         None => text,
     };
     if payload.is_empty() {
-        return Err(AppError::BadRequest("imageData is empty".into()));
+        return Err(Invalid::Malformed("imageData is empty".into()));
     }
     if payload.len() / 4 * 3 > max_bytes + 3 {
         return Err(too_large(max_bytes));
     }
     let bytes = BASE64
         .decode(payload)
-        .map_err(|e| AppError::BadRequest(format!("imageData is not valid base64: {e}")))?;
+        .map_err(|e| Invalid::Malformed(format!("imageData is not valid base64: {e}")))?;
     if bytes.is_empty() {
-        return Err(AppError::BadRequest("imageData is empty".into()));
+        return Err(Invalid::Malformed("imageData is empty".into()));
     }
     if bytes.len() > max_bytes {
         return Err(too_large(max_bytes));

@@ -2,16 +2,16 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
-use shared::integrity::{
+use crate::integrity::{
     EventKind, INTERVAL_RANGE, MAX_DETAIL_BYTES, MAX_EVENTS_PER_CALL, MAX_NOTE_CHARS,
 };
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use shared::integrity::EventInput;
+use crate::integrity::EventInput;
 
 use super::monitoring::time;
-use crate::error::AppError;
+use super::Invalid;
 
 /// The longest user agent recorded with a session; longer ones are cut.
 pub const MAX_USER_AGENT_CHARS: usize = 512;
@@ -36,32 +36,30 @@ fn shown(text: &str) -> String {
     }
 }
 
-pub fn uuid(field: &str, text: &str) -> Result<Uuid, AppError> {
+pub fn uuid(field: &str, text: &str) -> Result<Uuid, Invalid> {
     (text.len() == 36)
         .then(|| Uuid::parse_str(text).ok())
         .flatten()
-        .ok_or_else(|| {
-            AppError::BadRequest(format!("{field} `{}` is not a valid UUID", shown(text)))
-        })
+        .ok_or_else(|| Invalid::Malformed(format!("{field} `{}` is not a valid UUID", shown(text))))
 }
 
-pub fn consent_version(text: &str) -> Result<&str, AppError> {
-    if text != shared::integrity::CONSENT_VERSION {
-        return Err(AppError::BadRequest(format!(
+pub fn consent_version(text: &str) -> Result<&str, Invalid> {
+    if text != crate::integrity::CONSENT_VERSION {
+        return Err(Invalid::Malformed(format!(
             "consentVersion `{}` is not the current consent text ({}); reload the page and read it again",
             shown(text),
-            shared::integrity::CONSENT_VERSION
+            crate::integrity::CONSENT_VERSION
         )));
     }
     Ok(text)
 }
 
-pub fn interval(field: &str, seconds: i64) -> Result<u32, AppError> {
+pub fn interval(field: &str, seconds: i64) -> Result<u32, Invalid> {
     u32::try_from(seconds)
         .ok()
         .filter(|s| INTERVAL_RANGE.contains(s))
         .ok_or_else(|| {
-            AppError::BadRequest(format!(
+            Invalid::Malformed(format!(
                 "{field} must be {} to {} seconds, not {seconds}",
                 INTERVAL_RANGE.start(),
                 INTERVAL_RANGE.end()
@@ -69,40 +67,41 @@ pub fn interval(field: &str, seconds: i64) -> Result<u32, AppError> {
         })
 }
 
-pub fn user_agent(headers: &http::HeaderMap) -> String {
-    let text = headers
-        .get(http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    text.chars().take(MAX_USER_AGENT_CHARS).collect()
+/// A `User-Agent` header as recorded: cut at [`MAX_USER_AGENT_CHARS`].
+pub fn user_agent(header: Option<&str>) -> String {
+    header
+        .unwrap_or("")
+        .chars()
+        .take(MAX_USER_AGENT_CHARS)
+        .collect()
 }
 
-pub fn note(note: Option<String>) -> Result<String, AppError> {
+pub fn note(note: Option<String>) -> Result<String, Invalid> {
     let note = note.unwrap_or_default();
     if note.chars().count() > MAX_NOTE_CHARS {
-        return Err(AppError::BadRequest(format!(
+        return Err(Invalid::Malformed(format!(
             "note is longer than {MAX_NOTE_CHARS} characters"
         )));
     }
     Ok(note.trim().to_string())
 }
 
-fn event(input: EventInput) -> Result<NewEvent, AppError> {
+fn event(input: EventInput) -> Result<NewEvent, Invalid> {
     let event_id = uuid("eventId", &input.event_id)?;
     let kind: EventKind = input
         .kind
         .parse()
-        .map_err(|e: shared::integrity::EventKindError| AppError::BadRequest(e.to_string()))?;
+        .map_err(|e: crate::integrity::EventKindError| Invalid::Malformed(e.to_string()))?;
     if !kind.from_browser() {
-        return Err(AppError::BadRequest(format!(
+        return Err(Invalid::Malformed(format!(
             "`{kind}` events are added by the server, not sent"
         )));
     }
     let at =
-        time("at", Some(&input.at))?.ok_or_else(|| AppError::BadRequest("at is missing".into()))?;
+        time("at", Some(&input.at))?.ok_or_else(|| Invalid::Malformed("at is missing".into()))?;
     let ended_at = time("endedAt", input.ended_at.as_deref())?;
     if ended_at.is_some_and(|end| end < at) {
-        return Err(AppError::BadRequest(format!(
+        return Err(Invalid::Malformed(format!(
             "event {event_id} ends before it starts"
         )));
     }
@@ -110,15 +109,15 @@ fn event(input: EventInput) -> Result<NewEvent, AppError> {
         None | Some(serde_json::Value::Null) => None,
         Some(value @ serde_json::Value::Object(_)) => {
             let text = serde_json::to_string(&value)
-                .map_err(|_| AppError::BadRequest("detail is not valid JSON".into()))?;
+                .map_err(|_| Invalid::Malformed("detail is not valid JSON".into()))?;
             if text.len() > MAX_DETAIL_BYTES {
-                return Err(AppError::BadRequest(format!(
+                return Err(Invalid::Malformed(format!(
                     "an event's detail is larger than {MAX_DETAIL_BYTES} bytes"
                 )));
             }
             Some(text)
         }
-        Some(_) => return Err(AppError::BadRequest("detail must be a JSON object".into())),
+        Some(_) => return Err(Invalid::Malformed("detail must be a JSON object".into())),
     };
     Ok(NewEvent {
         event_id,
@@ -131,9 +130,9 @@ fn event(input: EventInput) -> Result<NewEvent, AppError> {
 
 /// The events of one call: at most [`MAX_EVENTS_PER_CALL`], each valid; an id
 /// sent twice in one call must be the same event both times (then it counts once).
-pub fn events(inputs: Vec<EventInput>) -> Result<Vec<NewEvent>, AppError> {
+pub fn events(inputs: Vec<EventInput>) -> Result<Vec<NewEvent>, Invalid> {
     if inputs.len() > MAX_EVENTS_PER_CALL {
-        return Err(AppError::BadRequest(format!(
+        return Err(Invalid::Malformed(format!(
             "at most {MAX_EVENTS_PER_CALL} events per call, got {}",
             inputs.len()
         )));
@@ -145,7 +144,7 @@ pub fn events(inputs: Vec<EventInput>) -> Result<Vec<NewEvent>, AppError> {
         match seen.get(&event.event_id) {
             Some(first) if *first == event => continue,
             Some(_) => {
-                return Err(AppError::Conflict(format!(
+                return Err(Invalid::Conflict(format!(
                     "eventId {} is used twice in this call for different events",
                     event.event_id
                 )))
@@ -183,38 +182,38 @@ mod tests {
         );
         assert!(matches!(
             events(vec![input("no_face", "2026-11-25T10:00:00Z")]),
-            Err(AppError::BadRequest(_))
+            Err(Invalid::Malformed(_))
         ));
         assert!(matches!(
             events(vec![input("tab_switch", "2026-11-25T10:00:00Z")]),
-            Err(AppError::BadRequest(_))
+            Err(Invalid::Malformed(_))
         ));
         assert!(matches!(
             events(vec![input("paste", "yesterday")]),
-            Err(AppError::BadRequest(_))
+            Err(Invalid::Malformed(_))
         ));
         let mut backwards = input("tab_hidden", "2026-11-25T10:00:00Z");
         backwards.ended_at = Some("2026-11-25T09:59:59Z".into());
         assert!(matches!(
             events(vec![backwards]),
-            Err(AppError::BadRequest(_))
+            Err(Invalid::Malformed(_))
         ));
         let mut array = input("paste", "2026-11-25T10:00:00Z");
         array.detail = Some(serde_json::json!([1, 2]));
-        assert!(matches!(events(vec![array]), Err(AppError::BadRequest(_))));
+        assert!(matches!(events(vec![array]), Err(Invalid::Malformed(_))));
         let mut huge = input("paste", "2026-11-25T10:00:00Z");
         huge.detail = Some(serde_json::json!({"x": "y".repeat(MAX_DETAIL_BYTES)}));
-        assert!(matches!(events(vec![huge]), Err(AppError::BadRequest(_))));
+        assert!(matches!(events(vec![huge]), Err(Invalid::Malformed(_))));
         let mut changed = ok.clone();
         changed.kind = "copy".into();
         assert!(matches!(
             events(vec![ok.clone(), changed]),
-            Err(AppError::Conflict(_))
+            Err(Invalid::Conflict(_))
         ));
         let many = (0..=MAX_EVENTS_PER_CALL)
             .map(|_| input("copy", "2026-11-25T10:00:00Z"))
             .collect();
-        assert!(matches!(events(many), Err(AppError::BadRequest(_))));
+        assert!(matches!(events(many), Err(Invalid::Malformed(_))));
         let long_id = input(&"k".repeat(5000), "2026-11-25T10:00:00Z");
         assert!(events(vec![long_id]).unwrap_err().to_string().len() < 200);
     }

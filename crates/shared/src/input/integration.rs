@@ -1,9 +1,9 @@
 //! The provisioning API's inputs: applications, titles, emails, intervals and
 //! idempotency keys.
 
-use shared::CaptureSettings;
+use crate::CaptureSettings;
 
-use crate::error::AppError;
+use super::Invalid;
 
 /// The longest job title and candidate name.
 pub const MAX_TEXT_CHARS: usize = 200;
@@ -24,22 +24,22 @@ pub const MAX_IDEMPOTENCY_KEY: usize = 255;
 
 /// An `Idempotency-Key` header's value: 1 to [`MAX_IDEMPOTENCY_KEY`] visible
 /// ASCII characters (no spaces), or 400.
-pub fn idempotency_key(value: &[u8]) -> Result<String, AppError> {
+pub fn idempotency_key(value: &[u8]) -> Result<String, Invalid> {
     let ok = (1..=MAX_IDEMPOTENCY_KEY).contains(&value.len())
         && value.iter().all(|b| (b'!'..=b'~').contains(b));
     match std::str::from_utf8(value) {
         Ok(key) if ok => Ok(key.to_string()),
-        _ => Err(AppError::BadRequest(format!(
+        _ => Err(Invalid::Malformed(format!(
             "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters without spaces"
         ))),
     }
 }
 
 /// A title or a name: trimmed, 1 to [`MAX_TEXT_CHARS`] characters.
-pub fn text(what: &str, value: &str) -> Result<String, AppError> {
+pub fn text(what: &str, value: &str) -> Result<String, Invalid> {
     let value = value.trim();
     if value.is_empty() || value.chars().count() > MAX_TEXT_CHARS {
-        return Err(AppError::BadRequest(format!(
+        return Err(Invalid::Malformed(format!(
             "{what} must be 1 to {MAX_TEXT_CHARS} characters"
         )));
     }
@@ -47,23 +47,23 @@ pub fn text(what: &str, value: &str) -> Result<String, AppError> {
 }
 
 /// An email address as accounts store it (trimmed, lowercased), or 400.
-pub fn email(value: &str) -> Result<String, AppError> {
-    shared::user::valid_email(value).ok_or_else(|| {
-        AppError::BadRequest(format!(
+pub fn email(value: &str) -> Result<String, Invalid> {
+    crate::user::valid_email(value).ok_or_else(|| {
+        Invalid::Malformed(format!(
             "`{}` is not an email address",
             value.chars().take(64).collect::<String>()
         ))
     })
 }
 
-/// Seconds between snapshots, when given: within [`shared::application::INTERVALS`].
-pub fn interval(what: &str, value: Option<u32>) -> Result<Option<u32>, AppError> {
+/// Seconds between snapshots, when given: within [`crate::application::INTERVALS`].
+pub fn interval(what: &str, value: Option<u32>) -> Result<Option<u32>, Invalid> {
     match value {
-        Some(seconds) if !shared::application::INTERVALS.contains(&seconds) => {
-            Err(AppError::BadRequest(format!(
+        Some(seconds) if !crate::application::INTERVALS.contains(&seconds) => {
+            Err(Invalid::Malformed(format!(
                 "{what} must be {} to {} seconds",
-                shared::application::INTERVALS.start(),
-                shared::application::INTERVALS.end()
+                crate::application::INTERVALS.start(),
+                crate::application::INTERVALS.end()
             )))
         }
         other => Ok(other),
@@ -71,38 +71,38 @@ pub fn interval(what: &str, value: Option<u32>) -> Result<Option<u32>, AppError>
 }
 
 /// An id the API handed out (an endpoint's): a UUID.
-pub fn uuid(what: &str, value: &str) -> Result<uuid::Uuid, AppError> {
+pub fn uuid(what: &str, value: &str) -> Result<uuid::Uuid, Invalid> {
     let shown: String = value.chars().take(64).collect();
     value
         .trim()
         .parse()
-        .map_err(|_| AppError::BadRequest(format!("`{shown}` is not a {what}: expected a UUID")))
+        .map_err(|_| Invalid::Malformed(format!("`{shown}` is not a {what}: expected a UUID")))
 }
 
 /// The events an endpoint takes: each named once; none named means all.
 pub fn webhook_events(
     names: Option<Vec<String>>,
-) -> Result<Vec<shared::webhooks::WebhookEvent>, AppError> {
+) -> Result<Vec<crate::webhooks::WebhookEvent>, Invalid> {
     let names = names.unwrap_or_default();
     if names.len() > 32 {
-        return Err(AppError::BadRequest("name each event once".into()));
+        return Err(Invalid::Malformed("name each event once".into()));
     }
     let mut events = Vec::new();
     for name in names {
-        let event: shared::webhooks::WebhookEvent =
-            name.trim().parse().map_err(AppError::BadRequest)?;
+        let event: crate::webhooks::WebhookEvent =
+            name.trim().parse().map_err(Invalid::Malformed)?;
         if !events.contains(&event) {
             events.push(event);
         }
     }
     if events.is_empty() {
-        events = shared::webhooks::WebhookEvent::ALL.to_vec();
+        events = crate::webhooks::WebhookEvent::ALL.to_vec();
     }
     Ok(events)
 }
 
 /// A message id as we make them: `msg_` and 32 hex digits.
-pub fn message_id(value: &str) -> Result<String, AppError> {
+pub fn message_id(value: &str) -> Result<String, Invalid> {
     let value = value.trim();
     let ours = value
         .strip_prefix("msg_")
@@ -110,16 +110,16 @@ pub fn message_id(value: &str) -> Result<String, AppError> {
     if ours {
         Ok(value.to_string())
     } else {
-        Err(AppError::BadRequest(
+        Err(Invalid::Malformed(
             "`messageId` is a message's webhook-id: msg_ and 32 hex digits".into(),
         ))
     }
 }
 
 /// How long an invitation is valid: 1 to `max` days.
-pub fn valid_days(value: Option<u32>, max: u32) -> Result<Option<u32>, AppError> {
+pub fn valid_days(value: Option<u32>, max: u32) -> Result<Option<u32>, Invalid> {
     match value {
-        Some(days) if days == 0 || days > max => Err(AppError::BadRequest(format!(
+        Some(days) if days == 0 || days > max => Err(Invalid::Malformed(format!(
             "`validDays` is from 1 to {max}"
         ))),
         other => Ok(other),
@@ -134,7 +134,7 @@ mod tests {
     fn a_bad_email_is_a_400_that_quotes_at_most_64_characters() {
         assert_eq!(email("  Ada@Example.COM ").unwrap(), "ada@example.com");
         match email(&format!("{}@example", "a".repeat(5000))) {
-            Err(AppError::BadRequest(message)) => assert!(message.len() < 120, "{message}"),
+            Err(Invalid::Malformed(message)) => assert!(message.len() < 120, "{message}"),
             other => panic!("{other:?}"),
         }
     }
