@@ -50,11 +50,16 @@
 //! The queue's rules are plain functions, tested natively:
 //!
 //! ```
-//! use interview_monitor_panel::queue::{next, Attempt, Next};
+//! use interview_monitor_panel::{
+//!     queue::{next, Attempt, Next},
+//!     ErrorKind, PanelError,
+//! };
 //!
-//! // A 503 is tried again; a 400 cannot get better by trying.
-//! assert_eq!(next(&Attempt::Status(503, "busy".into())), Next::Retry);
-//! assert!(matches!(next(&Attempt::Status(400, "bad".into())), Next::GiveUp(_)));
+//! // A 503 is tried again; a 409 cannot get better by trying, and keeps its kind.
+//! let busy = PanelError::from_answer(503, "");
+//! assert_eq!(next(&Attempt::Status(503, busy)), Next::Retry);
+//! let taken = PanelError::from_answer(409, r#"{"error":"conflict","message":"taken"}"#);
+//! assert!(matches!(next(&Attempt::Status(409, taken)), Next::GiveUp(e) if e.kind == ErrorKind::Conflict));
 //! ```
 
 #![warn(missing_docs)]

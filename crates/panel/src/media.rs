@@ -43,22 +43,13 @@ pub fn performance_now() -> f64 {
         .unwrap_or_else(Date::now)
 }
 
-/// A new id for a capture or an event: `crypto.randomUUID()`, or one made from
-/// `Math.random` where the browser has none (it needs a secure context).
-pub fn new_id() -> String {
-    web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .map(|crypto| crypto.random_uuid())
-        .unwrap_or_else(fallback_id)
+/// A new id for a capture or an event: a version 4 UUID from the browser's
+/// `crypto.getRandomValues` (through `uuid`), which needs no secure context.
+pub fn new_id() -> uuid::Uuid {
+    uuid::Uuid::new_v4()
 }
 
-fn fallback_id() -> String {
-    let part = || format!("{:08x}", (random_unit() * f64::from(u32::MAX)) as u32);
-    let (a, b, c, d) = (part(), part(), part(), part());
-    format!("{a}-{}-4{}-8{}-{}{}", &b[..4], &b[5..], &c[5..], &c[..4], d)
-}
-
-/// A random number in [0, 1).
+/// A random number in [0, 1) for retry jitter (not for ids).
 pub fn random_unit() -> f64 {
     js_sys::Math::random()
 }

@@ -347,6 +347,7 @@ mod live {
     use gloo_timers::callback::{Interval, Timeout};
     use leptos::{prelude::*, task::spawn_local};
     use shared::{
+        capture::CaptureMeta,
         integrity::{EventKind, SessionEnded, SessionStarted},
         ApplicationId, ImageKind,
     };
@@ -562,7 +563,7 @@ mod live {
 
         /// Captures one frame of `kind` and queues it, if that feed is live.
         pub fn capture(self, kind: ImageKind) {
-            self.capture_as(kind, media::new_id());
+            self.capture_as(self.store.new_capture(self.application, kind));
         }
 
         /// A camera and a screen snapshot now (those that are live), for an event
@@ -578,8 +579,9 @@ mod live {
             let ids: Vec<String> = ImageKind::ALL
                 .into_iter()
                 .filter_map(|kind| {
-                    let id = media::new_id();
-                    self.capture_as(kind, id.clone()).then_some(id)
+                    let meta = self.store.new_capture(self.application, kind);
+                    let id = meta.capture_id.map(|id| id.to_string()).unwrap_or_default();
+                    self.capture_as(meta).then_some(id)
                 })
                 .collect();
             self.last_snapshots.try_set_value((now, ids.clone()));
@@ -587,7 +589,8 @@ mod live {
         }
 
         /// As [`Self::capture`] with the capture id given; whether the feed was live.
-        fn capture_as(self, kind: ImageKind, id: String) -> bool {
+        fn capture_as(self, meta: CaptureMeta) -> bool {
+            let kind = meta.kind;
             // Called from timers and listeners that may outlive the panel: nothing here may panic.
             let (video, live) = match kind {
                 ImageKind::Camera => (
@@ -614,7 +617,7 @@ mod live {
                 match result {
                     Ok(blob) => {
                         self.feeds.capture_error.try_set(None);
-                        self.store.enqueue_as(self.application, kind, blob, id);
+                        self.store.enqueue_capture(meta, blob);
                     }
                     Err(message) => {
                         self.feeds

@@ -4,7 +4,10 @@
 //! the four operations needed are smaller than any IndexedDB crate's wasm.
 
 use js_sys::{Array, Object, Promise, Reflect};
-use shared::{ApplicationId, ImageKind};
+use shared::{
+    capture::{CaptureFields, CaptureMeta},
+    ApplicationId,
+};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -34,10 +37,10 @@ pub struct StoredCapture {
 /// What a kept entry holds.
 #[derive(Clone)]
 pub enum StoredItem {
-    /// A snapshot: its kind and its JPEG.
+    /// A snapshot: its record and its JPEG.
     Capture {
-        /// Camera or screen.
-        kind: ImageKind,
+        /// What the upload sends with it.
+        meta: CaptureMeta,
         /// The JPEG as taken.
         blob: Blob,
     },
@@ -174,8 +177,10 @@ pub async fn keep(capture: &StoredCapture) -> Result<(), JsValue> {
         &capture.captured_at.as_str().into(),
     )?;
     match &capture.item {
-        StoredItem::Capture { kind, blob } => {
-            Reflect::set(&record, &"kind".into(), &kind.as_str().into())?;
+        StoredItem::Capture { meta, blob } => {
+            let fields = serde_json::to_string(&CaptureFields::from(meta))
+                .map_err(|e| JsValue::from_str(&e.to_string()))?;
+            Reflect::set(&record, &"capture".into(), &fields.into())?;
             Reflect::set(&record, &"blob".into(), blob)?;
         }
         StoredItem::Event { json, session } => {
@@ -221,7 +226,7 @@ pub async fn kept_for(application: ApplicationId) -> Result<Vec<StoredCapture>, 
                     session: text(&record, "session"),
                 },
                 None => StoredItem::Capture {
-                    kind: text(&record, "kind")?.parse().ok()?,
+                    meta: kept_capture(&record, text)?,
                     blob: Reflect::get(&record, &"blob".into())
                         .ok()?
                         .dyn_into()
@@ -237,4 +242,22 @@ pub async fn kept_for(application: ApplicationId) -> Result<Vec<StoredCapture>, 
         })
         .filter(|capture| capture.application == application)
         .collect())
+}
+
+/// A kept capture's record: its fields as kept, or, from a version before
+/// them, made from the entry's own id, application, time and kind.
+fn kept_capture(
+    record: &JsValue,
+    text: impl Fn(&JsValue, &str) -> Option<String>,
+) -> Option<CaptureMeta> {
+    let fields = match text(record, "capture") {
+        Some(json) => serde_json::from_str(&json).ok()?,
+        None => CaptureFields {
+            application_id: text(record, "application")?,
+            image_type: text(record, "kind")?,
+            captured_at: text(record, "capturedAt"),
+            capture_id: text(record, "id"),
+        },
+    };
+    fields.parse().ok()
 }

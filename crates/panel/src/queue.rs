@@ -3,6 +3,8 @@
 
 use std::collections::VecDeque;
 
+use crate::error::PanelError;
+
 /// Delays grow from `BASE_MS` doubling per attempt up to `MAX_MS`, with full jitter.
 pub const BASE_MS: f64 = 500.0;
 /// The longest delay between two tries.
@@ -20,8 +22,8 @@ pub enum Attempt {
     Stored,
     /// No answer: offline, connection refused, timed out.
     NetworkFailure,
-    /// An HTTP error status with the server's message.
-    Status(u16, String),
+    /// An HTTP error status with the server's error (its kind and words).
+    Status(u16, PanelError),
 }
 
 /// What the queue does after an attempt.
@@ -32,7 +34,7 @@ pub enum Next {
     /// Keep it at the head and try again after a delay.
     Retry,
     /// Give it up and show why (a 4xx: retrying cannot help).
-    GiveUp(String),
+    GiveUp(PanelError),
     /// The session has ended (401): keep everything, ask for a new sign-in, try again.
     WaitForSignIn,
 }
@@ -45,7 +47,10 @@ pub fn next(attempt: &Attempt) -> Next {
         // Throttled, or the server or storage is failing: worth another try.
         Attempt::Status(429 | 500..=599, _) => Next::Retry,
         Attempt::Status(401, _) => Next::WaitForSignIn,
-        Attempt::Status(status, message) => Next::GiveUp(format!("{message} ({status})")),
+        Attempt::Status(status, error) => Next::GiveUp(PanelError::new(
+            error.kind,
+            format!("{} ({status})", error.message),
+        )),
     }
 }
 
@@ -159,6 +164,7 @@ pub fn restore_order<T>(items: &mut [T], key: impl Fn(&T) -> (&str, &str)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     #[test]
     fn a_servers_retry_after_lengthens_the_wait_never_shortens_it() {
@@ -179,21 +185,34 @@ mod tests {
         assert_eq!(next(&Attempt::NetworkFailure), Next::Retry);
         for status in [429, 500, 502, 503, 504] {
             assert_eq!(
-                next(&Attempt::Status(status, "x".into())),
+                next(&Attempt::Status(
+                    status,
+                    PanelError::from_answer(status, "")
+                )),
                 Next::Retry,
                 "{status}"
             );
         }
         assert_eq!(
-            next(&Attempt::Status(401, "signed out".into())),
+            next(&Attempt::Status(401, PanelError::from_answer(401, ""))),
             Next::WaitForSignIn
         );
         for status in [400, 403, 404, 409, 413, 415] {
+            let error = PanelError::from_answer(status, r#"{"error":"conflict","message":"why"}"#);
             assert!(
-                matches!(next(&Attempt::Status(status, "why".into())), Next::GiveUp(m) if m.contains("why")),
+                matches!(next(&Attempt::Status(status, error)), Next::GiveUp(e) if e.message.contains("why") && e.kind == ErrorKind::Conflict),
                 "{status}"
             );
         }
+        // The server's kind survives to the host: consent_required is not a bare 403.
+        let refused = PanelError::from_answer(
+            403,
+            r#"{"error":"consent_required","message":"agree first"}"#,
+        );
+        assert!(matches!(
+            next(&Attempt::Status(403, refused)),
+            Next::GiveUp(e) if e.kind == ErrorKind::ConsentRequired
+        ));
     }
 
     #[test]

@@ -90,7 +90,7 @@ impl Signals {
     /// A new event of `kind`, beginning now.
     fn begun(&self, kind: EventKind, detail: Option<serde_json::Value>) -> EventInput {
         EventInput {
-            event_id: media::new_id(),
+            event_id: media::new_id().to_string(),
             kind: kind.as_str().into(),
             at: self.now_text(),
             ended_at: None,

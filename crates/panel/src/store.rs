@@ -5,8 +5,8 @@
 
 use leptos::prelude::*;
 use shared::{
-    ApplicationId, DeleteReceipt, ImageKind, ImageList, ObjectKey, SignedUrl, SignedUrls,
-    UploadReceipt,
+    capture::CaptureMeta, ApplicationId, DeleteReceipt, ImageKind, ImageList, ObjectKey, SignedUrl,
+    SignedUrls, UploadReceipt,
 };
 use web_sys::{Blob, HtmlCanvasElement, HtmlVideoElement};
 
@@ -164,16 +164,17 @@ impl MonitoringImages {
     ) -> Result<UploadReceipt, PanelError> {
         let connection = self.connection();
         self.status.set_uploading(true);
-        let captured_at = shared::monitoring::millis::format(&transport::now(&connection));
-        let (sent, receipt) =
-            transport::upload_blob(&connection, application, kind, blob, &captured_at, None).await;
+        let meta = CaptureMeta {
+            application_id: application,
+            kind,
+            captured_at: Some(transport::now(&connection)),
+            capture_id: None,
+        };
+        let (sent, receipt) = transport::upload_blob(&connection, &meta, blob).await;
         self.status.set_uploading(false);
         let result = match (sent.attempt, receipt) {
             (Attempt::Stored, Some(receipt)) => Ok(receipt),
-            (Attempt::Status(status, message), _) => Err(PanelError::new(
-                crate::error::ErrorKind::from_status(status),
-                message,
-            )),
+            (Attempt::Status(_, error), _) => Err(error),
             _ => Err(PanelError::network()),
         };
         self.status
@@ -185,18 +186,29 @@ impl MonitoringImages {
     /// backoff while the network or the server fails, never twice, kept in
     /// IndexedDB until stored. Its capture id.
     pub fn enqueue(&self, application: ApplicationId, kind: ImageKind, blob: Blob) -> String {
-        let id = media::new_id();
-        self.enqueue_as(application, kind, blob, id.clone());
+        let meta = self.new_capture(application, kind);
+        let id = meta.capture_id.map(|id| id.to_string()).unwrap_or_default();
+        self.enqueue_capture(meta, blob);
         id
     }
 
-    /// As [`Self::enqueue`], with the capture id chosen already (an event links to it).
-    pub fn enqueue_as(&self, application: ApplicationId, kind: ImageKind, blob: Blob, id: String) {
-        self.status.update_stats(|s| match kind {
+    /// A capture's record now: a new capture id, the server's time.
+    pub fn new_capture(&self, application: ApplicationId, kind: ImageKind) -> CaptureMeta {
+        CaptureMeta {
+            application_id: application,
+            kind,
+            captured_at: Some(transport::now(&self.connection())),
+            capture_id: Some(media::new_id()),
+        }
+    }
+
+    /// As [`Self::enqueue`], with the record made already (an event links to its id).
+    pub fn enqueue_capture(&self, meta: CaptureMeta, blob: Blob) {
+        self.status.update_stats(|s| match meta.kind {
             ImageKind::Camera => s.captured_camera += 1,
             ImageKind::Screen => s.captured_screen += 1,
         });
-        self.worker.push(self.status, application, kind, blob, id);
+        self.worker.push(self.status, meta, blob);
     }
 
     /// Queues an event behind the captures taken before it. `ended` tells its end

@@ -8,7 +8,11 @@
 use chrono::{DateTime, Utc};
 use js_sys::Date;
 use serde::{de::DeserializeOwned, Serialize};
-use shared::{integration::CaptureSession, ApplicationId, ImageKind, UploadReceipt};
+use shared::{
+    capture::{CaptureFields, CaptureMeta},
+    integration::CaptureSession,
+    ApplicationId, UploadReceipt,
+};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, RequestInit, Response};
@@ -61,7 +65,7 @@ impl Answer {
         match self.status {
             0 => Attempt::NetworkFailure,
             _ if self.ok() => Attempt::Stored,
-            status => Attempt::Status(status, PanelError::from_answer(status, &self.text).message),
+            status => Attempt::Status(status, PanelError::from_answer(status, &self.text)),
         }
     }
 
@@ -331,31 +335,24 @@ pub fn forget_saved(connection: &Connection) {
     }
 }
 
-/// Uploads one JPEG through `upload-binary` (raw bytes, no base64).
+/// Uploads one JPEG through `upload-binary` (raw bytes, no base64), its
+/// record as the query.
 pub async fn upload_blob(
     connection: &Connection,
-    application: ApplicationId,
-    kind: ImageKind,
+    meta: &CaptureMeta,
     blob: &Blob,
-    captured_at: &str,
-    capture_id: Option<&str>,
 ) -> (Sent, Option<UploadReceipt>) {
-    let mut path = format!(
-        "/api/monitoring/upload-binary?applicationId={application}&imageType={kind}&capturedAt={captured_at}"
-    );
-    if let Some(id) = capture_id {
-        path.push_str("&captureId=");
-        path.push_str(id);
-    }
+    let path = format!("/api/monitoring/upload-binary?{}", query(meta));
     let (answer, renewed) = send(connection, &path, blob, "image/jpeg").await;
     let receipt = answer
         .ok()
         .then(|| serde_json::from_str::<UploadReceipt>(&answer.text).ok())
         .flatten();
     let attempt = match (answer.attempt(), &receipt) {
-        (Attempt::Stored, None) => {
-            Attempt::Status(200, "the server's answer could not be read".into())
-        }
+        (Attempt::Stored, None) => Attempt::Status(
+            200,
+            PanelError::new(ErrorKind::Internal, "the server's answer could not be read"),
+        ),
         (attempt, _) => attempt,
     };
     (
@@ -368,17 +365,49 @@ pub async fn upload_blob(
     )
 }
 
-/// Sends events (a JSON array of `EventInput`) in one call.
+/// A capture's fields as a query string, every field the record has.
+fn query(meta: &CaptureMeta) -> String {
+    let Ok(params) = web_sys::UrlSearchParams::new() else {
+        return String::new();
+    };
+    if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(CaptureFields::from(meta)) {
+        for (name, value) in fields {
+            if let serde_json::Value::String(value) = value {
+                params.append(&name, &value);
+            }
+        }
+    }
+    params.to_string().into()
+}
+
+/// The body of `/api/monitoring/events`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventsBody<'a> {
+    application_id: ApplicationId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_id: Option<&'a str>,
+    events: Vec<serde_json::Value>,
+}
+
+/// Sends events (each the JSON of an `EventInput`, as kept) in one call.
 pub async fn send_events(
     connection: &Connection,
     application: ApplicationId,
     session: Option<&str>,
-    events_json: &str,
+    events: &[String],
 ) -> Sent {
-    let session = session
-        .map(|s| format!(",\"sessionId\":\"{s}\""))
-        .unwrap_or_default();
-    let body = format!("{{\"applicationId\":\"{application}\"{session},\"events\":{events_json}}}");
+    let body = EventsBody {
+        application_id: application,
+        session_id: session,
+        // A kept event that no longer reads is sent as null: the server refuses
+        // the batch (400) rather than the queue holding it for good.
+        events: events
+            .iter()
+            .map(|json| serde_json::from_str(json).unwrap_or(serde_json::Value::Null))
+            .collect(),
+    };
+    let body = serde_json::to_string(&body).unwrap_or_default();
     let (answer, renewed) = send(
         connection,
         "/api/monitoring/events",

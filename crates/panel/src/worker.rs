@@ -9,16 +9,16 @@
 //! a closed tab or a crash loses nothing: the next visit uploads it first.
 
 use leptos::{prelude::*, task::spawn_local};
-use shared::{ApplicationId, ImageKind};
+use shared::{capture::CaptureMeta, ApplicationId, ImageKind};
 use web_sys::Blob;
 
 use crate::{
-    error::{ErrorKind, PanelError},
+    error::PanelError,
     events::PanelEvent,
     media,
     persist::{self, StoredItem},
     queue::{
-        backoff_ms, next, restore_order, retry_wait_ms, Attempt, BoundedQueue, Next, QUEUE_BOUND,
+        backoff_ms, next, restore_order, retry_wait_ms, BoundedQueue, Next, QUEUE_BOUND,
         QUEUE_BYTES,
     },
     status::Status,
@@ -81,7 +81,7 @@ impl Pending {
 
 /// The events at the head of the queue that go in one call: consecutive, of one
 /// session, at most [`EVENTS_PER_CALL`]; an event's end replaces its start.
-fn event_batch(queue: &BoundedQueue<Pending>) -> (usize, Option<String>, String) {
+fn event_batch(queue: &BoundedQueue<Pending>) -> (usize, Option<String>, Vec<String>) {
     let mut taken = 0;
     let mut session = None;
     let mut bodies: Vec<(String, String)> = Vec::new();
@@ -107,15 +107,8 @@ fn event_batch(queue: &BoundedQueue<Pending>) -> (usize, Option<String>, String)
         session = of.clone();
         taken += 1;
     }
-    let array = format!(
-        "[{}]",
-        bodies
-            .into_iter()
-            .map(|(_, json)| json)
-            .collect::<Vec<_>>()
-            .join(",")
-    );
-    (taken, session, array)
+    let events = bodies.into_iter().map(|(_, json)| json).collect();
+    (taken, session, events)
 }
 
 /// The upload queue of one panel.
@@ -202,23 +195,21 @@ impl Worker {
         }
     }
 
-    pub fn push(
-        &self,
-        status: Status,
-        application: ApplicationId,
-        kind: ImageKind,
-        blob: Blob,
-        id: String,
-    ) {
+    /// Queues a capture under its capture id (which the panel always sets).
+    pub fn push(&self, status: Status, meta: CaptureMeta, blob: Blob) {
+        let id = meta.capture_id.map(|id| id.to_string()).unwrap_or_default();
         status.emit(PanelEvent::CaptureQueued {
-            kind,
+            kind: meta.kind,
             capture_id: id.clone(),
         });
         let pending = Pending {
             id,
-            application,
-            captured_at: shared::monitoring::millis::format(&transport::now(&status.connection())),
-            item: StoredItem::Capture { kind, blob },
+            application: meta.application_id,
+            captured_at: meta
+                .captured_at
+                .map(|at| shared::monitoring::millis::format(&at))
+                .unwrap_or_default(),
+            item: StoredItem::Capture { meta, blob },
             attempts: 0,
             restored: false,
         };
@@ -346,20 +337,12 @@ impl Worker {
             }
             let connection = status.connection();
             let (sent, count) = match &head.item {
-                StoredItem::Capture { kind, blob } => {
-                    let (sent, _) = transport::upload_blob(
-                        &connection,
-                        head.application,
-                        *kind,
-                        blob,
-                        &head.captured_at,
-                        Some(&head.id),
-                    )
-                    .await;
+                StoredItem::Capture { meta, blob } => {
+                    let (sent, _) = transport::upload_blob(&connection, meta, blob).await;
                     (sent, 1)
                 }
                 StoredItem::Event { .. } => {
-                    let Some((count, session, array)) = self.queue.try_with_value(event_batch)
+                    let Some((count, session, events)) = self.queue.try_with_value(event_batch)
                     else {
                         break;
                     };
@@ -367,7 +350,7 @@ impl Worker {
                         &connection,
                         head.application,
                         session.as_deref(),
-                        &array,
+                        &events,
                     )
                     .await;
                     (sent, count)
@@ -383,14 +366,10 @@ impl Worker {
                     status.set_error(None);
                     status.update_stats(|s| {
                         match &head.item {
-                            StoredItem::Capture {
-                                kind: ImageKind::Camera,
-                                ..
-                            } => s.uploaded_camera += 1,
-                            StoredItem::Capture {
-                                kind: ImageKind::Screen,
-                                ..
-                            } => s.uploaded_screen += 1,
+                            StoredItem::Capture { meta, .. } => match meta.kind {
+                                ImageKind::Camera => s.uploaded_camera += 1,
+                                ImageKind::Screen => s.uploaded_screen += 1,
+                            },
                             StoredItem::Event { .. } => s.events_sent += count,
                         }
                         if head.restored && matches!(head.item, StoredItem::Capture { .. }) {
@@ -399,20 +378,21 @@ impl Worker {
                         s.signed_out = false;
                         s.last_success = Some(at);
                     });
-                    if let StoredItem::Capture { kind, .. } = &head.item {
+                    if let StoredItem::Capture { meta, .. } = &head.item {
                         status.emit(PanelEvent::CaptureStored {
-                            kind: *kind,
+                            kind: meta.kind,
                             capture_id: head.id.clone(),
                             captured_at: head.captured_at.clone(),
                         });
                     }
                 }
-                Next::GiveUp(message) => {
+                Next::GiveUp(refusal) => {
                     self.finish_head(count);
+                    let message = refusal.message;
                     let text = match &head.item {
-                        StoredItem::Capture { kind, .. } => status.text(
+                        StoredItem::Capture { meta, .. } => status.text(
                             |t| &t.capture_refused,
-                            &[("kind", kind.as_str()), ("error", &message)],
+                            &[("kind", meta.kind.as_str()), ("error", &message)],
                         ),
                         StoredItem::Event { .. } => status.text(
                             |t| &t.events_refused,
@@ -421,11 +401,8 @@ impl Worker {
                     };
                     status.set_error(Some(text.clone()));
                     status.update_stats(|s| s.refused += count);
-                    let kind = match &sent.attempt {
-                        Attempt::Status(code, _) => ErrorKind::from_status(*code),
-                        _ => ErrorKind::Internal,
-                    };
-                    status.emit(PanelEvent::Error(PanelError::new(kind, text)));
+                    // The server's own kind (consent_required, conflict...), in the panel's words.
+                    status.emit(PanelEvent::Error(PanelError::new(refusal.kind, text)));
                 }
                 Next::WaitForSignIn => {
                     // Nothing is dropped: captures go on queueing until a new session comes.

@@ -3,6 +3,7 @@
 
 pub mod application;
 pub mod audit;
+pub mod capture;
 pub mod id;
 pub mod image;
 pub mod input;

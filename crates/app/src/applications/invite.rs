@@ -95,7 +95,9 @@ pub fn InviteCandidate(
         error.set(None);
         link.set(None);
         let (to, job) = (email.get_untracked(), title.get_untracked());
-        let this = key.get_value().unwrap_or_else(panel::media::new_id);
+        let this = key
+            .get_value()
+            .unwrap_or_else(|| panel::media::new_id().to_string());
         key.set_value(Some(this.clone()));
         spawn_local(async move {
             match invite(to, job, this).await {

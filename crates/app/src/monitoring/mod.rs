@@ -11,26 +11,19 @@ pub use ::panel::queue;
 pub use interview::InterviewPage;
 
 use leptos::prelude::*;
-use shared::{DeleteReceipt, ImageList, SignedUrl, SignedUrls, UploadReceipt};
+use shared::{
+    capture::CaptureFields, DeleteReceipt, ImageList, SignedUrl, SignedUrls, UploadReceipt,
+};
 
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
-async fn upload(
-    application_id: String,
-    image_type: &str,
-    image_data: String,
-    captured_at: Option<String>,
-    capture_id: Option<String>,
-) -> Result<UploadReceipt, AppError> {
+async fn upload(capture: CaptureFields, image_data: String) -> Result<UploadReceipt, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
     let monitoring = crate::services::services()?.monitoring;
     let image = input::NewImage {
-        application_id: input::application_id(&application_id)?,
-        kind: input::image_kind(image_type)?,
+        meta: capture.parse()?,
         bytes: input::decode_image_data(&image_data, monitoring.max_image_bytes())?,
-        captured_at: input::captured_at(captured_at.as_deref())?,
-        capture_id: input::capture_id(capture_id.as_deref())?,
     };
     monitoring.upload(&user, image).await
 }
@@ -38,59 +31,39 @@ async fn upload(
 /// `POST /api/monitoring/upload` `{applicationId, imageType, imageData}`; `imageData` is
 /// base64 JPEG, bare or as a data URL. Optional `capturedAt` (RFC 3339) keeps a queued
 /// capture's time; optional `captureId` (a UUID the client picks per capture) makes a
-/// retried upload idempotent.
+/// retried upload idempotent (the fields of [`CaptureFields`]).
 #[server(prefix = "/api", endpoint = "monitoring/upload", input = leptos::server_fn::codec::Json)]
 pub async fn upload_monitoring_image(
-    #[server(rename = "applicationId")] application_id: String,
-    #[server(rename = "imageType")] image_type: String,
+    #[server(flatten)] capture: CaptureFields,
     #[server(rename = "imageData")] image_data: String,
-    #[server(rename = "capturedAt")] captured_at: Option<String>,
-    #[server(rename = "captureId")] capture_id: Option<String>,
 ) -> Result<UploadReceipt, AppError> {
-    upload(
-        application_id,
-        &image_type,
-        image_data,
-        captured_at,
-        capture_id,
-    )
-    .await
+    upload(capture, image_data).await
 }
 
 /// `POST /api/monitoring/upload-camera` `{applicationId, imageData}`.
 #[server(prefix = "/api", endpoint = "monitoring/upload-camera", input = leptos::server_fn::codec::Json)]
 pub async fn upload_camera_image(
-    #[server(rename = "applicationId")] application_id: String,
+    #[server(flatten)] capture: CaptureFields,
     #[server(rename = "imageData")] image_data: String,
-    #[server(rename = "capturedAt")] captured_at: Option<String>,
-    #[server(rename = "captureId")] capture_id: Option<String>,
 ) -> Result<UploadReceipt, AppError> {
-    upload(
-        application_id,
-        "camera",
-        image_data,
-        captured_at,
-        capture_id,
-    )
-    .await
+    let capture = CaptureFields {
+        image_type: shared::ImageKind::Camera.as_str().into(),
+        ..capture
+    };
+    upload(capture, image_data).await
 }
 
 /// `POST /api/monitoring/upload-screen` `{applicationId, imageData}`.
 #[server(prefix = "/api", endpoint = "monitoring/upload-screen", input = leptos::server_fn::codec::Json)]
 pub async fn upload_screen_image(
-    #[server(rename = "applicationId")] application_id: String,
+    #[server(flatten)] capture: CaptureFields,
     #[server(rename = "imageData")] image_data: String,
-    #[server(rename = "capturedAt")] captured_at: Option<String>,
-    #[server(rename = "captureId")] capture_id: Option<String>,
 ) -> Result<UploadReceipt, AppError> {
-    upload(
-        application_id,
-        "screen",
-        image_data,
-        captured_at,
-        capture_id,
-    )
-    .await
+    let capture = CaptureFields {
+        image_type: shared::ImageKind::Screen.as_str().into(),
+        ..capture
+    };
+    upload(capture, image_data).await
 }
 
 /// `POST /api/monitoring/images` `{applicationId}` → `{camera, screen}`, oldest first.

@@ -4,17 +4,20 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DerivePartialModel,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use shared::{ImageKind, ObjectKey, UserId};
+use shared::{capture::CaptureMeta, ImageKind, ImageRef, ObjectKey, UserId};
 use uuid::Uuid;
 
 use super::{entities::monitoring_image, PersistenceError};
 use crate::policy::{to, Permitted};
 
+/// A capture's row: its record as the client sent it, and what the server made of it.
 pub struct NewImageRow<'a> {
+    pub meta: &'a CaptureMeta,
     pub key: &'a ObjectKey,
+    /// The record's time, or the arrival's when it had none.
     pub captured_at: DateTime<Utc>,
     /// When the reservation is made; set again when the image is completed.
     pub stored_at: DateTime<Utc>,
@@ -90,32 +93,52 @@ pub async fn release(
     Ok(())
 }
 
-/// `(key, captured_at, stored_at)` of one kind, oldest first; with `limit`, the
-/// latest `limit` captured before `before`.
+/// What a listing shows of one image (faces aside: the service adds them).
+#[derive(DerivePartialModel)]
+#[sea_orm(entity = "monitoring_image::Entity")]
+struct Listed {
+    object_key: String,
+    captured_at: DateTime<Utc>,
+    stored_at: DateTime<Utc>,
+}
+
+impl Listed {
+    fn into_ref(self) -> Result<ImageRef, PersistenceError> {
+        Ok(ImageRef {
+            s3_key: self
+                .object_key
+                .parse()
+                .map_err(|e: shared::ObjectKeyError| PersistenceError::Corrupt(e.to_string()))?,
+            timestamp: self.captured_at,
+            stored_at: self.stored_at,
+            faces: None,
+            face_boxes: Vec::new(),
+        })
+    }
+}
+
+/// The stored images of one kind, oldest first; with `limit`, the latest
+/// `limit` captured before `before`. Equal capture times in key order.
 pub async fn list(
     db: &DatabaseConnection,
     permitted: &Permitted<to::View>,
     kind: ImageKind,
     before: Option<DateTime<Utc>>,
     limit: Option<u32>,
-) -> Result<Vec<(String, DateTime<Utc>, DateTime<Utc>)>, PersistenceError> {
+) -> Result<Vec<ImageRef>, PersistenceError> {
     let mut query = monitoring_image::Entity::find()
-        .select_only()
-        .column(monitoring_image::Column::ObjectKey)
-        .column(monitoring_image::Column::CapturedAt)
-        .column(monitoring_image::Column::StoredAt)
         .filter(monitoring_image::Column::ApplicationId.eq(permitted.id().0))
         .filter(monitoring_image::Column::Kind.eq(kind.as_str()))
         .filter(monitoring_image::Column::Pending.eq(false));
     if let Some(before) = before {
         query = query.filter(monitoring_image::Column::CapturedAt.lt(before));
     }
-    let mut rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)> = match limit {
+    let mut rows: Vec<Listed> = match limit {
         Some(limit) => {
             let mut rows: Vec<_> = query
                 .order_by_desc(monitoring_image::Column::CapturedAt)
                 .limit(u64::from(limit))
-                .into_tuple()
+                .into_partial_model()
                 .all(db)
                 .await?;
             rows.reverse();
@@ -124,14 +147,17 @@ pub async fn list(
         None => {
             query
                 .order_by_asc(monitoring_image::Column::CapturedAt)
-                .into_tuple()
+                .into_partial_model()
                 .all(db)
                 .await?
         }
     };
-    // Equal capture times keep a stable order.
-    rows.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
-    Ok(rows)
+    rows.sort_by(|a, b| {
+        a.captured_at
+            .cmp(&b.captured_at)
+            .then_with(|| a.object_key.cmp(&b.object_key))
+    });
+    rows.into_iter().map(Listed::into_ref).collect()
 }
 
 /// Which of `keys` are stored images of the permitted applications.

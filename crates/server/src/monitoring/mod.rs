@@ -85,30 +85,18 @@ fn image_not_found() -> AppError {
     AppError::NotFound("no such image in this application".into())
 }
 
-fn image_refs(
-    rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)>,
+/// Camera images with the faces their analysis found.
+fn with_faces(
+    mut images: Vec<ImageRef>,
     analyses: &HashMap<Uuid, faces_repo::Analysis>,
-) -> Result<Vec<ImageRef>, AppError> {
-    rows.into_iter()
-        .map(|(key, timestamp, stored_at)| {
-            let s3_key = key.parse::<ObjectKey>().map_err(|e| {
-                tracing::error!(error = %e, "a recorded key does not parse");
-                AppError::internal()
-            })?;
-            let analysis = analyses.get(&s3_key.id).filter(|a| a.readable);
-            let (faces, face_boxes) = match analysis {
-                Some(a) => (Some(a.faces), a.boxes.clone()),
-                None => (None, Vec::new()),
-            };
-            Ok(ImageRef {
-                s3_key,
-                timestamp,
-                stored_at,
-                faces,
-                face_boxes,
-            })
-        })
-        .collect()
+) -> Vec<ImageRef> {
+    for image in &mut images {
+        if let Some(analysis) = analyses.get(&image.s3_key.id).filter(|a| a.readable) {
+            image.faces = Some(analysis.faces);
+            image.face_boxes = analysis.boxes.clone();
+        }
+    }
+    images
 }
 
 /// Times one step of an upload into `interview_monitor_upload_step_seconds{step}`,
@@ -281,16 +269,16 @@ impl MonitoringService {
         })?;
         let permitted = step(
             "check",
-            policy::authorize::<to::Capture>(&self.db, user, image.application_id),
+            policy::authorize::<to::Capture>(&self.db, user, image.meta.application_id),
         )
         .await?;
         let now = Utc::now();
-        let captured_at = image.captured_at.unwrap_or(now);
+        let captured_at = image.meta.captured_at.unwrap_or(now);
         check_capture_time(captured_at, permitted.created_at(), now)?;
-        let id = image.capture_id.unwrap_or_else(Uuid::new_v4);
+        let id = image.meta.capture_id.unwrap_or_else(Uuid::new_v4);
         let mut key = ObjectKey::new(
             permitted.id(),
-            image.kind,
+            image.meta.kind,
             captured_at.timestamp_millis(),
             id,
         )
@@ -303,6 +291,7 @@ impl MonitoringService {
         let mut claim = None;
         for _ in 0..3 {
             let row = repo::NewImageRow {
+                meta: &image.meta,
                 key: &key,
                 captured_at,
                 stored_at: now,
@@ -317,7 +306,7 @@ impl MonitoringService {
                 }
                 Err(PersistenceError::Duplicate(_)) => {
                     match self
-                        .earlier_upload(&permitted, &key, &sha256, image.captured_at.is_some())
+                        .earlier_upload(&permitted, &key, &sha256, image.meta.captured_at.is_some())
                         .await?
                     {
                         Earlier::Stored(receipt) => return Ok(receipt),
@@ -369,7 +358,7 @@ impl MonitoringService {
                 "this application's images were erased or purged while this one was stored; it was not kept".into(),
             ));
         }
-        if let (ImageKind::Camera, Some(workers)) = (image.kind, &self.face_analysis) {
+        if let (ImageKind::Camera, Some(workers)) = (image.meta.kind, &self.face_analysis) {
             // Off the upload path: a failure here is caught up by the workers' sweep.
             match faces_repo::enqueue(&self.db, key.id, permitted.id().0, stored_at).await {
                 Ok(()) => workers.notify_one(),
@@ -380,7 +369,7 @@ impl MonitoringService {
         }
         Ok(UploadReceipt {
             success: true,
-            message: format!("{} image uploaded", image.kind),
+            message: format!("{} image uploaded", image.meta.kind),
             s3_key: key,
             timestamp: stored_at,
         })
@@ -393,10 +382,10 @@ impl Monitoring for MonitoringService {
         self.max_image_bytes
     }
 
-    #[tracing::instrument(skip_all, fields(application = %image.application_id, kind = %image.kind, bytes = image.bytes.len()))]
+    #[tracing::instrument(skip_all, fields(application = %image.meta.application_id, kind = %image.meta.kind, bytes = image.bytes.len()))]
     async fn upload(&self, user: &CurrentUser, image: NewImage) -> Result<UploadReceipt, AppError> {
         let (kind, bytes, started) = (
-            image.kind.as_str(),
+            image.meta.kind.as_str(),
             image.bytes.len() as u64,
             std::time::Instant::now(),
         );
@@ -441,8 +430,8 @@ impl Monitoring for MonitoringService {
         .await?;
         let analyses = faces_repo::analyses(&self.db, &[permitted.id().0]).await?;
         Ok(ImageList {
-            camera: image_refs(camera, &analyses)?,
-            screen: image_refs(screen, &HashMap::new())?,
+            camera: with_faces(camera, &analyses),
+            screen,
         })
     }
 

@@ -17,14 +17,11 @@ pub const MAX_PAGE: u32 = 10_000;
 /// How far ahead of the server's clock a capture time may be (clock skew).
 pub const CLOCK_SKEW_SECS: i64 = 5;
 
-/// An image to store, validated except for its content (checked by the service).
+/// An image to store: its record, checked, and its bytes (whose content the
+/// service checks).
 pub struct NewImage {
-    pub application_id: ApplicationId,
-    pub kind: ImageKind,
+    pub meta: crate::capture::CaptureMeta,
     pub bytes: Vec<u8>,
-    pub captured_at: Option<DateTime<Utc>>,
-    /// Chosen by the client for each capture, so a retried upload is stored once.
-    pub capture_id: Option<uuid::Uuid>,
 }
 
 pub struct ImagePage {
@@ -81,7 +78,10 @@ pub fn capture_id(text: Option<&str>) -> Result<Option<uuid::Uuid>, Invalid> {
         (text.len() == 36)
             .then(|| uuid::Uuid::parse_str(text).ok())
             .flatten()
-            .ok_or_else(|| Invalid::Malformed(format!("captureId `{text}` is not a valid UUID")))
+            .ok_or_else(|| {
+                let shown: String = text.chars().take(64).collect();
+                Invalid::Malformed(format!("captureId `{shown}` is not a valid UUID"))
+            })
     })
     .transpose()
 }

@@ -1,0 +1,154 @@
+//! One capture's record, the same from the browser to the database: the
+//! panel makes a [`CaptureMeta`] when it takes a snapshot, keeps its
+//! [`CaptureFields`] in IndexedDB beside the JPEG, sends them as the query of
+//! `upload-binary` (or the fields of `upload`), and the server parses them
+//! back into the `CaptureMeta` its service and repository store. A new fact
+//! about a capture is a field here, in both forms, and where it is made and
+//! stored; nothing between needs to know.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    input::{
+        monitoring::{application_id, capture_id, captured_at, image_kind},
+        Invalid,
+    },
+    ApplicationId, ImageKind,
+};
+
+/// A capture as checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptureMeta {
+    pub application_id: ApplicationId,
+    pub kind: ImageKind,
+    /// When it was taken, on the server's clock; the server's arrival time when absent.
+    pub captured_at: Option<DateTime<Utc>>,
+    /// Chosen by the client for each capture, so a retried upload is stored once.
+    pub capture_id: Option<Uuid>,
+}
+
+/// A capture as a client sends it, all text: the query of `upload-binary`,
+/// the fields of `upload` and the record the browser's queue keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptureFields {
+    #[serde(default)]
+    pub application_id: String,
+    /// `camera` or `screen` (set by the path for `upload-camera` and `upload-screen`).
+    #[serde(default)]
+    pub image_type: String,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captured_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture_id: Option<String>,
+}
+
+impl CaptureFields {
+    /// Checks every field: 400 naming the first that is missing or malformed.
+    pub fn parse(&self) -> Result<CaptureMeta, Invalid> {
+        let required = |name: &str, value: &str| {
+            if value.is_empty() {
+                Err(Invalid::Malformed(format!("`{name}` is missing")))
+            } else {
+                Ok(())
+            }
+        };
+        required("applicationId", &self.application_id)?;
+        required("imageType", &self.image_type)?;
+        Ok(CaptureMeta {
+            application_id: application_id(&self.application_id)?,
+            kind: image_kind(&self.image_type)?,
+            captured_at: captured_at(self.captured_at.as_deref())?,
+            capture_id: capture_id(self.capture_id.as_deref())?,
+        })
+    }
+}
+
+impl From<&CaptureMeta> for CaptureFields {
+    fn from(meta: &CaptureMeta) -> Self {
+        CaptureFields {
+            application_id: meta.application_id.to_string(),
+            image_type: meta.kind.as_str().to_string(),
+            captured_at: meta
+                .captured_at
+                .map(|at| crate::monitoring::millis::format(&at)),
+            capture_id: meta.capture_id.map(|id| id.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta() -> CaptureMeta {
+        CaptureMeta {
+            application_id: ApplicationId(Uuid::new_v4()),
+            kind: ImageKind::Screen,
+            captured_at: DateTime::from_timestamp_millis(1_764_063_000_123),
+            capture_id: Some(Uuid::new_v4()),
+        }
+    }
+
+    #[test]
+    fn a_capture_reads_back_from_its_fields_and_their_json() {
+        let meta = meta();
+        let fields = CaptureFields::from(&meta);
+        assert_eq!(fields.parse(), Ok(meta.clone()));
+        let json = serde_json::to_string(&fields).unwrap();
+        let back: CaptureFields = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.parse(), Ok(meta));
+        assert!(json.contains("\"applicationId\"") && json.contains("\"imageType\":\"screen\""));
+    }
+
+    #[test]
+    fn missing_and_malformed_fields_are_named() {
+        let fields = CaptureFields::from(&meta());
+        for (broken, named) in [
+            (
+                CaptureFields {
+                    application_id: String::new(),
+                    ..fields.clone()
+                },
+                "applicationId",
+            ),
+            (
+                CaptureFields {
+                    image_type: "microphone".into(),
+                    ..fields.clone()
+                },
+                "microphone",
+            ),
+            (
+                CaptureFields {
+                    captured_at: Some("1969-13-01".into()),
+                    ..fields.clone()
+                },
+                "capturedAt",
+            ),
+            (
+                CaptureFields {
+                    capture_id: Some("x".repeat(5000)),
+                    ..fields.clone()
+                },
+                "captureId",
+            ),
+        ] {
+            let error = broken.parse().unwrap_err();
+            assert_eq!(error.status(), 400);
+            assert!(error.to_string().contains(named), "{error}");
+        }
+    }
+
+    #[test]
+    fn captures_before_1970_parse_and_the_service_judges_them() {
+        let fields = CaptureFields {
+            captured_at: Some("1969-07-20T20:17:40Z".into()),
+            ..CaptureFields::from(&meta())
+        };
+        assert!(fields.parse().unwrap().captured_at.unwrap().timestamp() < 0);
+    }
+}
