@@ -257,6 +257,7 @@ fn kept_capture(
             image_type: text(record, "kind")?,
             captured_at: text(record, "capturedAt"),
             capture_id: text(record, "id"),
+            ..CaptureFields::default()
         },
     };
     fields.parse().ok()

@@ -165,10 +165,8 @@ impl MonitoringImages {
         let connection = self.connection();
         self.status.set_uploading(true);
         let meta = CaptureMeta {
-            application_id: application,
-            kind,
             captured_at: Some(transport::now(&connection)),
-            capture_id: None,
+            ..CaptureMeta::new(application, kind)
         };
         let (sent, receipt) = transport::upload_blob(&connection, &meta, blob).await;
         self.status.set_uploading(false);
@@ -195,10 +193,9 @@ impl MonitoringImages {
     /// A capture's record now: a new capture id, the server's time.
     pub fn new_capture(&self, application: ApplicationId, kind: ImageKind) -> CaptureMeta {
         CaptureMeta {
-            application_id: application,
-            kind,
             captured_at: Some(transport::now(&self.connection())),
             capture_id: Some(media::new_id()),
+            ..CaptureMeta::new(application, kind)
         }
     }
 

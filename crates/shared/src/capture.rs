@@ -18,7 +18,8 @@ use crate::{
     ApplicationId, ImageKind,
 };
 
-/// A capture as checked.
+/// A capture as checked. Made with [`CaptureMeta::new`] and struct update
+/// syntax, so a new field needs no change where captures are made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaptureMeta {
     pub application_id: ApplicationId,
@@ -44,6 +45,18 @@ pub struct CaptureFields {
     pub captured_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capture_id: Option<String>,
+}
+
+impl CaptureMeta {
+    /// A capture of `kind` for `application`, nothing else known yet.
+    pub fn new(application_id: ApplicationId, kind: ImageKind) -> Self {
+        CaptureMeta {
+            application_id,
+            kind,
+            captured_at: None,
+            capture_id: None,
+        }
+    }
 }
 
 impl CaptureFields {
@@ -86,10 +99,9 @@ mod tests {
 
     fn meta() -> CaptureMeta {
         CaptureMeta {
-            application_id: ApplicationId(Uuid::new_v4()),
-            kind: ImageKind::Screen,
             captured_at: DateTime::from_timestamp_millis(1_764_063_000_123),
             capture_id: Some(Uuid::new_v4()),
+            ..CaptureMeta::new(ApplicationId(Uuid::new_v4()), ImageKind::Screen)
         }
     }
 

@@ -48,6 +48,17 @@ pub struct FaceBox {
 }
 
 impl ImageRef {
+    /// An image as listed before any analysis: its key, capture and storage times.
+    pub fn new(s3_key: ObjectKey, timestamp: DateTime<Utc>, stored_at: DateTime<Utc>) -> Self {
+        ImageRef {
+            s3_key,
+            timestamp,
+            stored_at,
+            faces: None,
+            face_boxes: Vec::new(),
+        }
+    }
+
     /// Received more than a minute after it was captured (it waited in a queue).
     pub fn received_late(&self) -> bool {
         self.stored_at - self.timestamp > chrono::Duration::minutes(1)

@@ -95,13 +95,8 @@ mod tests {
 
     fn image(second: i64) -> ImageRef {
         let key = format!("monitoring/6f1c2a3b-0000-4000-8000-00000000abcd/camera/{}-0b7e0000-1111-4222-8333-44445555{second:04}.jpg", second * 1000);
-        ImageRef {
-            s3_key: key.parse().unwrap(),
-            timestamp: DateTime::from_timestamp(second, 0).unwrap(),
-            stored_at: DateTime::from_timestamp(second, 0).unwrap(),
-            faces: None,
-            face_boxes: Vec::new(),
-        }
+        let at = DateTime::from_timestamp(second, 0).unwrap();
+        ImageRef::new(key.parse().unwrap(), at, at)
     }
 
     fn event(kind: EventKind, second: i64, image_type: Option<&str>) -> MonitoringEvent {

@@ -358,13 +358,11 @@ mod tests {
         let application = shared::ApplicationId(uuid::Uuid::nil());
         let id = uuid::Uuid::from_u128(millis as u128);
         let at = DateTime::<Utc>::from_timestamp_millis(millis).unwrap();
-        ImageRef {
-            s3_key: ObjectKey::new(application, kind, millis, id).unwrap(),
-            timestamp: at,
-            stored_at: at,
-            faces: None,
-            face_boxes: Vec::new(),
-        }
+        ImageRef::new(
+            ObjectKey::new(application, kind, millis, id).unwrap(),
+            at,
+            at,
+        )
     }
 
     /// The `limit` latest of `all` before `before`, oldest first (as the server pages).

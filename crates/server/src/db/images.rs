@@ -104,16 +104,11 @@ struct Listed {
 
 impl Listed {
     fn into_ref(self) -> Result<ImageRef, PersistenceError> {
-        Ok(ImageRef {
-            s3_key: self
-                .object_key
-                .parse()
-                .map_err(|e: shared::ObjectKeyError| PersistenceError::Corrupt(e.to_string()))?,
-            timestamp: self.captured_at,
-            stored_at: self.stored_at,
-            faces: None,
-            face_boxes: Vec::new(),
-        })
+        let key = self
+            .object_key
+            .parse()
+            .map_err(|e: shared::ObjectKeyError| PersistenceError::Corrupt(e.to_string()))?;
+        Ok(ImageRef::new(key, self.captured_at, self.stored_at))
     }
 }
 

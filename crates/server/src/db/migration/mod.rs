@@ -1,6 +1,7 @@
 //! The schema, as sea-orm-migration migrations run at every start.
 
 mod accountability;
+mod captures;
 mod integration;
 mod lifecycle;
 mod trust;
@@ -13,7 +14,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
+        let mut all: Vec<Box<dyn MigrationTrait>> = vec![
             Box::new(CreateTables),
             Box::new(CaptureReservations),
             Box::new(RateCounters),
@@ -28,7 +29,9 @@ impl MigratorTrait for Migrator {
             Box::new(trust::StoredSummaries),
             Box::new(lifecycle::SessionEnds),
             Box::new(webhooks::Webhooks),
-        ]
+        ];
+        all.extend(captures::migrations());
+        all
     }
 }
 
