@@ -495,6 +495,7 @@ async fn bench_listing(postgres: Option<&str>) {
                 sha256: Set("0".repeat(64)),
                 uploaded_by: Set(uploader),
                 pending: Set(false),
+                ..Default::default()
             }
         });
         monitoring_image::Entity::insert_many(rows)

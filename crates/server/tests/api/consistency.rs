@@ -345,6 +345,7 @@ async fn each_server_sweeps_orphan_objects_and_finishes_abandoned_uploads_by_its
         sha256: Set("0".repeat(64)),
         uploaded_by: Set(candidate.id),
         pending: Set(true),
+        ..Default::default()
     }
     .insert(&i.app.db)
     .await
