@@ -591,6 +591,10 @@ mod live {
         /// As [`Self::capture`] with the capture id given; whether the feed was live.
         fn capture_as(self, meta: CaptureMeta) -> bool {
             let kind = meta.kind;
+            let meta = CaptureMeta {
+                device_label: self.device_label(kind),
+                ..meta
+            };
             // Called from timers and listeners that may outlive the panel: nothing here may panic.
             let (video, live) = match kind {
                 ImageKind::Camera => (
@@ -630,6 +634,23 @@ mod live {
                 }
             });
             true
+        }
+
+        /// The name the browser gives the feed's video track (a camera's, a
+        /// shared screen's), when it gives one.
+        fn device_label(self, kind: ImageKind) -> Option<String> {
+            let stream = match kind {
+                ImageKind::Camera => self.camera_stream,
+                ImageKind::Screen => self.screen_stream,
+            };
+            let track = stream
+                .try_get_value()
+                .flatten()?
+                .get_video_tracks()
+                .get(0)
+                .dyn_into::<web_sys::MediaStreamTrack>()
+                .ok()?;
+            Some(track.label()).filter(|label| !label.is_empty())
         }
 
         pub fn every(self, seconds: u32, kind: ImageKind) {

@@ -18,6 +18,9 @@ use crate::{
     ApplicationId, ImageKind,
 };
 
+/// The longest device label kept; a longer one is cut there.
+pub const MAX_DEVICE_LABEL_CHARS: usize = 200;
+
 /// A capture as checked. Made with [`CaptureMeta::new`] and struct update
 /// syntax, so a new field needs no change where captures are made.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +31,10 @@ pub struct CaptureMeta {
     pub captured_at: Option<DateTime<Utc>>,
     /// Chosen by the client for each capture, so a retried upload is stored once.
     pub capture_id: Option<Uuid>,
+    /// The name the browser gives the camera or the shared screen (a reviewer
+    /// sees which device took it): trimmed, without control characters, at
+    /// most [`MAX_DEVICE_LABEL_CHARS`].
+    pub device_label: Option<String>,
 }
 
 /// A capture as a client sends it, all text: the query of `upload-binary`,
@@ -45,6 +52,8 @@ pub struct CaptureFields {
     pub captured_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capture_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_label: Option<String>,
 }
 
 impl CaptureMeta {
@@ -55,6 +64,7 @@ impl CaptureMeta {
             kind,
             captured_at: None,
             capture_id: None,
+            device_label: None,
         }
     }
 }
@@ -76,6 +86,7 @@ impl CaptureFields {
             kind: image_kind(&self.image_type)?,
             captured_at: captured_at(self.captured_at.as_deref())?,
             capture_id: capture_id(self.capture_id.as_deref())?,
+            device_label: self.device_label.as_deref().and_then(device_label),
         })
     }
 }
@@ -89,8 +100,24 @@ impl From<&CaptureMeta> for CaptureFields {
                 .captured_at
                 .map(|at| crate::monitoring::millis::format(&at)),
             capture_id: meta.capture_id.map(|id| id.to_string()),
+            device_label: meta.device_label.clone(),
         }
     }
+}
+
+/// A device label as kept (`None` when nothing readable is left): a label is
+/// a courtesy of the browser, so a long or odd one is cut, never refused.
+fn device_label(text: &str) -> Option<String> {
+    let kept: String = text
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim()
+        .chars()
+        .take(MAX_DEVICE_LABEL_CHARS)
+        .collect();
+    let kept = kept.trim_end().to_string();
+    (!kept.is_empty()).then_some(kept)
 }
 
 #[cfg(test)]
@@ -101,6 +128,7 @@ mod tests {
         CaptureMeta {
             captured_at: DateTime::from_timestamp_millis(1_764_063_000_123),
             capture_id: Some(Uuid::new_v4()),
+            device_label: Some("FaceTime HD Camera (Built-in)".into()),
             ..CaptureMeta::new(ApplicationId(Uuid::new_v4()), ImageKind::Screen)
         }
     }
@@ -153,6 +181,24 @@ mod tests {
             assert_eq!(error.status(), 400);
             assert!(error.to_string().contains(named), "{error}");
         }
+    }
+
+    #[test]
+    fn device_labels_are_cut_and_cleaned_never_refused() {
+        let with = |label: &str| {
+            CaptureFields {
+                device_label: Some(label.into()),
+                ..CaptureFields::from(&meta())
+            }
+            .parse()
+            .unwrap()
+            .device_label
+        };
+        let long = with(&"é".repeat(5000)).unwrap();
+        assert_eq!(long.chars().count(), MAX_DEVICE_LABEL_CHARS);
+        assert_eq!(with("  cam\u{0}era\n "), Some("camera".into()));
+        assert_eq!(with(" \t "), None);
+        assert_eq!(with(""), None);
     }
 
     #[test]

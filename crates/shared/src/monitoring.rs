@@ -34,6 +34,9 @@ pub struct ImageRef {
     /// Where they are.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub face_boxes: Vec<FaceBox>,
+    /// The camera's or the shared screen's name, as the browser gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_label: Option<String>,
 }
 
 /// A face found on an image, as fractions of its width and height, with the
@@ -56,6 +59,7 @@ impl ImageRef {
             stored_at,
             faces: None,
             face_boxes: Vec::new(),
+            device_label: None,
         }
     }
 

@@ -56,6 +56,7 @@ pub async fn reserve(
         sha256: Set(row.sha256),
         uploaded_by: Set(row.uploaded_by.0),
         pending: Set(true),
+        device_label: Set(row.meta.device_label.clone()),
     }
     .insert(db)
     .await
@@ -100,6 +101,7 @@ struct Listed {
     object_key: String,
     captured_at: DateTime<Utc>,
     stored_at: DateTime<Utc>,
+    device_label: Option<String>,
 }
 
 impl Listed {
@@ -108,7 +110,10 @@ impl Listed {
             .object_key
             .parse()
             .map_err(|e: shared::ObjectKeyError| PersistenceError::Corrupt(e.to_string()))?;
-        Ok(ImageRef::new(key, self.captured_at, self.stored_at))
+        Ok(ImageRef {
+            device_label: self.device_label,
+            ..ImageRef::new(key, self.captured_at, self.stored_at)
+        })
     }
 }
 

@@ -589,3 +589,59 @@ async fn a_large_batch_is_signed_in_the_order_asked() {
         asked.iter().map(String::as_str).collect::<Vec<_>>()
     );
 }
+
+/// A capture's device label travels in its record, binary or base64, and is
+/// listed with it: cleaned and cut at 200 characters, never a reason to refuse.
+#[tokio::test]
+async fn a_captures_device_label_is_recorded_and_listed() {
+    let i = interview().await;
+    let app = &i.app;
+    app.login_as(&i.candidate).await;
+    let long = "Ж".repeat(5000);
+    for (label, bytes) in [
+        ("FaceTime HD Camera (Built-in)", jpeg(900, 1)),
+        (long.as_str(), jpeg(900, 2)),
+    ] {
+        let response = reqwest::Client::new()
+            .post(app.url("/api/monitoring/upload-binary"))
+            .query(&[
+                ("applicationId", i.application.as_str()),
+                ("imageType", "camera"),
+                ("deviceLabel", label),
+            ])
+            .header("cookie", app.session_cookie_of(&i.candidate).await)
+            .header("content-type", "image/jpeg")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let base64 = app
+        .post_json(
+            "/api/monitoring/upload",
+            &json!({"applicationId": i.application, "imageType": "screen",
+                    "imageData": base64(&jpeg(900, 3)), "deviceLabel": " Entire screen \n"}),
+        )
+        .await;
+    assert_eq!(base64.status(), 200);
+    app.upload_binary(&i.application, "screen", jpeg(900, 4))
+        .await;
+    let listed: Value = app.images(&i.application).await.json().await.unwrap();
+    let camera: Vec<&str> = listed["camera"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|image| image["deviceLabel"].as_str().unwrap())
+        .collect();
+    assert!(camera.contains(&"FaceTime HD Camera (Built-in)"));
+    assert!(camera.contains(&"Ж".repeat(200).as_str()));
+    let screen: Vec<Option<&str>> = listed["screen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|image| image["deviceLabel"].as_str())
+        .collect();
+    assert!(screen.contains(&Some("Entire screen")), "{screen:?}");
+    assert!(screen.contains(&None), "no label, no field: {screen:?}");
+}

@@ -20,6 +20,8 @@ pub struct Model {
     pub uploaded_by: Uuid,
     /// Reserved by an upload whose object is not stored yet.
     pub pending: bool,
+    /// The camera's or the shared screen's name, as the browser gave it.
+    pub device_label: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
