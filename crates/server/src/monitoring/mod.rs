@@ -1,7 +1,8 @@
 //! The monitoring service: the server's side of `app::services::Monitoring`.
-//! Policy first, then a reservation row, then storage, then the row completed:
-//! only completed rows are images anyone can list or sign, so an image is seen
-//! only once its object is stored.
+//! An upload's size and JPEG markers are checked first (no database work for
+//! bytes that cannot be an image), then the policy, then a reservation row,
+//! then storage, then the row completed: only completed rows are images anyone
+//! can list or sign, so an image is seen only once its object is stored.
 
 pub mod allowance;
 pub mod binary_upload;
