@@ -15,11 +15,8 @@ use shared::{
     SignedUrl, UploadReceipt,
 };
 
-use shared::input::{
-    integration::NewApplication,
-    integrity::NewEvent,
-    monitoring::{ImagePage, NewImage},
-};
+use shared::capture::NewImage;
+use shared::input::{integration::NewApplication, integrity::NewEvent, monitoring::ImagePage};
 
 use crate::error::AppError;
 

@@ -104,24 +104,3 @@ pub async fn states(
         })
         .collect())
 }
-
-/// How far each of these interviews has gone at `now` by its facts alone
-/// (`invited`, `in_progress`, `ended` or `analysed`; never `reviewed`, which
-/// needs the summary's flags): what the milestones and `flag.raised` need,
-/// without loading any interview. `idle` is INTERVIEW_IDLE_SECS.
-pub async fn stages(
-    db: &impl sea_orm::ConnectionTrait,
-    ids: &[uuid::Uuid],
-    idle: std::time::Duration,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<std::collections::HashMap<uuid::Uuid, shared::lifecycle::InterviewState>, AppError> {
-    let facts = repo::lifecycle_facts(db, ids).await?;
-    let idle = chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::MAX);
-    Ok(ids
-        .iter()
-        .map(|id| {
-            let facts = facts.get(id).copied().unwrap_or_default();
-            (*id, interview_state(&facts, now, idle))
-        })
-        .collect())
-}

@@ -1,4 +1,4 @@
-//! Random tokens and slugs, and keys read from hex (the `hex` crate does the
+//! Random tokens, their hashes and slugs, and keys read from hex (the `hex` crate does the
 //! hex; lowercase hex is `hex::encode`).
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
@@ -9,6 +9,13 @@ pub fn from_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
     let mut bytes = [0u8; N];
     hex::decode_to_slice(text, &mut bytes).ok()?;
     Some(bytes)
+}
+
+/// SHA-256 of a session token, service key or link token, hex: what the database
+/// keeps (and a provisioning request's fingerprint).
+pub fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// `N` random bytes from the OS generator, as URL-safe base64 without padding.

@@ -332,7 +332,7 @@ impl Integrity for IntegrityService {
                     .collect();
                 if !raised.is_empty() {
                     // A flag just raised has no verdict: the facts alone give the state.
-                    let state = crate::applications::stages(
+                    let state = crate::db::applications::stages(
                         &txn,
                         &[application.0],
                         self.interview_idle,

@@ -22,6 +22,7 @@ pub mod monitoring;
 pub mod openapi;
 pub mod policy;
 pub mod retention;
+pub mod routes;
 pub mod settings;
 pub mod startup;
 pub mod storage;

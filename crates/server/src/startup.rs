@@ -40,9 +40,6 @@ use crate::{
     storage::{self, file::FileStore, StorageError},
 };
 
-/// Liveness and readiness (no caller needed).
-pub const HEALTH_PATH: &str = "/healthz";
-
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
@@ -241,7 +238,7 @@ pub fn router(state: AppState) -> Router {
     // Layers run outside in: trace, identify the client, security headers, request
     // checks, then the handler (whose AppError gets its status innermost).
     Router::new()
-        .route(HEALTH_PATH, get(healthz))
+        .route(crate::routes::HEALTH_PATH, get(healthz))
         .route("/media/{*key}", get(media::serve))
         .route(openapi::OPENAPI_PATH, get(openapi::document))
         .route("/metrics", get(crate::telemetry::render))

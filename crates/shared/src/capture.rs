@@ -21,6 +21,13 @@ use crate::{
 /// The longest device label kept; a longer one is cut there.
 pub const MAX_DEVICE_LABEL_CHARS: usize = 200;
 
+/// An image to store: its record, checked, and its bytes (whose content the
+/// service checks).
+pub struct NewImage {
+    pub meta: CaptureMeta,
+    pub bytes: Vec<u8>,
+}
+
 /// A capture as checked. Made with [`CaptureMeta::new`] and struct update
 /// syntax, so a new field needs no change where captures are made.
 #[derive(Debug, Clone, PartialEq, Eq)]

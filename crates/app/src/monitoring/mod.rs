@@ -21,7 +21,7 @@ use crate::error::AppError;
 async fn upload(capture: CaptureFields, image_data: String) -> Result<UploadReceipt, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
     let monitoring = crate::services::services()?.monitoring;
-    let image = input::NewImage {
+    let image = shared::capture::NewImage {
         meta: capture.parse()?,
         bytes: input::decode_image_data(&image_data, monitoring.max_image_bytes())?,
     };

@@ -12,7 +12,6 @@ use app::{
 use async_trait::async_trait;
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
-use sha2::{Digest, Sha256};
 use shared::CurrentUser;
 
 use crate::{
@@ -45,11 +44,7 @@ pub fn check_credential_sizes(email: &str, password: &str) -> Result<(), AppErro
     Ok(())
 }
 
-/// SHA-256 of a session token, service key or link token, hex: what the database
-/// keeps (and a provisioning request's fingerprint).
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+use crate::encoding::token_hash;
 
 fn chrono_duration(duration: Duration) -> chrono::Duration {
     chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)

@@ -294,3 +294,24 @@ pub async fn lifecycle_facts(
     }
     Ok(facts)
 }
+
+/// How far each of these interviews has gone at `now` by its facts alone
+/// (`invited`, `in_progress`, `ended` or `analysed`; never `reviewed`, which
+/// needs the summary's flags): what the milestones and `flag.raised` need,
+/// without loading any interview. `idle` is INTERVIEW_IDLE_SECS.
+pub async fn stages(
+    db: &impl sea_orm::ConnectionTrait,
+    ids: &[Uuid],
+    idle: std::time::Duration,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<HashMap<Uuid, shared::lifecycle::InterviewState>, PersistenceError> {
+    let facts = lifecycle_facts(db, ids).await?;
+    let idle = chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::MAX);
+    Ok(ids
+        .iter()
+        .map(|id| {
+            let facts = facts.get(id).copied().unwrap_or_default();
+            (*id, shared::lifecycle::interview_state(&facts, now, idle))
+        })
+        .collect())
+}

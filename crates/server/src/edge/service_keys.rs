@@ -18,7 +18,7 @@ use shared::integration::SERVICE_KEY_PREFIX as KEY_PREFIX;
 const SERVER_PATHS: &[&str] = &[
     crate::export::EXPORT_PATH,
     // Need no caller at all.
-    crate::startup::HEALTH_PATH,
+    crate::routes::HEALTH_PATH,
     crate::openapi::OPENAPI_PATH,
 ];
 

@@ -6,9 +6,9 @@ use sea_orm::DatabaseConnection;
 use shared::{CurrentUser, OrganizationId, Role, UserId};
 
 use crate::{
-    accounts::token_hash,
     db::{entities::api_key, integration as repo, PersistenceError},
     encoding::random_token,
+    encoding::token_hash,
 };
 
 /// What every key starts with, so a leaked one is recognisable (secret scanners),

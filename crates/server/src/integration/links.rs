@@ -26,8 +26,9 @@ use chrono::Utc;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use crate::{
-    accounts::{token_hash, SessionAccounts},
+    accounts::SessionAccounts,
     db::{applications as application_repo, integration as repo, PersistenceError},
+    encoding::token_hash,
 };
 
 /// State the link pages need.

@@ -24,7 +24,6 @@ use shared::{
 };
 
 use crate::{
-    accounts::token_hash,
     db::{
         accounts as account_repo,
         applications::{self as application_repo, capture_settings},
@@ -33,6 +32,7 @@ use crate::{
         integration as repo, PersistenceError,
     },
     encoding::random_token,
+    encoding::token_hash,
     policy::{self, to, AdminTask},
     settings::MAX_INVITATION_DAYS,
 };

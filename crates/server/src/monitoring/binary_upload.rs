@@ -8,7 +8,10 @@ use axum::{
     extract::{rejection::QueryRejection, Query},
     Extension, Json,
 };
-use shared::{capture::CaptureFields, input::monitoring::NewImage, UploadReceipt};
+use shared::{
+    capture::{CaptureFields, NewImage},
+    UploadReceipt,
+};
 
 use crate::edge::body::{body_deadline, read_limited};
 

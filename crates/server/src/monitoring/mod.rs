@@ -20,7 +20,8 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 use sha2::{Digest, Sha256};
 use shared::{
     audit::AuditAction,
-    input::monitoring::{self as input, ImagePage, NewImage},
+    capture::NewImage,
+    input::monitoring::{self as input, ImagePage},
     CurrentUser, DeleteReceipt, ImageKind, ImageList, ImageRef, ObjectKey, SignedUrl,
     UploadReceipt, UserId,
 };

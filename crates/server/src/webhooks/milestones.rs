@@ -63,7 +63,7 @@ pub async fn look(db: &DatabaseConnection, idle: Duration) -> Result<(), String>
     let ids: Vec<Uuid> = unsettled.iter().map(|(id, _)| *id).collect();
     let now = Utc::now();
     // Facts alone: a milestone does not depend on flags (and no interview is loaded).
-    let states = crate::applications::stages(db, &ids, idle, now)
+    let states = crate::db::applications::stages(db, &ids, idle, now)
         .await
         .map_err(|e| e.to_string())?;
     for (id, announced) in unsettled {

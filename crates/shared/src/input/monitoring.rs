@@ -17,13 +17,6 @@ pub const MAX_PAGE: u32 = 10_000;
 /// How far ahead of the server's clock a capture time may be (clock skew).
 pub const CLOCK_SKEW_SECS: i64 = 5;
 
-/// An image to store: its record, checked, and its bytes (whose content the
-/// service checks).
-pub struct NewImage {
-    pub meta: crate::capture::CaptureMeta,
-    pub bytes: Vec<u8>,
-}
-
 pub struct ImagePage {
     pub before: Option<DateTime<Utc>>,
     pub limit: Option<u32>,
