@@ -1,7 +1,14 @@
-//! Telling a JPEG from its bytes: the SOI marker, then well-formed marker segments
-//! up to a frame header and the start of scan; and its size in pixels from the
-//! frame header, so that an image no camera or screen makes (a few kilobytes
-//! declaring 40 megapixels) is refused before any decoder allocates for it.
+//! Telling a JPEG from its bytes, with zune-jpeg's header reader (the
+//! decoder face detection uses): the SOI marker, then well-formed marker
+//! segments up to a frame header and the start of scan, in strict mode; and
+//! its size in pixels from the frame header, so that an image no camera or
+//! screen makes (a few kilobytes declaring 40 megapixels) is refused before any
+//! decoder allocates for it. Only the headers are read, never the scan.
+
+use zune_jpeg::{
+    zune_core::{bytestream::ZCursor, options::DecoderOptions},
+    JpegDecoder,
+};
 
 /// The largest width and height an image may declare (a 4K screen fits).
 pub const MAX_SIDE: u16 = 4096;
@@ -9,68 +16,44 @@ pub const MAX_SIDE: u16 = 4096;
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum JpegError {
     #[error("the image is not a JPEG: {0}")]
-    NotJpeg(&'static str),
+    NotJpeg(String),
     #[error("the image is {width}×{height} pixels; at most {MAX_SIDE}×{MAX_SIDE} are taken")]
     TooManyPixels { width: u16, height: u16 },
 }
 
-use JpegError::NotJpeg;
-
 /// Checks the bytes are a JPEG of at most [`MAX_SIDE`] pixels a side.
 pub fn check(bytes: &[u8]) -> Result<(), JpegError> {
     if bytes.len() < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8 {
-        return Err(NotJpeg("it does not start with a JPEG marker"));
+        return Err(JpegError::NotJpeg(
+            "it does not start with a JPEG marker".into(),
+        ));
     }
-    let mut at = 2;
-    let mut frame = false;
-    loop {
-        // Markers may be preceded by fill bytes (0xFF).
-        if bytes.get(at) != Some(&0xFF) {
-            return Err(NotJpeg("its marker segments are malformed"));
-        }
-        while bytes.get(at) == Some(&0xFF) {
-            at += 1;
-        }
-        let Some(&marker) = bytes.get(at) else {
-            return Err(NotJpeg("it ends inside a marker"));
-        };
-        at += 1;
-        match marker {
-            0xD8 | 0x00 => return Err(NotJpeg("its marker segments are malformed")),
-            0xD9 => return Err(NotJpeg("it ends before any image data")),
-            0x01 | 0xD0..=0xD7 => continue,
-            _ => {}
-        }
-        let (Some(&high), Some(&low)) = (bytes.get(at), bytes.get(at + 1)) else {
-            return Err(NotJpeg("it ends inside a segment"));
-        };
-        let length = usize::from(high) << 8 | usize::from(low);
-        if length < 2 || at + length > bytes.len() {
-            return Err(NotJpeg("a segment runs past the end"));
-        }
-        match marker {
-            // Start of frame: baseline, progressive, lossless, arithmetic variants:
-            // length (2), precision (1), height (2), width (2), ...
-            0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
-                if length < 7 {
-                    return Err(NotJpeg("its frame header is too short"));
-                }
-                let side = |at: usize| u16::from(bytes[at]) << 8 | u16::from(bytes[at + 1]);
-                let (height, width) = (side(at + 3), side(at + 5));
-                if width == 0 || height == 0 {
-                    return Err(NotJpeg("its frame header declares no size"));
-                }
-                if width > MAX_SIDE || height > MAX_SIDE {
-                    return Err(JpegError::TooManyPixels { width, height });
-                }
-                frame = true;
-            }
-            0xDA if frame => return Ok(()),
-            0xDA => return Err(NotJpeg("it has image data before a frame header")),
-            _ => {}
-        }
-        at += length;
+    // Any size a frame header can declare is read; the limit is ours, below,
+    // so that it answers as itself (400), not as a malformed file (415).
+    let options = DecoderOptions::default()
+        .set_strict_mode(true)
+        .set_max_width(usize::from(u16::MAX))
+        .set_max_height(usize::from(u16::MAX));
+    let mut decoder = JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    decoder
+        .decode_headers()
+        .map_err(|e| JpegError::NotJpeg(e.to_string()))?;
+    let (width, height) = decoder
+        .dimensions()
+        .ok_or_else(|| JpegError::NotJpeg("it has no frame header".into()))?;
+    let (width, height) = (
+        u16::try_from(width).unwrap_or(u16::MAX),
+        u16::try_from(height).unwrap_or(u16::MAX),
+    );
+    if width == 0 || height == 0 {
+        return Err(JpegError::NotJpeg(
+            "its frame header declares no size".into(),
+        ));
     }
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Err(JpegError::TooManyPixels { width, height });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
