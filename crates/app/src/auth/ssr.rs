@@ -72,13 +72,13 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
                 )
             })?;
             if token.starts_with(shared::integration::SERVICE_KEY_PREFIX) {
-                let user = services.accounts.key_user(token, parts.uri.path()).await?;
+                let user = services.accounts.key_user(&token, parts.uri.path()).await?;
                 return user.map(SignedIn).ok_or_else(|| {
                     AppError::Unauthenticated("this service key is unknown or was revoked".into())
                 });
             }
             // A session's token, sent by a panel embedded on another origin.
-            let user = services.accounts.session_user(token).await?;
+            let user = services.accounts.session_user(&token).await?;
             return user.map(SignedIn).ok_or_else(AppError::unauthenticated);
         }
         let token = token_from_headers(&parts.headers, over_https(parts))
@@ -118,25 +118,19 @@ fn request_parts() -> Result<Parts, AppError> {
 
 /// The session token of the request: only the cookie named for its scheme counts.
 pub fn token_from_headers(headers: &axum::http::HeaderMap, https: bool) -> Option<String> {
-    let name = cookie_name(https);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(cookie, _)| *cookie == name)
-        .map(|(_, value)| value.to_string())
+    axum_extra::extract::CookieJar::from_headers(headers)
+        .get(cookie_name(https))
+        .map(|cookie| cookie.value().to_string())
         .filter(|value| !value.is_empty())
 }
 
-/// The token of `Authorization: Bearer <token>`, when the header is that.
-pub fn bearer_token(authorization: &HeaderValue) -> Option<&str> {
-    authorization
-        .to_str()
+/// The token of `Authorization: Bearer <token>` (the scheme in any case), when
+/// the header is that.
+pub fn bearer_token(authorization: &HeaderValue) -> Option<String> {
+    use axum_extra::headers::{authorization::Bearer, Authorization, Header};
+    Authorization::<Bearer>::decode(&mut std::iter::once(authorization))
         .ok()
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim)
+        .map(|header| header.token().trim().to_string())
         .filter(|token| !token.is_empty())
 }
 
@@ -146,8 +140,7 @@ pub async fn session_token() -> Option<String> {
     let parts = request_parts().ok()?;
     match parts.headers.get(header::AUTHORIZATION) {
         Some(authorization) => bearer_token(authorization)
-            .filter(|token| !token.starts_with(shared::integration::SERVICE_KEY_PREFIX))
-            .map(str::to_string),
+            .filter(|token| !token.starts_with(shared::integration::SERVICE_KEY_PREFIX)),
         None => token_from_headers(&parts.headers, over_https(&parts)),
     }
 }
@@ -211,4 +204,33 @@ pub async fn set_session_cookie(token: &str, lifetime: Duration) {
 
 pub fn clear_session_cookie() {
     set_cookie(session_cookie("", 0, request_https()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_tokens_are_read_in_any_case_of_the_scheme_and_nothing_else() {
+        let read = |value: &str| bearer_token(&HeaderValue::from_str(value).unwrap());
+        assert_eq!(read("Bearer imk_abc"), Some("imk_abc".into()));
+        assert_eq!(read("bearer imk_abc"), Some("imk_abc".into()));
+        assert_eq!(read("BEARER imk_abc"), Some("imk_abc".into()));
+        for other in ["Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "imk_abc", ""] {
+            assert_eq!(read(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn only_the_cookie_named_for_the_scheme_counts() {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; im_session=plain; __Host-im_session=secure"),
+        );
+        assert_eq!(token_from_headers(&headers, false), Some("plain".into()));
+        assert_eq!(token_from_headers(&headers, true), Some("secure".into()));
+        headers.insert(header::COOKIE, HeaderValue::from_static("a=1"));
+        assert_eq!(token_from_headers(&headers, false), None);
+    }
 }
