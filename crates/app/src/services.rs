@@ -291,10 +291,28 @@ pub struct Services {
     pub webhooks: Arc<dyn Webhooks>,
 }
 
-/// The services of the current request, from Leptos context.
+/// The services of the current request, from Leptos context (the server
+/// provides them, with the request, to every page, server function and the
+/// not-found page from one closure in its router).
+///
+/// Without them there are two cases. The request is still there: a route the
+/// server did not give them to, a fault of ours, logged and counted
+/// (`interview_monitor_services_missing_total`; the pages test walks every
+/// route for it). The request is gone too: a resource of a render Leptos
+/// discarded on the server (a branch replaced, an answer already sent) is
+/// finishing, and nobody will read its result; that is counted apart
+/// (`interview_monitor_discarded_server_calls_total`) and refused quietly.
 pub fn services() -> Result<Services, AppError> {
-    leptos::prelude::use_context::<Services>().ok_or_else(|| {
-        tracing::error!("Services were not provided to the Leptos context");
-        AppError::internal()
-    })
+    use leptos::prelude::use_context;
+    if let Some(services) = use_context::<Services>() {
+        return Ok(services);
+    }
+    if use_context::<axum::http::request::Parts>().is_none() {
+        tracing::debug!("a server function of a discarded render ran after its request");
+        metrics::counter!("interview_monitor_discarded_server_calls_total").increment(1);
+        return Err(AppError::unavailable());
+    }
+    tracing::error!("Services were not provided to the Leptos context");
+    metrics::counter!("interview_monitor_services_missing_total").increment(1);
+    Err(AppError::internal())
 }

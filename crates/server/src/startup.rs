@@ -256,11 +256,16 @@ pub fn router(state: AppState) -> Router {
         // An API path that does not exist is a JSON 404 like every other API
         // error, not the app's HTML page.
         .route("/api/{*rest}", any(api_not_found))
-        .leptos_routes_with_context(&state, routes, context, {
+        // Every page, every server function and the not-found page get the
+        // services from this one closure (the pages test walks them all).
+        .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
         .layer(middleware::from_fn(http_errors::status_from_app_error))
         .layer(middleware::from_fn_with_state(
             state.request_rules.clone(),

@@ -68,3 +68,94 @@ async fn the_sign_in_page_is_server_rendered_and_unknown_pages_are_404() {
     let missing = reqwest::get(app.url("/no/such/page")).await.unwrap();
     assert_eq!(missing.status(), 404);
 }
+
+/// Every page, as every role and signed out, and pages that do not exist:
+/// each server function they run finds the services (`services()` counts
+/// every time it does not, in `/metrics`). A server process of its own, so the
+/// count is this walk's alone.
+#[tokio::test]
+async fn every_page_finds_its_services_whoever_asks() {
+    let (mut server, application) = crate::helpers::ServerProcess::prepare_interview().await;
+    server.cli(
+        &[
+            "user",
+            "create",
+            "--email",
+            "a@example.test",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        Some("admin-pass"),
+    );
+    server.serve().await;
+    let address = server.address.clone();
+    let pages = [
+        "/".to_string(),
+        "/login".into(),
+        "/applications".into(),
+        format!("/applications/{application}/interview"),
+        format!("/applications/{application}/review"),
+        "/audit".into(),
+        "/admin/keys".into(),
+        "/admin/webhooks".into(),
+        "/no/such/page".into(),
+        "/applications/not-an-id/review".into(),
+        "/capture/no-such-token".into(),
+    ];
+    let missing = || async {
+        let metrics = reqwest::get(format!("{address}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        metrics
+            .lines()
+            .find(|line| line.starts_with("interview_monitor_services_missing_total"))
+            .map(str::to_string)
+    };
+    for (who, account) in [
+        ("signed out", None),
+        ("candidate", Some(("c@example.test", "candidate-pass"))),
+        ("recruiter", Some(("r@example.test", "recruiter-pass"))),
+        ("admin", Some(("a@example.test", "admin-pass"))),
+    ] {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        if let Some((email, password)) = account {
+            let login = client
+                .post(format!("{address}/api/auth/login"))
+                .json(&json!({"email": email, "password": password}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(login.status(), 200, "{who} signs in");
+        }
+        for page in &pages {
+            let status = client
+                .get(format!("{address}{page}"))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert!(status.as_u16() < 500, "{who} {page}: {status}");
+            assert_eq!(
+                missing().await,
+                None,
+                "{who} {page}: a server function ran without its services"
+            );
+        }
+    }
+    // Work a page left running after its answer (a resource of a discarded
+    // render) would show up a little later.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        missing().await,
+        None,
+        "a server function ran late without its services"
+    );
+}
