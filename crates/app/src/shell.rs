@@ -55,9 +55,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/applications") view=ApplicationsPage/>
                     <Route path=path!("/applications/:id/interview") view=InterviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/applications/:id/review") view={Lazy::<ReviewRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/keys") view={Lazy::<KeysRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/webhooks") view={Lazy::<WebhooksRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()}/>
+                    <Route path=path!("/admin/keys") view={Lazy::<KeysRoute>::new()}/>
+                    <Route path=path!("/admin/webhooks") view={Lazy::<WebhooksRoute>::new()}/>
                 </Routes>
             </main>
         </Router>

@@ -4,10 +4,7 @@
 //! the four operations needed are smaller than any IndexedDB crate's wasm.
 
 use js_sys::{Array, Object, Promise, Reflect};
-use shared::{
-    capture::{CaptureFields, CaptureMeta},
-    ApplicationId,
-};
+use shared::{ApplicationId, ImageKind};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -37,10 +34,14 @@ pub struct StoredCapture {
 /// What a kept entry holds.
 #[derive(Clone)]
 pub enum StoredItem {
-    /// A snapshot: its record and its JPEG.
+    /// A snapshot: its kind, its record as the upload's query, and its JPEG.
     Capture {
-        /// What the upload sends with it.
-        meta: CaptureMeta,
+        /// Camera or screen.
+        kind: ImageKind,
+        /// Its `CaptureFields` as `upload-binary`'s query, made once when it
+        /// was taken ([`crate::transport::capture_query`]): kept and sent as
+        /// is, so nothing here reads or knows its fields.
+        query: String,
         /// The JPEG as taken.
         blob: Blob,
     },
@@ -177,10 +178,9 @@ pub async fn keep(capture: &StoredCapture) -> Result<(), JsValue> {
         &capture.captured_at.as_str().into(),
     )?;
     match &capture.item {
-        StoredItem::Capture { meta, blob } => {
-            let fields = serde_json::to_string(&CaptureFields::from(meta))
-                .map_err(|e| JsValue::from_str(&e.to_string()))?;
-            Reflect::set(&record, &"capture".into(), &fields.into())?;
+        StoredItem::Capture { kind, query, blob } => {
+            Reflect::set(&record, &"kind".into(), &kind.as_str().into())?;
+            Reflect::set(&record, &"query".into(), &query.as_str().into())?;
             Reflect::set(&record, &"blob".into(), blob)?;
         }
         StoredItem::Event { json, session } => {
@@ -226,7 +226,8 @@ pub async fn kept_for(application: ApplicationId) -> Result<Vec<StoredCapture>, 
                     session: text(&record, "session"),
                 },
                 None => StoredItem::Capture {
-                    meta: kept_capture(&record, text)?,
+                    kind: text(&record, "kind")?.parse().ok()?,
+                    query: text(&record, "query")?,
                     blob: Reflect::get(&record, &"blob".into())
                         .ok()?
                         .dyn_into()
@@ -242,23 +243,4 @@ pub async fn kept_for(application: ApplicationId) -> Result<Vec<StoredCapture>, 
         })
         .filter(|capture| capture.application == application)
         .collect())
-}
-
-/// A kept capture's record: its fields as kept, or, from a version before
-/// them, made from the entry's own id, application, time and kind.
-fn kept_capture(
-    record: &JsValue,
-    text: impl Fn(&JsValue, &str) -> Option<String>,
-) -> Option<CaptureMeta> {
-    let fields = match text(record, "capture") {
-        Some(json) => serde_json::from_str(&json).ok()?,
-        None => CaptureFields {
-            application_id: text(record, "application")?,
-            image_type: text(record, "kind")?,
-            captured_at: text(record, "capturedAt"),
-            capture_id: text(record, "id"),
-            ..CaptureFields::default()
-        },
-    };
-    fields.parse().ok()
 }

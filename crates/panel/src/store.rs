@@ -168,7 +168,8 @@ impl MonitoringImages {
             captured_at: Some(transport::now(&connection)),
             ..CaptureMeta::new(application, kind)
         };
-        let (sent, receipt) = transport::upload_blob(&connection, &meta, blob).await;
+        let query = transport::capture_query(&meta);
+        let (sent, receipt) = transport::upload_blob(&connection, &query, blob).await;
         self.status.set_uploading(false);
         let result = match (sent.attempt, receipt) {
             (Attempt::Stored, Some(receipt)) => Ok(receipt),

@@ -335,14 +335,14 @@ pub fn forget_saved(connection: &Connection) {
     }
 }
 
-/// Uploads one JPEG through `upload-binary` (raw bytes, no base64), its
-/// record as the query.
+/// Uploads one JPEG through `upload-binary` (raw bytes, no base64), with its
+/// record as the query ([`capture_query`]).
 pub async fn upload_blob(
     connection: &Connection,
-    meta: &CaptureMeta,
+    query: &str,
     blob: &Blob,
 ) -> (Sent, Option<UploadReceipt>) {
-    let path = format!("/api/monitoring/upload-binary?{}", query(meta));
+    let path = format!("/api/monitoring/upload-binary?{query}");
     let (answer, renewed) = send(connection, &path, blob, "image/jpeg").await;
     let receipt = answer
         .ok()
@@ -365,8 +365,9 @@ pub async fn upload_blob(
     )
 }
 
-/// A capture's fields as a query string, every field the record has.
-fn query(meta: &CaptureMeta) -> String {
+/// A capture's record as `upload-binary`'s query: every field of its
+/// `CaptureFields`, whichever they are.
+pub fn capture_query(meta: &CaptureMeta) -> String {
     let Ok(params) = web_sys::UrlSearchParams::new() else {
         return String::new();
     };

@@ -209,7 +209,11 @@ impl Worker {
                 .captured_at
                 .map(|at| shared::monitoring::millis::format(&at))
                 .unwrap_or_default(),
-            item: StoredItem::Capture { meta, blob },
+            item: StoredItem::Capture {
+                kind: meta.kind,
+                query: transport::capture_query(&meta),
+                blob,
+            },
             attempts: 0,
             restored: false,
         };
@@ -337,8 +341,8 @@ impl Worker {
             }
             let connection = status.connection();
             let (sent, count) = match &head.item {
-                StoredItem::Capture { meta, blob } => {
-                    let (sent, _) = transport::upload_blob(&connection, meta, blob).await;
+                StoredItem::Capture { query, blob, .. } => {
+                    let (sent, _) = transport::upload_blob(&connection, query, blob).await;
                     (sent, 1)
                 }
                 StoredItem::Event { .. } => {
@@ -366,7 +370,7 @@ impl Worker {
                     status.set_error(None);
                     status.update_stats(|s| {
                         match &head.item {
-                            StoredItem::Capture { meta, .. } => match meta.kind {
+                            StoredItem::Capture { kind, .. } => match kind {
                                 ImageKind::Camera => s.uploaded_camera += 1,
                                 ImageKind::Screen => s.uploaded_screen += 1,
                             },
@@ -378,9 +382,9 @@ impl Worker {
                         s.signed_out = false;
                         s.last_success = Some(at);
                     });
-                    if let StoredItem::Capture { meta, .. } = &head.item {
+                    if let StoredItem::Capture { kind, .. } = &head.item {
                         status.emit(PanelEvent::CaptureStored {
-                            kind: meta.kind,
+                            kind: *kind,
                             capture_id: head.id.clone(),
                             captured_at: head.captured_at.clone(),
                         });
@@ -390,9 +394,9 @@ impl Worker {
                     self.finish_head(count);
                     let message = refusal.message;
                     let text = match &head.item {
-                        StoredItem::Capture { meta, .. } => status.text(
+                        StoredItem::Capture { kind, .. } => status.text(
                             |t| &t.capture_refused,
-                            &[("kind", meta.kind.as_str()), ("error", &message)],
+                            &[("kind", kind.as_str()), ("error", &message)],
                         ),
                         StoredItem::Event { .. } => status.text(
                             |t| &t.events_refused,

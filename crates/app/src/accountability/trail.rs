@@ -75,10 +75,10 @@ fn entry_row(entry: AuditEntry) -> impl IntoView {
 
 fn entries_table(entries: Vec<AuditEntry>) -> impl IntoView {
     view! {
-        <table class="audit">
+        <div class="table-scroll"><table class="audit">
             <thead><tr><th>"#"</th><th>"When"</th><th>"Who"</th><th>"What"</th><th>"Of what"</th></tr></thead>
             <tbody>{entries.into_iter().map(entry_row).collect_view()}</tbody>
-        </table>
+        </table></div>
     }
 }
 

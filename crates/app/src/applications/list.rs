@@ -133,7 +133,7 @@ fn ApplicationTable(applications: Vec<ApplicationSummary>, show_candidate: bool)
                     " Only with flags to review"</label>
             </p>
         })}
-        <table class="applications">
+        <div class="table-scroll"><table class="applications">
             <thead>
                 <tr>
                     <th>"Job"</th>
@@ -181,7 +181,7 @@ fn ApplicationTable(applications: Vec<ApplicationSummary>, show_candidate: bool)
                     }
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
     .into_any()
 }

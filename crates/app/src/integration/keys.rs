@@ -121,7 +121,7 @@ fn Keys(version: RwSignal<u32>, keys: Resource<Result<ServiceKeys, AppError>>) -
                 {move || keys.get().map(|list| match list {
                     Ok(list) if list.keys.is_empty() => view! { <p class="muted">"No keys yet."</p> }.into_any(),
                     Ok(list) => view! {
-                        <table class="keys">
+                        <div class="table-scroll"><table class="keys">
                             <thead><tr><th>"Name"</th><th>"Organization"</th><th>"Created"</th><th>"Last used"</th><th>"Revoked"</th><th></th></tr></thead>
                             <tbody>
                                 {list.keys.into_iter().map(|key| {
@@ -142,7 +142,7 @@ fn Keys(version: RwSignal<u32>, keys: Resource<Result<ServiceKeys, AppError>>) -
                                     }
                                 }).collect_view()}
                             </tbody>
-                        </table>
+                        </table></div>
                     }.into_any(),
                     Err(error) => view! { <p class="notice error" role="alert">{error.to_string()}</p> }.into_any(),
                 })}

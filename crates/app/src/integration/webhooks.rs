@@ -183,7 +183,7 @@ fn Webhooks(
                 {move || endpoints.get().map(|list| match list {
                     Ok(list) if list.webhooks.is_empty() => view! { <p class="muted">"No endpoints yet."</p> }.into_any(),
                     Ok(list) => view! {
-                        <table class="webhooks">
+                        <div class="table-scroll"><table class="webhooks">
                             <thead><tr><th>"Organization"</th><th>"URL"</th><th>"Events"</th><th>"Created"</th><th></th></tr></thead>
                             <tbody>
                                 {list.webhooks.into_iter().map(|hook| {
@@ -204,7 +204,7 @@ fn Webhooks(
                                     }
                                 }).collect_view()}
                             </tbody>
-                        </table>
+                        </table></div>
                     }.into_any(),
                     Err(error) => view! { <p class="notice error" role="alert">{error.to_string()}</p> }.into_any(),
                 })}
@@ -216,7 +216,7 @@ fn Webhooks(
                         view! { <p class="muted">"Nothing sent yet."</p> }.into_any()
                     } else {
                         view! {
-                            <table>
+                            <div class="table-scroll"><table>
                                 <thead><tr><th>"Message"</th><th>"Event"</th><th>"Status"</th><th>"Attempts"</th><th>"Last error"</th></tr></thead>
                                 <tbody>
                                     {list.deliveries.into_iter().map(|d| view! {
@@ -229,7 +229,7 @@ fn Webhooks(
                                         </tr>
                                     }).collect_view()}
                                 </tbody>
-                            </table>
+                            </table></div>
                         }.into_any()
                     }}
                 </section>
