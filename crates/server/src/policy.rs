@@ -34,33 +34,68 @@ use crate::db::{
     entities::job_application,
 };
 
-/// Every action on one application, for tables, messages and tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+/// Declares each action once: the [`Action`] enum (for tables, messages and
+/// tests) and, in [`to`], the permission type a [`Permitted`] handle carries
+/// for it.
+macro_rules! actions {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        /// Every action on one application.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Action {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$name,)*];
+        }
+
+        /// The permissions a [`Permitted`] handle can carry, one type per [`Action`].
+        pub mod to {
+            use super::Action;
+
+            /// A permission: the action it stands for.
+            pub trait Permission: sealed::Sealed {
+                const ACTION: Action;
+            }
+
+            mod sealed {
+                pub trait Sealed {}
+            }
+
+            $(
+                $(#[$doc])*
+                pub struct $name;
+                impl sealed::Sealed for $name {}
+                impl Permission for $name {
+                    const ACTION: Action = Action::$name;
+                }
+            )*
+        }
+    };
+}
+
+actions! {
+    /// Start and end monitoring sessions, read the consent terms.
     Upload,
+    /// Store images and events: upload, and the candidate's consent recorded.
     Capture,
+    /// Record the candidate's own consent.
     Consent,
+    /// List and sign images, read events, summaries and the trail.
     View,
+    /// Delete an image.
     Delete,
+    /// Give verdicts on flags.
     Review,
+    /// Download the evidence.
     Export,
+    /// Erase the application's images and events.
     Erase,
+    /// Make capture links and invitations.
     Invite,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
-        Action::Upload,
-        Action::Capture,
-        Action::Consent,
-        Action::View,
-        Action::Delete,
-        Action::Review,
-        Action::Export,
-        Action::Erase,
-        Action::Invite,
-    ];
-
     fn verb(self) -> &'static str {
         match self {
             Action::Upload => "monitor",
@@ -105,52 +140,6 @@ pub fn permits(
         Role::Integration => {
             matches!(action, Action::View | Action::Export | Action::Invite) && own_organization
         }
-    }
-}
-
-/// The permissions a [`Permitted`] handle can carry, one type per [`Action`].
-pub mod to {
-    use super::Action;
-
-    /// A permission: the action it stands for.
-    pub trait Permission: sealed::Sealed {
-        const ACTION: Action;
-    }
-
-    mod sealed {
-        pub trait Sealed {}
-    }
-
-    macro_rules! permissions {
-        ($($(#[$doc:meta])* $name:ident,)*) => {$(
-            $(#[$doc])*
-            pub struct $name;
-            impl sealed::Sealed for $name {}
-            impl Permission for $name {
-                const ACTION: Action = Action::$name;
-            }
-        )*};
-    }
-
-    permissions! {
-        /// Start and end monitoring sessions, read the consent terms.
-        Upload,
-        /// Store images and events: [`Upload`], and the candidate's consent recorded.
-        Capture,
-        /// Record the candidate's own consent.
-        Consent,
-        /// List and sign images, read events, summaries and the trail.
-        View,
-        /// Delete an image.
-        Delete,
-        /// Give verdicts on flags.
-        Review,
-        /// Download the evidence.
-        Export,
-        /// Erase the application's images and events.
-        Erase,
-        /// Make capture links and invitations.
-        Invite,
     }
 }
 
@@ -382,7 +371,7 @@ mod tests {
         let columns = [
             Upload, Capture, Consent, View, Delete, Review, Export, Erase, Invite,
         ];
-        assert_eq!(columns, Action::ALL, "every action has a column");
+        assert_eq!(&columns[..], Action::ALL, "every action has a column");
         let none = [false; 9];
         // (role, user's org, application's org, application's candidate, one per column)
         let table = [
