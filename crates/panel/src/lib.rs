@@ -71,6 +71,7 @@ mod consent;
 mod embedded;
 mod error;
 mod events;
+mod local;
 pub mod media;
 mod panel;
 pub mod persist;

@@ -407,12 +407,12 @@ mod live {
                 application,
                 feeds,
                 signals,
-                last_snapshots: StoredValue::new_local((f64::NEG_INFINITY, Vec::new())),
-                camera_stream: StoredValue::new_local(None),
-                screen_stream: StoredValue::new_local(None),
-                timers: StoredValue::new_local(Vec::new()),
-                screen_ended: StoredValue::new_local(None),
-                camera_watch: StoredValue::new_local(Vec::new()),
+                last_snapshots: crate::local::browser_local((f64::NEG_INFINITY, Vec::new())),
+                camera_stream: crate::local::browser_local(None),
+                screen_stream: crate::local::browser_local(None),
+                timers: crate::local::browser_local(Vec::new()),
+                screen_ended: crate::local::browser_local(None),
+                camera_watch: crate::local::browser_local(Vec::new()),
             }
         }
 
@@ -655,7 +655,7 @@ mod live {
 
         pub fn every(self, seconds: u32, kind: ImageKind) {
             let timer = Interval::new(seconds.max(1) * 1000, move || self.capture(kind));
-            self.timers.update_value(|timers| timers.push(timer));
+            self.timers.try_update_value(|timers| timers.push(timer));
         }
 
         pub fn stop(self) {
@@ -848,8 +848,8 @@ mod live {
 
     pub fn watch_page(signals: Signals, media: Media) -> Watching {
         let watching = Watching {
-            listeners: StoredValue::new_local(Vec::new()),
-            heartbeat: StoredValue::new_local(None),
+            listeners: crate::local::browser_local(Vec::new()),
+            heartbeat: crate::local::browser_local(None),
         };
         let Some(window) = web_sys::window() else {
             return watching;

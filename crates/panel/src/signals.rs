@@ -37,8 +37,8 @@ impl Signals {
         Signals {
             store,
             application,
-            session: StoredValue::new_local(None),
-            open: StoredValue::new_local(HashMap::new()),
+            session: crate::local::browser_local(None),
+            open: crate::local::browser_local(HashMap::new()),
             stopped: StoredValue::new(false),
         }
     }

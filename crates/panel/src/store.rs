@@ -50,7 +50,7 @@ impl MonitoringImages {
         MonitoringImages {
             status: Status::new(connection, texts),
             worker: Worker::new(),
-            canvas: StoredValue::new_local(None),
+            canvas: crate::local::browser_local(None),
         }
     }
 

@@ -124,7 +124,7 @@ pub(crate) struct Worker {
 impl Worker {
     pub fn new() -> Self {
         Worker {
-            queue: StoredValue::new_local(BoundedQueue::new(QUEUE_BOUND, QUEUE_BYTES)),
+            queue: crate::local::browser_local(BoundedQueue::new(QUEUE_BOUND, QUEUE_BYTES)),
             running: StoredValue::new(false),
             woken: StoredValue::new(false),
             writing: StoredValue::new(0),

@@ -29,15 +29,6 @@ pub struct AccountabilityService {
     pub store: Arc<dyn ObjectStore>,
 }
 
-impl From<RetentionError> for AppError {
-    fn from(error: RetentionError) -> Self {
-        match error {
-            RetentionError::Persistence(error) => error.into(),
-            RetentionError::Storage(error) => error.into(),
-        }
-    }
-}
-
 /// Who did it, in words: a role and organization, not a name.
 fn actor_words(
     entry: &audit_entry::Model,
@@ -188,7 +179,7 @@ pub async fn checkpoint_every(db: sea_orm::DatabaseConnection, key: crate::db::a
             Ok(Some(seq)) => tracing::debug!(seq, "audit trail head signed"),
             Ok(None) => {}
             Err(error) => {
-                tracing::warn!(error = %crate::error::error_chain(&error), "could not sign the audit trail's head; trying again later")
+                tracing::warn!(error = %crate::telemetry::error_chain(&error), "could not sign the audit trail's head; trying again later")
             }
         }
     }

@@ -9,8 +9,8 @@ use shared::{OrganizationId, Role, UserId};
 use crate::{
     accounts::password,
     db::{self, accounts as account_repo, applications as application_repo, PersistenceError},
-    error::error_chain,
     settings::Settings,
+    telemetry::error_chain,
 };
 
 #[derive(Debug, Parser)]

@@ -1,23 +1,15 @@
-//! Where the persistence and password errors become the API's errors. Each
-//! other layer's error has its one `From` beside its type (storage in
-//! `monitoring`, request bodies in `edge::body`, retention in `accountability`).
-//! The cause chain goes to the log; the body says only what a person needs.
+//! Where every layer's error becomes the API's error, each once: persistence,
+//! storage, passwords, request bodies and retention here, input checks beside
+//! `AppError` in the app (`shared::input::Invalid`). Each kind's HTTP status is
+//! `AppError::status`. The cause chain goes to the log; the body says only what
+//! a person needs.
 
 use app::AppError;
 
-use crate::{accounts::password::PasswordError, db::PersistenceError};
-
-/// `error: cause: cause...` on one line, for logs.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
+use crate::{
+    accounts::password::PasswordError, db::PersistenceError, edge::body::BodyError,
+    retention::RetentionError, storage::StorageError, telemetry::error_chain,
+};
 
 impl From<PersistenceError> for AppError {
     fn from(error: PersistenceError) -> Self {
@@ -54,5 +46,54 @@ impl From<PasswordError> for AppError {
         }
         tracing::error!(error = %error_chain(&error), "password hashing failed");
         AppError::internal()
+    }
+}
+
+impl From<StorageError> for AppError {
+    fn from(error: StorageError) -> Self {
+        let kind = match &error {
+            StorageError::Unreachable(_) => "unreachable",
+            StorageError::Refused(_) => "refused",
+            StorageError::NotFound => "not_found",
+            StorageError::Corrupt => "corrupt",
+            StorageError::Full(_) => "full",
+            StorageError::Io(_) => "io",
+            StorageError::Config(_) => "config",
+        };
+        metrics::counter!("interview_monitor_storage_errors_total", "kind" => kind).increment(1);
+        match &error {
+            StorageError::Unreachable(_) => {
+                tracing::warn!(error = %error_chain(&error), "object storage unreachable");
+                AppError::Unavailable("object storage is unreachable; try again shortly".into())
+            }
+            StorageError::Full(_) => {
+                tracing::error!(error = %error_chain(&error), "the built-in store's disk is full; uploads wait until there is room");
+                AppError::Unavailable("the image store is full; try again later".into())
+            }
+            StorageError::NotFound => AppError::NotFound("no such image".into()),
+            _ => {
+                tracing::error!(error = %error_chain(&error), "object storage failed");
+                AppError::internal()
+            }
+        }
+    }
+}
+
+impl From<BodyError> for AppError {
+    fn from(error: BodyError) -> Self {
+        match error {
+            BodyError::TooLarge(_) => AppError::PayloadTooLarge(error.to_string()),
+            BodyError::TimedOut => AppError::RequestTimeout(format!("{error}; send it again")),
+            BodyError::Broken => AppError::BadRequest(error.to_string()),
+        }
+    }
+}
+
+impl From<RetentionError> for AppError {
+    fn from(error: RetentionError) -> Self {
+        match error {
+            RetentionError::Persistence(error) => error.into(),
+            RetentionError::Storage(error) => error.into(),
+        }
     }
 }

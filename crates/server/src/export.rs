@@ -44,10 +44,10 @@ use crate::{
         audit::{self, Actor, NewEntry},
         images as image_repo,
     },
-    error::error_chain,
     monitoring::slots::{Holder, UploadSlot, UploadSlots},
     policy::{self, to},
     storage::ObjectStore,
+    telemetry::error_chain,
 };
 
 pub const EXPORT_PATH: &str = "/api/monitoring/export";

@@ -195,7 +195,7 @@ pub async fn summaries(
     }
     // A summary that could not be stored is computed again next time.
     if let Err(error) = stored::store(db, &computed, Utc::now()).await {
-        tracing::warn!(error = %crate::error::error_chain(&error), "could not store integrity summaries");
+        tracing::warn!(error = %crate::telemetry::error_chain(&error), "could not store integrity summaries");
     }
     Ok(listed)
 }

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use server::{
     cli::{self, Cli, Command},
-    error::error_chain,
     settings::Settings,
     startup,
+    telemetry::error_chain,
 };
 use tracing_subscriber::EnvFilter;
 

@@ -48,7 +48,7 @@ async fn check_record(db: &DatabaseConnection, key: &str, bytes: &[u8]) -> Check
         Ok(Some(_)) => Check::Damaged,
         Ok(None) => Check::Unrecorded,
         Err(error) => {
-            tracing::error!(error = %crate::error::error_chain(&error), "cannot check a stored image against its record");
+            tracing::error!(error = %crate::telemetry::error_chain(&error), "cannot check a stored image against its record");
             Check::Unknown
         }
     }
@@ -100,7 +100,7 @@ pub async fn serve(
         Err(StorageError::NotFound) => return gone(),
         Err(StorageError::Corrupt) => return damaged(&key),
         Err(error) => {
-            tracing::error!(error = %crate::error::error_chain(&error), "cannot serve a stored image");
+            tracing::error!(error = %crate::telemetry::error_chain(&error), "cannot serve a stored image");
             return unreadable();
         }
     };

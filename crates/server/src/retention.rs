@@ -20,8 +20,8 @@ use crate::{
         retention::{self as repo, Organizations},
         PersistenceError,
     },
-    error::error_chain,
     storage::{ObjectStore, StorageError},
+    telemetry::error_chain,
 };
 
 /// The lease's name, and how long one purge may hold it.

@@ -369,7 +369,7 @@ pub async fn serve(
     milestones.abort();
     // What was appended since the last checkpoint is signed before we go.
     if let Err(error) = crate::db::audit::checkpoint(&db, &audit_key, chrono::Utc::now()).await {
-        tracing::warn!(error = %crate::error::error_chain(&error), "could not sign the audit trail's head at shutdown");
+        tracing::warn!(error = %crate::telemetry::error_chain(&error), "could not sign the audit trail's head at shutdown");
     }
     if let Some(faces) = faces {
         faces.abort();

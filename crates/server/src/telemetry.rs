@@ -51,3 +51,15 @@ pub async fn render(State(handle): State<PrometheusHandle>) -> impl IntoResponse
         handle.render(),
     )
 }
+
+/// `error: cause: cause...` on one line, for logs.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -92,7 +92,7 @@ impl SessionAccounts {
     async fn give_back<'a>(&self, subjects: impl IntoIterator<Item = &'a (String, u64)>) {
         for (subject, _) in subjects {
             if let Err(error) = counters::give_back(&self.db, subject).await {
-                tracing::warn!(error = %crate::error::error_chain(&error), "could not give back a sign-in attempt");
+                tracing::warn!(error = %crate::telemetry::error_chain(&error), "could not give back a sign-in attempt");
             }
         }
     }

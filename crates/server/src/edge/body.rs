@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use app::AppError;
 use axum::body::Body;
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
@@ -42,16 +41,6 @@ pub enum BodyError {
     TimedOut,
     #[error("the request body could not be read")]
     Broken,
-}
-
-impl From<BodyError> for AppError {
-    fn from(error: BodyError) -> Self {
-        match error {
-            BodyError::TooLarge(_) => AppError::PayloadTooLarge(error.to_string()),
-            BodyError::TimedOut => AppError::RequestTimeout(format!("{error}; send it again")),
-            BodyError::Broken => AppError::BadRequest(error.to_string()),
-        }
-    }
 }
 
 /// Reads `body` to its end: at most `limit` bytes, no pause longer than `idle`,

@@ -14,8 +14,8 @@ use tokio::sync::Notify;
 use super::detector::FaceDetector;
 use crate::{
     db::faces::{self as repo, Claimed, Finding},
-    error::error_chain,
     storage::{ObjectStore, StorageError},
+    telemetry::error_chain,
 };
 
 /// How long a claimed job is this worker's before another may take it.

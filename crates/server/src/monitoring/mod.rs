@@ -32,9 +32,9 @@ use crate::{
         applications as application_repo, audit, counters, faces as faces_repo, images as repo,
         PersistenceError,
     },
-    error::error_chain,
     policy::{self, to, Permitted},
-    storage::{ObjectStore, StorageError},
+    storage::ObjectStore,
+    telemetry::error_chain,
 };
 
 pub struct MonitoringService {
@@ -51,36 +51,6 @@ pub struct MonitoringService {
     /// Camera images are queued for face analysis (FACE_DETECTION), and the
     /// workers woken.
     pub face_analysis: Option<Arc<tokio::sync::Notify>>,
-}
-
-impl From<StorageError> for AppError {
-    fn from(error: StorageError) -> Self {
-        let kind = match &error {
-            StorageError::Unreachable(_) => "unreachable",
-            StorageError::Refused(_) => "refused",
-            StorageError::NotFound => "not_found",
-            StorageError::Corrupt => "corrupt",
-            StorageError::Full(_) => "full",
-            StorageError::Io(_) => "io",
-            StorageError::Config(_) => "config",
-        };
-        metrics::counter!("interview_monitor_storage_errors_total", "kind" => kind).increment(1);
-        match &error {
-            StorageError::Unreachable(_) => {
-                tracing::warn!(error = %error_chain(&error), "object storage unreachable");
-                AppError::Unavailable("object storage is unreachable; try again shortly".into())
-            }
-            StorageError::Full(_) => {
-                tracing::error!(error = %error_chain(&error), "the built-in store's disk is full; uploads wait until there is room");
-                AppError::Unavailable("the image store is full; try again later".into())
-            }
-            StorageError::NotFound => AppError::NotFound("no such image".into()),
-            _ => {
-                tracing::error!(error = %error_chain(&error), "object storage failed");
-                AppError::internal()
-            }
-        }
-    }
 }
 
 fn image_not_found() -> AppError {

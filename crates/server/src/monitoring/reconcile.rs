@@ -182,7 +182,7 @@ pub async fn sweep_every(
                 }
             }
             Err(error) => {
-                tracing::warn!(error = %crate::error::error_chain(&error), "the storage sweep failed; next time")
+                tracing::warn!(error = %crate::telemetry::error_chain(&error), "the storage sweep failed; next time")
             }
         }
     }

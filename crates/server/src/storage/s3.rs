@@ -83,7 +83,7 @@ impl S3Store {
             match operation(&self.gateways[index].client).await {
                 Err(StorageError::Unreachable(error)) => {
                     if self.gateways.len() > 1 {
-                        tracing::warn!(gateway = index, error = %crate::error::error_chain(error.as_ref()), "an S3 gateway is unreachable; trying the next");
+                        tracing::warn!(gateway = index, error = %crate::telemetry::error_chain(error.as_ref()), "an S3 gateway is unreachable; trying the next");
                     }
                     last_error = Some(StorageError::Unreachable(error));
                 }

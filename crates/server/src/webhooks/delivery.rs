@@ -13,8 +13,8 @@ use tokio::sync::{Notify, Semaphore};
 use super::{address, signing};
 use crate::{
     db::webhooks::{self as repo, Outcome},
-    error::error_chain,
     settings::WebhookSettings,
+    telemetry::error_chain,
 };
 
 /// How long one attempt may take, answer included.

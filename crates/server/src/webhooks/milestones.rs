@@ -20,7 +20,7 @@ use crate::{
         webhooks::{self as repo, Announcement},
         PersistenceError,
     },
-    error::error_chain,
+    telemetry::error_chain,
 };
 
 /// How often each instance looks.

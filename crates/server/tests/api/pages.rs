@@ -159,3 +159,56 @@ async fn every_page_finds_its_services_whoever_asks() {
         "a server function ran late without its services"
     );
 }
+
+/// The interview page renders the panel on the server (which never runs it):
+/// many at once on a runtime of several threads, each answer is whole. (The
+/// panel's browser-only values, dropped on another thread than the one that
+/// made them, once panicked and cut the answer off.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn interview_pages_render_whole_on_many_threads() {
+    use std::sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    };
+    // A value dropped on another thread panics inside the server's runtime,
+    // where the test sees only the panic: count those.
+    let dropped_elsewhere = Arc::new(AtomicUsize::new(0));
+    let counted = dropped_elsewhere.clone();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("SendWrapper") {
+            counted.fetch_add(1, Ordering::SeqCst);
+        }
+        previous(info);
+    }));
+    let i = crate::helpers::interview().await;
+    let cookie = i.app.session_cookie_of(&i.candidate).await;
+    let url = i
+        .app
+        .url(&format!("/applications/{}/interview", i.application));
+    let client = reqwest::Client::new();
+    let pages = (0..128).map(|_| {
+        let (client, url, cookie) = (client.clone(), url.clone(), cookie.clone());
+        tokio::spawn(async move {
+            let response = client.get(url).header("cookie", cookie).send().await?;
+            let status = response.status();
+            let html = response.text().await?;
+            Ok::<_, reqwest::Error>((status, html))
+        })
+    });
+    for page in futures::future::join_all(pages).await {
+        let (status, html) = page.expect("task").expect("a whole answer");
+        assert_eq!(status, 200);
+        assert!(
+            html.contains("</html>"),
+            "cut off: …{}",
+            &html[html.len().saturating_sub(80)..]
+        );
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        dropped_elsewhere.load(Ordering::SeqCst),
+        0,
+        "a browser-only value was dropped on another thread of the server"
+    );
+}
