@@ -60,9 +60,11 @@ test("the interview page comes compressed, and its files are not fetched again",
   // with --split): a candidate never downloads them.
   const chunks = first.filter((entry) => entry.url.includes("/pkg/split_")).map((entry) => entry.url);
   expect(chunks, "no lazy route's chunk on the interview page").toEqual([]);
-  // The target is 250 KiB; this guards against growing past what we have
-  // (337 KiB since the panel became a crate with its own transport, 2026-12-05).
-  expect(firstTotal).toBeLessThanOrEqual(340 * 1024);
+  // The target is 250 KiB; this guards the site's own files (the wasm, JS and
+  // CSS: what a build decides) against growing past what we have: 334.9 KiB
+  // on 2026-12-05 (the total, 341.6 KiB, also counts the page and the API's
+  // answers, which depend on what earlier tests left in the application).
+  expect(firstPkg).toBeLessThanOrEqual(338 * 1024);
   expect(secondPkg).toBeLessThanOrEqual(20 * 1024);
 
   // The page itself is always revalidated; the hashed files are kept for a year.
