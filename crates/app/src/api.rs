@@ -4,7 +4,7 @@
 
 use leptos::server_fn::ServerFn;
 
-use crate::{accountability, applications, integration, integrity, monitoring};
+use crate::{accountability, applications, auth, integration, integrity, monitoring};
 
 /// The paths of these server functions.
 macro_rules! paths {
@@ -37,3 +37,16 @@ pub const SERVICE_KEY_PATHS: &[&str] = paths![
     integrity::ListEvents,
     accountability::ApplicationTrail,
 ];
+
+/// The server functions that take no caller: signing in and out.
+pub const ANONYMOUS_PATHS: &[&str] = paths![auth::Login, auth::Logout];
+
+/// The uploads whose JSON carries a base64 image (a larger body limit).
+pub const JSON_UPLOAD_PATHS: &[&str] = paths![
+    monitoring::UploadMonitoringImage,
+    monitoring::UploadCameraImage,
+    monitoring::UploadScreenImage,
+];
+
+/// Signing many keys at once (a larger body limit).
+pub const SIGNED_URLS_PATH: &str = <monitoring::GetMonitoringImageSignedUrls as ServerFn>::PATH;

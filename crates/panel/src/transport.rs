@@ -258,7 +258,7 @@ pub async fn trade(
     let body = serde_json::json!({ "token": capture_token }).to_string();
     let answer = send_once(
         connection,
-        "/api/integration/capture-sessions",
+        shared::integration::CAPTURE_SESSIONS_PATH,
         &JsValue::from_str(&body),
         "application/json",
         false,

@@ -3,3 +3,5 @@
 
 /// Liveness and readiness (no caller needed).
 pub const HEALTH_PATH: &str = "/healthz";
+
+pub use shared::integration::CAPTURE_SESSIONS_PATH;

@@ -246,7 +246,7 @@ pub fn router(state: AppState) -> Router {
         .route(crate::export::EXPORT_PATH, post(crate::export::export))
         .route(SIGN_IN_FORM_PATH, post(sign_in_form::submit))
         .route(
-            "/api/integration/capture-sessions",
+            crate::routes::CAPTURE_SESSIONS_PATH,
             post(integration::links::open_for_embedding),
         )
         .route(

@@ -6,6 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ApplicationId, CaptureSettings, UserId};
 
+/// Where a panel trades a capture token for a session (`{token}` →
+/// [`CaptureSession`]): the one API path that takes no caller besides signing in.
+pub const CAPTURE_SESSIONS_PATH: &str = "/api/integration/capture-sessions";
+
 /// What every service key starts with (`Authorization: Bearer imk_...`); any
 /// other bearer token is a session's (an embedded panel's, see `CaptureSession`).
 pub const SERVICE_KEY_PREFIX: &str = "imk_";

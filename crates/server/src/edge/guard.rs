@@ -51,17 +51,13 @@ pub const KEYS_BODY: usize = 128 * 1024;
 pub const BINARY_UPLOAD_PATH: &str = "/api/monitoring/upload-binary";
 pub const SIGN_IN_FORM_PATH: &str = "/login";
 
-/// The `/api/` paths that take no caller: signing in and out, and trading a
-/// capture link's token for a session.
-const ANONYMOUS_API_PATHS: &[&str] = &[
-    "/api/auth/login",
-    "/api/auth/logout",
-    "/api/integration/capture-sessions",
-];
-
-/// Whether a request to `path` must say who it is before anything else is done.
+/// Whether a request to `path` must say who it is before anything else is
+/// done: every `/api/` path but signing in and out and trading a capture
+/// link's token for a session.
 pub fn needs_caller(path: &str) -> bool {
-    path.starts_with("/api/") && !ANONYMOUS_API_PATHS.contains(&path)
+    path.starts_with("/api/")
+        && !app::api::ANONYMOUS_PATHS.contains(&path)
+        && path != crate::routes::CAPTURE_SESSIONS_PATH
 }
 
 #[derive(Clone)]
@@ -104,12 +100,10 @@ impl RequestRules {
                 limit: self.image_body,
             },
             SIGN_IN_FORM_PATH => Expected::Form,
-            "/api/monitoring/upload"
-            | "/api/monitoring/upload-camera"
-            | "/api/monitoring/upload-screen" => Expected::JsonUpload {
+            path if app::api::JSON_UPLOAD_PATHS.contains(&path) => Expected::JsonUpload {
                 limit: self.upload_body,
             },
-            "/api/monitoring/signed-urls" => Expected::Json { limit: KEYS_BODY },
+            app::api::SIGNED_URLS_PATH => Expected::Json { limit: KEYS_BODY },
             path if path.starts_with("/api/") => Expected::Json { limit: SMALL_BODY },
             _ => Expected::Other,
         }
