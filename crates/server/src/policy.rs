@@ -3,10 +3,12 @@
 //! in [`to`]), and the repository functions that read or change an
 //! application take the handle of the permission they need: reading images
 //! takes `&Permitted<to::View>`, storing one `&Permitted<to::Capture>`. A query
-//! for an application nobody checked, or checked for something else, does not
-//! compile. The organization-wide rules (what a listing shows, who provisions,
-//! who manages keys and webhooks, who reads the whole trail, who reads
-//! verdicts) are the functions at the end.
+//! made for a user on an application nobody checked, or checked for something
+//! else, does not compile (the listing's batch reads take ids its scope,
+//! [`listing`], already limited; signed URLs and the retention purge answer to
+//! their own authority). The organization-wide rules (what a listing shows,
+//! who provisions, who manages keys and webhooks, who reads the whole trail,
+//! who reads verdicts) are the functions at the end.
 //!
 //! | action | candidate | recruiter | admin | service key |
 //! |---|---|---|---|---|

@@ -1,6 +1,10 @@
 //! Monitoring image rows. Everything that reads or changes one application's
-//! images takes the [`Permitted`] handle the access policy hands out, so a
-//! query for an application nobody checked does not compile.
+//! images for a user takes the [`Permitted`] handle the access policy hands
+//! out for what it does, so a query for an application nobody checked does not
+//! compile; a reservation is completed or released only through the
+//! [`Reservation`] that made it. The rest answer to other authorities: a
+//! signed URL's key (`recorded_sha256`, for `/media`) and the operator's
+//! reconciliation of the whole store (`all_rows`, `forget`).
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
