@@ -68,7 +68,7 @@ fn entry_row(entry: AuditEntry) -> impl IntoView {
             <td>{time::local(entry.at)}</td>
             <td class="actor">{entry.actor.clone()}</td>
             <td>{entry.action.describe()}</td>
-            <td>{target_view(&entry)}</td>
+            <td class="target">{target_view(&entry)}</td>
         </tr>
     }
 }

@@ -159,7 +159,7 @@ fn ApplicationTable(applications: Vec<ApplicationSummary>, show_candidate: bool)
                     view! {
                         <tr data-application-id=application.id.to_string()>
                             <td><a href=review.clone()>{application.title}</a></td>
-                            {show_candidate.then(|| view! { <td>{application.candidate_email.clone()}</td> })}
+                            {show_candidate.then(|| view! { <td class="candidate">{application.candidate_email.clone()}</td> })}
                             <td>{application.organization_name}</td>
                             <td>{crate::ui::time::local(application.created_at)}</td>
                             <td class="num camera-images">{application.camera_images}</td>
