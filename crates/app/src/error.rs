@@ -182,6 +182,18 @@ mod tests {
     }
 
     #[test]
+    fn refused_input_gets_its_status() {
+        use shared::input::Invalid;
+        for (invalid, status) in [
+            (Invalid::Malformed("x".into()), 400),
+            (Invalid::TooLarge("x".into()), 413),
+            (Invalid::Conflict("x".into()), 409),
+        ] {
+            assert_eq!(AppError::from(invalid).status(), status);
+        }
+    }
+
+    #[test]
     fn undecodable_arguments_are_bad_requests() {
         let err =
             AppError::from_server_fn_error(ServerFnErrorErr::Args("missing field `email`".into()));

@@ -17,7 +17,8 @@ pub fn state_filter(
         .map_err(Invalid::Malformed)
 }
 
-/// Input the API refuses, with words for the person who sent it.
+/// Input the API refuses, with words for the person who sent it (its HTTP
+/// status is the `AppError` it becomes: 400, 413, 409).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Invalid {
     /// 400: malformed or out of range.
@@ -29,15 +30,4 @@ pub enum Invalid {
     /// 409: contradicts itself (one event id twice in a batch, with different contents).
     #[error("{0}")]
     Conflict(String),
-}
-
-impl Invalid {
-    /// The HTTP status the API answers it with.
-    pub fn status(&self) -> u16 {
-        match self {
-            Invalid::Malformed(_) => 400,
-            Invalid::TooLarge(_) => 413,
-            Invalid::Conflict(_) => 409,
-        }
-    }
 }
