@@ -580,7 +580,7 @@ mod live {
                 .into_iter()
                 .filter_map(|kind| {
                     let meta = self.store.new_capture(self.application, kind);
-                    let id = meta.capture_id.map(|id| id.to_string()).unwrap_or_default();
+                    let id = meta.id_text();
                     self.capture_as(meta).then_some(id)
                 })
                 .collect();

@@ -186,7 +186,7 @@ impl MonitoringImages {
     /// IndexedDB until stored. Its capture id.
     pub fn enqueue(&self, application: ApplicationId, kind: ImageKind, blob: Blob) -> String {
         let meta = self.new_capture(application, kind);
-        let id = meta.capture_id.map(|id| id.to_string()).unwrap_or_default();
+        let id = meta.id_text();
         self.enqueue_capture(meta, blob);
         id
     }

@@ -197,7 +197,7 @@ impl Worker {
 
     /// Queues a capture under its capture id (which the panel always sets).
     pub fn push(&self, status: Status, meta: CaptureMeta, blob: Blob) {
-        let id = meta.capture_id.map(|id| id.to_string()).unwrap_or_default();
+        let id = meta.id_text();
         status.emit(PanelEvent::CaptureQueued {
             kind: meta.kind,
             capture_id: id.clone(),

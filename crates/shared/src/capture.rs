@@ -74,6 +74,11 @@ impl CaptureMeta {
             device_label: None,
         }
     }
+
+    /// The capture id as text, the panel's key for it (empty when none was chosen).
+    pub fn id_text(&self) -> String {
+        self.capture_id.map(|id| id.to_string()).unwrap_or_default()
+    }
 }
 
 impl CaptureFields {
