@@ -3,6 +3,8 @@
 #   pipeline  upload rates as ratios to raw PutObject (SeaweedFS) in interleaved rounds, batch signing,
 #             listing on SQLite and PostgreSQL, peak memory (PIPELINE_* in benches/pipeline.rs)
 #   faces     face analysis per snapshot, and uploads/s with FACE_DETECTION on against off
+#   accuracy  how often face presence is right per condition (dim, blur, JPEG, tilt, distance, pairs),
+#             on labelled frames made from the test photos (benches/common/accuracy.rs)
 #   export    the server's memory while it streams evidence zips of 200 and 2,000 images
 #   page      what the candidate's interview page costs on the wire (brotli), first and second visit
 #   embed     what the panel adds to a host's first visit: examples/host-app built with and without
@@ -12,7 +14,7 @@
 #             one instance with the server's CPU per message (scripts/webhook_bench.py)
 #   capacity  simulated candidates against one instance until p99 passes 1 s (CAPACITY_* in benches/capacity.rs;
 #             CAPACITY_INSTANCES=2: two instances on PostgreSQL and SeaweedFS)
-# Usage: scripts/bench.sh [pipeline] [faces] [export] [page] [embed] [webhooks] [capacity]   (all but capacity when none is named)
+# Usage: scripts/bench.sh [pipeline] [faces] [accuracy] [export] [page] [embed] [webhooks] [capacity]   (all but capacity when none is named)
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/services.sh"
 "$ROOT/scripts/setup.sh" --test
@@ -23,7 +25,7 @@ chmod 755 "$RUN_DIR" # PostgreSQL runs as its own user
 trap 'stop_services; rm -rf "$RUN_DIR"' EXIT
 start_seaweedfs
 cd "$ROOT"
-benches="${*:-pipeline faces export page embed webhooks}"
+benches="${*:-pipeline faces accuracy export page embed webhooks}"
 # PostgreSQL for the pipeline's listing figure and the two-instance capacity bench.
 case " $benches " in
   *" pipeline "*) start_postgres ;;
@@ -118,6 +120,7 @@ for bench in $benches; do
     continue
   fi
   log "bench: $bench"
+  [ "$bench" = accuracy ] && bench=face_accuracy
   SERVER_BIN="$SERVER_BIN" BENCH_S3_ENDPOINT="$TEST_S3_ENDPOINT" BENCH_POSTGRES_URL="${TEST_POSTGRES_URL:-}" TEST_PHOTOS="$TOOLS_DIR/photos" \
     BENCH_S3_ACCESS_KEY=interview-monitor-test BENCH_S3_SECRET_KEY=interview-monitor-test-secret \
     CARGO_TARGET_DIR="$BENCH_TARGET_DIR" cargo bench -p server --bench "$bench"

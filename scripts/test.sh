@@ -152,6 +152,18 @@ export INTEGRITY_APPLICATION_ID=$(DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" app
   --org demo --candidate candidate@demo.test --title "Integrity test")
 export ACCOUNTABILITY_APPLICATION_ID=$(DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" application create \
   --org demo --candidate candidate@demo.test --title "Accountability test")
+export REPLAY_APPLICATION_ID=$(DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" application create \
+  --org demo --candidate candidate@demo.test --title "Replay test")
+export LIVE_APPLICATION_ID=$(DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" application create \
+  --org demo --candidate candidate@demo.test --title "Live test")
+# A second instance over the same database and store: the live view must show
+# what the other one stored.
+second_port=$(free_port)
+DATA_DIR="$RUN_DIR/app-data" BIND="127.0.0.1:$second_port" UPLOADS_PER_MINUTE=10000 \
+  "$SERVER_BIN" serve > "$RUN_DIR/app-second.log" 2>&1 &
+PIDS+=($!)
+export SECOND_URL="http://127.0.0.1:$second_port"
+wait_for "the second instance" 30 curl -sf "$SECOND_URL/healthz" || { tail -n 20 "$RUN_DIR/app-second.log" >&2; exit 1; }
 export E2E_OUTPUT_DIR="$CACHE_DIR/test-results"
 # E2E_FILTER (optional): only the tests whose file or title matches, e.g. E2E_FILTER=integrity.
 (cd end2end && npx playwright test ${E2E_FILTER:-}) || { tail -n 50 "$RUN_DIR/app.log" >&2; exit 1; }

@@ -31,6 +31,7 @@ pub const SERVICE_KEY_PATHS: &[&str] = paths![
     integration::webhooks::RedeliverWebhook,
     applications::ListApplications,
     applications::GetApplication,
+    applications::SearchApplications,
     monitoring::GetMonitoringImages,
     monitoring::GetMonitoringImageSignedUrl,
     monitoring::GetMonitoringImageSignedUrls,

@@ -14,8 +14,10 @@ pub mod auth;
 pub mod error;
 pub mod integration;
 pub mod integrity;
+pub mod live;
 pub mod monitoring;
 pub mod review;
+pub mod search;
 #[cfg(feature = "ssr")]
 pub mod services;
 mod shell;

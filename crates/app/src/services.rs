@@ -17,6 +17,7 @@ use shared::{
 
 use shared::capture::NewImage;
 use shared::input::{integration::NewApplication, integrity::NewEvent, monitoring::ImagePage};
+use shared::search::{ApplicationFilter, ApplicationPage};
 
 use crate::error::AppError;
 
@@ -162,6 +163,13 @@ pub trait Applications: Send + Sync {
         user: &CurrentUser,
         id: ApplicationId,
     ) -> Result<ApplicationSummary, AppError>;
+    /// A page of the applications a recruiter (own organization) or admin
+    /// may see that pass `filter`, newest first.
+    async fn search(
+        &self,
+        user: &CurrentUser,
+        filter: &ApplicationFilter,
+    ) -> Result<ApplicationPage, AppError>;
 }
 
 /// Monitoring images. Every method checks the access policy before it reads or

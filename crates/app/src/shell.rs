@@ -55,6 +55,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/applications") view=ApplicationsPage/>
                     <Route path=path!("/applications/:id/interview") view=InterviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/applications/:id/review") view={Lazy::<ReviewRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/search") view={Lazy::<SearchRoute>::new()}/>
+                    <Route path=path!("/live") view={Lazy::<LiveRoute>::new()}/>
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()}/>
                     <Route path=path!("/admin/keys") view={Lazy::<KeysRoute>::new()}/>
                     <Route path=path!("/admin/webhooks") view={Lazy::<WebhooksRoute>::new()}/>
@@ -76,6 +78,34 @@ impl LazyRoute for ReviewRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <ReviewPage/> }.into_any()
+    }
+}
+
+/// Finding interviews, in a chunk of its own too (reviewers only).
+struct SearchRoute;
+
+#[lazy_route]
+impl LazyRoute for SearchRoute {
+    fn data() -> Self {
+        SearchRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <crate::search::SearchPage/> }.into_any()
+    }
+}
+
+/// The live view, in a chunk of its own too (reviewers only).
+struct LiveRoute;
+
+#[lazy_route]
+impl LazyRoute for LiveRoute {
+    fn data() -> Self {
+        LiveRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <crate::live::LivePage/> }.into_any()
     }
 }
 

@@ -53,6 +53,20 @@ fn actor_words(
     }
 }
 
+/// What was acted on, as this viewer may read it: a verdict is for those who
+/// see verdicts (`policy::sees_verdicts`); a candidate reads that a flag was
+/// reviewed, not how.
+fn target_words(entry: &audit_entry::Model, action: AuditAction, viewer: &CurrentUser) -> String {
+    match action {
+        AuditAction::Review if !policy::sees_verdicts(viewer) => entry
+            .target
+            .split_once(": ")
+            .map_or(entry.target.as_str(), |(event, _verdict)| event)
+            .to_string(),
+        _ => entry.target.clone(),
+    }
+}
+
 async fn listed(
     db: &DatabaseConnection,
     rows: Vec<audit_entry::Model>,
@@ -79,7 +93,7 @@ async fn listed(
                 at: row.at,
                 actor: actor_words(&row, &organizations, viewer),
                 action,
-                target: row.target.clone(),
+                target: target_words(&row, action, viewer),
                 application_id: row.application_id.map(ApplicationId),
             })
         })

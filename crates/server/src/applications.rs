@@ -3,10 +3,15 @@
 use app::{services::Applications, AppError};
 use async_trait::async_trait;
 use sea_orm::DatabaseConnection;
+use std::collections::HashMap;
+
+use shared::search::{ApplicationFilter, ApplicationPage, Cursor};
 use shared::{lifecycle::interview_state, ApplicationId, ApplicationSummary, CurrentUser};
+use uuid::Uuid;
 
 use crate::{
-    db::applications::{self as repo, Scope},
+    db::applications::{self as repo, Scope, Window},
+    db::summaries::Listed,
     policy::{self, to},
 };
 
@@ -33,8 +38,8 @@ impl Applications for ApplicationDirectory {
             Some(scope) => scope,
             None => return Ok(Vec::new()),
         };
-        self.with_integrity(repo::summaries(&self.db, scope, self.retention_days).await?)
-            .await
+        let all = repo::summaries(&self.db, scope, Window::default(), self.retention_days).await?;
+        Ok(self.with_integrity(all).await?.0)
     }
 
     async fn get(
@@ -43,22 +48,85 @@ impl Applications for ApplicationDirectory {
         id: ApplicationId,
     ) -> Result<ApplicationSummary, AppError> {
         let permitted = policy::authorize::<to::View>(&self.db, user, id).await?;
-        let one =
-            repo::summaries(&self.db, Scope::One(permitted.id()), self.retention_days).await?;
+        let one = repo::summaries(
+            &self.db,
+            Scope::One(permitted.id()),
+            Window::default(),
+            self.retention_days,
+        )
+        .await?;
         self.with_integrity(one)
             .await?
+            .0
             .pop()
             .ok_or_else(policy::not_found)
     }
+
+    #[tracing::instrument(skip_all)]
+    async fn search(
+        &self,
+        user: &CurrentUser,
+        filter: &ApplicationFilter,
+    ) -> Result<ApplicationPage, AppError> {
+        let scope = policy::search_scope(user, filter.organization)?;
+        let limit = filter.limit as usize;
+        let mut window = Window {
+            from: filter.from,
+            to: filter.to,
+            after: filter.before,
+            limit: Some(SEARCH_BATCH),
+        };
+        let mut page = ApplicationPage::default();
+        // Batches of the scope in the list's order until the page is full or
+        // the scope ends: a batch's summaries are read together (most stored),
+        // so memory stays flat however many applications the scope has.
+        loop {
+            let batch =
+                repo::summaries(&self.db, scope.clone(), window, self.retention_days).await?;
+            let exhausted = (batch.len() as u64) < SEARCH_BATCH;
+            let Some(last) = batch.last() else {
+                return Ok(page);
+            };
+            window.after = Some(Cursor::after(last));
+            let (batch, listed) = self.with_integrity(batch).await?;
+            let read = batch.len();
+            let mut examined = 0;
+            for application in batch {
+                examined += 1;
+                let kinds_pass = filter
+                    .event_kind
+                    .is_none_or(|kind| listed.get(&application.id.0).is_some_and(|l| l.had(kind)));
+                if kinds_pass && filter.admits(&application) {
+                    page.applications.push(application);
+                    if page.applications.len() == limit {
+                        // More may follow: the rest of this batch, or of the scope.
+                        if examined < read || !exhausted {
+                            page.next = page
+                                .applications
+                                .last()
+                                .map(|a| Cursor::after(a).to_string());
+                        }
+                        return Ok(page);
+                    }
+                }
+            }
+            if exhausted {
+                return Ok(page);
+            }
+        }
+    }
 }
+
+/// Applications read and summarised at once while searching.
+const SEARCH_BATCH: u64 = 200;
 
 impl ApplicationDirectory {
     /// Adds each application's integrity level, unreviewed flags and
-    /// lifecycle state (one batch of queries).
+    /// lifecycle state (one batch of queries); the summaries as stored beside.
     async fn with_integrity(
         &self,
         mut applications: Vec<ApplicationSummary>,
-    ) -> Result<Vec<ApplicationSummary>, AppError> {
+    ) -> Result<(Vec<ApplicationSummary>, HashMap<Uuid, Listed>), AppError> {
         let ids: Vec<_> = applications.iter().map(|a| a.id.0).collect();
         // The facts first: a face analysis that finishes in between is then in
         // the summary, never missing from a summary said to be `analysed`.
@@ -77,7 +145,7 @@ impl ApplicationDirectory {
             facts.last_activity = facts.last_activity.max(application.last_capture_at);
             application.state = interview_state(facts, now, idle);
         }
-        Ok(applications)
+        Ok((applications, summaries))
     }
 }
 

@@ -12,6 +12,7 @@ use chrono::Utc;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use shared::input::integrity::NewEvent;
 use shared::{
+    audit::AuditAction,
     integrity::{
         capture_gaps, face_runs, summarize, ConsentReceipt, ConsentTerms, EventKind, EventList,
         EventSource, EventsAccepted, MonitoringEvent, ReviewRecorded, SessionEnded, SessionSpan,
@@ -23,6 +24,7 @@ use shared::{
 use uuid::Uuid;
 
 use crate::{
+    db::audit,
     db::integrity::{self as repo, listed_review, EventRow, Interview, Recorded},
     db::summaries as stored,
     db::webhooks::{self, Announcement},
@@ -187,7 +189,7 @@ pub async fn summaries(
     }
     let mut computed = Vec::with_capacity(stale.len());
     for (id, interview) in repo::interviews(db, &stale).await? {
-        let summary = stored::Listed::from(&timeline(ApplicationId(id), &interview)?.summary);
+        let summary = stored::Listed::of(&timeline(ApplicationId(id), &interview)?);
         listed.insert(id, summary);
         if let Some(stamp) = stamps.get(&id) {
             computed.push((id, stamp.clone(), summary));
@@ -407,8 +409,20 @@ impl Integrity for IntegrityService {
             )));
         }
         let now = Utc::now();
-        // The verdict and its announcement together.
+        // The verdict, its audit entry and its announcement together; the
+        // entry first (it takes SQLite's write lock), the note kept out of it.
         let txn = self.db.begin().await.map_err(PersistenceError::from)?;
+        audit::append(
+            &txn,
+            audit::NewEntry {
+                actor: audit::Actor::user(user),
+                action: AuditAction::Review,
+                application: Some(application.0),
+                target: format!("event {event}: {}", verdict.as_str()),
+            },
+            now,
+        )
+        .await?;
         repo::record_review(
             &txn,
             &permitted,

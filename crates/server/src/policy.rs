@@ -285,6 +285,42 @@ pub fn listing(user: &CurrentUser) -> Option<Scope> {
     }
 }
 
+/// The applications a search covers: an admin's all (or the one organization
+/// asked for), a recruiter's own organization's. Candidates, capture links'
+/// sessions and recruiters asking for another organization are refused.
+pub fn search_scope(
+    user: &CurrentUser,
+    organization: Option<OrganizationId>,
+) -> Result<Scope, AppError> {
+    match (user.role, user.organization_id, user.only_application) {
+        (_, _, Some(_)) | (Role::Candidate, _, _) => Err(AppError::Forbidden(
+            "searching applications is for recruiters and admins".into(),
+        )),
+        (Role::Admin, _, None) => Ok(organization.map_or(Scope::All, Scope::Organization)),
+        (Role::Recruiter | Role::Integration, Some(own), None) => match organization {
+            Some(other) if other != own => Err(AppError::Forbidden(
+                "recruiters search their own organization's applications".into(),
+            )),
+            _ => Ok(Scope::Organization(own)),
+        },
+        (Role::Recruiter | Role::Integration, None, None) => Err(AppError::Forbidden(
+            "a recruiter without an organization has no applications to search".into(),
+        )),
+    }
+}
+
+/// Whose running interviews a live view shows: a recruiter's organization's,
+/// every organization's for an admin (`None`). Nobody else watches.
+pub fn live_scope(user: &CurrentUser) -> Result<Option<OrganizationId>, AppError> {
+    match (user.role, user.organization_id, user.only_application) {
+        (Role::Admin, _, None) => Ok(None),
+        (Role::Recruiter, Some(own), None) => Ok(Some(own)),
+        _ => Err(AppError::Forbidden(
+            "live views are for recruiters (their organization) and admins".into(),
+        )),
+    }
+}
+
 /// The organization a caller provisions candidates and interviews in: a
 /// service key's, or a recruiter's (or an admin's who belongs to one).
 /// Candidates never do.

@@ -66,6 +66,8 @@ pub struct AppState {
     pub media: Option<Arc<FileStore>>,
     /// Evidence exports streaming now, per user and overall.
     pub export_slots: crate::export::ExportSlots,
+    /// Live views streaming now, per user and overall.
+    pub live_slots: crate::live::LiveSlots,
     pub trusted_proxies: TrustedProxies,
     pub request_rules: RequestRules,
     pub cors: CorsPolicy,
@@ -200,6 +202,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             .map_err(|error| StartupError::Key(error.to_string()))?,
         media,
         export_slots: crate::export::ExportSlots::default(),
+        live_slots: crate::live::LiveSlots::default(),
         trusted_proxies: TrustedProxies(Arc::new(settings.trusted_proxies.clone())),
         cors: CorsPolicy {
             allowed: Arc::new(settings.allowed_origins.clone()),
@@ -244,6 +247,8 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(crate::telemetry::render))
         .route(guard::BINARY_UPLOAD_PATH, post(binary_upload::upload))
         .route(crate::export::EXPORT_PATH, post(crate::export::export))
+        .route(crate::report::REPORT_PATH, get(crate::report::report))
+        .route(crate::live::LIVE_PATH, get(crate::live::live))
         .route(SIGN_IN_FORM_PATH, post(sign_in_form::submit))
         .route(
             crate::routes::CAPTURE_SESSIONS_PATH,

@@ -30,10 +30,13 @@ pub enum AuditAction {
     /// The storage sweep removed an object no image records, or the record of
     /// an image whose object was missing.
     Sweep,
+    /// A reviewer gave a verdict on a flag (the target names the event and the
+    /// verdict; the reviewer's note stays out of the trail).
+    Review,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 8] = [
+    pub const ALL: [AuditAction; 9] = [
         AuditAction::View,
         AuditAction::Delete,
         AuditAction::Erase,
@@ -42,6 +45,7 @@ impl AuditAction {
         AuditAction::Purge,
         AuditAction::Invite,
         AuditAction::Sweep,
+        AuditAction::Review,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +58,7 @@ impl AuditAction {
             AuditAction::Purge => "purge",
             AuditAction::Invite => "invite",
             AuditAction::Sweep => "sweep",
+            AuditAction::Review => "review",
         }
     }
 
@@ -68,6 +73,7 @@ impl AuditAction {
             AuditAction::Purge => "removed data past retention",
             AuditAction::Invite => "sent the candidate a capture link",
             AuditAction::Sweep => "swept storage of what had no record",
+            AuditAction::Review => "reviewed a flag",
         }
     }
 }

@@ -337,12 +337,34 @@ pub enum IntegrityLevel {
 }
 
 impl IntegrityLevel {
+    pub const ALL: [IntegrityLevel; 3] = [
+        IntegrityLevel::None,
+        IntegrityLevel::Some,
+        IntegrityLevel::Major,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             IntegrityLevel::None => "none",
             IntegrityLevel::Some => "some",
             IntegrityLevel::Major => "major",
         }
+    }
+}
+
+impl FromStr for IntegrityLevel {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        IntegrityLevel::ALL
+            .into_iter()
+            .find(|level| level.as_str() == text)
+            .ok_or_else(|| {
+                format!(
+                    "level must be \"none\", \"some\" or \"major\", not `{}`",
+                    text.chars().take(64).collect::<String>()
+                )
+            })
     }
 }
 

@@ -12,6 +12,7 @@ pub mod integrity;
 pub mod lifecycle;
 pub mod monitoring;
 pub mod redirect;
+pub mod search;
 pub mod user;
 pub mod webhooks;
 

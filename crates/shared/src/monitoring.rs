@@ -97,6 +97,11 @@ pub struct SignedUrls {
     pub urls: Vec<SignedUrl>,
 }
 
+/// `GET`: the live view's server-sent events.
+pub const LIVE_PATH: &str = "/api/monitoring/live";
+/// `GET`: the CSV report of a search.
+pub const REPORT_PATH: &str = "/api/applications/report.csv";
+
 /// RFC 3339 UTC with milliseconds, as the API writes times: `2026-11-25T09:30:00.123Z`.
 pub mod millis {
     use chrono::{DateTime, SecondsFormat, Utc};

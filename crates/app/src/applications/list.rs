@@ -33,6 +33,9 @@ pub fn ApplicationsPage() -> impl IntoView {
                         {(user.role == Role::Admin).then(|| view! {
                             <p class="admin-links"><a href="/audit">"Audit trail"</a> " · " <a href="/admin/keys">"Service keys"</a> " · " <a href="/admin/webhooks">"Webhooks"</a></p>
                         })}
+                        {(user.role != Role::Candidate).then(|| view! {
+                            <p class="search-link"><a href="/live">"Live interviews"</a> " · " <a href="/search">"Find interviews"</a> " · " <a href="/search?unreviewed=true">"Flags to review"</a></p>
+                        })}
                         {(user.role != Role::Candidate && user.organization_id.is_some()).then(|| view! {
                             <InviteCandidate on_invited=Callback::new(move |()| version.update(|v| *v += 1))/>
                         })}
@@ -92,7 +95,10 @@ fn kept(application: &ApplicationSummary) -> String {
 }
 
 #[component]
-fn ApplicationTable(applications: Vec<ApplicationSummary>, show_candidate: bool) -> impl IntoView {
+pub fn ApplicationTable(
+    applications: Vec<ApplicationSummary>,
+    show_candidate: bool,
+) -> impl IntoView {
     if applications.is_empty() {
         return view! { <p class="muted">"No applications yet."</p> }.into_any();
     }

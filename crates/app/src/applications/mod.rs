@@ -4,11 +4,12 @@ mod invite;
 mod list;
 
 use leptos::prelude::*;
+use shared::search::ApplicationPage;
 use shared::ApplicationSummary;
 
 use crate::error::AppError;
 
-pub use list::ApplicationsPage;
+pub use list::{ApplicationTable, ApplicationsPage};
 
 /// `POST /api/applications/get` `{applicationId}`: one application, if the caller may see it
 /// (403 when not, 404 when there is none).
@@ -40,4 +41,43 @@ pub async fn list_applications(
         applications.retain(|application| application.state == state);
     }
     Ok(applications)
+}
+
+/// `POST /api/applications/search` `{state?, level?, eventKind?, unreviewed?,
+/// from?, to?, organizationId?, before?, limit?}`: a page of the applications a
+/// recruiter (own organization) or admin may see that pass every filter given,
+/// newest first, and `next` while more may follow.
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/api", endpoint = "applications/search", input = leptos::server_fn::codec::Json)]
+pub async fn search_applications(
+    #[server(default)] state: Option<String>,
+    #[server(default)] level: Option<String>,
+    #[server(default)]
+    #[server(rename = "eventKind")]
+    event_kind: Option<String>,
+    #[server(default)] unreviewed: Option<bool>,
+    #[server(default)] from: Option<String>,
+    #[server(default)] to: Option<String>,
+    #[server(default)]
+    #[server(rename = "organizationId")]
+    organization_id: Option<String>,
+    #[server(default)] before: Option<String>,
+    #[server(default)] limit: Option<u32>,
+) -> Result<ApplicationPage, AppError> {
+    let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
+    let filter = shared::input::search::filter(shared::search::SearchQuery {
+        state,
+        level,
+        event_kind,
+        unreviewed,
+        from,
+        to,
+        organization_id,
+        before,
+        limit,
+    })?;
+    crate::services::services()?
+        .applications
+        .search(&user, &filter)
+        .await
 }

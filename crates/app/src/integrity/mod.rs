@@ -7,7 +7,7 @@
 use shared::input::integrity as input;
 pub mod review;
 
-pub use review::{IntegrityPanel, LevelBadge};
+pub use review::{describe, icon, IntegrityPanel, LevelBadge, Verdicts};
 
 use leptos::prelude::*;
 use shared::integrity::{

@@ -137,7 +137,7 @@ fn Summary(summary: IntegritySummary) -> impl IntoView {
 
 /// The reviewer's verdict on one flag: shown, and (for reviewers) set.
 #[component]
-fn Verdicts(
+pub fn Verdicts(
     application_id: ApplicationId,
     event: MonitoringEvent,
     can_review: bool,

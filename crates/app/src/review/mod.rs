@@ -6,6 +6,7 @@ mod export;
 mod images;
 mod lightbox;
 mod page;
+mod replay;
 use crate::ui::time;
 mod timeline;
 

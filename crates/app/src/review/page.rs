@@ -4,13 +4,17 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use leptos_router::{components::Redirect, hooks::use_params_map};
+use leptos_router::{
+    components::Redirect,
+    hooks::{use_params_map, use_query_map},
+};
 use shared::{
     integrity::MonitoringEvent, ApplicationSummary, ImageKind, ImageList, ImageRef, ObjectKey, Role,
 };
 
 use super::{
-    export::ExportButton, filtered, lightbox::Lightbox, on_timeline, time, timeline::Timeline,
+    export::ExportButton, filtered, lightbox::Lightbox, on_timeline, replay::Replay, time,
+    timeline::Timeline,
 };
 use crate::{
     accountability::{AuditTrailPanel, ErasePanel, RetentionNote},
@@ -257,6 +261,36 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
     };
     let (total_camera, total_screen) = (application.camera_images, application.screen_images);
     let events_signal = Signal::derive(move || events.get());
+    // The replay opens on request, or at once when the address asks for a
+    // moment (`?at=now` from the live view, `?at=<millis>`).
+    let asked_at = use_query_map().with_untracked(|q| q.get("at"));
+    let replay_open = RwSignal::new(asked_at.is_some());
+    let start_at = asked_at.and_then(|at| {
+        if at == "now" {
+            Some(i64::MAX)
+        } else {
+            at.parse().ok()
+        }
+    });
+    let all_of = move |kind: ImageKind| {
+        Signal::derive(move || {
+            images
+                .get()
+                .and_then(Result::ok)
+                .map(|list| match kind {
+                    ImageKind::Camera => list.camera,
+                    ImageKind::Screen => list.screen,
+                })
+                .unwrap_or_default()
+        })
+    };
+    let all_events = Signal::derive(move || {
+        events
+            .get()
+            .and_then(Result::ok)
+            .map(|list| list.events)
+            .unwrap_or_default()
+    });
 
     let delete = Callback::new(move |keys: Vec<ObjectKey>| {
         if keys.is_empty()
@@ -302,6 +336,13 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
                 <ErasePanel application_id erased=Callback::new(move |()| { version.update(|v| *v += 1); trail_version.update(|v| *v += 1); })/>
             </Show>
             <IntegrityPanel application_id events=events_signal captures can_review jump reviewed/>
+            <Show when=move || !replay_open.get()>
+                <p class="replay-open"><button class="secondary open-replay" on:click=move |_| replay_open.set(true)>"Replay the interview"</button></p>
+            </Show>
+            <Show when=move || replay_open.get() && matches!(images.get(), Some(Ok(_)))>
+                <Replay application_id camera=all_of(ImageKind::Camera) screen=all_of(ImageKind::Screen)
+                    events=all_events can_review reviewed start_at/>
+            </Show>
             <form class="filters" on:submit=|ev| ev.prevent_default()>
                 <label><input type="checkbox" prop:checked=show_camera on:change=move |_| show_camera.update(|v| *v = !*v)/> " Camera"</label>
                 <label><input type="checkbox" prop:checked=show_screen on:change=move |_| show_screen.update(|v| *v = !*v)/> " Screen"</label>

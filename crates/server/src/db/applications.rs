@@ -4,9 +4,10 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Select, Set,
 };
+use shared::search::Cursor;
 use shared::{
     ApplicationId, ApplicationSummary, CaptureSettings, ImageKind, OrganizationId, UserId,
 };
@@ -110,6 +111,7 @@ pub async fn application(
 }
 
 /// Which applications a listing covers.
+#[derive(Debug, Clone, Copy)]
 pub enum Scope {
     All,
     Organization(OrganizationId),
@@ -117,15 +119,31 @@ pub enum Scope {
     One(ApplicationId),
 }
 
-/// Applications in `scope`, newest first, with their organization's name, candidate's
-/// email and the retention period that applies (`server_retention`, RETENTION_DAYS,
-/// or the organization's shorter one).
+/// Which part of a scope's applications, in the list's order (newest first,
+/// ties by id, highest first).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Window {
+    /// Created at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Created before.
+    pub to: Option<DateTime<Utc>>,
+    /// Only those after this one in the list's order.
+    pub after: Option<Cursor>,
+    /// At most this many.
+    pub limit: Option<u64>,
+}
+
+/// Applications in `scope` and `window`, newest first, with their organization's
+/// name, candidate's email and the retention period that applies
+/// (`server_retention`, RETENTION_DAYS, or the organization's shorter one).
 pub async fn summaries(
     db: &DatabaseConnection,
     scope: Scope,
+    window: Window,
     server_retention: Option<u32>,
 ) -> Result<Vec<ApplicationSummary>, PersistenceError> {
-    let query: Select<job_application::Entity> =
+    use job_application::Column;
+    let mut query: Select<job_application::Entity> =
         match scope {
             Scope::All => job_application::Entity::find(),
             Scope::Organization(id) => job_application::Entity::find()
@@ -136,8 +154,27 @@ pub async fn summaries(
                 job_application::Entity::find().filter(job_application::Column::Id.eq(id.0))
             }
         };
+    if let Some(from) = window.from {
+        query = query.filter(Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = window.to {
+        query = query.filter(Column::CreatedAt.lt(to));
+    }
+    if let Some(after) = window.after {
+        query = query.filter(
+            Condition::any()
+                .add(Column::CreatedAt.lt(after.created_at))
+                .add(
+                    Condition::all()
+                        .add(Column::CreatedAt.eq(after.created_at))
+                        .add(Column::Id.lt(after.id.0)),
+                ),
+        );
+    }
     let applications = query
-        .order_by_desc(job_application::Column::CreatedAt)
+        .order_by_desc(Column::CreatedAt)
+        .order_by_desc(Column::Id)
+        .limit(window.limit)
         .all(db)
         .await?;
 

@@ -9,6 +9,7 @@ pub mod faces;
 pub mod images;
 pub mod integration;
 pub mod integrity;
+pub mod live;
 mod migration;
 pub mod retention;
 pub mod summaries;

@@ -13,7 +13,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, OnConflict},
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
 };
-use shared::integrity::{IntegrityLevel, IntegritySummary};
+use shared::integrity::{EventKind, EventList, IntegrityLevel};
 use uuid::Uuid;
 
 use super::{
@@ -119,32 +119,40 @@ pub async fn stamps(
     Ok(stamps)
 }
 
-/// What a list shows of a summary.
+/// What a list shows of a summary, and what a search reads of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Listed {
     pub level: IntegrityLevel,
     pub flags: u32,
     pub unreviewed_flags: u32,
+    /// The event kinds the interview had: bit `i` for `EventKind::ALL[i]`
+    /// (new kinds are added at the end of `ALL`, so a stored bit keeps its kind).
+    pub kinds: u32,
 }
 
-impl From<&IntegritySummary> for Listed {
-    fn from(summary: &IntegritySummary) -> Self {
+impl Listed {
+    pub fn of(list: &EventList) -> Self {
         Listed {
-            level: summary.level,
-            flags: summary.flags,
-            unreviewed_flags: summary.unreviewed_flags,
+            level: list.summary.level,
+            flags: list.summary.flags,
+            unreviewed_flags: list.summary.unreviewed_flags,
+            kinds: list
+                .events
+                .iter()
+                .fold(0, |kinds, e| kinds | kind_bit(e.kind)),
         }
+    }
+
+    pub fn had(&self, kind: EventKind) -> bool {
+        self.kinds & kind_bit(kind) != 0
     }
 }
 
-fn level(text: &str) -> Option<IntegrityLevel> {
-    [
-        IntegrityLevel::None,
-        IntegrityLevel::Some,
-        IntegrityLevel::Major,
-    ]
-    .into_iter()
-    .find(|level| level.as_str() == text)
+fn kind_bit(kind: EventKind) -> u32 {
+    EventKind::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .map_or(0, |i| 1 << i)
 }
 
 /// The stored summaries of `ids` whose stamp is still `stamps`' (the others
@@ -166,9 +174,10 @@ pub async fn current(
             Some((
                 row.application_id,
                 Listed {
-                    level: level(&row.level)?,
+                    level: row.level.parse().ok()?,
                     flags: u32::try_from(row.flags).ok()?,
                     unreviewed_flags: u32::try_from(row.unreviewed_flags).ok()?,
+                    kinds: u32::try_from(row.kinds).ok()?,
                 },
             ))
         })
@@ -191,6 +200,7 @@ pub async fn store(
             level: Set(listed.level.as_str().to_string()),
             flags: Set(i64::from(listed.flags)),
             unreviewed_flags: Set(i64::from(listed.unreviewed_flags)),
+            kinds: Set(i64::from(listed.kinds)),
             computed_at: Set(now),
         },
     );
@@ -202,6 +212,7 @@ pub async fn store(
                     integrity_summary::Column::Level,
                     integrity_summary::Column::Flags,
                     integrity_summary::Column::UnreviewedFlags,
+                    integrity_summary::Column::Kinds,
                     integrity_summary::Column::ComputedAt,
                 ])
                 .to_owned(),

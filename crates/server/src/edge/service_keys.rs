@@ -17,6 +17,7 @@ use shared::integration::SERVICE_KEY_PREFIX as KEY_PREFIX;
 /// functions of [`app::api::SERVICE_KEY_PATHS`].
 const SERVER_PATHS: &[&str] = &[
     crate::export::EXPORT_PATH,
+    crate::report::REPORT_PATH,
     // Need no caller at all.
     crate::routes::HEALTH_PATH,
     crate::openapi::OPENAPI_PATH,

@@ -91,6 +91,11 @@ impl UploadSlots {
         Self::pool("exports", overall, per_holder)
     }
 
+    /// Slots of another kind of long request (`pool` names it in 429s and metrics).
+    pub fn named(pool: &'static str, overall: usize, per_holder: usize) -> Self {
+        Self::pool(pool, overall, per_holder)
+    }
+
     /// One of the holder's share (429 when it holds all of it), without an
     /// overall slot yet.
     fn share(&self, holder: Holder) -> Result<UploadSlot, AppError> {

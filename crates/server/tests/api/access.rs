@@ -18,11 +18,20 @@ impl Caller<'_> {
             Caller::Key(key) => call(app, key, path, body).await.status().as_u16(),
         }
     }
+
+    /// A `GET`, answered as soon as its headers are (a stream is dropped).
+    async fn get(&self, app: &TestApp, path: &str) -> u16 {
+        let request = match self {
+            Caller::User(_) => app.client.get(app.url(path)),
+            Caller::Key(key) => reqwest::Client::new().get(app.url(path)).bearer_auth(key),
+        };
+        request.send().await.expect("request").status().as_u16()
+    }
 }
 
 /// Every action of the policy (`policy::Action`, and the organization-wide
 /// rules) as one call each.
-const ACTIONS: [&str; 15] = [
+const ACTIONS: [&str; 17] = [
     "upload",
     "capture",
     "consent",
@@ -38,6 +47,8 @@ const ACTIONS: [&str; 15] = [
     "keys",
     "whole trail",
     "webhooks",
+    "search",
+    "live",
 ];
 
 /// The README's access table over HTTP: every role × own/other organization
@@ -60,17 +71,19 @@ async fn the_access_matrix() {
     const T: bool = true;
     const F: bool = false;
     #[rustfmt::skip]
-    let table: Vec<(&str, Caller, [bool; 15])> = vec![
-        //                                 upload capt  cons  view  sign  evts  trail del   rev   exp   inv   erase keys  all   hooks
-        ("own candidate", Caller::User(&i.candidate), [T, T, T, T, T, T, T, F, F, F, F, F, F, F, F]),
-        ("other candidate", Caller::User(&other_candidate), [F, F, F, F, F, F, F, F, F, F, F, F, F, F, F]),
-        ("recruiter", Caller::User(&i.recruiter), [T, T, F, T, T, T, T, T, T, T, T, F, F, F, F]),
-        ("recruiter of globex", Caller::User(&other_recruiter), [F, F, F, F, F, F, F, F, F, F, F, F, F, F, F]),
-        ("admin", Caller::User(&admin), [T, T, F, T, T, T, T, T, T, T, T, T, T, T, T]),
-        ("admin of globex", Caller::User(&admin_of_globex), [T, T, F, T, T, T, T, T, T, T, T, T, T, T, T]),
-        ("acme's service key", Caller::Key(&acme_key), [F, F, F, T, T, T, T, F, F, T, T, F, F, F, T]),
-        ("globex's service key", Caller::Key(&globex_key), [F, F, F, F, F, F, F, F, F, F, F, F, F, F, T]),
+    let table: Vec<(&str, Caller, [bool; 17])> = vec![
+        // search: acme's applications (`organizationId`); live: a live view of one's own.
+        //                                 upload capt  cons  view  sign  evts  trail del   rev   exp   inv   erase keys  all   hooks search live
+        ("own candidate", Caller::User(&i.candidate), [T, T, T, T, T, T, T, F, F, F, F, F, F, F, F, F, F]),
+        ("other candidate", Caller::User(&other_candidate), [F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F]),
+        ("recruiter", Caller::User(&i.recruiter), [T, T, F, T, T, T, T, T, T, T, T, F, F, F, F, T, T]),
+        ("recruiter of globex", Caller::User(&other_recruiter), [F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, T]),
+        ("admin", Caller::User(&admin), [T, T, F, T, T, T, T, T, T, T, T, T, T, T, T, T, T]),
+        ("admin of globex", Caller::User(&admin_of_globex), [T, T, F, T, T, T, T, T, T, T, T, T, T, T, T, T, T]),
+        ("acme's service key", Caller::Key(&acme_key), [F, F, F, T, T, T, T, F, F, T, T, F, F, F, T, T, F]),
+        ("globex's service key", Caller::Key(&globex_key), [F, F, F, F, F, F, F, F, F, F, F, F, F, F, T, F, F]),
     ];
+    let acme = app.organization_id("acme").await;
     for (who, caller, expected) in table {
         // A fresh application with one image, put there by an admin.
         let application =
@@ -170,6 +183,14 @@ async fn the_access_matrix() {
             caller
                 .post(app, "/api/integration/webhooks/list", &json!({}))
                 .await,
+            caller
+                .post(
+                    app,
+                    "/api/applications/search",
+                    &json!({"organizationId": acme}),
+                )
+                .await,
+            caller.get(app, server::live::LIVE_PATH).await,
         ];
         for (status, action) in got.iter().zip(ACTIONS) {
             assert_ne!(*status, 401, "{who} {action}: signed in");

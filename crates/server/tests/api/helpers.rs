@@ -223,6 +223,19 @@ impl TestApp {
             .expect("org");
     }
 
+    /// The id of the organization `slug`.
+    pub async fn organization_id(&self, slug: &str) -> uuid::Uuid {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        use server::db::entities::organization;
+        organization::Entity::find()
+            .filter(organization::Column::Slug.eq(slug))
+            .one(&self.db)
+            .await
+            .expect("query")
+            .expect("organization")
+            .id
+    }
+
     /// A user with a random email; recruiters belong to `org`.
     pub async fn user(&self, role: &str, org: Option<&str>) -> TestUser {
         let email = format!("{role}-{}@example.test", uuid::Uuid::new_v4().simple());

@@ -7,7 +7,7 @@ use shared::integrity::CONSENT_VERSION;
 
 use crate::helpers::{error_body, interview, jpeg, TestApp, TestUser};
 
-fn event(kind: &str, at: DateTime<Utc>, ended: Option<DateTime<Utc>>) -> Value {
+pub(crate) fn event(kind: &str, at: DateTime<Utc>, ended: Option<DateTime<Utc>>) -> Value {
     let mut event = json!({"eventId": uuid::Uuid::new_v4().to_string(), "kind": kind, "at": shared::monitoring::millis::format(&at)});
     if let Some(end) = ended {
         event["endedAt"] = json!(shared::monitoring::millis::format(&end));
@@ -16,7 +16,11 @@ fn event(kind: &str, at: DateTime<Utc>, ended: Option<DateTime<Utc>>) -> Value {
 }
 
 impl TestApp {
-    async fn send_events(&self, application: &str, events: &[Value]) -> reqwest::Response {
+    pub(crate) async fn send_events(
+        &self,
+        application: &str,
+        events: &[Value],
+    ) -> reqwest::Response {
         self.post_json(
             "/api/monitoring/events",
             &json!({"applicationId": application, "events": events}),
@@ -24,7 +28,7 @@ impl TestApp {
         .await
     }
 
-    async fn events_of(&self, application: &str) -> Value {
+    pub(crate) async fn events_of(&self, application: &str) -> Value {
         let response = self
             .post_json(
                 "/api/monitoring/events/list",
@@ -45,7 +49,7 @@ impl TestApp {
             .await
     }
 
-    async fn review(
+    pub(crate) async fn review(
         &self,
         application: &str,
         event: &str,
@@ -607,6 +611,50 @@ async fn the_summary_counts_a_known_interview_and_verdicts_stay() {
             .all(|e| e.get("review").is_none()),
         "{theirs}"
     );
+
+    // Every verdict is in the trail: who, which event, which verdict for the
+    // recruiter; only that a flag was reviewed for the candidate; never the note.
+    let reviews = |entries: &Value| -> Vec<String> {
+        entries["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "review")
+            .map(|e| {
+                format!(
+                    "{} | {}",
+                    e["actor"].as_str().unwrap(),
+                    e["target"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let (gap_id, paste_id) = (gap["eventId"].as_str().unwrap(), paste);
+    let theirs = trail_of(&app, &i.application).await;
+    assert_eq!(
+        reviews(&theirs),
+        [
+            format!("a recruiter of Org acme | event {gap_id}"),
+            format!("a recruiter of Org acme | event {paste_id}"),
+            format!("a recruiter of Org acme | event {paste_id}"),
+        ],
+        "{theirs}"
+    );
+    app.login_as(&i.recruiter).await;
+    let recruiters = trail_of(&app, &i.application).await;
+    assert_eq!(
+        reviews(&recruiters),
+        [
+            format!("a recruiter of Org acme | event {gap_id}: ok"),
+            format!("a recruiter of Org acme | event {paste_id}: concern"),
+            format!("a recruiter of Org acme | event {paste_id}: ok"),
+        ]
+    );
+    let text = recruiters.to_string();
+    assert!(
+        !text.contains("unplugged") && !text.contains("snippet"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -733,4 +781,15 @@ async fn a_session_ends_once_for_its_application_and_candidate_only() {
         200
     );
     assert_eq!(end(session).await.status(), 401);
+}
+
+async fn trail_of(app: &TestApp, application: &str) -> Value {
+    let response = app
+        .post_json(
+            "/api/audit/application",
+            &json!({"applicationId": application}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    response.json::<Value>().await.unwrap()
 }

@@ -5,6 +5,7 @@
 pub mod integration;
 pub mod integrity;
 pub mod monitoring;
+pub mod search;
 
 /// A listing's `state` filter: absent or null for all, else one of the states (400 otherwise).
 pub fn state_filter(

@@ -15,6 +15,8 @@ pub struct Model {
     /// Flags raised, and of them those without a verdict.
     pub flags: i64,
     pub unreviewed_flags: i64,
+    /// The event kinds the interview had, one bit each (`Listed::kinds`).
+    pub kinds: i64,
     pub computed_at: DateTimeUtc,
 }
 

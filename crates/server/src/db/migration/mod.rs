@@ -4,6 +4,7 @@ mod accountability;
 mod captures;
 mod integration;
 mod lifecycle;
+mod review;
 mod trust;
 mod webhooks;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(webhooks::Webhooks),
         ];
         all.extend(captures::migrations());
+        all.push(Box::new(review::SummaryKinds));
         all
     }
 }
