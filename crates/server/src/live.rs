@@ -13,7 +13,7 @@
 //! signing an audit entry). A user watches on at most [`STREAMS_PER_USER`]
 //! streams at once, an instance serves [`STREAMS`] (429 beyond).
 
-use std::{collections::HashMap, convert::Infallible, time::Duration};
+use std::{collections::HashMap, convert::Infallible, sync::Arc, time::Duration};
 
 use app::{auth::ssr::SignedIn, services::Services, AppError};
 use axum::{
@@ -29,6 +29,7 @@ use shared::{
     integrity::EventKind, lifecycle::InterviewState, search::ApplicationFilter, ImageKind,
     ObjectKey, OrganizationId,
 };
+use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::{
@@ -48,12 +49,28 @@ pub const STREAMS: usize = 64;
 /// Live streams one user holds at once.
 pub const STREAMS_PER_USER: usize = 4;
 
+/// The streams open now, and the signal that ends them all at shutdown (a
+/// stream never ends by itself: without it, shutdown would wait for every
+/// viewer's grace period).
 #[derive(Clone)]
-pub struct LiveSlots(pub UploadSlots);
+pub struct LiveSlots {
+    slots: UploadSlots,
+    closing: Arc<watch::Sender<bool>>,
+}
 
 impl Default for LiveSlots {
     fn default() -> Self {
-        LiveSlots(UploadSlots::named("live views", STREAMS, STREAMS_PER_USER))
+        LiveSlots {
+            slots: UploadSlots::named("live views", STREAMS, STREAMS_PER_USER),
+            closing: Arc::new(watch::channel(false).0),
+        }
+    }
+}
+
+impl LiveSlots {
+    /// Ends every stream (each ends its response at its next wake).
+    pub fn close_all(&self) {
+        self.closing.send_replace(true);
     }
 }
 
@@ -82,7 +99,11 @@ pub async fn live(
     SignedIn(user): SignedIn,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let organization = policy::live_scope(&user)?;
-    let slot = slots.0.acquire_now(Holder::User(user.id))?;
+    let slot = slots.slots.acquire_now(Holder::User(user.id))?;
+    let closing = slots.closing.subscribe();
+    if *closing.borrow() {
+        return Err(AppError::Unavailable("the server is shutting down".into()));
+    }
     let now = Utc::now();
     // The interviews in progress now, with their latest frames.
     let running = services
@@ -106,12 +127,13 @@ pub async fn live(
         sent_frames: HashMap::new(),
         sent_flags: HashMap::new(),
         ready: Vec::new(),
+        closing,
     };
     for frame in first {
         feed.frame(frame);
     }
     let stream = futures::stream::unfold(feed, |mut feed| async move {
-        let event = feed.next().await;
+        let event = feed.next().await?;
         Some((Ok(event), feed))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
@@ -132,15 +154,24 @@ struct Feed {
     sent_flags: HashMap<(Uuid, Uuid, EventKind), DateTime<Utc>>,
     /// Events to send, oldest last.
     ready: Vec<Event>,
+    /// Becomes `true` when the server shuts down.
+    closing: watch::Receiver<bool>,
 }
 
 impl Feed {
-    async fn next(&mut self) -> Event {
+    /// The next event; `None` when the server shuts down.
+    async fn next(&mut self) -> Option<Event> {
         loop {
-            if let Some(event) = self.ready.pop() {
-                return event;
+            if *self.closing.borrow() {
+                return None;
             }
-            tokio::time::sleep(POLL).await;
+            if let Some(event) = self.ready.pop() {
+                return Some(event);
+            }
+            tokio::select! {
+                () = tokio::time::sleep(POLL) => {}
+                _ = self.closing.changed() => return None,
+            }
             if let Err(error) = self.poll().await {
                 tracing::warn!(error = %error_chain(&error), "a live view could not read what is new; trying again");
             }

@@ -364,6 +364,12 @@ pub async fn serve(
         state.interview_idle,
     ));
     let (db, audit_key) = (state.db.clone(), state.audit_key.clone());
+    // Live views never end by themselves: they are ended when shutdown begins.
+    let live = state.live_slots.clone();
+    let shutdown = async move {
+        shutdown.await;
+        live.close_all();
+    };
     let served = listener::serve(router(state), listener, tls, shutdown)
         .await
         .map_err(StartupError::Serve);

@@ -147,6 +147,53 @@ async fn sigterm_lets_the_uploads_in_flight_finish_and_loses_none() {
     );
 }
 
+#[tokio::test]
+async fn an_open_live_view_does_not_hold_up_shutdown() {
+    let (mut server, _) = candidate_server().await;
+    let recruiter = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let login = recruiter
+        .post(format!("{}/api/auth/login", server.address))
+        .json(&json!({"email": "r@example.test", "password": "recruiter-pass"}));
+    assert_eq!(login.send().await.unwrap().status(), 200);
+    let live = recruiter
+        .get(format!("{}{}", server.address, server::live::LIVE_PATH))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), 200);
+    let signalled = std::time::Instant::now();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &server.pid().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    // The stream ends (its body completes) and the server exits well before
+    // the 30 s it would give a request that never ends.
+    let body = tokio::time::timeout(Duration::from_secs(10), live.text()).await;
+    assert!(
+        body.is_ok_and(|text| text.is_ok()),
+        "the stream ended cleanly"
+    );
+    let child = server.child.as_mut().unwrap();
+    let mut exited = None;
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait().unwrap() {
+            exited = Some(status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(exited.is_some_and(|s| s.success()), "{exited:?}");
+    assert!(
+        signalled.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        signalled.elapsed()
+    );
+}
+
 /// The value of one series in Prometheus text (0 when absent).
 fn series(text: &str, name_and_labels: &str) -> f64 {
     text.lines()
