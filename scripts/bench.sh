@@ -5,6 +5,7 @@
 #   faces     face analysis per snapshot, and uploads/s with FACE_DETECTION on against off
 #   accuracy  how often face presence is right per condition (dim, blur, JPEG, tilt, distance, pairs),
 #             on labelled frames made from the test photos (benches/common/accuracy.rs)
+#   report    the CSV report of 10,000 applications and a search among them: time and the server's peak memory
 #   export    the server's memory while it streams evidence zips of 200 and 2,000 images
 #   page      what the candidate's interview page costs on the wire (brotli), first and second visit
 #   embed     what the panel adds to a host's first visit: examples/host-app built with and without
@@ -14,7 +15,7 @@
 #             one instance with the server's CPU per message (scripts/webhook_bench.py)
 #   capacity  simulated candidates against one instance until p99 passes 1 s (CAPACITY_* in benches/capacity.rs;
 #             CAPACITY_INSTANCES=2: two instances on PostgreSQL and SeaweedFS)
-# Usage: scripts/bench.sh [pipeline] [faces] [accuracy] [export] [page] [embed] [webhooks] [capacity]   (all but capacity when none is named)
+# Usage: scripts/bench.sh [pipeline] [faces] [accuracy] [report] [export] [page] [embed] [webhooks] [capacity]   (all but capacity when none is named)
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/services.sh"
 "$ROOT/scripts/setup.sh" --test
@@ -25,7 +26,7 @@ chmod 755 "$RUN_DIR" # PostgreSQL runs as its own user
 trap 'stop_services; rm -rf "$RUN_DIR"' EXIT
 start_seaweedfs
 cd "$ROOT"
-benches="${*:-pipeline faces accuracy export page embed webhooks}"
+benches="${*:-pipeline faces accuracy report export page embed webhooks}"
 # PostgreSQL for the pipeline's listing figure and the two-instance capacity bench.
 case " $benches " in
   *" pipeline "*) start_postgres ;;

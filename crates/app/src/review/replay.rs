@@ -291,6 +291,9 @@ pub fn Replay(
             data-playing=move || playing.get().to_string()
             on:keydown=on_key>
             <h2>"Replay"</h2>
+            <Show when=move || bounds.with(Option::is_none)>
+                <p class="muted">"Nothing was recorded to replay."</p>
+            </Show>
             <div class="replay-frames">
                 {frame(ImageKind::Camera)}
                 {frame(ImageKind::Screen)}

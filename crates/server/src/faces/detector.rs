@@ -34,10 +34,33 @@ pub enum FaceError {
     TooSmall(usize, usize),
 }
 
+/// The second look's width ([`Search::Detail`]): faces half as large as the
+/// first look's smallest are found.
+pub const DETAIL_WIDTH: usize = 640;
+/// How far the tilted looks turn the image ([`Search::DetailAndTilt`]), each way.
+pub const TILT_DEGREES: f32 = 25.0;
+
+/// How an image is searched for faces. A second face is what a first look
+/// misses most (small, further back, or a tilted head): the further looks are
+/// taken only when the looks before found at most one face.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Search {
+    /// One look at [`ANALYSIS_WIDTH`].
+    Single,
+    /// Then a look at [`DETAIL_WIDTH`].
+    Detail,
+    /// Then the image turned [`TILT_DEGREES`] each way.
+    DetailAndTilt,
+}
+
+/// What the server runs (chosen by `scripts/bench.sh accuracy`; README, "Face presence").
+pub const SEARCH: Search = Search::Detail;
+
 /// One detector with its model loaded: not shared between threads (rustface keeps
 /// scratch buffers in it), so each worker thread owns one.
 pub struct FaceDetector {
     detector: Box<dyn Detector>,
+    search: Search,
 }
 
 /// A grey image.
@@ -48,14 +71,19 @@ pub struct Grey {
 }
 
 impl FaceDetector {
+    /// The detector as the server runs it ([`SEARCH`]).
     pub fn new() -> Result<Self, FaceError> {
+        Self::with_search(SEARCH)
+    }
+
+    pub fn with_search(search: Search) -> Result<Self, FaceError> {
         let model = rustface::read_model(MODEL).map_err(|e| FaceError::Model(e.to_string()))?;
         let mut detector = rustface::create_detector_with_model(model);
         detector.set_min_face_size(MIN_FACE);
         detector.set_score_thresh(SCORE_THRESHOLD);
         detector.set_pyramid_scale_factor(0.8);
         detector.set_slide_window_step(4, 4);
-        Ok(FaceDetector { detector })
+        Ok(FaceDetector { detector, search })
     }
 
     /// The faces in a JPEG (`TooSmall` when it could not hold one the detector sees).
@@ -67,14 +95,40 @@ impl FaceDetector {
         Ok(self.faces_in(&grey))
     }
 
-    /// The faces in a grey image (scaled down first when wider than [`ANALYSIS_WIDTH`]).
+    /// The faces in a grey image: a look at [`ANALYSIS_WIDTH`], then the
+    /// further looks of the detector's [`Search`] while at most one face is
+    /// found (the look that found the most gives the answer).
     pub fn faces_in(&mut self, image: &Grey) -> Vec<FaceBox> {
-        self.faces_at(image, ANALYSIS_WIDTH)
+        let mut best = self.faces_at(image, ANALYSIS_WIDTH);
+        if self.search != Search::Single && best.len() <= 1 && image.width > ANALYSIS_WIDTH {
+            let detail = self.faces_at(image, DETAIL_WIDTH);
+            if detail.len() > best.len() {
+                best = detail;
+            }
+        }
+        if self.search == Search::DetailAndTilt && best.len() <= 1 {
+            let scaled = scale_down(image, ANALYSIS_WIDTH);
+            for degrees in [-TILT_DEGREES, TILT_DEGREES] {
+                let found: Vec<FaceBox> = self
+                    .detect(&rotate(&scaled, degrees))
+                    .into_iter()
+                    .map(|face| turned_back(face, degrees, &scaled))
+                    .collect();
+                if found.len() > best.len() {
+                    best = found;
+                }
+            }
+        }
+        best
     }
 
     /// The faces in a grey image scaled down to at most `width` pixels wide.
     pub fn faces_at(&mut self, image: &Grey, width: usize) -> Vec<FaceBox> {
-        let scaled = scale_down(image, width);
+        self.detect(&scale_down(image, width))
+    }
+
+    /// The faces in `scaled` as it is.
+    fn detect(&mut self, scaled: &Grey) -> Vec<FaceBox> {
         // rustface panics on an empty image or one smaller than its window.
         if scaled.width < 20 || scaled.height < 20 {
             return Vec::new();
@@ -132,6 +186,58 @@ pub fn decode_grey(jpeg: &[u8]) -> Result<Grey, FaceError> {
         width,
         height,
     })
+}
+
+/// `image` turned `degrees` (clockwise on screen) around its centre, nearest
+/// neighbour; what comes in from outside is the image's mean grey.
+pub fn rotate(image: &Grey, degrees: f32) -> Grey {
+    let (w, h) = (image.width, image.height);
+    let mean = (image.pixels.iter().map(|p| u64::from(*p)).sum::<u64>()
+        / image.pixels.len().max(1) as u64) as u8;
+    let (sin, cos) = degrees.to_radians().sin_cos();
+    let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
+    let mut pixels = Vec::with_capacity(w * h);
+    for y in 0..h {
+        for x in 0..w {
+            let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
+            let sx = cos * dx + sin * dy + cx;
+            let sy = -sin * dx + cos * dy + cy;
+            pixels.push(
+                if sx >= 0.0 && sy >= 0.0 && (sx as usize) < w && (sy as usize) < h {
+                    image.pixels[sy as usize * w + sx as usize]
+                } else {
+                    mean
+                },
+            );
+        }
+    }
+    Grey {
+        pixels,
+        width: w,
+        height: h,
+    }
+}
+
+/// A box found in `image` turned by `degrees`, moved back to where its centre
+/// is in the image itself (its size kept).
+fn turned_back(face: FaceBox, degrees: f32, image: &Grey) -> FaceBox {
+    let (w, h) = (image.width as f32, image.height as f32);
+    let (cx, cy) = (
+        (face.x + face.w / 2.0) * w - w / 2.0,
+        (face.y + face.h / 2.0) * h - h / 2.0,
+    );
+    let (sin, cos) = degrees.to_radians().sin_cos();
+    let (x, y) = (
+        cos * cx + sin * cy + w / 2.0,
+        -sin * cx + cos * cy + h / 2.0,
+    );
+    let left = (x / w - face.w / 2.0).clamp(0.0, 1.0 - face.w.min(1.0));
+    let top = (y / h - face.h / 2.0).clamp(0.0, 1.0 - face.h.min(1.0));
+    FaceBox {
+        x: left,
+        y: top,
+        ..face
+    }
 }
 
 /// An area-average scale-down to at most `max_width` (images already narrower are copied).
