@@ -16,7 +16,7 @@ fn main() {
     let dir = std::path::PathBuf::from(
         std::env::var("TEST_PHOTOS").expect("TEST_PHOTOS is set by scripts/bench.sh"),
     );
-    let samples = samples(&dir);
+    let samples = samples(&dir, &CONDITIONS);
     println!(
         "face presence on {} labelled 640×480 frames; the server runs {:?}",
         samples.len(),

@@ -48,10 +48,15 @@ pub async fn revoke_service_key(name: String) -> Result<KeyRevoked, AppError> {
 #[component]
 pub fn KeysPage() -> impl IntoView {
     let user = Resource::new(|| (), |_| me());
+    // Made here, once, not in the component the Suspense renders: that one may
+    // be rendered more than once on the server, and a resource made in a
+    // discarded render would run without the request's context.
+    let version = RwSignal::new(0u32);
+    let keys = Resource::new(move || version.get(), |_| list_service_keys());
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || user.get().map(|user| match user {
-                Ok(user) if user.role == Role::Admin => view! { <Keys/> }.into_any(),
+                Ok(user) if user.role == Role::Admin => view! { <Keys version keys/> }.into_any(),
                 Ok(_) => view! { <crate::ui::refusal::Refusal error=AppError::Forbidden("only admins manage service keys".into())/> }.into_any(),
                 Err(AppError::Unauthenticated(_)) => view! { <Redirect path="/login?next=/admin/keys"/> }.into_any(),
                 Err(error) => view! { <crate::ui::refusal::Refusal error/> }.into_any(),
@@ -61,9 +66,7 @@ pub fn KeysPage() -> impl IntoView {
 }
 
 #[component]
-fn Keys() -> impl IntoView {
-    let version = RwSignal::new(0u32);
-    let keys = Resource::new(move || version.get(), |_| list_service_keys());
+fn Keys(version: RwSignal<u32>, keys: Resource<Result<ServiceKeys, AppError>>) -> impl IntoView {
     let organization = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let made = RwSignal::new(None::<NewServiceKey>);

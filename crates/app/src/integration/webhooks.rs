@@ -94,10 +94,15 @@ pub async fn redeliver_webhook(
 pub fn WebhooksPage() -> impl IntoView {
     use leptos_router::components::Redirect;
     let user = Resource::new(|| (), |_| crate::auth::me());
+    // Made here, once, not in the component the Suspense renders: that one may
+    // be rendered more than once on the server, and a resource made in a
+    // discarded render would run without the request's context.
+    let version = RwSignal::new(0u32);
+    let endpoints = Resource::new(move || version.get(), |_| list_webhooks());
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || user.get().map(|user| match user {
-                Ok(user) if user.role == shared::Role::Admin => view! { <Webhooks/> }.into_any(),
+                Ok(user) if user.role == shared::Role::Admin => view! { <Webhooks version endpoints/> }.into_any(),
                 Ok(_) => view! { <crate::ui::refusal::Refusal error=AppError::Forbidden("only admins manage webhooks here; a platform uses its service key".into())/> }.into_any(),
                 Err(AppError::Unauthenticated(_)) => view! { <Redirect path="/login?next=/admin/webhooks"/> }.into_any(),
                 Err(error) => view! { <crate::ui::refusal::Refusal error/> }.into_any(),
@@ -107,10 +112,11 @@ pub fn WebhooksPage() -> impl IntoView {
 }
 
 #[component]
-fn Webhooks() -> impl IntoView {
+fn Webhooks(
+    version: RwSignal<u32>,
+    endpoints: Resource<Result<WebhookList, AppError>>,
+) -> impl IntoView {
     use leptos::{ev::SubmitEvent, task::spawn_local};
-    let version = RwSignal::new(0u32);
-    let endpoints = Resource::new(move || version.get(), |_| list_webhooks());
     let organization = RwSignal::new(String::new());
     let url = RwSignal::new(String::new());
     // A secret just made or rotated: shown once.

@@ -107,8 +107,8 @@ fn dim(frame: &DynamicImage, factor: f32) -> DynamicImage {
     DynamicImage::ImageRgb8(rgb)
 }
 
-/// Every labelled frame: each scene under each condition.
-pub fn samples(dir: &std::path::Path) -> Vec<Sample> {
+/// Every labelled frame: each scene under each of `conditions` (of [`CONDITIONS`]).
+pub fn samples(dir: &std::path::Path, conditions: &[&'static str]) -> Vec<Sample> {
     let astronaut = photo(dir, "astronaut.png").to_rgb8();
     let cameraman = photo(dir, "camera.png").to_rgb8();
     let people = [
@@ -197,7 +197,7 @@ pub fn samples(dir: &std::path::Path) -> Vec<Sample> {
 
     let mut samples = Vec::new();
     for (scene, faces, make) in &scenes {
-        for condition in CONDITIONS {
+        for &condition in conditions {
             let tilt = match condition {
                 "tilt 15°" => 15.0,
                 "tilt 30°" => 30.0,
