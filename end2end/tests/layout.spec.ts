@@ -9,6 +9,8 @@ const pages: { who: Who; path: () => string; name: string }[] = [
   { who: null, path: () => "/login", name: "sign-in" },
   { who: "recruiter", path: () => "/applications", name: "applications" },
   { who: "recruiter", path: () => `/applications/${application()}/review`, name: "review" },
+  { who: "recruiter", path: () => "/search?unreviewed=true", name: "search" },
+  { who: "recruiter", path: () => "/live", name: "live" },
   { who: "candidate", path: () => "/applications", name: "candidate-applications" },
   { who: "candidate", path: () => `/applications/${application()}/interview`, name: "interview" },
   { who: "admin", path: () => "/admin/keys", name: "keys" },
