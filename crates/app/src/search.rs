@@ -7,12 +7,12 @@ use leptos_router::{components::Redirect, hooks::use_query_map};
 use shared::{
     integrity::{EventKind, IntegrityLevel},
     lifecycle::InterviewState,
-    search::ApplicationPage,
+    search::{ApplicationPage, OrganizationRef},
     Role,
 };
 
 use crate::{
-    applications::{search_applications, ApplicationTable},
+    applications::{list_organizations, search_applications, ApplicationTable},
     auth::me,
     error::AppError,
     ui::refusal::Refusal,
@@ -62,7 +62,13 @@ pub fn SearchPage() -> impl IntoView {
         move |_| async move {
             let user = me().await?;
             let page = search(None).await?;
-            Ok::<_, AppError>((user.role, page))
+            // An admin may narrow the search to one organization.
+            let organizations = if user.role == Role::Admin {
+                Some(list_organizations().await?.organizations)
+            } else {
+                None
+            };
+            Ok::<_, AppError>((user.role, page, organizations))
         },
     );
     // Later pages, appended by "More".
@@ -71,7 +77,7 @@ pub fn SearchPage() -> impl IntoView {
     let load_more = Action::new(move |before: &String| search(Some(before.clone())));
     // A new search starts over.
     Effect::new(move |_| {
-        if let Some(Ok((_, page))) = first.get() {
+        if let Some(Ok((_, page, _))) = first.get() {
             more.set(Vec::new());
             next.set(page.next);
         }
@@ -104,12 +110,12 @@ pub fn SearchPage() -> impl IntoView {
         <section class="card">
             <h1>"Find interviews"</h1>
             <p class="muted"><a href="/applications">"Back to the applications"</a></p>
-            <SearchForm/>
             <Transition fallback=|| view! { <p class="muted">"Searching…"</p> }>
                 {move || first.get().map(|result| match result {
-                    Ok((role, page)) => {
+                    Ok((role, page, organizations)) => {
                         let shown = page.applications;
                         view! {
+                            <SearchForm organizations/>
                             <p class="search-actions">
                                 <a class="button secondary download-report" href=report download="applications.csv">"Download CSV"</a>
                             </p>
@@ -140,8 +146,9 @@ pub fn SearchPage() -> impl IntoView {
 }
 
 /// The filters as a plain GET form: submitting it loads `/search?…`.
+/// `organizations`: an admin's choice of one (others search their own).
 #[component]
-fn SearchForm() -> impl IntoView {
+fn SearchForm(organizations: Option<Vec<OrganizationRef>>) -> impl IntoView {
     let query = use_query_map();
     let value = move |name: &str| query.read_untracked().get(name).unwrap_or_default();
     let selected = move |name: &str, option: &str| value(name) == option;
@@ -180,8 +187,17 @@ fn SearchForm() -> impl IntoView {
             </label>
             <label>"Created from" <input type="date" name="from" value=value("from")/></label>
             <label>"Created before" <input type="date" name="to" value=value("to")/></label>
-            {(!value("organizationId").is_empty()).then(|| view! {
-                <input type="hidden" name="organizationId" value=value("organizationId")/>
+            {organizations.map(|organizations| view! {
+                <label>"Organization"
+                    <select name="organizationId">
+                        <option value="">"All"</option>
+                        {organizations.into_iter().map(|o| {
+                            let id = o.id.to_string();
+                            let chosen = selected("organizationId", &id);
+                            view! { <option value=id selected=chosen>{o.name}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
             })}
             <button type="submit">"Search"</button>
         </form>

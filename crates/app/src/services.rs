@@ -17,7 +17,7 @@ use shared::{
 
 use shared::capture::NewImage;
 use shared::input::{integration::NewApplication, integrity::NewEvent, monitoring::ImagePage};
-use shared::search::{ApplicationFilter, ApplicationPage};
+use shared::search::{ApplicationFilter, ApplicationPage, Organizations};
 
 use crate::error::AppError;
 
@@ -170,6 +170,8 @@ pub trait Applications: Send + Sync {
         user: &CurrentUser,
         filter: &ApplicationFilter,
     ) -> Result<ApplicationPage, AppError>;
+    /// Every organization (admins: what their search may be narrowed to).
+    async fn organizations(&self, user: &CurrentUser) -> Result<Organizations, AppError>;
 }
 
 /// Monitoring images. Every method checks the access policy before it reads or

@@ -5,14 +5,16 @@ use async_trait::async_trait;
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 
-use shared::search::{ApplicationFilter, ApplicationPage, Cursor};
-use shared::{lifecycle::interview_state, ApplicationId, ApplicationSummary, CurrentUser};
+use shared::search::{ApplicationFilter, ApplicationPage, Cursor, OrganizationRef, Organizations};
+use shared::{
+    lifecycle::interview_state, ApplicationId, ApplicationSummary, CurrentUser, OrganizationId,
+};
 use uuid::Uuid;
 
 use crate::{
     db::applications::{self as repo, Scope, Window},
     db::summaries::Listed,
-    policy::{self, to},
+    policy::{self, to, AdminTask},
 };
 
 pub struct ApplicationDirectory {
@@ -114,6 +116,20 @@ impl Applications for ApplicationDirectory {
                 return Ok(page);
             }
         }
+    }
+
+    async fn organizations(&self, user: &CurrentUser) -> Result<Organizations, AppError> {
+        policy::admin(user, AdminTask::ListOrganizations)?;
+        let organizations = crate::db::accounts::organizations(&self.db)
+            .await?
+            .into_iter()
+            .map(|o| OrganizationRef {
+                id: OrganizationId(o.id),
+                slug: o.slug,
+                name: o.name,
+            })
+            .collect();
+        Ok(Organizations { organizations })
     }
 }
 

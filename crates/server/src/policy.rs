@@ -364,6 +364,7 @@ pub fn webhook_scope(caller: &CurrentUser) -> Result<Option<OrganizationId>, App
 pub enum AdminTask {
     ManageKeys,
     ReadWholeTrail,
+    ListOrganizations,
 }
 
 /// Admins only; others get 403 naming the task.
@@ -375,6 +376,7 @@ pub fn admin(caller: &CurrentUser, task: AdminTask) -> Result<(), AppError> {
         match task {
             AdminTask::ManageKeys => "only admins manage service keys",
             AdminTask::ReadWholeTrail => "only admins see the whole audit trail",
+            AdminTask::ListOrganizations => "only admins list every organization",
         }
         .into(),
     ))

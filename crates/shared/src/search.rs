@@ -149,6 +149,21 @@ impl FromStr for Cursor {
     }
 }
 
+/// An organization as an admin's search offers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganizationRef {
+    pub id: OrganizationId,
+    pub slug: String,
+    pub name: String,
+}
+
+/// `{organizations}`, by name.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Organizations {
+    pub organizations: Vec<OrganizationRef>,
+}
+
 /// `{applications, next?}`: `next` is there while more applications may
 /// follow; send it as `before` for the next page (which may be empty).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -81,3 +81,14 @@ pub async fn search_applications(
         .search(&user, &filter)
         .await
 }
+
+/// `POST /api/organizations` `{}`: every organization, by name (admins: what a
+/// search may be narrowed to).
+#[server(prefix = "/api", endpoint = "organizations", input = leptos::server_fn::codec::Json)]
+pub async fn list_organizations() -> Result<shared::search::Organizations, AppError> {
+    let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
+    crate::services::services()?
+        .applications
+        .organizations(&user)
+        .await
+}

@@ -43,6 +43,17 @@ pub async fn organization_by_slug(
         .await?)
 }
 
+/// Every organization, by name.
+pub async fn organizations(
+    db: &DatabaseConnection,
+) -> Result<Vec<organization::Model>, PersistenceError> {
+    use sea_orm::QueryOrder;
+    Ok(organization::Entity::find()
+        .order_by_asc(organization::Column::Name)
+        .all(db)
+        .await?)
+}
+
 /// The slugs of these organizations, by id.
 pub async fn organization_slugs(
     db: &DatabaseConnection,

@@ -201,7 +201,14 @@ async fn reviewers_find_applications_by_what_happened_page_by_page() {
         10
     );
 
-    // Organizations: a recruiter's own only; an admin's any.
+    // Organizations: a recruiter's own only; an admin's any (and only an admin
+    // lists them all).
+    assert_eq!(
+        app.post_json("/api/organizations", &json!({}))
+            .await
+            .status(),
+        403
+    );
     let beta_id = app.organization_id("beta").await.to_string();
     let acme_id = app.organization_id("acme").await.to_string();
     assert_eq!(
@@ -218,6 +225,20 @@ async fn reviewers_find_applications_by_what_happened_page_by_page() {
         10
     );
     app.login_as(&admin).await;
+    let organizations: Value = app
+        .post_json("/api/organizations", &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let slugs: Vec<&str> = organizations["organizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, ["acme", "beta"], "by name: Org acme, Org beta");
+    assert_eq!(organizations["organizations"][1]["id"], beta_id.as_str());
     assert_eq!(app.every_page(json!({}), 4).await.len(), 12);
     let mut theirs = ids(&app.found(json!({"organizationId": beta_id})).await);
     theirs.sort();
