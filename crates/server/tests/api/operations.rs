@@ -23,6 +23,18 @@ fn slow_body(image: Vec<u8>) -> reqwest::Body {
     ))
 }
 
+/// How the server process exited, if it did within 10 s.
+async fn exit_of(server: &mut ServerProcess) -> Option<std::process::ExitStatus> {
+    let child = server.child.as_mut()?;
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait().ok()? {
+            return Some(status);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
+}
+
 /// A running server process with the CLI-made interview of
 /// [`ServerProcess::prepare_interview`]; the application's id.
 async fn candidate_server() -> (ServerProcess, String) {
@@ -122,15 +134,7 @@ async fn sigterm_lets_the_uploads_in_flight_finish_and_loses_none() {
         "new connections are refused once shutting down"
     );
 
-    let child = server.child.as_mut().unwrap();
-    let mut exited = None;
-    for _ in 0..100 {
-        if let Some(status) = child.try_wait().unwrap() {
-            exited = Some(status);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let exited = exit_of(&mut server).await;
     assert!(
         exited.is_some_and(|status| status.success()),
         "the server exits cleanly: {exited:?}"
@@ -177,15 +181,7 @@ async fn an_open_live_view_does_not_hold_up_shutdown() {
         body.is_ok_and(|text| text.is_ok()),
         "the stream ended cleanly"
     );
-    let child = server.child.as_mut().unwrap();
-    let mut exited = None;
-    for _ in 0..100 {
-        if let Some(status) = child.try_wait().unwrap() {
-            exited = Some(status);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let exited = exit_of(&mut server).await;
     assert!(exited.is_some_and(|s| s.success()), "{exited:?}");
     assert!(
         signalled.elapsed() < Duration::from_secs(10),
