@@ -123,23 +123,7 @@ async fn main() {
     upload(&server, &small, SMALL).await;
     upload(&server, &server.application, LARGE).await;
 
-    let password = server
-        .demo
-        .lines()
-        .find(|l| l.contains("recruiter@demo.test"))
-        .unwrap()
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .to_string();
-    let recruiter = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let login = recruiter
-        .post(format!("{}/api/auth/login", server.url))
-        .json(&json!({"email": "recruiter@demo.test", "password": password}));
-    assert_eq!(login.send().await.unwrap().status(), 200);
+    let recruiter = server.recruiter().await;
 
     let (mut small_growth, mut large_growth, mut small_rate, mut large_rate) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());

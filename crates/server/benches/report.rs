@@ -63,21 +63,7 @@ async fn main() {
         started.elapsed().as_secs_f64()
     );
 
-    let password = server
-        .demo
-        .lines()
-        .find(|l| l.contains("recruiter@demo.test"))
-        .and_then(|l| l.rsplit(' ').next())
-        .expect("the demo recruiter")
-        .to_string();
-    let recruiter = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let login = recruiter
-        .post(format!("{}/api/auth/login", server.url))
-        .json(&json!({"email": "recruiter@demo.test", "password": password}));
-    assert_eq!(login.send().await.unwrap().status(), 200);
+    let recruiter = server.recruiter().await;
 
     let before = server.peak_rss_mib();
     println!(

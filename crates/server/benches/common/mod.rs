@@ -144,6 +144,27 @@ impl Server {
         response.send().await.unwrap().json().await.unwrap()
     }
 
+    /// A client signed in as the demo recruiter.
+    #[allow(dead_code)] // the export and report benches review
+    pub async fn recruiter(&self) -> reqwest::Client {
+        let password = self
+            .demo
+            .lines()
+            .find(|l| l.contains("recruiter@demo.test"))
+            .and_then(|l| l.rsplit(' ').next())
+            .expect("the demo recruiter")
+            .to_string();
+        let recruiter = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let login = recruiter
+            .post(format!("{}/api/auth/login", self.url))
+            .json(&json!({"email": "recruiter@demo.test", "password": password}));
+        assert_eq!(login.send().await.unwrap().status(), 200);
+        recruiter
+    }
+
     /// The server's resident memory now, in MiB.
     #[allow(dead_code)] // not every bench reads it
     pub fn rss_mib(&self) -> f64 {
