@@ -742,3 +742,13 @@ pub async fn status_of(
     let text = String::from_utf8_lossy(&buffer[..read]);
     text.split(' ').nth(1)?.parse().ok()
 }
+
+/// The ids of `{applications: [...]}` (a search's page, a key's listing), in order.
+pub fn application_ids(listed: &Value) -> Vec<String> {
+    listed["applications"]
+        .as_array()
+        .expect("applications")
+        .iter()
+        .map(|a| a["id"].as_str().expect("id").to_string())
+        .collect()
+}

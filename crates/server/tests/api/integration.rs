@@ -225,12 +225,7 @@ async fn listed_ids(app: &TestApp, key: &str) -> Vec<String> {
         .json()
         .await
         .unwrap();
-    listed["applications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_str().unwrap().to_string())
-        .collect()
+    crate::helpers::application_ids(&listed)
 }
 
 #[tokio::test]

@@ -25,9 +25,9 @@ impl crate::helpers::TestApp {
         query["limit"] = json!(limit);
         for _ in 0..100 {
             let page = self.found(query.clone()).await;
-            let listed = page["applications"].as_array().unwrap();
+            let listed = crate::helpers::application_ids(&page);
             assert!(listed.len() <= limit as usize);
-            ids.extend(listed.iter().map(|a| a["id"].as_str().unwrap().to_string()));
+            ids.extend(listed);
             match page.get("next") {
                 Some(next) => query["before"] = next.clone(),
                 None => return ids,
@@ -46,12 +46,7 @@ impl crate::helpers::TestApp {
 }
 
 fn ids(page: &Value) -> Vec<String> {
-    page["applications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_str().unwrap().to_string())
-        .collect()
+    crate::helpers::application_ids(page)
 }
 
 #[tokio::test]
