@@ -24,7 +24,14 @@ want() { [[ " $stages " == *" $1 "* ]]; }
 # Every stage builds with the first one's packages and features, so the test
 # binaries are built once (with `-p server` alone, `app` gets other features and
 # everything is built again: a minute and a gigabyte of disk).
-workspace_test() { cargo test --workspace --features app/ssr "$@"; }
+# A stage that hangs fails after 30 minutes, naming itself, instead of holding
+# CI until its own limit.
+workspace_test() {
+  local status=0
+  timeout --foreground 30m cargo test --workspace --features app/ssr "$@" || status=$?
+  [ "$status" -ne 124 ] || die "cargo test $* did not finish within 30 minutes"
+  return "$status"
+}
 
 if want rust; then
   log "unit and API tests (SQLite, built-in store)"

@@ -259,6 +259,15 @@ pub trait Integrity: Send + Sync {
         verdict: Verdict,
         note: String,
     ) -> Result<ReviewRecorded, AppError>;
+    /// The candidate's response to one flag of their application (one per
+    /// flag; a new text replaces the last until a verdict follows it).
+    async fn respond(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+        event: uuid::Uuid,
+        text: String,
+    ) -> Result<shared::integrity::ResponseRecorded, AppError>;
 }
 
 /// The audit trail and erasure. Every method checks the access policy before it reads or

@@ -165,6 +165,14 @@ pub enum OrgCommand {
         #[arg(long)]
         retention_days: Option<u32>,
     },
+    /// How many days after an interview's last activity its candidate may
+    /// respond to flags: 1 to 3650, or `off` (as long as the data is kept).
+    Responses {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        days: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -298,6 +306,35 @@ pub async fn create_organization_keeping(
     }
     let org = account_repo::create_organization(db, slug, non_empty("name", name)?, days).await?;
     Ok(OrganizationId(org.id))
+}
+
+/// Sets how many days after an interview its candidate may respond to flags
+/// (`off`: no limit); prints what is now in force.
+pub async fn set_response_days(
+    db: &DatabaseConnection,
+    slug: &str,
+    days: &str,
+) -> Result<String, CliError> {
+    let days = match days {
+        "off" => None,
+        text => Some(
+            text.parse::<u32>()
+                .ok()
+                .filter(|days| (1..=3650).contains(days))
+                .ok_or_else(|| {
+                    let shown: String = text.chars().take(32).collect();
+                    CliError::Invalid(format!("--days must be 1 to 3650 or `off`, not `{shown}`"))
+                })?,
+        ),
+    };
+    if !account_repo::set_response_days(db, slug, days).await? {
+        let shown: String = slug.chars().take(64).collect();
+        return Err(CliError::Invalid(format!("no organization `{shown}`")));
+    }
+    Ok(match days {
+        Some(days) => format!("responses to flags open for {days} days after the interview"),
+        None => "responses to flags open as long as the data is kept".into(),
+    })
 }
 
 pub async fn create_user(
@@ -658,6 +695,9 @@ pub async fn execute(command: Command, settings: &Settings) -> Result<String, Cl
                 .await?
                 .to_string()
         }
+        Command::Org {
+            command: OrgCommand::Responses { slug, days },
+        } => set_response_days(&db, &slug, &days).await?,
         Command::User {
             command:
                 UserCommand::Create {

@@ -15,8 +15,8 @@ use shared::{
     audit::AuditAction,
     integrity::{
         capture_gaps, face_runs, summarize, ConsentReceipt, ConsentTerms, EventKind, EventList,
-        EventSource, EventsAccepted, MonitoringEvent, ReviewRecorded, SessionEnded, SessionSpan,
-        SessionStarted, Verdict, CONSENT_VERSION,
+        EventSource, EventsAccepted, FlagResponse, MonitoringEvent, ResponseRecorded,
+        ReviewRecorded, SessionEnded, SessionSpan, SessionStarted, Verdict, CONSENT_VERSION,
     },
     webhooks::WebhookEvent,
     ApplicationId, CurrentUser,
@@ -100,6 +100,7 @@ pub(crate) fn timeline(
             detail: Some(serde_json::json!({"imageType": gap.kind.as_str(), "expectedEverySeconds": gap.expected_every_secs})),
             source: EventSource::Server,
             review: review(&event_id).map(listed_review),
+            response: None,
         });
     }
     for run in face_runs(&interview.faces) {
@@ -113,6 +114,7 @@ pub(crate) fn timeline(
             detail: Some(serde_json::json!({"snapshots": run.snapshots, "captureIds": captures})),
             source: EventSource::Server,
             review: review(&event_id).map(listed_review),
+            response: None,
         });
     }
     events.sort_by_key(|e| (e.at, e.event_id));
@@ -123,7 +125,11 @@ pub(crate) fn timeline(
         .copied()
         .collect();
     let summary = summarize(&sessions, &captures, &events);
-    Ok(EventList { events, summary })
+    Ok(EventList {
+        events,
+        summary,
+        responses_close_at: None,
+    })
 }
 
 /// The interview's lifecycle state at `now`, read on `db` (a transaction's,
@@ -376,11 +382,18 @@ impl Integrity for IntegrityService {
         let permitted = policy::authorize::<to::View>(&self.db, user, application).await?;
         let interview = repo::interview(&self.db, &permitted).await?;
         let mut list = timeline(application, &interview)?;
+        with_responses(&self.db, &permitted, &mut list).await?;
+        list.responses_close_at = responses_close_at(&self.db, &permitted).await?;
         if !policy::sees_verdicts(user) {
             for event in &mut list.events {
                 event.review = None;
             }
             list.summary.concerns = 0;
+        }
+        // The candidate has now seen the flags listed: a verdict from here on
+        // is not marked as given before they saw it.
+        if user.id == permitted.candidate() {
+            repo::mark_flags_seen(&self.db, &permitted, Utc::now()).await?;
         }
         Ok(list)
     }
@@ -408,6 +421,9 @@ impl Integrity for IntegrityService {
                 flagged.kind
             )));
         }
+        let before_candidate_saw = !permitted
+            .flags_seen_at()
+            .is_some_and(|seen| seen >= flagged.ended_at.unwrap_or(flagged.at));
         let now = Utc::now();
         // The verdict, its audit entry and its announcement together; the
         // entry first (it takes SQLite's write lock), the note kept out of it.
@@ -432,6 +448,7 @@ impl Integrity for IntegrityService {
                 note: &note,
                 reviewer: user.id,
                 at: now,
+                before_candidate_saw,
             },
         )
         .await?;
@@ -444,4 +461,117 @@ impl Integrity for IntegrityService {
         tracing::info!(user = %user.id, verdict = verdict.as_str(), "flag reviewed");
         Ok(ReviewRecorded { success: true })
     }
+
+    #[tracing::instrument(skip_all, fields(application = %application, event = %event))]
+    async fn respond(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+        event: Uuid,
+        text: String,
+    ) -> Result<ResponseRecorded, AppError> {
+        let permitted = policy::authorize::<to::Respond>(&self.db, user, application).await?;
+        let viewed = permitted.to_view();
+        let interview = repo::interview(&self.db, &viewed).await?;
+        let flagged = timeline(application, &interview)?
+            .events
+            .into_iter()
+            .find(|e| e.event_id == event)
+            .ok_or_else(|| AppError::NotFound("no such event in this application".into()))?;
+        if !flagged.kind.is_flag() {
+            return Err(AppError::BadRequest(format!(
+                "`{}` events are not flags and take no response",
+                flagged.kind
+            )));
+        }
+        let now = Utc::now();
+        if let Some(closed) = responses_close_at(&self.db, &viewed)
+            .await?
+            .filter(|closes| *closes <= now)
+        {
+            return Err(AppError::Conflict(format!(
+                "responses to this interview's flags closed at {}",
+                closed.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )));
+        }
+        // The response and its audit entry together, the entry first (it takes
+        // SQLite's write lock); the text stays out of the trail.
+        let txn = self.db.begin().await.map_err(PersistenceError::from)?;
+        audit::append(
+            &txn,
+            audit::NewEntry {
+                actor: audit::Actor::user(user),
+                action: AuditAction::Respond,
+                application: Some(application.0),
+                target: format!("event {event}"),
+            },
+            now,
+        )
+        .await?;
+        match repo::record_response(&txn, &permitted, event, &text, user.id, now).await? {
+            repo::Responded::Stored => {
+                txn.commit().await.map_err(PersistenceError::from)?;
+                tracing::info!(user = %user.id, "flag responded to");
+                // Who answers a flag has seen it (and the ones listed with it).
+                repo::mark_flags_seen(&self.db, &viewed, now).await?;
+            }
+            // Nothing changed: no entry either.
+            repo::Responded::Unchanged => {
+                txn.rollback().await.map_err(PersistenceError::from)?;
+            }
+            repo::Responded::Locked => {
+                txn.rollback().await.map_err(PersistenceError::from)?;
+                return Err(AppError::Conflict(
+                    "a reviewer has given a verdict on this flag since your response; it can no longer change".into(),
+                ));
+            }
+        }
+        Ok(ResponseRecorded { success: true })
+    }
+}
+
+/// Adds the candidate's responses to the flags listed (a response is locked
+/// once a verdict follows it).
+pub(crate) async fn with_responses(
+    db: &DatabaseConnection,
+    permitted: &Permitted<to::View>,
+    list: &mut EventList,
+) -> Result<(), AppError> {
+    let mut responses = repo::responses(db, permitted).await?;
+    if responses.is_empty() {
+        return Ok(());
+    }
+    for event in list.events.iter_mut().filter(|e| e.kind.is_flag()) {
+        if let Some(response) = responses.remove(&event.event_id) {
+            let locked = event
+                .review
+                .as_ref()
+                .is_some_and(|review| review.at >= response.responded_at);
+            event.response = Some(FlagResponse {
+                text: response.text,
+                at: response.responded_at,
+                locked,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// When responses to the application's flags close: its organization's
+/// window after the interview's last activity (`None`: no window, or no
+/// interview yet).
+async fn responses_close_at(
+    db: &DatabaseConnection,
+    permitted: &Permitted<to::View>,
+) -> Result<Option<chrono::DateTime<Utc>>, AppError> {
+    let Some(days) =
+        crate::db::applications::organization_response_days(db, permitted.organization()).await?
+    else {
+        return Ok(None);
+    };
+    let last = crate::db::applications::lifecycle_facts(db, &[permitted.id().0])
+        .await?
+        .remove(&permitted.id().0)
+        .and_then(|facts| facts.last_activity);
+    Ok(last.map(|at| at + chrono::Duration::days(i64::from(days.max(0)))))
 }

@@ -21,6 +21,7 @@
 //! | export (evidence zip) | never | own organization's | any | own organization's |
 //! | erase | never | never | any | never |
 //! | invite (capture links, invitations) | never | own organization's | any | own organization's |
+//! | respond (to flags, within the organization's window) | own applications | never | never | never |
 //!
 //! A session a capture link opened reaches its one application only. An erased
 //! application takes nothing new (captures, sessions, consent, links: 409).
@@ -95,6 +96,8 @@ actions! {
     Erase,
     /// Make capture links and invitations.
     Invite,
+    /// Respond to the flags raised in the candidate's own interview.
+    Respond,
 }
 
 impl Action {
@@ -109,6 +112,7 @@ impl Action {
             Action::Export => "export the evidence of",
             Action::Erase => "erase",
             Action::Invite => "invite a candidate to",
+            Action::Respond => "respond to the flags of",
         }
     }
 
@@ -116,7 +120,7 @@ impl Action {
     fn records(self) -> bool {
         matches!(
             self,
-            Action::Upload | Action::Capture | Action::Consent | Action::Invite
+            Action::Upload | Action::Capture | Action::Consent | Action::Invite | Action::Respond
         )
     }
 }
@@ -131,12 +135,14 @@ pub fn permits(
 ) -> bool {
     let own_organization = user.organization_id == Some(organization);
     match user.role {
-        Role::Admin => action != Action::Consent,
-        Role::Recruiter => !matches!(action, Action::Erase | Action::Consent) && own_organization,
+        Role::Admin => !matches!(action, Action::Consent | Action::Respond),
+        Role::Recruiter => {
+            !matches!(action, Action::Erase | Action::Consent | Action::Respond) && own_organization
+        }
         Role::Candidate => {
             matches!(
                 action,
-                Action::Upload | Action::Capture | Action::Consent | Action::View
+                Action::Upload | Action::Capture | Action::Consent | Action::View | Action::Respond
             ) && user.id == candidate
         }
         Role::Integration => {
@@ -170,6 +176,11 @@ impl<P: Permission> Permitted<P> {
 
     pub fn organization(&self) -> OrganizationId {
         OrganizationId(self.application.organization_id)
+    }
+
+    /// When the candidate last listed the application's events (saw its flags).
+    pub fn flags_seen_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.application.flags_seen_at
     }
 
     /// The same application to read: whoever may do anything to an
@@ -216,6 +227,9 @@ fn check<P: Permission>(
         return Err(match (action, user.role) {
             (Action::Consent, Role::Recruiter | Role::Admin) => AppError::Forbidden(
                 "only the application's candidate can consent to its monitoring".into(),
+            ),
+            (Action::Respond, Role::Recruiter | Role::Admin) => AppError::Forbidden(
+                "only the application's candidate can respond to its flags".into(),
             ),
             _ => forbidden(action),
         });
@@ -409,10 +423,10 @@ mod tests {
         };
         use Action::*;
         let columns = [
-            Upload, Capture, Consent, View, Delete, Review, Export, Erase, Invite,
+            Upload, Capture, Consent, View, Delete, Review, Export, Erase, Invite, Respond,
         ];
         assert_eq!(&columns[..], Action::ALL, "every action has a column");
-        let none = [false; 9];
+        let none = [false; 10];
         // (role, user's org, application's org, application's candidate, one per column)
         let table = [
             (
@@ -420,7 +434,9 @@ mod tests {
                 None,
                 org,
                 me,
-                [true, true, true, true, false, false, false, false, false],
+                [
+                    true, true, true, true, false, false, false, false, false, true,
+                ],
             ),
             (Role::Candidate, None, org, someone, none),
             (
@@ -428,7 +444,9 @@ mod tests {
                 Some(org),
                 org,
                 someone,
-                [true, true, false, true, true, true, true, false, true],
+                [
+                    true, true, false, true, true, true, true, false, true, false,
+                ],
             ),
             (Role::Recruiter, Some(other_org), org, someone, none),
             (Role::Recruiter, None, org, someone, none),
@@ -437,21 +455,23 @@ mod tests {
                 None,
                 org,
                 someone,
-                [true, true, false, true, true, true, true, true, true],
+                [true, true, false, true, true, true, true, true, true, false],
             ),
             (
                 Role::Admin,
                 Some(other_org),
                 org,
                 someone,
-                [true, true, false, true, true, true, true, true, true],
+                [true, true, false, true, true, true, true, true, true, false],
             ),
             (
                 Role::Integration,
                 Some(org),
                 org,
                 someone,
-                [false, false, false, true, false, false, true, false, true],
+                [
+                    false, false, false, true, false, false, true, false, true, false,
+                ],
             ),
             (Role::Integration, Some(other_org), org, someone, none),
         ];

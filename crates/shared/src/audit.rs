@@ -33,10 +33,13 @@ pub enum AuditAction {
     /// A reviewer gave a verdict on a flag (the target names the event and the
     /// verdict; the reviewer's note stays out of the trail).
     Review,
+    /// The candidate responded to a flag (the target names the event; the
+    /// response's text stays out of the trail).
+    Respond,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 9] = [
+    pub const ALL: [AuditAction; 10] = [
         AuditAction::View,
         AuditAction::Delete,
         AuditAction::Erase,
@@ -46,6 +49,7 @@ impl AuditAction {
         AuditAction::Invite,
         AuditAction::Sweep,
         AuditAction::Review,
+        AuditAction::Respond,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +63,7 @@ impl AuditAction {
             AuditAction::Invite => "invite",
             AuditAction::Sweep => "sweep",
             AuditAction::Review => "review",
+            AuditAction::Respond => "respond",
         }
     }
 
@@ -74,6 +79,7 @@ impl AuditAction {
             AuditAction::Invite => "sent the candidate a capture link",
             AuditAction::Sweep => "swept storage of what had no record",
             AuditAction::Review => "reviewed a flag",
+            AuditAction::Respond => "responded to a flag",
         }
     }
 }

@@ -209,7 +209,28 @@ pub struct FlagReview {
     pub by: String,
     #[serde(with = "millis")]
     pub at: DateTime<Utc>,
+    /// Given before the candidate had seen the flag on their application page
+    /// (allowed, and shown as such).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub before_candidate_saw: bool,
 }
+
+/// The candidate's response to a flag (one per flag, at most
+/// [`MAX_RESPONSE_CHARS`] characters).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlagResponse {
+    pub text: String,
+    /// When it was last written.
+    #[serde(with = "millis")]
+    pub at: DateTime<Utc>,
+    /// A reviewer gave a verdict after it: it can no longer change.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub locked: bool,
+}
+
+/// The longest response to a flag, in characters.
+pub const MAX_RESPONSE_CHARS: usize = 1000;
 
 /// One event as listed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -230,6 +251,9 @@ pub struct MonitoringEvent {
     pub source: EventSource,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<FlagReview>,
+    /// The candidate's response, on flags only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<FlagResponse>,
 }
 
 impl MonitoringEvent {
@@ -326,6 +350,12 @@ pub struct ReviewRecorded {
     pub success: bool,
 }
 
+/// `flags/respond`'s answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseRecorded {
+    pub success: bool,
+}
+
 /// How much a reviewer should look, from [`thresholds`]: a signal for a person, not a verdict.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -401,11 +431,20 @@ pub struct IntegritySummary {
     pub reasons: Vec<String>,
 }
 
-/// `{events, summary}`, events oldest first.
+/// `{events, summary, responsesCloseAt?}`, events oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EventList {
     pub events: Vec<MonitoringEvent>,
     pub summary: IntegritySummary,
+    /// When the candidate can no longer respond to flags (the organization's
+    /// window after the interview's last activity); absent: no limit.
+    #[serde(
+        default,
+        with = "millis::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub responses_close_at: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]
@@ -445,6 +484,7 @@ mod tests {
             ),
             source: EventSource::Browser,
             review: None,
+            response: None,
         };
         assert_eq!(event.capture_ids(), vec![id]);
         assert_eq!(event.seconds(), 0);

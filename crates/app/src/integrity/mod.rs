@@ -11,8 +11,8 @@ pub use review::{describe, icon, IntegrityPanel, LevelBadge, Verdicts};
 
 use leptos::prelude::*;
 use shared::integrity::{
-    ConsentReceipt, ConsentTerms, EventList, EventsAccepted, ReviewRecorded, SessionEnded,
-    SessionStarted,
+    ConsentReceipt, ConsentTerms, EventList, EventsAccepted, ResponseRecorded, ReviewRecorded,
+    SessionEnded, SessionStarted,
 };
 
 use crate::error::AppError;
@@ -144,5 +144,23 @@ pub async fn review_flag(
     crate::services::services()?
         .integrity
         .review_flag(&user, application, event, verdict, note)
+        .await
+}
+
+/// `POST /api/monitoring/flags/respond` `{applicationId, eventId, response}`:
+/// the candidate's own words on a flag about them.
+#[server(prefix = "/api", endpoint = "monitoring/flags/respond", input = leptos::server_fn::codec::Json)]
+pub async fn respond_to_flag(
+    #[server(rename = "applicationId")] application_id: String,
+    #[server(rename = "eventId")] event_id: String,
+    response: String,
+) -> Result<ResponseRecorded, AppError> {
+    let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
+    let application = shared::input::monitoring::application_id(&application_id)?;
+    let event = input::uuid("eventId", &event_id)?;
+    let text = input::response(&response)?;
+    crate::services::services()?
+        .integrity
+        .respond(&user, application, event, text)
         .await
 }

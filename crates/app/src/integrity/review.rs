@@ -12,7 +12,7 @@ use shared::{
 };
 use uuid::Uuid;
 
-use super::review_flag;
+use super::{respond_to_flag, review_flag};
 use crate::{error::AppError, ui::time};
 
 /// A symbol per kind, so the timeline reads at a glance.
@@ -173,12 +173,24 @@ pub fn Verdicts(
         });
     };
     let current = event.review.clone();
+    // Reviewers read the candidate's words beside the flag (the candidate
+    // writes theirs in `ResponseForm`).
+    let response = event.response.clone().filter(|_| can_review);
     view! {
         <div class="verdict">
+            {response.map(|response| view! {
+                <p class="flag-response" data-locked=response.locked.to_string()>
+                    <strong>"Candidate's response"</strong>
+                    <span class="muted">{format!(" · {}", time::local(response.at))}</span>
+                    <span class="response-text">{response.text}</span>
+                </p>
+            })}
             {current.map(|review| view! {
-                <p class=format!("reviewed verdict-{}", review.verdict.as_str()) data-verdict=review.verdict.as_str()>
+                <p class=format!("reviewed verdict-{}", review.verdict.as_str()) data-verdict=review.verdict.as_str()
+                    data-before-candidate-saw=review.before_candidate_saw.to_string()>
                     <strong>{if review.verdict == Verdict::Ok { "OK" } else { "Concern" }}</strong>
                     {format!(" · {} · {}", review.by, time::local(review.at))}
+                    {review.before_candidate_saw.then(|| view! { <span class="before-seen">" · given before the candidate saw this flag"</span> })}
                     {(!review.note.is_empty()).then(|| view! { <span class="note">{format!(" · “{}”", review.note)}</span> })}
                 </p>
             })}
@@ -195,6 +207,88 @@ pub fn Verdicts(
     }
 }
 
+/// The candidate's own response to a flag about them: written, changed until
+/// a reviewer's verdict follows it, closed after the organization's window.
+#[component]
+pub fn ResponseForm(
+    application_id: ApplicationId,
+    event: MonitoringEvent,
+    /// When responses close (`None`: they do not).
+    closes_at: Option<DateTime<Utc>>,
+    responded: Callback<()>,
+) -> impl IntoView {
+    let saved = event.response.clone();
+    let text = RwSignal::new(saved.as_ref().map(|r| r.text.clone()).unwrap_or_default());
+    let status = RwSignal::new(None::<(bool, String)>);
+    let busy = RwSignal::new(false);
+    let event_id = event.event_id;
+    let field_id = format!("response-{event_id}");
+    let locked = saved.as_ref().is_some_and(|r| r.locked);
+    let closed = closes_at.is_some_and(|at| at <= Utc::now());
+    let send = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let outcome = respond_to_flag(
+                application_id.to_string(),
+                event_id.to_string(),
+                text.get_untracked(),
+            )
+            .await;
+            busy.try_set(false);
+            match outcome {
+                Ok(_) => {
+                    status.try_set(Some((true, "Your response was sent.".into())));
+                    responded.run(());
+                }
+                Err(e) => {
+                    status.try_set(Some((false, e.to_string())));
+                }
+            }
+        });
+    };
+    let length = move || text.with(|t| t.chars().count());
+    view! {
+        <div class="respond" data-event-id=event_id.to_string()>
+            {match (saved.clone(), locked || closed) {
+                (Some(response), true) => view! {
+                    <p class="flag-response" data-locked="true">
+                        <strong>"Your response"</strong>
+                        <span class="muted">{format!(" · {}", time::local(response.at))}</span>
+                        <span class="response-text">{response.text}</span>
+                    </p>
+                    <p class="muted">{if locked {
+                        "A reviewer has looked at this flag since; your response can no longer change.".to_string()
+                    } else {
+                        "Responses to this interview's flags are closed.".to_string()
+                    }}</p>
+                }.into_any(),
+                (None, true) => view! {
+                    <p class="muted">"Responses to this interview's flags are closed."</p>
+                }.into_any(),
+                (_, false) => view! {
+                    <form class="respond-form" on:submit=send>
+                        <label for=field_id.clone()>{if saved.is_some() { "Your response (you may change it until a reviewer looks at it)" } else { "Your response: explain this flag in your own words (optional)" }}</label>
+                        <textarea id=field_id.clone() class="response-input" maxlength=shared::integrity::MAX_RESPONSE_CHARS rows="3"
+                            prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                        <span class="muted count">{move || format!("{} / {}", length(), shared::integrity::MAX_RESPONSE_CHARS)}</span>
+                        <button type="submit" class="secondary send-response"
+                            disabled=move || busy.get() || text.with(|t| t.trim().is_empty())>
+                            {if saved.is_some() { "Update response" } else { "Send response" }}
+                        </button>
+                        {closes_at.map(|at| view! { <span class="muted closes">{format!(" · open until {}", time::local(at))}</span> })}
+                    </form>
+                }.into_any(),
+            }}
+            <p class="response-status" role="status" aria-live="polite">
+                {move || status.get().map(|(ok, message)| view! {
+                    <span class=if ok { "notice" } else { "notice error" }>{message}</span>
+                })}
+            </p>
+        </div>
+    }
+}
+
 /// The summary and the events, oldest first.
 #[component]
 pub fn IntegrityPanel(
@@ -203,6 +297,8 @@ pub fn IntegrityPanel(
     /// Stored images by capture id: the snapshots an event links to.
     captures: Signal<HashMap<Uuid, ObjectKey>>,
     can_review: bool,
+    /// The candidate's own page: they may respond to each flag.
+    can_respond: bool,
     /// Show the images around an event (`from`, `to`), opening `key` if given.
     jump: Callback<(DateTime<Utc>, DateTime<Utc>, Option<ObjectKey>)>,
     reviewed: Callback<()>,
@@ -214,7 +310,11 @@ pub fn IntegrityPanel(
             view! { <p class="notice error" role="alert">{error.to_string()}</p> }.into_any()
         }
         Some(Ok(list)) => {
-            let EventList { events, summary } = list;
+            let EventList {
+                events,
+                summary,
+                responses_close_at,
+            } = list;
             let total = events.len();
             view! {
                 <Summary summary/>
@@ -256,6 +356,9 @@ pub fn IntegrityPanel(
                                                 }
                                             }).collect_view()}
                                         </span>
+                                    })}
+                                    {(kind.is_flag() && can_respond).then(|| view! {
+                                        <ResponseForm application_id event=event.clone() closes_at=responses_close_at responded=reviewed/>
                                     })}
                                     {kind.is_flag().then(|| view! { <Verdicts application_id event can_review reviewed/> })}
                                 </li>

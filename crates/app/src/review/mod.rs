@@ -109,6 +109,7 @@ mod tests {
             detail: image_type.map(|t| serde_json::json!({"imageType": t})),
             source: shared::integrity::EventSource::Browser,
             review: None,
+            response: None,
         }
     }
 

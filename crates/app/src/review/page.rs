@@ -120,6 +120,7 @@ impl Earlier {
 #[component]
 fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
     let (can_delete, can_review) = (role != Role::Candidate, role != Role::Candidate);
+    let can_respond = role == Role::Candidate;
     let store = super::images::ReviewImages;
     let application_id = application.id;
     let version = RwSignal::new(0u32);
@@ -335,7 +336,7 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
             <Show when=move || role == Role::Admin>
                 <ErasePanel application_id erased=Callback::new(move |()| { version.update(|v| *v += 1); trail_version.update(|v| *v += 1); })/>
             </Show>
-            <IntegrityPanel application_id events=events_signal captures can_review jump reviewed/>
+            <IntegrityPanel application_id events=events_signal captures can_review can_respond jump reviewed/>
             <Show when=move || !replay_open.get()>
                 <p class="replay-open"><button class="secondary open-replay" on:click=move |_| replay_open.set(true)>"Replay the interview"</button></p>
             </Show>

@@ -380,6 +380,7 @@ mod tests {
             detail: None,
             source: EventSource::Browser,
             review: None,
+            response: None,
         }
     }
 

@@ -25,12 +25,31 @@ pub async fn create_organization(
         name: Set(name.to_string()),
         created_at: Set(Utc::now()),
         retention_days: Set(retention_days.map(|days| days.min(i32::MAX as u32) as i32)),
+        response_days: Set(None),
     }
     .insert(db)
     .await
     .map_err(|e| {
         PersistenceError::duplicate_as(e, || format!("an organization with slug `{slug}`"))
     })
+}
+
+/// Sets the organization's window for responses to flags; false when there
+/// is no such organization.
+pub async fn set_response_days(
+    db: &DatabaseConnection,
+    slug: &str,
+    days: Option<u32>,
+) -> Result<bool, PersistenceError> {
+    let updated = organization::Entity::update_many()
+        .col_expr(
+            organization::Column::ResponseDays,
+            sea_orm::sea_query::Expr::value(days.map(|d| d.min(i32::MAX as u32) as i32)),
+        )
+        .filter(organization::Column::Slug.eq(slug))
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected == 1)
 }
 
 pub async fn organization_by_slug(

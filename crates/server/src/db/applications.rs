@@ -41,6 +41,7 @@ pub async fn create_application(
         camera_enabled: Set(capture.camera),
         screen_enabled: Set(capture.screen),
         announced: Set(None),
+        flags_seen_at: Set(None),
     }
     .insert(db)
     .await?)
@@ -101,6 +102,18 @@ pub async fn organization_retention(
         .one(db)
         .await?
         .and_then(|o| o.retention_days))
+}
+
+/// Days after an interview that its candidate may respond to flags, if the
+/// organization set a window.
+pub async fn organization_response_days(
+    db: &impl ConnectionTrait,
+    organization: OrganizationId,
+) -> Result<Option<i32>, PersistenceError> {
+    Ok(organization::Entity::find_by_id(organization.0)
+        .one(db)
+        .await?
+        .and_then(|o| o.response_days))
 }
 
 pub async fn application(

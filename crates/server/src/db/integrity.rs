@@ -18,7 +18,8 @@ use uuid::Uuid;
 use super::{
     audit,
     entities::{
-        consent, flag_review, monitoring_event, monitoring_image, monitoring_session, user,
+        consent, flag_response, flag_review, job_application, monitoring_event, monitoring_image,
+        monitoring_session, user,
     },
     PersistenceError,
 };
@@ -508,6 +509,8 @@ pub struct NewReview<'a> {
     pub note: &'a str,
     pub reviewer: UserId,
     pub at: DateTime<Utc>,
+    /// The candidate had not seen the flag when the verdict was given.
+    pub before_candidate_saw: bool,
 }
 
 /// Records a verdict on a flag; a later verdict replaces an earlier one.
@@ -523,6 +526,7 @@ pub async fn record_review(
         note: Set(review.note.to_string()),
         reviewed_by: Set(review.reviewer.0),
         reviewed_at: Set(review.at),
+        before_candidate_saw: Set(review.before_candidate_saw),
     };
     flag_review::Entity::insert(row)
         .on_conflict(
@@ -535,6 +539,7 @@ pub async fn record_review(
                 flag_review::Column::Note,
                 flag_review::Column::ReviewedBy,
                 flag_review::Column::ReviewedAt,
+                flag_review::Column::BeforeCandidateSaw,
             ])
             .to_owned(),
         )
@@ -554,7 +559,101 @@ pub fn listed_review((review, by): &(flag_review::Model, String)) -> shared::int
         note: review.note.clone(),
         by: by.clone(),
         at: review.reviewed_at,
+        before_candidate_saw: review.before_candidate_saw,
     }
+}
+
+/// The candidate's responses to the flags of an application, by event id.
+pub async fn responses(
+    db: &impl ConnectionTrait,
+    permitted: &Permitted<to::View>,
+) -> Result<HashMap<Uuid, flag_response::Model>, PersistenceError> {
+    Ok(flag_response::Entity::find()
+        .filter(flag_response::Column::ApplicationId.eq(permitted.id().0))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|response| (response.event_id, response))
+        .collect())
+}
+
+/// What became of a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Responded {
+    /// Stored (new, or a changed text).
+    Stored,
+    /// The same text was already stored: nothing changed.
+    Unchanged,
+    /// A verdict was given after the stored response: it can no longer change.
+    Locked,
+}
+
+/// Stores the candidate's response to one flag (a later text replaces an
+/// earlier one until a verdict follows it), on the caller's transaction.
+pub async fn record_response(
+    txn: &DatabaseTransaction,
+    permitted: &Permitted<to::Respond>,
+    event: Uuid,
+    text: &str,
+    by: UserId,
+    now: DateTime<Utc>,
+) -> Result<Responded, PersistenceError> {
+    let application = permitted.id().0;
+    let existing = flag_response::Entity::find_by_id((application, event))
+        .one(txn)
+        .await?;
+    if let Some(existing) = &existing {
+        if existing.text == text {
+            return Ok(Responded::Unchanged);
+        }
+        let verdict_after = flag_review::Entity::find_by_id((application, event))
+            .one(txn)
+            .await?
+            .is_some_and(|review| review.reviewed_at >= existing.responded_at);
+        if verdict_after {
+            return Ok(Responded::Locked);
+        }
+    }
+    let row = flag_response::ActiveModel {
+        application_id: Set(application),
+        event_id: Set(event),
+        text: Set(text.to_string()),
+        responded_by: Set(by.0),
+        responded_at: Set(now),
+    };
+    flag_response::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([
+                flag_response::Column::ApplicationId,
+                flag_response::Column::EventId,
+            ])
+            .update_columns([
+                flag_response::Column::Text,
+                flag_response::Column::RespondedBy,
+                flag_response::Column::RespondedAt,
+            ])
+            .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    Ok(Responded::Stored)
+}
+
+/// Records that the candidate has just seen the flags of their application.
+pub async fn mark_flags_seen(
+    db: &DatabaseConnection,
+    permitted: &Permitted<to::View>,
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    job_application::Entity::update_many()
+        .col_expr(
+            job_application::Column::FlagsSeenAt,
+            sea_orm::sea_query::Expr::value(Some(now)),
+        )
+        .filter(job_application::Column::Id.eq(permitted.id().0))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// A listed event from its row (and its verdict, if any).
@@ -585,5 +684,6 @@ pub fn listed(
             EventSource::Browser
         },
         review: review.map(listed_review),
+        response: None,
     })
 }

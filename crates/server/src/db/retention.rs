@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use super::{
     entities::{
-        capture_link, consent, flag_review, idempotency_key, job_application, monitoring_event,
-        monitoring_image, monitoring_session, organization, session,
+        capture_link, consent, flag_response, flag_review, idempotency_key, job_application,
+        monitoring_event, monitoring_image, monitoring_session, organization, session,
     },
     PersistenceError,
 };
@@ -273,6 +273,14 @@ pub async fn remove_rows(
         .filter(flag_review::Column::ApplicationId.eq(application))
         .apply_if(cutoff, |q, cutoff| {
             q.filter(flag_review::Column::ReviewedAt.lt(cutoff))
+        })
+        .exec(txn)
+        .await?;
+    // So does a candidate's response (written about such an event).
+    flag_response::Entity::delete_many()
+        .filter(flag_response::Column::ApplicationId.eq(application))
+        .apply_if(cutoff, |q, cutoff| {
+            q.filter(flag_response::Column::RespondedAt.lt(cutoff))
         })
         .exec(txn)
         .await?;

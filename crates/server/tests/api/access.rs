@@ -31,7 +31,7 @@ impl Caller<'_> {
 
 /// Every action of the policy (`policy::Action`, and the organization-wide
 /// rules) as one call each.
-const ACTIONS: [&str; 17] = [
+const ACTIONS: [&str; 18] = [
     "upload",
     "capture",
     "consent",
@@ -49,6 +49,7 @@ const ACTIONS: [&str; 17] = [
     "webhooks",
     "search",
     "live",
+    "respond",
 ];
 
 /// The README's access table over HTTP: every role × own/other organization
@@ -71,17 +72,17 @@ async fn the_access_matrix() {
     const T: bool = true;
     const F: bool = false;
     #[rustfmt::skip]
-    let table: Vec<(&str, Caller, [bool; 17])> = vec![
+    let table: Vec<(&str, Caller, [bool; 18])> = vec![
         // search: acme's applications (`organizationId`); live: a live view of one's own.
-        //                                 upload capt  cons  view  sign  evts  trail del   rev   exp   inv   erase keys  all   hooks search live
-        ("own candidate", Caller::User(&i.candidate), [T, T, T, T, T, T, T, F, F, F, F, F, F, F, F, F, F]),
-        ("other candidate", Caller::User(&other_candidate), [F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F]),
-        ("recruiter", Caller::User(&i.recruiter), [T, T, F, T, T, T, T, T, T, T, T, F, F, F, F, T, T]),
-        ("recruiter of globex", Caller::User(&other_recruiter), [F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, T]),
-        ("admin", Caller::User(&admin), [T, T, F, T, T, T, T, T, T, T, T, T, T, T, T, T, T]),
-        ("admin of globex", Caller::User(&admin_of_globex), [T, T, F, T, T, T, T, T, T, T, T, T, T, T, T, T, T]),
-        ("acme's service key", Caller::Key(&acme_key), [F, F, F, T, T, T, T, F, F, T, T, F, F, F, T, T, F]),
-        ("globex's service key", Caller::Key(&globex_key), [F, F, F, F, F, F, F, F, F, F, F, F, F, F, T, F, F]),
+        //                                 upload capt  cons  view  sign  evts  trail del   rev   exp   inv   erase keys  all   hooks search live  resp
+        ("own candidate", Caller::User(&i.candidate), [T, T, T, T, T, T, T, F, F, F, F, F, F, F, F, F, F, T]),
+        ("other candidate", Caller::User(&other_candidate), [F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F]),
+        ("recruiter", Caller::User(&i.recruiter), [T, T, F, T, T, T, T, T, T, T, T, F, F, F, F, T, T, F]),
+        ("recruiter of globex", Caller::User(&other_recruiter), [F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, F, T, F]),
+        ("admin", Caller::User(&admin), [T, T, F, T, T, T, T, T, T, T, T, T, T, T, T, T, T, F]),
+        ("admin of globex", Caller::User(&admin_of_globex), [T, T, F, T, T, T, T, T, T, T, T, T, T, T, T, T, T, F]),
+        ("acme's service key", Caller::Key(&acme_key), [F, F, F, T, T, T, T, F, F, T, T, F, F, F, T, T, F, F]),
+        ("globex's service key", Caller::Key(&globex_key), [F, F, F, F, F, F, F, F, F, F, F, F, F, F, T, F, F, F]),
     ];
     let acme = app.organization_id("acme").await;
     for (who, caller, expected) in table {
@@ -191,6 +192,13 @@ async fn the_access_matrix() {
                 )
                 .await,
             caller.get(app, server::live::LIVE_PATH).await,
+            caller
+                .post(
+                    app,
+                    "/api/monitoring/flags/respond",
+                    &on(json!({"eventId": uuid::Uuid::new_v4(), "response": "mine"})),
+                )
+                .await,
         ];
         for (status, action) in got.iter().zip(ACTIONS) {
             assert_ne!(*status, 401, "{who} {action}: signed in");

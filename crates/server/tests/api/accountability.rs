@@ -8,7 +8,7 @@ use server::db::{audit, entities};
 
 use crate::helpers::{error_body, interview, jpeg, new_client, using_s3, Interview};
 
-async fn trail(i: &Interview) -> Vec<Value> {
+pub(crate) async fn trail(i: &Interview) -> Vec<Value> {
     let response = i
         .app
         .post_json(

@@ -18,6 +18,7 @@ mod live;
 mod monitoring;
 mod operations;
 mod pages;
+mod responses;
 mod retention;
 mod search;
 mod trust;

@@ -190,7 +190,11 @@ async fn interview_pages_render_whole_on_many_threads() {
     let url = i
         .app
         .url(&format!("/applications/{}/interview", i.application));
-    let client = reqwest::Client::new();
+    // A page that never finishes fails the test (named), not the whole run.
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .expect("client");
     let pages = (0..128).map(|_| {
         let (client, url, cookie) = (client.clone(), url.clone(), cookie.clone());
         tokio::spawn(async move {
@@ -201,7 +205,9 @@ async fn interview_pages_render_whole_on_many_threads() {
         })
     });
     for page in futures::future::join_all(pages).await {
-        let (status, html) = page.expect("task").expect("a whole answer");
+        let (status, html) = page
+            .expect("task")
+            .expect("a whole answer within 60 s (a stalled render never ends its stream)");
         assert_eq!(status, 200);
         assert!(
             html.contains("</html>"),

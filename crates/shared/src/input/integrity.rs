@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use crate::integrity::{
     EventKind, INTERVAL_RANGE, MAX_DETAIL_BYTES, MAX_EVENTS_PER_CALL, MAX_NOTE_CHARS,
+    MAX_RESPONSE_CHARS,
 };
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -84,6 +85,29 @@ pub fn note(note: Option<String>) -> Result<String, Invalid> {
         )));
     }
     Ok(note.trim().to_string())
+}
+
+/// A candidate's response to a flag: at most [`MAX_RESPONSE_CHARS`]
+/// characters as sent, not blank, without control characters other than line
+/// breaks and tabs; kept trimmed.
+pub fn response(text: &str) -> Result<String, Invalid> {
+    let chars = text.chars().count();
+    if chars > MAX_RESPONSE_CHARS {
+        return Err(Invalid::Malformed(format!(
+            "response is {chars} characters; at most {MAX_RESPONSE_CHARS} are kept"
+        )));
+    }
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Invalid::Malformed("response is empty".into()));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(Invalid::Malformed("response has control characters".into()));
+    }
+    Ok(text.to_string())
 }
 
 fn event(input: EventInput) -> Result<NewEvent, Invalid> {
@@ -170,6 +194,26 @@ mod tests {
             ended_at: None,
             detail: None,
         }
+    }
+
+    #[test]
+    fn responses_are_trimmed_and_bounded() {
+        assert_eq!(
+            response("  my password manager opened\n").unwrap(),
+            "my password manager opened"
+        );
+        assert!(response("   ").is_err());
+        assert!(
+            response(&"é".repeat(MAX_RESPONSE_CHARS)).is_ok(),
+            "characters, not bytes"
+        );
+        let long = response(&"x".repeat(5000)).unwrap_err().to_string();
+        assert!(
+            long.contains("5000 characters") && long.len() < 200,
+            "{long}"
+        );
+        assert!(response("a\u{0}b").is_err());
+        assert!(response("line one\nline two\ttab").is_ok());
     }
 
     #[test]

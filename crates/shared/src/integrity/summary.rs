@@ -306,6 +306,7 @@ mod tests {
             detail: None,
             source: EventSource::Browser,
             review: None,
+            response: None,
         }
     }
 
@@ -412,6 +413,7 @@ mod tests {
             note: String::new(),
             by: "r@x.test".into(),
             at: t(900),
+            before_candidate_saw: false,
         });
         let mut concern = event(EventKind::Paste, 310, None);
         concern.review = Some(FlagReview {
@@ -419,6 +421,7 @@ mod tests {
             note: "n".into(),
             by: "r@x.test".into(),
             at: t(900),
+            before_candidate_saw: false,
         });
         let events = vec![
             // Switching tabs hides the tab and blurs the window: 40 s away, not 80.
@@ -604,6 +607,7 @@ mod reference {
                     detail: None,
                     source: EventSource::Browser,
                     review: None,
+                    response: None,
                 }
             });
         (

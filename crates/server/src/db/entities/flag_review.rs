@@ -15,6 +15,8 @@ pub struct Model {
     pub note: String,
     pub reviewed_by: Uuid,
     pub reviewed_at: DateTimeUtc,
+    /// Given before the candidate had seen the flag on their application page.
+    pub before_candidate_saw: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,8 @@ pub struct Model {
     /// The last lifecycle milestone its webhooks announced (`in_progress`,
     /// `ended`, `analysed`; `erased`): each is announced once.
     pub announced: Option<String>,
+    /// When the candidate last listed the events of it (their flags seen).
+    pub flags_seen_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ pub mod capture_link;
 pub mod consent;
 pub mod face_analysis;
 pub mod face_job;
+pub mod flag_response;
 pub mod flag_review;
 pub mod idempotency_key;
 pub mod integrity_summary;

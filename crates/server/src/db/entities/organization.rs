@@ -11,6 +11,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Shorter than RETENTION_DAYS when the organization asked for it.
     pub retention_days: Option<i32>,
+    /// Days after the interview's last activity that its candidate may
+    /// respond to flags (`None`: as long as the data is kept).
+    pub response_days: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,7 @@
 //! The schema, as sea-orm-migration migrations run at every start.
 
 mod accountability;
+mod candidate;
 mod captures;
 mod integration;
 mod lifecycle;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
         ];
         all.extend(captures::migrations());
         all.push(Box::new(review::SummaryKinds));
+        all.push(Box::new(candidate::FlagResponsesMigration));
         all
     }
 }

@@ -1,0 +1,87 @@
+//! The candidate's side: a response to each flag raised about them; when the
+//! candidate last saw their flags (a verdict given before that is marked); an
+//! organization's window for responses after the interview.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+use super::{foreign_key, FlagReviews, JobApplications, Organizations};
+
+#[derive(DeriveIden)]
+enum FlagResponses {
+    Table,
+    ApplicationId,
+    EventId,
+    Text,
+    RespondedBy,
+    RespondedAt,
+}
+
+#[derive(DeriveIden)]
+enum Added {
+    /// `flag_reviews`: the verdict came before the candidate had seen the flag.
+    BeforeCandidateSaw,
+    /// `job_applications`: when the candidate last listed their events.
+    FlagsSeenAt,
+    /// `organizations`: days after the interview that responses stay open.
+    ResponseDays,
+}
+
+pub struct FlagResponsesMigration;
+
+impl MigrationName for FlagResponsesMigration {
+    fn name(&self) -> &str {
+        "m20261206_000001_flag_responses"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for FlagResponsesMigration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(FlagResponses::Table)
+                    .col(uuid(FlagResponses::ApplicationId))
+                    .col(uuid(FlagResponses::EventId))
+                    .col(text(FlagResponses::Text))
+                    .col(uuid(FlagResponses::RespondedBy))
+                    .col(timestamp_with_time_zone(FlagResponses::RespondedAt))
+                    .primary_key(
+                        Index::create()
+                            .col(FlagResponses::ApplicationId)
+                            .col(FlagResponses::EventId),
+                    )
+                    .foreign_key(&mut foreign_key(
+                        (FlagResponses::Table, FlagResponses::ApplicationId),
+                        (JobApplications::Table, JobApplications::Id),
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(FlagReviews::Table)
+                    .add_column(boolean(Added::BeforeCandidateSaw).default(false))
+                    .take(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(JobApplications::Table)
+                    .add_column(timestamp_with_time_zone_null(Added::FlagsSeenAt))
+                    .take(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Organizations::Table)
+                    .add_column(integer_null(Added::ResponseDays))
+                    .take(),
+            )
+            .await
+    }
+}
