@@ -163,6 +163,8 @@ export REPLAY_APPLICATION_ID=$(DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" applic
   --org demo --candidate candidate@demo.test --title "Replay test")
 export LIVE_APPLICATION_ID=$(DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" application create \
   --org demo --candidate candidate@demo.test --title "Live test")
+export RESPONSES_APPLICATION_ID=$(DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" application create \
+  --org demo --candidate candidate@demo.test --title "Responses test")
 # A second instance over the same database and store: the live view must show
 # what the other one stored.
 second_port=$(free_port)

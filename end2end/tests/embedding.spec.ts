@@ -56,9 +56,11 @@ test("a platform's own page embeds the panel: captures arrive and the recruiter 
   // The host hears of each stored capture.
   await expect.poll(async () => Number(await page.locator(".platform-stored").getAttribute("data-stored"))).toBeGreaterThanOrEqual(4);
 
-  // A reload keeps the session (the link itself is used up by now).
+  // A reload keeps the session (the link itself is used up by now), and the
+  // consent given: the interview resumes without asking again.
   await page.reload();
-  await expect(page.getByRole("heading", { name: "Before you start" })).toBeVisible();
+  await expect(page.locator(".monitoring-panel[data-camera-live=true]")).toHaveCount(1);
+  await expect(page.getByRole("heading", { name: "Before you start" })).toHaveCount(0);
   await expect(page.locator(".embedded-error")).toHaveCount(0);
 
   // The recruiter reviews it on interview-monitor.
@@ -103,7 +105,9 @@ test("an embedded session that ends keeps every capture, and a new link uploads 
   expect(link.status()).toBe(200);
   const fresh = ((await link.json()).url as string).split("/capture/")[1];
   await page.goto(`${host()}/interview?capture=${fresh}`);
-  await page.getByRole("button", { name: "I agree, start monitoring" }).click();
+  // The candidate consented on the first link: the new one resumes without asking.
+  await expect(page.locator(".monitoring-panel")).toHaveCount(1);
+  await expect(page.getByRole("button", { name: "I agree, start monitoring" })).toHaveCount(0);
   const restored = page.locator(".restored");
   await expect(restored).toHaveCount(1, { timeout: 20_000 });
   const count = Number(await restored.getAttribute("data-restored"));

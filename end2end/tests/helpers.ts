@@ -30,3 +30,13 @@ export async function endTrack(page: Page, selector: string) {
     track.dispatchEvent(new Event("ended")); // stop() alone fires nothing; the browser fires this
   }, selector);
 }
+
+/**
+ * The interview page asks for consent once per text: agrees when asked, else
+ * (consent to this text already recorded) checks the panel started by itself.
+ */
+export async function agreeIfAsked(page: Page) {
+  const agree = page.getByRole("button", { name: "I agree, start monitoring" });
+  await expect(agree.or(page.locator(".monitoring-panel"))).toBeVisible();
+  if (await agree.isVisible()) await agree.click();
+}

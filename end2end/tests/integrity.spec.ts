@@ -120,7 +120,9 @@ test("what the candidate does reaches the review timeline, with snapshots, a sum
   // A reload resumes the session: recorded as such.
   await page.reload();
   await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1);
-  await page.getByRole("button", { name: "I agree, start monitoring" }).click();
+  // Consent to this text is recorded: the page resumes without asking again.
+  await expect(page.locator(".monitoring-panel")).toHaveCount(1);
+  await expect(page.getByRole("button", { name: "I agree, start monitoring" })).toHaveCount(0);
   await expect.poll(async () => (await byKind()).page_reload !== undefined, { timeout: 20_000 }).toBe(true);
   await page.getByRole("link", { name: "interview-monitor" }).click(); // leaving stops monitoring
 

@@ -1,5 +1,5 @@
 import { BrowserContext, expect, Page, test } from "@playwright/test";
-import { demoAccount, endTrack, signIn } from "./helpers";
+import { agreeIfAsked, demoAccount, endTrack, signIn } from "./helpers";
 
 // The candidate's panel on a bad day: reloads, closed tabs, an ended session, a
 // stalled connection, an unplugged camera. Nothing taken may be lost or stored twice.
@@ -22,10 +22,16 @@ async function panelCounts(page: Page) {
   };
 }
 
-async function openPanel(page: Page, seconds: number, shareScreen: boolean) {
+/** Opens the interview; `resume`: consent is recorded, so the page must not ask again. */
+async function openPanel(page: Page, seconds: number, shareScreen: boolean, resume = false) {
   await page.goto(`/applications/${application()}/interview?cameraInterval=${seconds}&screenInterval=${seconds}`);
   await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1);
-  await page.getByRole("button", { name: "I agree, start monitoring" }).click();
+  if (resume) {
+    await expect(page.locator(".monitoring-panel")).toHaveCount(1);
+    await expect(page.getByRole("button", { name: "I agree, start monitoring" })).toHaveCount(0);
+  } else {
+    await agreeIfAsked(page);
+  }
   await expect(page.locator(".monitoring-panel[data-camera-live=true]")).toHaveCount(1);
   if (shareScreen) {
     await page.getByRole("button", { name: "Share screen" }).click();
@@ -50,10 +56,13 @@ async function queueOffline(page: Page, context: BrowserContext) {
   return { before, left };
 }
 
-/** Back online on a fresh page load with hour-long intervals: only the restored captures upload. */
+/**
+ * Back online on a fresh page load with hour-long intervals: only the restored
+ * captures upload, at once: consent to this text is recorded, so nothing asks again.
+ */
 async function resumeAndCheck(page: Page, context: BrowserContext, before: string[], left: { uploaded: number; queued: number }) {
   await context.setOffline(false);
-  await openPanel(page, 3600, false);
+  await openPanel(page, 3600, false, true);
   const notice = page.locator(".restored");
   await expect(notice).toHaveCount(1);
   // A capture may have been taken between reading the counts and leaving.

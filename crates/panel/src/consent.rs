@@ -51,7 +51,22 @@ pub fn Interview(
     if on_event.is_some() {
         store.status.set_on_event(on_event);
     }
-    let consented = RwSignal::new(false);
+    // Consent to this text (the server's current version) already recorded:
+    // the interview resumes without asking again (a new text asks again).
+    let already = candidate && terms.consented_at.is_some();
+    let consented = RwSignal::new(already);
+    // In the browser only: what an earlier visit left waiting uploads at once,
+    // whatever this page's consent state (it was taken under the consent
+    // recorded then).
+    let application_id = application.id;
+    Effect::new(move |_| {
+        if candidate {
+            store.restore(application_id);
+        }
+        if already {
+            store.emit(PanelEvent::Consented);
+        }
+    });
     let capture = application.capture;
     let (camera_interval, screen_interval) = intervals;
     let control = control.unwrap_or_default();

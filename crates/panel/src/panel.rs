@@ -109,7 +109,8 @@ pub fn MonitoringPanel(
     Effect::new(move |_| {
         untrack(|| {
             control.set_phase(Phase::Running);
-            // What an earlier visit left waiting goes first.
+            // What an earlier visit left waiting goes first (queued once: the
+            // interview page may have queued it before its consent step).
             store.restore(application_id);
             live::start_session(
                 store,
@@ -253,6 +254,22 @@ pub fn MonitoringPanel(
                 <span class="muted">{full_screen_note}</span>
             </p>
             <UploadStatus store capture_error/>
+            // What a screen reader says as the state changes: the camera, the
+            // screen and whether captures wait (errors are alerts of their own).
+            <p class="panel-announcer im-visually-hidden" role="status" aria-live="polite" aria-atomic="true">
+                {move || {
+                    let t = store.status.texts();
+                    let camera = if camera_live.get() { &t.announce_camera_on } else { &t.announce_camera_off };
+                    let shared = screen.get() == ScreenShare::Shared;
+                    let screen_text = if shared { &t.announce_screen_shared } else { &t.announce_screen_not_shared };
+                    let uploads = if stats.with(|s| s.queued) > 0 { &t.announce_waiting } else { &t.announce_uploaded };
+                    let mut parts = vec![];
+                    if camera_monitoring { parts.push(camera.to_string()); }
+                    if screen_monitoring { parts.push(screen_text.to_string()); }
+                    parts.push(uploads.to_string());
+                    parts.join(" ")
+                }}
+            </p>
         </section>
     }
     .into_any()

@@ -119,6 +119,8 @@ pub(crate) struct Worker {
     woken: StoredValue<bool>,
     /// Items on their way into IndexedDB, not yet in the queue.
     writing: StoredValue<usize>,
+    /// Applications whose earlier visits' items were queued already (once each).
+    restored: StoredValue<Vec<ApplicationId>>,
 }
 
 impl Worker {
@@ -128,6 +130,7 @@ impl Worker {
             running: StoredValue::new(false),
             woken: StoredValue::new(false),
             writing: StoredValue::new(0),
+            restored: StoredValue::new(Vec::new()),
         }
     }
 
@@ -261,8 +264,22 @@ impl Worker {
     }
 
     /// Queues what an earlier visit left for `application`, in the order it was
-    /// taken (called as the panel mounts, before its first capture is kept).
+    /// taken, once per worker (called as the interview page mounts, before its
+    /// consent step, and again as the panel mounts: the second call does nothing).
     pub fn restore(&self, status: Status, application: ApplicationId) {
+        let first = self
+            .restored
+            .try_update_value(|done| {
+                let first = !done.contains(&application);
+                if first {
+                    done.push(application);
+                }
+                first
+            })
+            .unwrap_or(false);
+        if !first {
+            return;
+        }
         let worker = *self;
         spawn_local(async move {
             let Ok(mut kept) = persist::kept_for(application).await else {
