@@ -165,6 +165,8 @@ export LIVE_APPLICATION_ID=$(DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" applicat
   --org demo --candidate candidate@demo.test --title "Live test")
 export RESPONSES_APPLICATION_ID=$(DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" application create \
   --org demo --candidate candidate@demo.test --title "Responses test")
+export LANGUAGE_APPLICATION_ID=$(DATA_DIR="$RUN_DIR/app-data" "$SERVER_BIN" application create \
+  --org demo --candidate candidate@demo.test --title "Language test")
 # A second instance over the same database and store: the live view must show
 # what the other one stored.
 second_port=$(free_port)

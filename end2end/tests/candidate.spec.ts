@@ -64,3 +64,39 @@ test("a candidate answers a flag, the reviewer reads it beside the flag, and the
   await expect(trail.locator(".audit-entry[data-action=respond]")).toContainText("responded to a flag");
   await expect(trail).not.toContainText("password manager");
 });
+
+test("the interview speaks the browser's language, with a switch; consent records the language agreed to", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const application = process.env.LANGUAGE_APPLICATION_ID!;
+  const context = await browser.newContext({ locale: "de-DE" }); // Accept-Language: de-DE
+  const page = await context.newPage();
+  await signIn(page, demoAccount("candidate"));
+  await expect(page).toHaveURL(/\/applications$/);
+  await gotoHydrated(page, `/applications/${application}/interview?cameraInterval=3600&screenInterval=3600`);
+  await expect(page.getByRole("heading", { name: "Bevor Sie beginnen" })).toBeVisible();
+  await expect(page.locator(".consent .retention")).toContainText("90 Tage ab der Aufnahme");
+  await expect(page.locator("[lang=de] .consent")).toHaveCount(1);
+  await page.getByRole("button", { name: "Ich stimme zu, Überwachung starten" }).click();
+  await expect(page.locator(".monitoring-panel[data-camera-live=true]")).toHaveCount(1);
+  await expect(page.getByRole("button", { name: "Bildschirm teilen" })).toBeVisible();
+  await expect(page.locator(".panel-announcer")).toContainText("Die Kamera ist an.");
+  // The server recorded consent to the German text, not the English one.
+  const terms = async (language: string) =>
+    (await (await page.request.post("/api/monitoring/consent/terms", { data: { applicationId: application, language } })).json()).consentedAt;
+  expect(await terms("de")).not.toBeNull();
+  expect(await terms("en")).toBeNull();
+
+  // The switch: English, whose text was not agreed to, asks again; the intervals stay.
+  page.on("dialog", (dialog) => dialog.accept()); // "captures are still waiting", if one is
+  await page.getByRole("link", { name: "English" }).click();
+  await expect(page).toHaveURL(/lang=en/);
+  await expect(page).toHaveURL(/cameraInterval=3600/);
+  await expect(page.getByRole("heading", { name: "Before you start" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "English" })).toHaveAttribute("aria-current", "true");
+  // Back to German: agreed already, it resumes.
+  await page.getByRole("link", { name: "Deutsch" }).click();
+  await expect(page).toHaveURL(/lang=de/);
+  await expect(page.locator(".monitoring-panel")).toHaveCount(1);
+  await expect(page.getByRole("button", { name: "Ich stimme zu, Überwachung starten" })).toHaveCount(0);
+  await context.close();
+});

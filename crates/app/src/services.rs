@@ -212,13 +212,15 @@ pub trait Integrity: Send + Sync {
         &self,
         user: &CurrentUser,
         application: ApplicationId,
+        language: shared::language::Language,
     ) -> Result<ConsentTerms, AppError>;
-    /// Records the application's candidate's consent to the text `version`.
+    /// Records the application's candidate's consent to the text `version` in `language`.
     async fn consent(
         &self,
         user: &CurrentUser,
         application: ApplicationId,
         version: &str,
+        language: shared::language::Language,
     ) -> Result<ConsentReceipt, AppError>;
     /// Records the start of a panel: its intervals (seconds) and the browser.
     async fn start_session(

@@ -132,6 +132,7 @@ pub fn Consent(
     let application_id = application.id;
     let version = terms.consent_version.clone();
     let failed = texts.consent_failed.to_string();
+    let texts_language = texts.language;
     let fill = |template: &str, values: &[(&str, &str)]| texts.fill(template, values);
     let agree = move |_| {
         // Recruiters and admins trying the panel have nothing to consent to.
@@ -145,6 +146,7 @@ pub fn Consent(
             let body = serde_json::json!({
                 "applicationId": application_id,
                 "consentVersion": version,
+                "language": texts_language,
             });
             let answer: Result<ConsentReceipt, _> =
                 transport::post_json(&store.connection(), "/api/monitoring/consent", &body).await;

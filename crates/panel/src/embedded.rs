@@ -19,6 +19,7 @@ use crate::{
 async fn open(
     connection: Connection,
     capture_token: Option<String>,
+    language: shared::language::Language,
 ) -> Result<(ApplicationSummary, ConsentTerms), PanelError> {
     let application = transport::open(&connection, capture_token.as_deref()).await?;
     let body = serde_json::json!({ "applicationId": application });
@@ -32,6 +33,7 @@ async fn open(
         }
         other => other?,
     };
+    let body = serde_json::json!({ "applicationId": application, "language": language });
     let terms = transport::post_json(&connection, "/api/monitoring/consent/terms", &body).await?;
     Ok((summary, terms))
 }
@@ -84,9 +86,10 @@ pub fn EmbeddedInterview(
     provide_context(store);
     provide_context(texts.clone());
     let control = control.unwrap_or_default();
+    let language = texts.language;
     let state = LocalResource::new(move || {
         let (connection, token) = (connection.clone(), capture_token.clone());
-        async move { open(connection?, token).await }
+        async move { open(connection?, token, language).await }
     });
     let connecting = texts.connecting.to_string();
     let link_ended = texts.link_ended.to_string();

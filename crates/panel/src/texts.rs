@@ -29,6 +29,30 @@ macro_rules! texts {
             /// A moment in words, for "You agreed to this on …" (default: the
             /// browser's local time, `YYYY-MM-DD HH:MM`).
             pub moment: fn(chrono::DateTime<chrono::Utc>) -> String,
+            /// The language of these texts (`en`, `de`): consent records which
+            /// language's text the candidate agreed to.
+            pub language: shared::language::Language,
+        }
+
+        impl Texts {
+            /// Sets the field called `name` (as in `texts/de.json`); false
+            /// when there is no such field.
+            pub fn set(&mut self, name: &str, text: String) -> bool {
+                match name {
+                    $(stringify!($name) => self.$name = Cow::Owned(text),)*
+                    _ => return false,
+                }
+                true
+            }
+
+            /// The names of the fields [`Texts::set`] knows.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($name),)*];
+        }
+
+        /// Each field's name and text (for tests).
+        #[cfg(test)]
+        fn fields(texts: &Texts) -> Vec<(&'static str, String)> {
+            vec![$((stringify!($name), texts.$name.to_string()),)*]
         }
 
         impl Default for Texts {
@@ -37,6 +61,7 @@ macro_rules! texts {
                     $($name: Cow::Borrowed($default),)*
                     duration: in_words,
                     moment: local_time,
+                    language: shared::language::Language::En,
                 }
             }
         }
@@ -114,7 +139,37 @@ texts! {
     retrying = "uploads are failing (offline, or the server is unavailable); retrying in {seconds} s",
 }
 
+/// The panel's texts in each language but English (the defaults), as JSON
+/// objects of field → text. A server hands the one a page needs to it
+/// ([`Texts::translated`]), so a browser never downloads the others.
+pub fn translation(language: shared::language::Language) -> Option<&'static str> {
+    match language {
+        shared::language::Language::En => None,
+        shared::language::Language::De => Some(include_str!("../texts/de.json")),
+    }
+}
+
 impl Texts {
+    /// The defaults in `language`, with the fields of `translation` (field →
+    /// text, e.g. what [`translation`] gives) in place of the English ones;
+    /// names it does not know are ignored.
+    pub fn translated(
+        language: shared::language::Language,
+        translation: &std::collections::BTreeMap<String, String>,
+    ) -> Texts {
+        let mut texts = Texts {
+            language,
+            ..Texts::default()
+        };
+        if language == shared::language::Language::De {
+            texts.duration = in_words_de;
+        }
+        for (name, text) in translation {
+            texts.set(name, text.clone());
+        }
+        texts
+    }
+
     /// `template` with each `{name}` replaced by its value.
     pub fn fill(&self, template: &str, values: &[(&str, &str)]) -> String {
         let mut text = template.to_string();
@@ -122,6 +177,23 @@ impl Texts {
             text = text.replace(&format!("{{{name}}}"), value);
         }
         text
+    }
+}
+
+/// "1 Stunde", "90 Tage": [`in_words`] in German.
+pub fn in_words_de(seconds: u64) -> String {
+    let unit = |n: u64, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    match seconds {
+        s if s > 0 && s % 86_400 == 0 => unit(s / 86_400, "Tag", "Tage"),
+        s if s > 0 && s % 3600 == 0 => unit(s / 3600, "Stunde", "Stunden"),
+        s if s > 0 && s % 60 == 0 => unit(s / 60, "Minute", "Minuten"),
+        s => unit(s, "Sekunde", "Sekunden"),
     }
 }
 
@@ -176,6 +248,51 @@ mod tests {
         assert_eq!(in_words(90), "90 seconds");
         assert_eq!(in_words(120), "2 minutes");
         assert_eq!(in_words(0), "0 seconds");
+    }
+
+    #[test]
+    fn the_german_texts_cover_every_field_with_the_same_placeholders() {
+        use std::collections::BTreeMap;
+        let de = translation(shared::language::Language::De).expect("German");
+        let de: BTreeMap<String, String> = serde_json::from_str(de).expect("JSON");
+        let english = Texts::default();
+        for name in Texts::NAMES {
+            if *name == "sign_in_url" {
+                assert!(!de.contains_key(*name), "an address, not a text");
+                continue;
+            }
+            let text = de
+                .get(*name)
+                .unwrap_or_else(|| panic!("{name} has no German text"));
+            let placeholders = |t: &str| {
+                let mut found: Vec<String> = t
+                    .split('{')
+                    .skip(1)
+                    .filter_map(|rest| rest.split_once('}').map(|(n, _)| n.to_string()))
+                    .collect();
+                found.sort();
+                found
+            };
+            // The English text of the field, read back through `set`'s names.
+            let mut english_text = String::new();
+            for (n, t) in fields(&english) {
+                if n == *name {
+                    english_text = t;
+                }
+            }
+            assert_eq!(placeholders(text), placeholders(&english_text), "{name}");
+        }
+        assert!(
+            de.keys().all(|k| Texts::NAMES.contains(&k.as_str())),
+            "no unknown names"
+        );
+        let texts = Texts::translated(shared::language::Language::De, &de);
+        assert_eq!(texts.consent_accept, "Ich stimme zu, Überwachung starten");
+        assert_eq!(texts.language, shared::language::Language::De);
+        assert_eq!((texts.duration)(90 * 86_400), "90 Tage");
+        assert_eq!(in_words_de(3600), "1 Stunde");
+        assert_eq!(in_words_de(120), "2 Minuten");
+        assert!(!Texts::default().set("no_such_text", "x".into()));
     }
 
     #[test]

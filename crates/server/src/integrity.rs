@@ -18,6 +18,7 @@ use shared::{
         EventSource, EventsAccepted, FlagResponse, MonitoringEvent, ResponseRecorded,
         ReviewRecorded, SessionEnded, SessionSpan, SessionStarted, Verdict, CONSENT_VERSION,
     },
+    language::Language,
     webhooks::WebhookEvent,
     ApplicationId, CurrentUser,
 };
@@ -214,13 +215,14 @@ impl Integrity for IntegrityService {
         &self,
         user: &CurrentUser,
         application: ApplicationId,
+        language: Language,
     ) -> Result<ConsentTerms, AppError> {
         let permitted = policy::authorize::<to::Upload>(&self.db, user, application).await?;
-        let consented = repo::consent_of(&self.db, &permitted, user.id)
-            .await?
-            .filter(|c| c.consent_version == CONSENT_VERSION);
+        let consented =
+            repo::consent_to(&self.db, &permitted, user.id, CONSENT_VERSION, language).await?;
         Ok(ConsentTerms {
             consent_version: CONSENT_VERSION.into(),
+            language,
             retention_days: self.retention_of(&permitted).await?,
             signed_url_ttl_secs: self.signed_url_ttl.as_secs(),
             consented_at: consented.map(|c| c.consented_at),
@@ -233,14 +235,17 @@ impl Integrity for IntegrityService {
         user: &CurrentUser,
         application: ApplicationId,
         version: &str,
+        language: Language,
     ) -> Result<ConsentReceipt, AppError> {
         let permitted = policy::authorize::<to::Consent>(&self.db, user, application).await?;
-        let consent = repo::record_consent(&self.db, &permitted, user, version, Utc::now()).await?;
-        tracing::info!(user = %user.id, version, "consent recorded");
+        let consent =
+            repo::record_consent(&self.db, &permitted, user, version, language, Utc::now()).await?;
+        tracing::info!(user = %user.id, version, %language, "consent recorded");
         let retention_days = self.retention_of(&permitted).await?;
         Ok(ConsentReceipt {
             consented_at: consent.consented_at,
             consent_version: consent.consent_version,
+            language,
             retention_days,
         })
     }

@@ -387,3 +387,17 @@ pub async fn serve(
     }
     served
 }
+
+/// Each runtime worker's stack. Rendering a page on the server nests deeply
+/// (the page's view and the futures of its resources); tokio's 2 MiB default
+/// left the interview page little room, and none in a debug build.
+pub const WORKER_STACK_BYTES: usize = 8 * 1024 * 1024;
+
+/// The server's multi-threaded runtime (one worker per core), with
+/// [`WORKER_STACK_BYTES`] per worker.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(WORKER_STACK_BYTES)
+        .build()
+}

@@ -286,6 +286,9 @@ pub struct ConsentReceipt {
     #[serde(with = "millis")]
     pub consented_at: DateTime<Utc>,
     pub consent_version: String,
+    /// The language of the text agreed to.
+    #[serde(default)]
+    pub language: crate::language::Language,
     pub retention_days: Option<u32>,
 }
 
@@ -294,11 +297,15 @@ pub struct ConsentReceipt {
 #[serde(rename_all = "camelCase")]
 pub struct ConsentTerms {
     pub consent_version: String,
+    /// The language of the text these terms are for (asked for, else the
+    /// browser's `Accept-Language`, else English).
+    #[serde(default)]
+    pub language: crate::language::Language,
     /// Days images and events are kept; `None` keeps them until deleted.
     pub retention_days: Option<u32>,
     /// How long a link to an image works, in seconds.
     pub signed_url_ttl_secs: u64,
-    /// When this candidate consented to this text, if they have.
+    /// When this candidate consented to this text in this language, if they have.
     #[serde(default, with = "millis::option")]
     pub consented_at: Option<DateTime<Utc>>,
 }

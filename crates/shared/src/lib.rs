@@ -9,6 +9,7 @@ pub mod image;
 pub mod input;
 pub mod integration;
 pub mod integrity;
+pub mod language;
 pub mod lifecycle;
 pub mod monitoring;
 pub mod redirect;

@@ -19,34 +19,72 @@ use crate::error::AppError;
 
 pub use shared::integrity::EventInput;
 
-/// `POST /api/monitoring/consent/terms` `{applicationId}`: what the consent page
-/// states (retention and link lifetime from the server's settings) and whether
-/// the candidate has consented.
+/// `POST /api/monitoring/consent/terms` `{applicationId, language?}`: what the
+/// consent page states (retention and link lifetime from the server's
+/// settings), in which language, and whether the candidate has consented to
+/// this text in it.
 #[server(prefix = "/api", endpoint = "monitoring/consent/terms", input = leptos::server_fn::codec::Json)]
 pub async fn get_consent_terms(
     #[server(rename = "applicationId")] application_id: String,
+    #[server(default)] language: Option<String>,
 ) -> Result<ConsentTerms, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
     let application = shared::input::monitoring::application_id(&application_id)?;
+    let language = match language {
+        Some(code) => code.parse().map_err(AppError::BadRequest)?,
+        None => browser_language().await,
+    };
     crate::services::services()?
         .integrity
-        .terms(&user, application)
+        .terms(&user, application, language)
         .await
 }
 
-/// `POST /api/monitoring/consent` `{applicationId, consentVersion}`: the application's
-/// candidate consents to monitoring as described by that version of the text.
+/// The language the browser asks for first (`Accept-Language`), of ours.
+#[cfg(feature = "ssr")]
+async fn browser_language() -> shared::language::Language {
+    let headers: Option<http::HeaderMap> = leptos_axum::extract().await.ok();
+    headers
+        .as_ref()
+        .and_then(|h| h.get(http::header::ACCEPT_LANGUAGE))
+        .and_then(|value| value.to_str().ok())
+        .map(shared::language::Language::from_accept_language)
+        .unwrap_or_default()
+}
+
+/// `POST /api/monitoring/texts` `{language}`: the panel's texts in that
+/// language (field → text; `{}` for English, the panel's own), for a page
+/// to hand to the panel: a browser downloads only the language it shows.
+#[server(prefix = "/api", endpoint = "monitoring/texts", input = leptos::server_fn::codec::Json)]
+pub async fn get_panel_texts(
+    language: String,
+) -> Result<std::collections::BTreeMap<String, String>, AppError> {
+    let language: shared::language::Language = language.parse().map_err(AppError::BadRequest)?;
+    match panel::translation(language) {
+        None => Ok(Default::default()),
+        Some(json) => serde_json::from_str(json).map_err(|_| AppError::internal()),
+    }
+}
+
+/// `POST /api/monitoring/consent` `{applicationId, consentVersion, language?}`:
+/// the application's candidate consents to monitoring as described by that
+/// version of the text in that language (English when not said).
 #[server(prefix = "/api", endpoint = "monitoring/consent", input = leptos::server_fn::codec::Json)]
 pub async fn record_consent(
     #[server(rename = "applicationId")] application_id: String,
     #[server(rename = "consentVersion")] consent_version: String,
+    #[server(default)] language: Option<String>,
 ) -> Result<ConsentReceipt, AppError> {
     let crate::auth::ssr::SignedIn(user) = crate::auth::ssr::signed_in().await?;
     let application = shared::input::monitoring::application_id(&application_id)?;
     let version = input::consent_version(&consent_version)?;
+    let language = match language {
+        Some(code) => code.parse().map_err(AppError::BadRequest)?,
+        None => shared::language::Language::En,
+    };
     crate::services::services()?
         .integrity
-        .consent(&user, application, version)
+        .consent(&user, application, version, language)
         .await
 }
 

@@ -10,7 +10,7 @@ use sea_orm::{
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use shared::{
-    audit::AuditAction, integrity::MonitoringEvent, lifecycle::InterviewState,
+    audit::AuditAction, integrity::MonitoringEvent, language::Language, lifecycle::InterviewState,
     webhooks::WebhookEvent, CurrentUser, UserId,
 };
 use uuid::Uuid;
@@ -25,27 +25,32 @@ use super::{
 };
 use crate::policy::{to, Permitted};
 
-/// The latest consent of `user` to monitoring of this application, if any.
-pub async fn consent_of(
+/// The consent of `user` to monitoring of this application as that text
+/// `version` in `language` states it, if they gave it.
+pub async fn consent_to(
     db: &DatabaseConnection,
     permitted: &Permitted<to::Upload>,
     user: UserId,
+    version: &str,
+    language: Language,
 ) -> Result<Option<consent::Model>, PersistenceError> {
     Ok(consent::Entity::find()
         .filter(consent::Column::ApplicationId.eq(permitted.id().0))
         .filter(consent::Column::UserId.eq(user.0))
-        .order_by_desc(consent::Column::ConsentedAt)
+        .filter(consent::Column::ConsentVersion.eq(version))
+        .filter(consent::Column::Language.eq(language.code()))
         .one(db)
         .await?)
 }
 
-/// Records consent to `version` (once: consenting again to the same text keeps
-/// the first time), with its audit entry in the same transaction.
+/// Records consent to `version` in `language` (once: consenting again to the
+/// same text keeps the first time), with its audit entry in the same transaction.
 pub async fn record_consent(
     db: &DatabaseConnection,
     permitted: &Permitted<to::Consent>,
     actor: &CurrentUser,
     version: &str,
+    language: Language,
     now: DateTime<Utc>,
 ) -> Result<consent::Model, PersistenceError> {
     let txn = db.begin().await?;
@@ -54,12 +59,14 @@ pub async fn record_consent(
         application_id: Set(permitted.id().0),
         user_id: Set(actor.id.0),
         consent_version: Set(version.to_string()),
+        language: Set(language.code().to_string()),
         consented_at: Set(now),
     })
     .on_conflict_do_nothing_on([
         consent::Column::ApplicationId,
         consent::Column::UserId,
         consent::Column::ConsentVersion,
+        consent::Column::Language,
     ])
     .exec_without_returning(&txn)
     .await?;
@@ -68,7 +75,7 @@ pub async fn record_consent(
             actor: audit::Actor::user(actor),
             action: AuditAction::Consent,
             application: Some(permitted.id().0),
-            target: format!("consent text {version}"),
+            target: format!("consent text {version} ({language})"),
         };
         audit::append(&txn, entry, now).await?;
     }
@@ -76,6 +83,7 @@ pub async fn record_consent(
         .filter(consent::Column::ApplicationId.eq(permitted.id().0))
         .filter(consent::Column::UserId.eq(actor.id.0))
         .filter(consent::Column::ConsentVersion.eq(version))
+        .filter(consent::Column::Language.eq(language.code()))
         .one(&txn)
         .await?
         .ok_or_else(|| PersistenceError::Corrupt("a recorded consent is missing".into()))?;

@@ -471,6 +471,7 @@ impl TestApp {
             application_id: Set(uuid::Uuid::parse_str(application).expect("application id")),
             user_id: Set(user.id),
             consent_version: Set(shared::integrity::CONSENT_VERSION.into()),
+            language: Set("en".into()),
             consented_at: Set(chrono::Utc::now()),
         }
         .insert(&self.db)

@@ -13,6 +13,7 @@ mod helpers;
 mod https;
 mod integration;
 mod integrity;
+mod languages;
 mod lifecycle;
 mod live;
 mod monitoring;

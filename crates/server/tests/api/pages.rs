@@ -168,8 +168,19 @@ async fn every_page_finds_its_services_whoever_asks() {
 /// many at once on a runtime of several threads, each answer is whole. (The
 /// panel's browser-only values, dropped on another thread than the one that
 /// made them, once panicked and cut the answer off.)
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn interview_pages_render_whole_on_many_threads() {
+/// On the server's own runtime (its workers' stack size), with four workers.
+#[test]
+fn interview_pages_render_whole_on_many_threads() {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .thread_stack_size(server::startup::WORKER_STACK_BYTES)
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(interview_pages_render_whole())
+}
+
+async fn interview_pages_render_whole() {
     use std::sync::{
         atomic::{AtomicUsize, Ordering},
         Arc,

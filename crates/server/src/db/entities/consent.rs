@@ -9,6 +9,8 @@ pub struct Model {
     pub application_id: Uuid,
     pub user_id: Uuid,
     pub consent_version: String,
+    /// The language of the text agreed to (`en`, `de`).
+    pub language: String,
     pub consented_at: DateTimeUtc,
 }
 

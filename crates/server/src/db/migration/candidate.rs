@@ -26,6 +26,60 @@ enum Added {
     ResponseDays,
 }
 
+#[derive(DeriveIden)]
+enum Consents {
+    Table,
+    ApplicationId,
+    UserId,
+    ConsentVersion,
+    Language,
+}
+
+/// Consent records the language of the text agreed to: one consent per
+/// application, candidate, text version and language (English before).
+pub struct ConsentLanguage;
+
+impl MigrationName for ConsentLanguage {
+    fn name(&self) -> &str {
+        "m20261206_000002_consent_language"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ConsentLanguage {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Consents::Table)
+                    .add_column(string(Consents::Language).default("en"))
+                    .take(),
+            )
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("consents_application_user_version")
+                    .table(Consents::Table)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("consents_application_user_version_language")
+                    .table(Consents::Table)
+                    .col(Consents::ApplicationId)
+                    .col(Consents::UserId)
+                    .col(Consents::ConsentVersion)
+                    .col(Consents::Language)
+                    .unique()
+                    .take(),
+            )
+            .await
+    }
+}
+
 pub struct FlagResponsesMigration;
 
 impl MigrationName for FlagResponsesMigration {

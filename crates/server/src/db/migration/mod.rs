@@ -35,6 +35,7 @@ impl MigratorTrait for Migrator {
         all.extend(captures::migrations());
         all.push(Box::new(review::SummaryKinds));
         all.push(Box::new(candidate::FlagResponsesMigration));
+        all.push(Box::new(candidate::ConsentLanguage));
         all
     }
 }
