@@ -1,30 +1,13 @@
 import AxeBuilder from "@axe-core/playwright";
-import { APIRequestContext, expect, Page, test } from "@playwright/test";
-import { demoAccount } from "./helpers";
+import { expect, Page, test } from "@playwright/test";
+import { demoAccount, invite } from "./helpers";
 
 // axe-core (a checker nobody here wrote) on every page, and an interview done
 // with the keyboard alone.
 
 const demoApplication = () => process.env.DEMO_APPLICATION_ID!;
-const keyHeaders = () => ({ authorization: `Bearer ${process.env.HOST_API_KEY!}` });
 
 type Who = "recruiter" | "candidate" | "admin" | null;
-
-/** A new candidate and application of the demo organization, and its capture link's path. */
-async function invite(request: APIRequestContext, title: string) {
-  const email = `a11y-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`;
-  expect((await request.post("/api/integration/candidates", { headers: keyHeaders(), data: { email, name: "Ada" } })).status()).toBe(200);
-  const made = await request.post("/api/integration/applications", {
-    headers: keyHeaders(),
-    data: { candidateEmail: email, title, cameraInterval: 60, screenInterval: 60 },
-  });
-  expect(made.status()).toBe(200);
-  const application = (await made.json()).id as string;
-  const link = await request.post("/api/integration/capture-links", { headers: keyHeaders(), data: { applicationId: application } });
-  expect(link.status()).toBe(200);
-  const url = (await link.json()).url as string;
-  return { application, path: `/capture/${url.split("/capture/")[1]}` };
-}
 
 /** The serious and critical violations axe-core finds on the page, printed, as "rule: element" lines. */
 async function violations(page: Page, name: string): Promise<string[]> {
@@ -62,7 +45,8 @@ test("every page has no serious or critical axe-core violation", async ({ browse
     await context.close();
   }
   // The capture link's page, the consent step and the running panel of a new application.
-  const { path } = await invite(request, "Accessibility check");
+  const { token } = await invite(request, "Accessibility check", 60);
+  const path = `/capture/${token}`;
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(path);
@@ -99,7 +83,8 @@ async function tabTo(page: Page, name: string) {
 
 test("an interview with the keyboard alone: open the link, agree, share, snapshot; the status is announced", async ({ browser, request }) => {
   test.setTimeout(90_000);
-  const { path } = await invite(request, "Keyboard interview");
+  const { token } = await invite(request, "Keyboard interview", 60);
+  const path = `/capture/${token}`;
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(path);

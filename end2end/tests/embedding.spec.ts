@@ -1,5 +1,5 @@
 import { APIRequestContext, expect, Page, test } from "@playwright/test";
-import { demoAccount, signIn } from "./helpers";
+import { demoAccount, invite, keyHeaders, signIn } from "./helpers";
 
 // A hiring platform (examples/host-app, on an origin of its own) runs an
 // interview end to end: its server makes the candidate, the application and a
@@ -8,23 +8,6 @@ import { demoAccount, signIn } from "./helpers";
 
 const host = () => process.env.HOST_URL!;
 const refusedHost = () => process.env.REFUSED_HOST_URL!;
-const keyHeaders = () => ({ authorization: `Bearer ${process.env.HOST_API_KEY!}` });
-
-/** What the platform's server does: candidate, application (2-second intervals), link. */
-async function invite(request: APIRequestContext, title: string) {
-  const email = `embedded-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`;
-  expect((await request.post("/api/integration/candidates", { headers: keyHeaders(), data: { email, name: "Grace" } })).status()).toBe(200);
-  const made = await request.post("/api/integration/applications", {
-    headers: keyHeaders(),
-    data: { candidateEmail: email, title, cameraInterval: 2, screenInterval: 2 },
-  });
-  expect(made.status()).toBe(200);
-  const application = (await made.json()).id as string;
-  const link = await request.post("/api/integration/capture-links", { headers: keyHeaders(), data: { applicationId: application } });
-  expect(link.status()).toBe(200);
-  const url = (await link.json()).url as string;
-  return { application, token: url.split("/capture/")[1] };
-}
 
 async function uploaded(page: Page, kind: "camera" | "screen") {
   return Number(await page.locator(`.${kind}-count`).getAttribute("data-uploaded"));

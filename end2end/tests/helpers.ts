@@ -1,4 +1,4 @@
-import { expect, Page } from "@playwright/test";
+import { APIRequestContext, expect, Page } from "@playwright/test";
 
 /** A demo account printed by `interview-monitor demo` (scripts/test.sh passes them on). */
 export function demoAccount(role: "recruiter" | "candidate" | "admin") {
@@ -39,4 +39,26 @@ export async function agreeIfAsked(page: Page) {
   const agree = page.getByRole("button", { name: "I agree, start monitoring" });
   await expect(agree.or(page.locator(".monitoring-panel"))).toBeVisible();
   if (await agree.isVisible()) await agree.click();
+}
+
+/** The platform's service key (scripts/test.sh makes it), as request headers. */
+export const keyHeaders = () => ({ authorization: `Bearer ${process.env.HOST_API_KEY!}` });
+
+/**
+ * What a platform's server does: a new candidate, their application of the demo
+ * organization (`seconds` between snapshots) and a capture link: its token.
+ */
+export async function invite(request: APIRequestContext, title: string, seconds = 2) {
+  const email = `invited-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`;
+  expect((await request.post("/api/integration/candidates", { headers: keyHeaders(), data: { email, name: "Grace" } })).status()).toBe(200);
+  const made = await request.post("/api/integration/applications", {
+    headers: keyHeaders(),
+    data: { candidateEmail: email, title, cameraInterval: seconds, screenInterval: seconds },
+  });
+  expect(made.status()).toBe(200);
+  const application = (await made.json()).id as string;
+  const link = await request.post("/api/integration/capture-links", { headers: keyHeaders(), data: { applicationId: application } });
+  expect(link.status()).toBe(200);
+  const url = (await link.json()).url as string;
+  return { application, token: url.split("/capture/")[1] };
 }
