@@ -986,7 +986,7 @@ async fn an_api_path_that_does_not_exist_is_a_json_404() {
     let i = interview().await;
     i.app.login_as(&i.recruiter).await;
     for path in [
-        "/api/monitoring/flags/respond",
+        "/api/monitoring/flags/appeal",
         "/api/nothing",
         "/api/monitoring/images/extra",
     ] {
