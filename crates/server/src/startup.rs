@@ -1,7 +1,10 @@
 //! Building the app from settings and serving it on a listener until told to stop.
 //! Tests call [`run`] with a listener on port 0.
 
-use std::{future::Future, sync::Arc};
+use std::{
+    future::Future,
+    sync::{Arc, OnceLock},
+};
 
 use app::{services::Services, shell, App, AppError};
 use axum::{
@@ -13,7 +16,7 @@ use axum::{
     Extension, Router,
 };
 use leptos::{config::LeptosOptions, prelude::provide_context};
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
@@ -232,8 +235,18 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
     })
 }
 
+/// The app's routes, found once per process. Finding them runs the app with
+/// leptos's process-wide "load no resource" switch on: a resource first polled
+/// meanwhile, by any server of the process, waits for good (leptos#4773). So no
+/// second instance started in one process (the tests start many) may find them
+/// again while another serves; and the first finds them before anything serves.
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = routes();
     let services = state.services.clone();
     let context = move || provide_context(services.clone());
 

@@ -167,7 +167,9 @@ async fn every_page_finds_its_services_whoever_asks() {
 /// The interview page renders the panel on the server (which never runs it):
 /// many at once on a runtime of several threads, each answer is whole. (The
 /// panel's browser-only values, dropped on another thread than the one that
-/// made them, once panicked and cut the answer off.)
+/// made them, once panicked and cut the answer off.) Other instances start in
+/// the same process meanwhile: each start once found the app's routes again,
+/// and a page whose resource was first polled then never answered.
 /// On the server's own runtime (its workers' stack size), with four workers.
 #[test]
 fn interview_pages_render_whole_on_many_threads() {
@@ -215,6 +217,13 @@ async fn interview_pages_render_whole() {
             Ok::<_, reqwest::Error>((status, html))
         })
     });
+    // Other instances start in this process while the pages render, as other
+    // tests' servers do: an instance's start made leptos hold every resource
+    // first polled meanwhile, in any server of the process, for good.
+    let pages: Vec<_> = pages.collect();
+    for _ in 0..6 {
+        drop(crate::helpers::spawn_instance_of(&i.app, &[]).await);
+    }
     for page in futures::future::join_all(pages).await {
         let (status, html) = page
             .expect("task")
