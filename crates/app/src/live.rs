@@ -188,9 +188,13 @@ fn LiveTile(id: ApplicationId, tile: Tile) -> impl IntoView {
 /// Applies a `frame` to the tiles; `true` when its application has no tile yet.
 pub fn apply_frame(tiles: &mut HashMap<ApplicationId, Tile>, frame: &FrameData) -> bool {
     let known = tiles.contains_key(&frame.application_id);
+    if frame.kind == ImageKind::Id {
+        // An ID photo is no frame of the interview: the review page shows it.
+        return false;
+    }
     let tile = tiles.entry(frame.application_id).or_default();
     let slot = match frame.kind {
-        ImageKind::Camera => &mut tile.camera,
+        ImageKind::Camera | ImageKind::Id => &mut tile.camera,
         ImageKind::Screen => &mut tile.screen,
     };
     // Keep the URL of the frame shown until the new one is signed.

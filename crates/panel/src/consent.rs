@@ -69,6 +69,11 @@ pub fn Interview(
     });
     let capture = application.capture;
     let (camera_interval, screen_interval) = intervals;
+    // The ID check asks once: not when an ID photo is stored already, nor of
+    // a recruiter trying the panel.
+    let id_photo_days = terms
+        .id_photo_days
+        .filter(|_| candidate && capture.id_check && application.id_images == 0);
     let control = control.unwrap_or_default();
     // Ended by the host before the candidate consented: nothing to capture,
     // nothing to close; the consent step gives way to the ending.
@@ -102,7 +107,7 @@ pub fn Interview(
                 }
             }>
                 <MonitoringPanel application_id=application.id camera_monitoring=capture.camera
-                    screen_monitoring=capture.screen camera_interval screen_interval control/>
+                    screen_monitoring=capture.screen camera_interval screen_interval control id_photo_days/>
             </Show>
         </section>
     }
@@ -198,6 +203,12 @@ pub fn Consent(
             &[("seconds", &screen_interval.to_string())],
         )
     });
+    let id_photo = terms.id_photo_days.map(|days| {
+        fill(
+            &texts.consent_id,
+            &[("period", &(texts.duration)(u64::from(days) * 86_400))],
+        )
+    });
     let previously = terms.consented_at.map(|at| {
         fill(
             &texts.consent_previously,
@@ -211,6 +222,7 @@ pub fn Consent(
             <ul>
                 {camera.map(|text| view! { <li>{text}</li> })}
                 {screen.map(|text| view! { <li>{text}</li> })}
+                {id_photo.map(|text| view! { <li class="consent-id">{text}</li> })}
                 <li>{texts.consent_buttons.to_string()}</li>
                 <li>{texts.consent_events.to_string()}</li>
             </ul>

@@ -80,6 +80,10 @@ pub fn MonitoringPanel(
     /// Seconds between screen snapshots.
     #[prop(default = 30)]
     screen_interval: u32,
+    /// Ask for an ID photo first (the application's ID check): the days it
+    /// is kept after the interview. Timed snapshots start once it is taken.
+    #[prop(default = None)]
+    id_photo_days: Option<u32>,
     /// The host's handle: `end()`, and the phase.
     #[prop(optional)]
     control: Option<PanelControl>,
@@ -104,6 +108,16 @@ pub fn MonitoringPanel(
     } = feeds;
     let signals = crate::signals::Signals::new(store, application_id);
     let media = live::Media::new(store, application_id, feeds, signals);
+    // The ID photo still to take: until it is, only the camera preview runs.
+    let id_pending = RwSignal::new(id_photo_days.is_some() && camera_monitoring);
+    let start_timers = move || {
+        if camera_monitoring {
+            media.every(camera_interval, shared::ImageKind::Camera);
+        }
+        if screen_monitoring {
+            media.every(screen_interval, shared::ImageKind::Screen);
+        }
+    };
 
     // In the browser only (effects never run while rendering on a server).
     Effect::new(move |_| {
@@ -120,10 +134,9 @@ pub fn MonitoringPanel(
             );
             if camera_monitoring {
                 media.start_camera();
-                media.every(camera_interval, shared::ImageKind::Camera);
             }
-            if screen_monitoring {
-                media.every(screen_interval, shared::ImageKind::Screen);
+            if !id_pending.get_untracked() {
+                start_timers();
             }
             let online = window_event_listener(leptos::ev::online, move |_| {
                 signals.end(shared::integrity::EventKind::Offline, None);
@@ -161,8 +174,18 @@ pub fn MonitoringPanel(
 
     let retry_camera = move |_| media.start_camera();
     let share_screen = move |_| media.start_screen();
-    let capture_camera = move |_| media.capture(shared::ImageKind::Camera);
-    let capture_screen = move |_| media.capture(shared::ImageKind::Screen);
+    let capture_camera = move |_| {
+        media.capture(shared::ImageKind::Camera);
+    };
+    let capture_screen = move |_| {
+        media.capture(shared::ImageKind::Screen);
+    };
+    let take_id_photo = move |_| {
+        if id_pending.get_untracked() && media.capture(shared::ImageKind::Id) {
+            id_pending.set(false);
+            start_timers();
+        }
+    };
     let full_screen = move |_| live::enter_full_screen();
 
     let tx = store.status.texts();
@@ -194,14 +217,31 @@ pub fn MonitoringPanel(
         tx.full_screen.to_string(),
         tx.full_screen_note.to_string(),
     );
+    let id_period = (tx.duration)(u64::from(id_photo_days.unwrap_or(0)) * 86_400);
+    let (id_title, id_intro, id_note, id_take) = (
+        tx.id_title.to_string(),
+        tx.id_intro.to_string(),
+        tx.fill(&tx.id_note, &[("period", &id_period)]),
+        tx.id_take.to_string(),
+    );
     let stats = store.stats();
     view! {
         <section class="monitoring-panel" data-camera-live=move || camera_live.get().to_string()
             data-screen=move || format!("{:?}", screen.get()).to_lowercase()
             data-phase=move || format!("{:?}", control.phase().get()).to_lowercase()
-            data-last-encode-ms=move || stats.with(|s| s.last_encode_ms.map(|ms| format!("{ms:.1}")).unwrap_or_default())>
+            data-last-encode-ms=move || stats.with(|s| s.last_encode_ms.map(|ms| format!("{ms:.1}")).unwrap_or_default())
+            data-id-pending=move || id_pending.get().to_string()
+            data-id-uploaded=move || stats.with(|s| s.uploaded_id)>
             <Show when=move || ended.get()>
                 <p class="notice interview-ended" role="status">{interview_ended.clone()}</p>
+            </Show>
+            <Show when=move || id_pending.get() && !ended.get()>
+                <div class="notice id-check" role="group" aria-labelledby="id-check-title">
+                    <h2 id="id-check-title">{id_title.clone()}</h2>
+                    <p>{id_intro.clone()}</p>
+                    <p class="muted">{id_note.clone()}</p>
+                    <button class="take-id-photo" on:click=take_id_photo disabled=move || !camera_live.get()>{id_take.clone()}</button>
+                </div>
             </Show>
             <div class="feeds" hidden=move || ended.get()>
                 <Show when=move || camera_monitoring>
@@ -219,7 +259,7 @@ pub fn MonitoringPanel(
                                 </div>
                             })
                         }
-                        <button class="secondary" on:click=capture_camera disabled=move || !camera_live.get()>{camera_snapshot.clone()}</button>
+                        <button class="secondary" on:click=capture_camera disabled=move || !camera_live.get() || id_pending.get()>{camera_snapshot.clone()}</button>
                     </figure>
                 </Show>
                 <Show when=move || screen_monitoring>
@@ -245,7 +285,7 @@ pub fn MonitoringPanel(
                                 }
                             }
                         }
-                        <button class="secondary" on:click=capture_screen disabled=move || screen.get() != ScreenShare::Shared>{screen_snapshot.clone()}</button>
+                        <button class="secondary" on:click=capture_screen disabled=move || screen.get() != ScreenShare::Shared || id_pending.get()>{screen_snapshot.clone()}</button>
                     </figure>
                 </Show>
             </div>
@@ -578,9 +618,10 @@ mod live {
                 .try_set_value(vec![on_ended, on_mute, on_unmute]);
         }
 
-        /// Captures one frame of `kind` and queues it, if that feed is live.
-        pub fn capture(self, kind: ImageKind) {
-            self.capture_as(self.store.new_capture(self.application, kind));
+        /// Captures one frame of `kind` and queues it, if that feed is live
+        /// (an ID photo is the camera's); whether it was.
+        pub fn capture(self, kind: ImageKind) -> bool {
+            self.capture_as(self.store.new_capture(self.application, kind))
         }
 
         /// A camera and a screen snapshot now (those that are live), for an event
@@ -593,7 +634,7 @@ mod live {
                     return ids;
                 }
             }
-            let ids: Vec<String> = ImageKind::ALL
+            let ids: Vec<String> = ImageKind::MONITORED
                 .into_iter()
                 .filter_map(|kind| {
                     let meta = self.store.new_capture(self.application, kind);
@@ -614,7 +655,7 @@ mod live {
             };
             // Called from timers and listeners that may outlive the panel: nothing here may panic.
             let (video, live) = match kind {
-                ImageKind::Camera => (
+                ImageKind::Camera | ImageKind::Id => (
                     self.feeds.camera_video,
                     self.feeds.camera_live.try_get_untracked().unwrap_or(false),
                 ),
@@ -657,7 +698,7 @@ mod live {
         /// shared screen's), when it gives one.
         fn device_label(self, kind: ImageKind) -> Option<String> {
             let stream = match kind {
-                ImageKind::Camera => self.camera_stream,
+                ImageKind::Camera | ImageKind::Id => self.camera_stream,
                 ImageKind::Screen => self.screen_stream,
             };
             let track = stream
@@ -671,7 +712,9 @@ mod live {
         }
 
         pub fn every(self, seconds: u32, kind: ImageKind) {
-            let timer = Interval::new(seconds.max(1) * 1000, move || self.capture(kind));
+            let timer = Interval::new(seconds.max(1) * 1000, move || {
+                self.capture(kind);
+            });
             self.timers.try_update_value(|timers| timers.push(timer));
         }
 

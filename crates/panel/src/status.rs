@@ -17,6 +17,10 @@ pub struct UploadStats {
     pub uploaded_camera: usize,
     /// Screen snapshots the server has stored.
     pub uploaded_screen: usize,
+    /// ID photos taken on this page.
+    pub captured_id: usize,
+    /// ID photos the server has stored.
+    pub uploaded_id: usize,
     /// Captures waiting to be uploaded.
     pub queued: usize,
     /// Events waiting to be sent.

@@ -205,6 +205,7 @@ impl MonitoringImages {
         self.status.update_stats(|s| match meta.kind {
             ImageKind::Camera => s.captured_camera += 1,
             ImageKind::Screen => s.captured_screen += 1,
+            ImageKind::Id => s.captured_id += 1,
         });
         self.worker.push(self.status, meta, blob);
     }

@@ -390,6 +390,7 @@ impl Worker {
                             StoredItem::Capture { kind, .. } => match kind {
                                 ImageKind::Camera => s.uploaded_camera += 1,
                                 ImageKind::Screen => s.uploaded_screen += 1,
+                                ImageKind::Id => s.uploaded_id += 1,
                             },
                             StoredItem::Event { .. } => s.events_sent += count,
                         }

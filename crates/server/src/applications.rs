@@ -19,8 +19,9 @@ use crate::{
 
 pub struct ApplicationDirectory {
     pub db: DatabaseConnection,
-    /// RETENTION_DAYS, which an organization's own period may shorten.
-    pub retention_days: Option<u32>,
+    /// RETENTION_DAYS, which an organization's own period may shorten, and
+    /// ID_RETENTION_DAYS.
+    pub retention: crate::retention::Periods,
     /// INTERVIEW_IDLE_SECS: how long an open session may go without a capture
     /// before its interview counts as ended.
     pub interview_idle: std::time::Duration,
@@ -40,7 +41,7 @@ impl Applications for ApplicationDirectory {
             Some(scope) => scope,
             None => return Ok(Vec::new()),
         };
-        let all = repo::summaries(&self.db, scope, Window::default(), self.retention_days).await?;
+        let all = repo::summaries(&self.db, scope, Window::default(), self.retention).await?;
         Ok(self.with_integrity(all).await?.0)
     }
 
@@ -54,7 +55,7 @@ impl Applications for ApplicationDirectory {
             &self.db,
             Scope::One(permitted.id()),
             Window::default(),
-            self.retention_days,
+            self.retention,
         )
         .await?;
         self.with_integrity(one)
@@ -83,8 +84,7 @@ impl Applications for ApplicationDirectory {
         // the scope ends: a batch's summaries are read together (most stored),
         // so memory stays flat however many applications the scope has.
         loop {
-            let batch =
-                repo::summaries(&self.db, scope.clone(), window, self.retention_days).await?;
+            let batch = repo::summaries(&self.db, scope.clone(), window, self.retention).await?;
             let exhausted = (batch.len() as u64) < SEARCH_BATCH;
             let Some(last) = batch.last() else {
                 return Ok(page);

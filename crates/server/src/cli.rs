@@ -592,33 +592,28 @@ async fn retention_run(
     settings: &Settings,
     dry_run: bool,
 ) -> Result<String, CliError> {
-    let days = settings.retention_days;
+    let periods = settings.retention();
     let (store, _) = crate::storage::from_settings(settings).await?;
-    if !crate::retention::applies(db, days).await? {
-        // Erasures that stopped half-way are still finished.
-        let holder = format!("cli-{}", uuid::Uuid::new_v4());
-        crate::retention::purge(
-            db,
-            store.as_ref(),
-            None,
-            chrono::Utc::now(),
-            dry_run,
-            &holder,
-        )
-        .await?;
-        return Ok("RETENTION_DAYS is off and no organization has a period of its own: images are kept until deleted".into());
-    }
     let holder = format!("cli-{}", uuid::Uuid::new_v4());
+    // Always: ID photos have their own period, and erasures that stopped
+    // half-way are finished.
     let report = crate::retention::purge(
         db,
         store.as_ref(),
-        days,
+        periods,
         chrono::Utc::now(),
         dry_run,
         &holder,
     )
     .await?;
-    Ok(report.describe(dry_run, days))
+    if !crate::retention::applies(db, periods.all).await? {
+        let verb = if dry_run { "would remove" } else { "removed" };
+        return Ok(format!(
+            "RETENTION_DAYS is off and no organization has a period of its own: images are kept until deleted; {verb} {} past their period",
+            crate::retention::counted(report.id_photos, "ID photo")
+        ));
+    }
+    Ok(report.describe(dry_run, periods.all))
 }
 
 async fn erase(db: &DatabaseConnection, settings: &Settings, id: &str) -> Result<String, CliError> {

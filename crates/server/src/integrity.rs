@@ -38,8 +38,8 @@ pub struct IntegrityService {
     pub db: DatabaseConnection,
     /// INTERVIEW_IDLE_SECS, for the state webhooks report.
     pub interview_idle: Duration,
-    /// Days images and events are kept (`None`: until deleted), as the consent text states.
-    pub retention_days: Option<u32>,
+    /// How long images, events and ID photos are kept, as the consent text states.
+    pub retention: crate::retention::Periods,
     pub signed_url_ttl: Duration,
 }
 
@@ -53,7 +53,7 @@ impl IntegrityService {
             crate::db::applications::organization_retention(&self.db, permitted.organization())
                 .await?;
         Ok(crate::retention::effective_days(
-            self.retention_days,
+            self.retention.all,
             organization,
         ))
     }
@@ -226,6 +226,7 @@ impl Integrity for IntegrityService {
             retention_days: self.retention_of(&permitted).await?,
             signed_url_ttl_secs: self.signed_url_ttl.as_secs(),
             consented_at: consented.map(|c| c.consented_at),
+            id_photo_days: permitted.asks_for_id().then_some(self.retention.id_photos),
         })
     }
 

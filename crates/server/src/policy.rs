@@ -178,6 +178,11 @@ impl<P: Permission> Permitted<P> {
         OrganizationId(self.application.organization_id)
     }
 
+    /// Whether the application asks for an ID photo (`id` images).
+    pub fn asks_for_id(&self) -> bool {
+        self.application.id_check
+    }
+
     /// When the candidate last listed the application's events (saw its flags).
     pub fn flags_seen_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
         self.application.flags_seen_at

@@ -6,12 +6,14 @@
 //! audit entry that records it; a purge stopped half-way leaves rows whose
 //! objects may be gone, which the next purge removes (deleting a missing object
 //! succeeds). The same removal erases an application ([`remove_application_data`]).
+//! ID photos have a period of their own, counted from the interview's end (its
+//! last capture or session start): ID_RETENTION_DAYS.
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, TransactionTrait};
-use shared::{audit::AuditAction, ObjectKey};
+use shared::{audit::AuditAction, ImageKind, ObjectKey};
 use uuid::Uuid;
 
 use crate::{
@@ -46,12 +48,37 @@ impl From<sea_orm::DbErr> for RetentionError {
     }
 }
 
+/// The default ID_RETENTION_DAYS.
+pub const ID_PHOTO_DAYS: u32 = 7;
+
+/// How long what is monitored is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Periods {
+    /// Days after capture for everything (RETENTION_DAYS, which an
+    /// organization's own period may shorten); `None`: until deleted.
+    pub all: Option<u32>,
+    /// Days after the interview's end for ID photos (ID_RETENTION_DAYS).
+    pub id_photos: u32,
+}
+
+/// RETENTION_DAYS alone; ID photos keep their default period.
+impl From<Option<u32>> for Periods {
+    fn from(all: Option<u32>) -> Self {
+        Periods {
+            all,
+            id_photos: ID_PHOTO_DAYS,
+        }
+    }
+}
+
 /// What a purge removed (or, dry, would remove).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PurgeReport {
     pub images: u64,
     pub events: u64,
     pub sessions: u64,
+    /// ID photos past their own period (not counted in `images`).
+    pub id_photos: u64,
     /// Another instance holds the lease: nothing was done.
     pub skipped: bool,
 }
@@ -71,7 +98,11 @@ impl PurgeReport {
             events: self.events,
             sessions: self.sessions,
         };
-        format!("{verb} {} {period}", removed.describe())
+        let id_photos = match self.id_photos {
+            0 => String::new(),
+            n => format!("; {verb} {} past their period", counted(n, "ID photo")),
+        };
+        format!("{verb} {} {period}{id_photos}", removed.describe())
     }
 
     fn add(&mut self, removed: &Removed) {
@@ -214,15 +245,16 @@ pub async fn applies(
 pub async fn purge(
     db: &DatabaseConnection,
     store: &dyn ObjectStore,
-    server_days: Option<u32>,
+    periods: impl Into<Periods>,
     now: DateTime<Utc>,
     dry_run: bool,
     holder: &str,
 ) -> Result<PurgeReport, RetentionError> {
+    let periods = periods.into();
     if dry_run {
-        return purge_held(db, store, server_days, now, true).await;
+        return purge_held(db, store, periods, now, true).await;
     }
-    let work = purge_held(db, store, server_days, now, false);
+    let work = purge_held(db, store, periods, now, false);
     match hold_lease_while(db, LEASE, holder, LEASE_FOR, work).await? {
         Some(result) => result,
         None => Ok(PurgeReport {
@@ -278,12 +310,12 @@ pub async fn hold_lease_while<T>(
 async fn purge_held(
     db: &DatabaseConnection,
     store: &dyn ObjectStore,
-    server_days: Option<u32>,
+    periods: Periods,
     now: DateTime<Utc>,
     dry_run: bool,
 ) -> Result<PurgeReport, RetentionError> {
     let mut report = PurgeReport::default();
-    for (days, organizations) in passes(db, server_days).await? {
+    for (days, organizations) in passes(db, periods.all).await? {
         let cutoff = cutoff(days, now);
         for application in repo::applications_with_expired(db, &organizations, cutoff).await? {
             let removed =
@@ -314,27 +346,82 @@ async fn purge_held(
         .await?;
         report.add(&removed);
     }
+    report.id_photos = purge_id_photos(db, store, periods.id_photos, now, dry_run).await?;
     Ok(report)
 }
 
+/// Removes the ID photos of interviews that ended more than `days` before
+/// `now` (their last capture or session start, the ID photo's own included;
+/// an interview still going on keeps its photo however old it is), objects
+/// first, then the rows with an audit entry per application; how many went
+/// (dry: would go).
+async fn purge_id_photos(
+    db: &DatabaseConnection,
+    store: &dyn ObjectStore,
+    days: u32,
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> Result<u64, RetentionError> {
+    let cutoff = cutoff(days, now);
+    let applications = repo::applications_with(db, ImageKind::Id).await?;
+    let facts = crate::db::applications::lifecycle_facts(db, &applications).await?;
+    let mut removed = 0;
+    for application in applications {
+        let photos = repo::images_of_kind(db, application, ImageKind::Id).await?;
+        let ended = facts
+            .get(&application)
+            .and_then(|f| f.last_activity)
+            .max(photos.iter().map(|(_, _, at)| *at).max());
+        if photos.is_empty() || ended.is_none_or(|ended| ended >= cutoff) {
+            continue;
+        }
+        removed += photos.len() as u64;
+        if dry_run {
+            continue;
+        }
+        for (_, key, _) in &photos {
+            if let Ok(key) = key.parse::<ObjectKey>() {
+                store.delete(&key).await?;
+            }
+        }
+        let ids: Vec<Uuid> = photos.iter().map(|(id, _, _)| *id).collect();
+        let txn = db.begin().await?;
+        repo::remove_images(&txn, &ids).await?;
+        audit::append(
+            &txn,
+            NewEntry {
+                actor: Actor::system(),
+                action: AuditAction::Purge,
+                application: Some(application),
+                target: format!(
+                    "{} {days} days after the interview",
+                    counted(photos.len() as u64, "ID photo")
+                ),
+            },
+            Utc::now(),
+        )
+        .await?;
+        txn.commit().await?;
+    }
+    Ok(removed)
+}
+
 /// At start, then every [`EVERY`], until the task is aborted.
-pub async fn purge_every(
-    db: DatabaseConnection,
-    store: Arc<dyn ObjectStore>,
-    server_days: Option<u32>,
-) {
+pub async fn purge_every(db: DatabaseConnection, store: Arc<dyn ObjectStore>, periods: Periods) {
     let holder = uuid::Uuid::new_v4().to_string();
     let mut ticker = tokio::time::interval(EVERY);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        match purge(&db, store.as_ref(), server_days, Utc::now(), false, &holder).await {
+        match purge(&db, store.as_ref(), periods, Utc::now(), false, &holder).await {
             Ok(report)
-                if report.skipped || report.images + report.events + report.sessions == 0 => {}
+                if report.skipped
+                    || report.images + report.events + report.sessions + report.id_photos == 0 => {}
             Ok(report) => tracing::info!(
                 images = report.images,
                 events = report.events,
                 sessions = report.sessions,
+                id_photos = report.id_photos,
                 "retention purge"
             ),
             Err(error) => {

@@ -53,6 +53,8 @@ fn endpoints(list: &str) -> Result<Vec<String>, SettingsError> {
 
 /// The longest retention period a setting may ask for (100 years).
 pub const MAX_RETENTION_DAYS: u32 = 36_500;
+/// The longest ID_RETENTION_DAYS: an ID photo is for the interview's review, not an archive.
+pub const MAX_ID_RETENTION_DAYS: u32 = 365;
 /// The longest an invitation may be valid (INVITATION_DAYS, `validDays`).
 pub const MAX_INVITATION_DAYS: u32 = 90;
 
@@ -94,6 +96,9 @@ pub struct Settings {
     /// RETENTION_DAYS (default 90; `0` or `off`: kept until deleted): images, events
     /// and sessions older than this are purged.
     pub retention_days: Option<u32>,
+    /// ID_RETENTION_DAYS (default 7, 0 to 365): days an ID photo is kept after
+    /// its interview's last capture or session start (RETENTION_DAYS may remove it sooner).
+    pub id_retention_days: u32,
     /// FACE_DETECTION (`on`, the default, or `off`): camera images are analysed for faces.
     pub face_detection: bool,
     /// FACE_WORKERS (default 1): detections this instance runs at once; 0 queues
@@ -211,6 +216,14 @@ pub enum SettingsError {
 pub const DEFAULT_MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
 
 impl Settings {
+    /// RETENTION_DAYS and ID_RETENTION_DAYS.
+    pub fn retention(&self) -> crate::retention::Periods {
+        crate::retention::Periods {
+            all: self.retention_days,
+            id_photos: self.id_retention_days,
+        }
+    }
+
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, SettingsError> {
         // cargo-leptos passes the site layout as LEPTOS_* variables; without them
@@ -336,6 +349,14 @@ impl Settings {
             },
         }
         })?;
+        let id_retention_days = parse(&get, "ID_RETENTION_DAYS", 7, |v| {
+            match v.parse::<u32>() {
+            Ok(days) if days <= MAX_ID_RETENTION_DAYS => Ok(days),
+            _ => Err(format!(
+                "expected a number of days from 0 to {MAX_ID_RETENTION_DAYS}: ID photos are always deleted"
+            )),
+        }
+        })?;
         let face_detection = parse(&get, "FACE_DETECTION", true, |v| match v {
             "on" => Ok(true),
             "off" => Ok(false),
@@ -429,6 +450,7 @@ impl Settings {
             reconcile_every,
             reconcile_grace,
             retention_days,
+            id_retention_days,
             face_detection,
             face_workers,
             webhooks,
@@ -508,6 +530,25 @@ mod tests {
         assert_eq!(s.max_image_bytes, 5 * 1024 * 1024);
         assert!(s.database_url.expose().starts_with("sqlite://./data/"));
         assert!(matches!(s.storage, StorageSettings::BuiltIn { key: None }));
+    }
+
+    #[test]
+    fn id_photos_are_kept_a_week_by_default_and_never_for_good() {
+        assert_eq!(settings(&[]).unwrap().retention().id_photos, 7);
+        let two = settings(&[("ID_RETENTION_DAYS", "2"), ("RETENTION_DAYS", "off")]).unwrap();
+        assert_eq!(
+            two.retention(),
+            crate::retention::Periods {
+                all: None,
+                id_photos: 2
+            }
+        );
+        for bad in ["off", "-1", "366", "4294967296", "seven"] {
+            let message = settings(&[("ID_RETENTION_DAYS", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(message.starts_with("ID_RETENTION_DAYS"), "{message}");
+        }
     }
 
     #[test]

@@ -51,8 +51,8 @@ pub struct AppState {
     pub store: Arc<dyn storage::ObjectStore>,
     /// `(every, grace)` of the sweep.
     pub sweep: (std::time::Duration, std::time::Duration),
-    /// Days images are kept (`None`: until deleted); purged at start and hourly.
-    pub retention_days: Option<u32>,
+    /// How long images are kept; purged at start and hourly.
+    pub retention: crate::retention::Periods,
     /// The face workers' wake-up and how many detections run at once (none when
     /// FACE_DETECTION is off or FACE_WORKERS is 0).
     pub face_workers: Option<(Arc<tokio::sync::Notify>, usize)>,
@@ -147,7 +147,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         accounts: accounts.clone(),
         applications: Arc::new(ApplicationDirectory {
             db: db.clone(),
-            retention_days: settings.retention_days,
+            retention: settings.retention(),
             interview_idle: settings.interview_idle,
         }),
         monitoring: Arc::new(MonitoringService {
@@ -168,7 +168,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         integrity: Arc::new(IntegrityService {
             db: db.clone(),
             interview_idle: settings.interview_idle,
-            retention_days: settings.retention_days,
+            retention: settings.retention(),
             signed_url_ttl: settings.signed_url_ttl,
         }),
         provisioning: Arc::new(crate::integration::Provisioner {
@@ -197,7 +197,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
         face_workers: face_wake
             .filter(|_| settings.face_workers > 0)
             .map(|wake| (wake, settings.face_workers)),
-        retention_days: settings.retention_days,
+        retention: settings.retention(),
         services,
         webhook_sender,
         interview_idle: settings.interview_idle,
@@ -363,7 +363,7 @@ pub async fn serve(
     let purger = tokio::spawn(crate::retention::purge_every(
         state.db.clone(),
         state.store.clone(),
-        state.retention_days,
+        state.retention,
     ));
     let signer = tokio::spawn(crate::accountability::checkpoint_every(
         state.db.clone(),

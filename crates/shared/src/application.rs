@@ -17,6 +17,13 @@ pub struct ApplicationSummary {
     pub created_at: DateTime<Utc>,
     pub camera_images: u64,
     pub screen_images: u64,
+    /// Photos of an ID document (the ID check's).
+    #[serde(default)]
+    pub id_images: u64,
+    /// When it asks for an ID photo: the days one is kept after the interview
+    /// (ID_RETENTION_DAYS).
+    #[serde(default)]
+    pub id_retention_days: Option<u32>,
     /// When the latest image was captured, if any.
     #[serde(default, with = "crate::monitoring::millis::option")]
     pub last_capture_at: Option<DateTime<Utc>>,
@@ -56,6 +63,10 @@ pub struct CaptureSettings {
     /// Seconds between screen snapshots; `None`: the panel's default.
     #[serde(default)]
     pub screen_interval: Option<u32>,
+    /// The candidate shows an ID document to the camera before monitoring
+    /// starts (an `id` photo; off unless the application asks).
+    #[serde(default)]
+    pub id_check: bool,
 }
 
 impl Default for CaptureSettings {
@@ -65,6 +76,7 @@ impl Default for CaptureSettings {
             screen: true,
             camera_interval: None,
             screen_interval: None,
+            id_check: false,
         }
     }
 }

@@ -12,21 +12,27 @@ use crate::ApplicationId;
 pub enum ImageKind {
     Camera,
     Screen,
+    /// A photo of the candidate's ID document (the optional ID check), taken
+    /// with the camera once, before monitoring starts.
+    Id,
 }
 
 impl ImageKind {
-    pub const ALL: [ImageKind; 2] = [ImageKind::Camera, ImageKind::Screen];
+    pub const ALL: [ImageKind; 3] = [ImageKind::Camera, ImageKind::Screen, ImageKind::Id];
+    /// The kinds taken throughout the interview, at intervals.
+    pub const MONITORED: [ImageKind; 2] = [ImageKind::Camera, ImageKind::Screen];
 
     pub fn as_str(&self) -> &'static str {
         match self {
             ImageKind::Camera => "camera",
             ImageKind::Screen => "screen",
+            ImageKind::Id => "id",
         }
     }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("unknown image type `{0}`: expected camera or screen")]
+#[error("unknown image type `{0}`: expected camera, screen or id")]
 pub struct ImageKindError(pub String);
 
 impl FromStr for ImageKind {

@@ -308,6 +308,10 @@ pub struct ConsentTerms {
     /// When this candidate consented to this text in this language, if they have.
     #[serde(default, with = "millis::option")]
     pub consented_at: Option<DateTime<Utc>>,
+    /// When the application asks for an ID photo: the days it is kept after
+    /// the interview (ID_RETENTION_DAYS).
+    #[serde(default)]
+    pub id_photo_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

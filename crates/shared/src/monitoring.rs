@@ -69,11 +69,13 @@ impl ImageRef {
     }
 }
 
-/// `{camera, screen}`, each oldest first.
+/// `{camera, screen, id}`, each oldest first (`id`: the ID check's photos).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ImageList {
     pub camera: Vec<ImageRef>,
     pub screen: Vec<ImageRef>,
+    #[serde(default)]
+    pub id: Vec<ImageRef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -68,7 +68,7 @@ async fn create_application(
     title: String,
     _key: String,
 ) -> Result<shared::integration::ProvisionedApplication, AppError> {
-    crate::integration::provision_application(email, title, None, None, None, None).await
+    crate::integration::provision_application(email, title, None, None, None, None, None).await
 }
 
 #[component]

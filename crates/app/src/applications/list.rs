@@ -207,6 +207,8 @@ mod tests {
             created_at: DateTime::<Utc>::from_timestamp(created, 0).unwrap(),
             camera_images: 0,
             screen_images: 0,
+            id_images: 0,
+            id_retention_days: None,
             last_capture_at: last.and_then(|t| DateTime::<Utc>::from_timestamp(t, 0)),
             integrity_level: Default::default(),
             unreviewed_flags: 0,

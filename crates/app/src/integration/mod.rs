@@ -33,7 +33,7 @@ pub async fn provision_candidate(
 }
 
 /// `POST /api/integration/applications` `{candidateEmail, title, cameraInterval?,
-/// screenInterval?, camera?, screen?}` → the application.
+/// screenInterval?, camera?, screen?, idCheck?}` → the application.
 #[server(prefix = "/api", endpoint = "integration/applications", input = leptos::server_fn::codec::Json)]
 pub async fn provision_application(
     #[server(rename = "candidateEmail")] candidate_email: String,
@@ -46,6 +46,9 @@ pub async fn provision_application(
     screen_interval: Option<u32>,
     #[server(default)] camera: Option<bool>,
     #[server(default)] screen: Option<bool>,
+    #[server(rename = "idCheck")]
+    #[server(default)]
+    id_check: Option<bool>,
 ) -> Result<ProvisionedApplication, AppError> {
     let crate::auth::ssr::SignedIn(caller) = crate::auth::ssr::signed_in().await?;
     let capture = shared::CaptureSettings {
@@ -53,10 +56,16 @@ pub async fn provision_application(
         screen: screen.unwrap_or(true),
         camera_interval: interval("cameraInterval", camera_interval)?,
         screen_interval: interval("screenInterval", screen_interval)?,
+        id_check: id_check.unwrap_or(false),
     };
     if !capture.camera && !capture.screen {
         return Err(AppError::BadRequest(
             "an interview captures the camera, the screen or both".into(),
+        ));
+    }
+    if capture.id_check && !capture.camera {
+        return Err(AppError::BadRequest(
+            "an ID check needs the camera: the candidate shows the document to it".into(),
         ));
     }
     let new = NewApplication {

@@ -10,6 +10,8 @@ pub fn Lightbox(
     open: RwSignal<Option<(ImageKind, usize)>>,
     camera: Signal<Vec<ImageRef>>,
     screen: Signal<Vec<ImageRef>>,
+    /// The ID check's photos.
+    id: Signal<Vec<ImageRef>>,
     can_delete: bool,
     delete: Callback<Vec<ObjectKey>>,
 ) -> impl IntoView {
@@ -17,6 +19,7 @@ pub fn Lightbox(
     let list = move |kind: ImageKind| match kind {
         ImageKind::Camera => camera,
         ImageKind::Screen => screen,
+        ImageKind::Id => id,
     };
     let current = Memo::new(move |_| {
         open.get().and_then(|(kind, index)| {

@@ -3,6 +3,7 @@
 //! between them, open them full size, and delete them.
 
 mod export;
+mod identity;
 mod images;
 mod lightbox;
 mod page;
@@ -87,6 +88,7 @@ pub fn kind_label(kind: ImageKind) -> &'static str {
     match kind {
         ImageKind::Camera => "Camera",
         ImageKind::Screen => "Screen",
+        ImageKind::Id => "ID photo",
     }
 }
 

@@ -13,8 +13,8 @@ use shared::{
 };
 
 use super::{
-    export::ExportButton, filtered, lightbox::Lightbox, on_timeline, replay::Replay, time,
-    timeline::Timeline,
+    export::ExportButton, filtered, identity::IdCheck, lightbox::Lightbox, on_timeline,
+    replay::Replay, time, timeline::Timeline,
 };
 use crate::{
     accountability::{AuditTrailPanel, ErasePanel, RetentionNote},
@@ -79,6 +79,7 @@ impl Earlier {
         ImageList {
             camera: merge(&self.camera, latest.camera),
             screen: merge(&self.screen, latest.screen),
+            id: latest.id,
         }
     }
 
@@ -169,12 +170,14 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
         let all = images.get().and_then(Result::ok).map(|list| match kind {
             ImageKind::Camera => list.camera,
             ImageKind::Screen => list.screen,
+            ImageKind::Id => list.id,
         });
         let (from, to) = bounds();
         filtered(&all.unwrap_or_default(), from, to)
     };
     let camera = Signal::derive(move || of_kind(ImageKind::Camera));
     let screen = Signal::derive(move || of_kind(ImageKind::Screen));
+    let id_photos = Signal::derive(move || of_kind(ImageKind::Id));
     let events_of = move |kind: ImageKind| -> Vec<MonitoringEvent> {
         let (from, to) = bounds();
         events
@@ -261,6 +264,7 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
         }
     };
     let (total_camera, total_screen) = (application.camera_images, application.screen_images);
+    let (asks_for_id, id_kept_days) = (application.capture.id_check, application.id_retention_days);
     let events_signal = Signal::derive(move || events.get());
     // The replay opens on request, or at once when the address asks for a
     // moment (`?at=now` from the live view, `?at=<millis>`).
@@ -281,6 +285,7 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
                 .map(|list| match kind {
                     ImageKind::Camera => list.camera,
                     ImageKind::Screen => list.screen,
+                    ImageKind::Id => list.id,
                 })
                 .unwrap_or_default()
         })
@@ -336,6 +341,9 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
             <Show when=move || role == Role::Admin>
                 <ErasePanel application_id erased=Callback::new(move |()| { version.update(|v| *v += 1); trail_version.update(|v| *v += 1); })/>
             </Show>
+            <Show when=move || asks_for_id || id_photos.with(|p| !p.is_empty())>
+                <IdCheck id=all_of(ImageKind::Id) camera=all_of(ImageKind::Camera) kept_days=id_kept_days/>
+            </Show>
             <IntegrityPanel application_id events=events_signal captures can_review can_respond jump reviewed/>
             <Show when=move || !replay_open.get()>
                 <p class="replay-open"><button class="secondary open-replay" on:click=move |_| replay_open.set(true)>"Replay the interview"</button></p>
@@ -385,7 +393,7 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
                     </Show>
                 }.into_any(),
             }}
-            <Lightbox open camera screen can_delete delete/>
+            <Lightbox open camera screen id=id_photos can_delete delete/>
             <AuditTrailPanel application_id refresh=trail_version/>
         </section>
     }
@@ -429,6 +437,7 @@ mod tests {
         let latest = ImageList {
             camera: page(&camera, None),
             screen: page(&screen, None),
+            id: Vec::new(),
         };
         let mut earlier = Earlier::default();
         let mut steps = 0;
@@ -443,6 +452,7 @@ mod tests {
                 ImageList {
                     camera: page(&camera, Some(before)),
                     screen: page(&screen, Some(before)),
+                    id: Vec::new(),
                 },
                 0,
             );
@@ -459,6 +469,7 @@ mod tests {
         let latest = ImageList {
             camera: vec![image(ImageKind::Camera, 5)],
             screen: Vec::new(),
+            id: Vec::new(),
         };
         assert_eq!(Earlier::default().next_before(&latest, 0), None);
     }

@@ -42,6 +42,7 @@ pub async fn create_application(
         screen_enabled: Set(capture.screen),
         announced: Set(None),
         flags_seen_at: Set(None),
+        id_check: Set(capture.id_check),
     }
     .insert(db)
     .await?)
@@ -59,6 +60,7 @@ pub fn capture_settings(application: &job_application::Model) -> CaptureSettings
         screen: application.screen_enabled,
         camera_interval: interval(application.camera_interval),
         screen_interval: interval(application.screen_interval),
+        id_check: application.id_check,
     }
 }
 
@@ -147,13 +149,13 @@ pub struct Window {
 }
 
 /// Applications in `scope` and `window`, newest first, with their organization's
-/// name, candidate's email and the retention period that applies
-/// (`server_retention`, RETENTION_DAYS, or the organization's shorter one).
+/// name, candidate's email and the retention periods that apply (`periods`:
+/// RETENTION_DAYS, or the organization's shorter one; ID_RETENTION_DAYS).
 pub async fn summaries(
     db: &DatabaseConnection,
     scope: Scope,
     window: Window,
-    server_retention: Option<u32>,
+    periods: crate::retention::Periods,
 ) -> Result<Vec<ApplicationSummary>, PersistenceError> {
     use job_application::Column;
     let mut query: Select<job_application::Entity> =
@@ -238,6 +240,8 @@ pub async fn summaries(
         .map(|a| ApplicationSummary {
             camera_images: count(a.id, ImageKind::Camera).0,
             screen_images: count(a.id, ImageKind::Screen).0,
+            id_images: count(a.id, ImageKind::Id).0,
+            id_retention_days: a.id_check.then_some(periods.id_photos),
             last_capture_at: count(a.id, ImageKind::Camera)
                 .1
                 .max(count(a.id, ImageKind::Screen).1),
@@ -251,7 +255,7 @@ pub async fn summaries(
                 .map(|o| o.0.clone())
                 .unwrap_or_default(),
             retention_days: crate::retention::effective_days(
-                server_retention,
+                periods.all,
                 organizations.get(&a.organization_id).and_then(|o| o.1),
             ),
             erased_at: a.erased_at,

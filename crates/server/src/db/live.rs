@@ -63,7 +63,8 @@ fn of_organization(organization: OrganizationId) -> sea_orm::sea_query::SelectSt
 /// over the next polls).
 const POLL_ROWS: u64 = 500;
 
-/// Images stored after `since` (of `organization`'s applications, or all).
+/// Camera and screen images stored after `since` (of `organization`'s
+/// applications, or all); an ID photo is no frame of the interview.
 pub async fn frames(
     db: &impl ConnectionTrait,
     organization: Option<OrganizationId>,
@@ -71,7 +72,8 @@ pub async fn frames(
 ) -> Result<Vec<Frame>, PersistenceError> {
     let mut query = monitoring_image::Entity::find()
         .filter(monitoring_image::Column::Pending.eq(false))
-        .filter(monitoring_image::Column::StoredAt.gt(since));
+        .filter(monitoring_image::Column::StoredAt.gt(since))
+        .filter(monitoring_image::Column::Kind.ne(shared::ImageKind::Id.as_str()));
     if let Some(organization) = organization {
         query = query.filter(
             monitoring_image::Column::ApplicationId.in_subquery(of_organization(organization)),

@@ -8,6 +8,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement, TransactionTrait,
     Value,
 };
+use shared::ImageKind;
 use uuid::Uuid;
 
 use super::{
@@ -159,6 +160,56 @@ pub async fn applications_with_expired(
     ]))
 }
 
+/// Applications with completed or reserved images of `kind`.
+pub async fn applications_with(
+    db: &DatabaseConnection,
+    kind: ImageKind,
+) -> Result<Vec<Uuid>, PersistenceError> {
+    Ok(monitoring_image::Entity::find()
+        .select_only()
+        .column(monitoring_image::Column::ApplicationId)
+        .distinct()
+        .filter(monitoring_image::Column::Kind.eq(kind.as_str()))
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Every image of `kind` of `application`: `(id, key, captured at)` (a
+/// handful: ID photos).
+pub async fn images_of_kind(
+    db: &DatabaseConnection,
+    application: Uuid,
+    kind: ImageKind,
+) -> Result<Vec<(Uuid, String, DateTime<Utc>)>, PersistenceError> {
+    Ok(monitoring_image::Entity::find()
+        .select_only()
+        .column(monitoring_image::Column::Id)
+        .column(monitoring_image::Column::ObjectKey)
+        .column(monitoring_image::Column::CapturedAt)
+        .filter(monitoring_image::Column::ApplicationId.eq(application))
+        .filter(monitoring_image::Column::Kind.eq(kind.as_str()))
+        .order_by_asc(monitoring_image::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Removes the rows of `images` (their objects are gone already); face jobs
+/// and analyses go with them (ON DELETE CASCADE).
+pub async fn remove_images(
+    txn: &DatabaseTransaction,
+    images: &[Uuid],
+) -> Result<(), PersistenceError> {
+    for chunk in images.chunks(500) {
+        monitoring_image::Entity::delete_many()
+            .filter(monitoring_image::Column::Id.is_in(chunk.iter().copied()))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Erased applications that still have rows: an erase that stopped half-way.
 pub async fn unfinished_erasures(db: &DatabaseConnection) -> Result<Vec<Uuid>, PersistenceError> {
     let erased = Query::select()
@@ -244,13 +295,7 @@ pub async fn remove_rows(
     images: &[Uuid],
     cutoff: Option<DateTime<Utc>>,
 ) -> Result<(u64, u64), PersistenceError> {
-    for chunk in images.chunks(500) {
-        // Face jobs and analyses go with their image (ON DELETE CASCADE).
-        monitoring_image::Entity::delete_many()
-            .filter(monitoring_image::Column::Id.is_in(chunk.iter().copied()))
-            .exec(txn)
-            .await?;
-    }
+    remove_images(txn, images).await?;
     let events = monitoring_event::Entity::delete_many()
         .filter(monitoring_event::Column::ApplicationId.eq(application))
         .apply_if(cutoff, |q, cutoff| {

@@ -244,6 +244,11 @@ impl MonitoringService {
             policy::authorize::<to::Capture>(&self.db, user, image.meta.application_id),
         )
         .await?;
+        if image.meta.kind == ImageKind::Id && !permitted.asks_for_id() {
+            return Err(AppError::Conflict(
+                "this application has no ID check: it takes no ID photos".into(),
+            ));
+        }
         let now = Utc::now();
         let captured_at = image.meta.captured_at.unwrap_or(now);
         check_capture_time(captured_at, permitted.created_at(), now)?;
@@ -400,10 +405,12 @@ impl Monitoring for MonitoringService {
             page.limit,
         )
         .await?;
+        let id = repo::list(&self.db, &permitted, ImageKind::Id, page.before, page.limit).await?;
         let analyses = faces_repo::analyses(&self.db, &[permitted.id().0]).await?;
         Ok(ImageList {
             camera: with_faces(camera, &analyses),
             screen,
+            id,
         })
     }
 

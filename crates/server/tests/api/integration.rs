@@ -123,7 +123,7 @@ async fn a_key_provisions_in_its_own_organization_only() {
     assert_eq!(made["title"], "Platform Engineer");
     assert_eq!(
         made["capture"],
-        json!({"camera": true, "screen": false, "cameraInterval": 10, "screenInterval": 45})
+        json!({"camera": true, "screen": false, "cameraInterval": 10, "screenInterval": 45, "idCheck": false})
     );
     let application = made["id"].as_str().unwrap();
 

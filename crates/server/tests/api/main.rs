@@ -11,6 +11,7 @@ mod hardening;
 mod health;
 mod helpers;
 mod https;
+mod identity;
 mod integration;
 mod integrity;
 mod languages;

@@ -16,6 +16,29 @@ pub struct SessionSpan {
     pub screen_interval: u32,
 }
 
+/// Each kind taken at intervals: its capture times, the event that excuses a
+/// gap in them, and its interval in a session.
+type Monitored<'a> = (
+    ImageKind,
+    &'a [DateTime<Utc>],
+    EventKind,
+    fn(&SessionSpan) -> u32,
+);
+
+fn monitored<'a>(camera: &'a [DateTime<Utc>], screen: &'a [DateTime<Utc>]) -> [Monitored<'a>; 2] {
+    [
+        (ImageKind::Camera, camera, EventKind::CameraLost, |s| {
+            s.camera_interval
+        }),
+        (
+            ImageKind::Screen,
+            screen,
+            EventKind::ScreenShareEnded,
+            |s| s.screen_interval,
+        ),
+    ]
+}
+
 /// No capture of `kind` from `from` to `to`, longer than twice the session's interval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Gap {
@@ -176,11 +199,7 @@ pub fn capture_gaps(
 ) -> Vec<Gap> {
     let all: Vec<DateTime<Utc>> = camera.iter().chain(screen).copied().collect();
     let windows = session_windows(sessions, &all, events);
-    let explained = |kind: ImageKind| -> Spans {
-        let cause = match kind {
-            ImageKind::Camera => EventKind::CameraLost,
-            ImageKind::Screen => EventKind::ScreenShareEnded,
-        };
+    let explained = |cause: EventKind| -> Spans {
         Spans::new(
             events
                 .iter()
@@ -190,18 +209,12 @@ pub fn capture_gaps(
         )
     };
     let mut gaps = Vec::new();
-    for kind in ImageKind::ALL {
-        let mut times = match kind {
-            ImageKind::Camera => camera.to_vec(),
-            ImageKind::Screen => screen.to_vec(),
-        };
+    for (kind, times, cause, interval_of) in monitored(camera, screen) {
+        let mut times = times.to_vec();
         times.sort_unstable();
-        let excused = explained(kind);
+        let excused = explained(cause);
         for (session, end) in &windows {
-            let interval = match kind {
-                ImageKind::Camera => session.camera_interval,
-                ImageKind::Screen => session.screen_interval,
-            };
+            let interval = interval_of(session);
             let limit = Duration::seconds(2 * i64::from(interval));
             let from = times.partition_point(|t| *t < session.started_at);
             let to = times.partition_point(|t| t <= end).max(from);
@@ -534,21 +547,14 @@ mod reference {
         let all: Vec<DateTime<Utc>> = camera.iter().chain(screen).copied().collect();
         let windows = windows(sessions, &all, events);
         let mut gaps = Vec::new();
-        for kind in ImageKind::ALL {
-            let (times, cause) = match kind {
-                ImageKind::Camera => (camera, EventKind::CameraLost),
-                ImageKind::Screen => (screen, EventKind::ScreenShareEnded),
-            };
+        for (kind, times, cause, interval_of) in monitored(camera, screen) {
             let excused: Vec<_> = events
                 .iter()
                 .filter(|e| e.kind == cause)
                 .map(|e| (e.at, end_of(e, &windows)))
                 .collect();
             for (session, end) in &windows {
-                let interval = match kind {
-                    ImageKind::Camera => session.camera_interval,
-                    ImageKind::Screen => session.screen_interval,
-                };
+                let interval = interval_of(session);
                 let limit = Duration::seconds(2 * i64::from(interval));
                 let mut inside: Vec<_> = times
                     .iter()

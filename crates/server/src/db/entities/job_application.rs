@@ -22,6 +22,8 @@ pub struct Model {
     pub announced: Option<String>,
     /// When the candidate last listed the events of it (their flags seen).
     pub flags_seen_at: Option<DateTimeUtc>,
+    /// The candidate shows an ID document to the camera first (an `id` photo).
+    pub id_check: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,7 @@
 //! The candidate's side: a response to each flag raised about them; when the
 //! candidate last saw their flags (a verdict given before that is marked); an
-//! organization's window for responses after the interview.
+//! organization's window for responses after the interview; consent's
+//! language; whether an application asks for an ID photo.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -24,6 +25,8 @@ enum Added {
     FlagsSeenAt,
     /// `organizations`: days after the interview that responses stay open.
     ResponseDays,
+    /// `job_applications`: the candidate shows an ID document first.
+    IdCheck,
 }
 
 #[derive(DeriveIden)]
@@ -134,6 +137,29 @@ impl MigrationTrait for FlagResponsesMigration {
                 Table::alter()
                     .table(Organizations::Table)
                     .add_column(integer_null(Added::ResponseDays))
+                    .take(),
+            )
+            .await
+    }
+}
+
+/// An application may ask for an ID photo before monitoring starts (none did before).
+pub struct IdCheck;
+
+impl MigrationName for IdCheck {
+    fn name(&self) -> &str {
+        "m20261206_000003_id_check"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for IdCheck {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(JobApplications::Table)
+                    .add_column(boolean(Added::IdCheck).default(false))
                     .take(),
             )
             .await

@@ -36,6 +36,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(review::SummaryKinds));
         all.push(Box::new(candidate::FlagResponsesMigration));
         all.push(Box::new(candidate::ConsentLanguage));
+        all.push(Box::new(candidate::IdCheck));
         all
     }
 }
