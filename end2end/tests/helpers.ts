@@ -48,12 +48,12 @@ export const keyHeaders = () => ({ authorization: `Bearer ${process.env.HOST_API
  * What a platform's server does: a new candidate, their application of the demo
  * organization (`seconds` between snapshots) and a capture link: its token.
  */
-export async function invite(request: APIRequestContext, title: string, seconds = 2) {
+export async function invite(request: APIRequestContext, title: string, seconds = 2, idCheck = false) {
   const email = `invited-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`;
   expect((await request.post("/api/integration/candidates", { headers: keyHeaders(), data: { email, name: "Grace" } })).status()).toBe(200);
   const made = await request.post("/api/integration/applications", {
     headers: keyHeaders(),
-    data: { candidateEmail: email, title, cameraInterval: seconds, screenInterval: seconds },
+    data: { candidateEmail: email, title, cameraInterval: seconds, screenInterval: seconds, idCheck },
   });
   expect(made.status()).toBe(200);
   const application = (await made.json()).id as string;

@@ -38,6 +38,8 @@ struct Feeds {
     capture_error: RwSignal<Option<String>>,
     /// Ended by the host: nothing is captured any more.
     ended: RwSignal<bool>,
+    /// The ID photo is still to take: nothing else is captured before it.
+    id_pending: RwSignal<bool>,
 }
 
 impl Feeds {
@@ -50,6 +52,7 @@ impl Feeds {
             screen: RwSignal::new(ScreenShare::NotShared),
             capture_error: RwSignal::new(None),
             ended: RwSignal::new(false),
+            id_pending: RwSignal::new(false),
         }
     }
 }
@@ -105,11 +108,12 @@ pub fn MonitoringPanel(
         screen,
         capture_error,
         ended,
+        id_pending,
     } = feeds;
     let signals = crate::signals::Signals::new(store, application_id);
     let media = live::Media::new(store, application_id, feeds, signals);
     // The ID photo still to take: until it is, only the camera preview runs.
-    let id_pending = RwSignal::new(id_photo_days.is_some() && camera_monitoring);
+    id_pending.set(id_photo_days.is_some() && camera_monitoring);
     let start_timers = move || {
         if camera_monitoring {
             media.every(camera_interval, shared::ImageKind::Camera);
@@ -665,6 +669,10 @@ mod live {
                 ),
             };
             if !live || self.feeds.ended.try_get_untracked() != Some(false) {
+                return false;
+            }
+            // Nothing before the ID photo (an event's snapshots included).
+            if kind != ImageKind::Id && self.feeds.id_pending.try_get_untracked() != Some(false) {
                 return false;
             }
             let Some(video) = video.try_get_untracked().flatten() else {

@@ -85,6 +85,14 @@ impl FromStr for Language {
     }
 }
 
+/// The candidate's pages' words in one language: each English text with its
+/// translation (none for English).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Translation {
+    pub language: Language,
+    pub texts: std::collections::BTreeMap<String, String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

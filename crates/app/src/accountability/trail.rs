@@ -10,30 +10,42 @@ use shared::{
 };
 
 use super::{application_trail, audit_entries, erase_application, PAGE_ENTRIES};
-use crate::{auth::me, error::AppError, ui::refusal::Refusal, ui::time};
+use crate::{
+    auth::me,
+    error::AppError,
+    ui::{
+        refusal::Refusal,
+        time,
+        words::{t, words},
+    },
+};
 
 /// "Kept 90 days after capture…", or that it is kept until deleted, or erased.
 #[component]
 pub fn RetentionNote(application: ApplicationSummary) -> impl IntoView {
+    let words = words();
     let text = match (application.erased_at, application.retention_days) {
-        (Some(at), _) => format!(
-            "Erased on {}: its images, events and sessions were deleted.",
-            time::local(at)
+        (Some(at), _) => words.fill(
+            "Erased on {moment}: its images, events and sessions were deleted.",
+            &[("moment", &time::local(at))],
         ),
         (None, Some(days)) => {
             let latest = application.last_capture_at.map(|at| {
-                format!(
-                    " The latest image is deleted on {}.",
-                    time::local(at + chrono::Duration::days(i64::from(days)))
+                words.fill(
+                    " The latest image is deleted on {moment}.",
+                    &[(
+                        "moment",
+                        &time::local(at + chrono::Duration::days(i64::from(days))),
+                    )],
                 )
             });
-            format!(
-                "Images and events are deleted automatically {days} days after they are taken.{}",
-                latest.unwrap_or_default()
+            words.fill(
+                "Images and events are deleted automatically {days} days after they are taken.{latest}",
+                &[("days", &days.to_string()), ("latest", &latest.unwrap_or_default())],
             )
         }
         (None, None) => {
-            "Images and events are kept until the hiring organization deletes them.".into()
+            words.get("Images and events are kept until the hiring organization deletes them.")
         }
     };
     view! { <p class="retention" data-retention-days=application.retention_days.map(|d| d.to_string())>{text}</p> }
@@ -49,9 +61,9 @@ fn target_view(entry: &AuditEntry) -> AnyView {
             .collect();
         let count = keys.len();
         let label = if count == 1 {
-            "1 image".to_string()
+            t("1 image")
         } else {
-            format!("{count} images")
+            words().fill("{count} images", &[("count", &count.to_string())])
         };
         return view! {
             <details><summary>{label}</summary><ul class="keys">{keys.into_iter().map(|k| view! { <li><code>{k}</code></li> }).collect_view()}</ul></details>
@@ -67,7 +79,7 @@ fn entry_row(entry: AuditEntry) -> impl IntoView {
             <td class="seq">{entry.seq}</td>
             <td>{time::local(entry.at)}</td>
             <td class="actor">{entry.actor.clone()}</td>
-            <td>{entry.action.describe()}</td>
+            <td>{t(entry.action.describe())}</td>
             <td class="target">{target_view(&entry)}</td>
         </tr>
     }
@@ -76,7 +88,7 @@ fn entry_row(entry: AuditEntry) -> impl IntoView {
 fn entries_table(entries: Vec<AuditEntry>) -> impl IntoView {
     view! {
         <div class="table-scroll"><table class="audit">
-            <thead><tr><th>"#"</th><th>"When"</th><th>"Who"</th><th>"What"</th><th>"Of what"</th></tr></thead>
+            <thead><tr><th>"#"</th><th>{t("When")}</th><th>{t("Who")}</th><th>{t("What")}</th><th>{t("Of what")}</th></tr></thead>
             <tbody>{entries.into_iter().map(entry_row).collect_view()}</tbody>
         </table></div>
     }
@@ -94,13 +106,13 @@ pub fn AuditTrailPanel(
         async move { application_trail(application_id.to_string(), None, None).await }
     });
     view! {
-        <section class="audit-trail" aria-label="Who saw these images">
-            <h2>"Who saw these images"</h2>
-            <p class="muted">"Every time someone opens, deletes or exports this application's images it is recorded here, in a tamper-evident log."</p>
+        <section class="audit-trail" aria-label=t("Who saw these images")>
+            <h2>{t("Who saw these images")}</h2>
+            <p class="muted">{t("Every time someone opens, deletes or exports this application's images it is recorded here, in a tamper-evident log.")}</p>
             {move || match trail.get() {
-                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                None => view! { <p class="muted">{t("Loading…")}</p> }.into_any(),
                 Some(Err(error)) => view! { <p class="notice error" role="alert">{error.to_string()}</p> }.into_any(),
-                Some(Ok(trail)) if trail.entries.is_empty() => view! { <p class="muted">"Nothing recorded yet."</p> }.into_any(),
+                Some(Ok(trail)) if trail.entries.is_empty() => view! { <p class="muted">{t("Nothing recorded yet.")}</p> }.into_any(),
                 Some(Ok(trail)) => entries_table(trail.entries).into_any(),
             }}
         </section>

@@ -13,9 +13,14 @@ use crate::{
 /// application's `Idempotency-Key`: the same for every submit of the same
 /// form, so a submit repeated (twice at once, or after a lost answer) makes
 /// one application.
-async fn invite(email: String, title: String, key: String) -> Result<CaptureLink, AppError> {
+async fn invite(
+    email: String,
+    title: String,
+    id_check: bool,
+    key: String,
+) -> Result<CaptureLink, AppError> {
     let candidate = provision_candidate(email, None).await?;
-    let application = create_application(candidate.email, title, key).await?;
+    let application = create_application(candidate.email, title, id_check, key).await?;
     issue_capture_link(application.id.to_string()).await
 }
 
@@ -25,6 +30,7 @@ async fn invite(email: String, title: String, key: String) -> Result<CaptureLink
 async fn create_application(
     email: String,
     title: String,
+    id_check: bool,
     key: String,
 ) -> Result<shared::integration::ProvisionedApplication, AppError> {
     use wasm_bindgen::JsCast;
@@ -34,7 +40,8 @@ async fn create_application(
     let window = web_sys::window().ok_or_else(failed)?;
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
-    let body = serde_json::json!({ "candidateEmail": email, "title": title }).to_string();
+    let body = serde_json::json!({ "candidateEmail": email, "title": title, "idCheck": id_check })
+        .to_string();
     init.set_body(&wasm_bindgen::JsValue::from_str(&body));
     let headers = web_sys::Headers::new().map_err(|_| failed())?;
     let _ = headers.set("content-type", "application/json");
@@ -66,9 +73,11 @@ async fn create_application(
 async fn create_application(
     email: String,
     title: String,
+    id_check: bool,
     _key: String,
 ) -> Result<shared::integration::ProvisionedApplication, AppError> {
-    crate::integration::provision_application(email, title, None, None, None, None, None).await
+    crate::integration::provision_application(email, title, None, None, None, None, Some(id_check))
+        .await
 }
 
 #[component]
@@ -78,6 +87,7 @@ pub fn InviteCandidate(
 ) -> impl IntoView {
     let email = RwSignal::new(String::new());
     let title = RwSignal::new(String::new());
+    let id_check = RwSignal::new(false);
     let link = RwSignal::new(None::<CaptureLink>);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -87,6 +97,7 @@ pub fn InviteCandidate(
     Effect::new(move |_| {
         email.track();
         title.track();
+        id_check.track();
         key.set_value(None);
     });
     let submit = move |event: SubmitEvent| {
@@ -94,13 +105,17 @@ pub fn InviteCandidate(
         busy.set(true);
         error.set(None);
         link.set(None);
-        let (to, job) = (email.get_untracked(), title.get_untracked());
+        let (to, job, id) = (
+            email.get_untracked(),
+            title.get_untracked(),
+            id_check.get_untracked(),
+        );
         let this = key
             .get_value()
             .unwrap_or_else(|| panel::media::new_id().to_string());
         key.set_value(Some(this.clone()));
         spawn_local(async move {
-            match invite(to, job, this).await {
+            match invite(to, job, id, this).await {
                 Ok(made) => {
                     key.try_set_value(None);
                     link.try_set(Some(made));
@@ -127,6 +142,7 @@ pub fn InviteCandidate(
             <form on:submit=submit>
                 <label>"Candidate's email" <input type="email" name="email" required bind:value=email/></label>
                 <label>"Job title" <input type="text" name="title" required maxlength="200" bind:value=title/></label>
+                <label class="check"><input type="checkbox" name="idCheck" bind:checked=id_check/> " Ask for an ID photo first (compared by eye, never by software; deleted soon after the interview)"</label>
                 <button type="submit" disabled=move || busy.get()>"Create the interview and a link"</button>
             </form>
             {move || link.get().map(|made| view! {

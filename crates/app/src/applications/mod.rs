@@ -25,6 +25,25 @@ pub async fn get_application(
         .await
 }
 
+/// `POST /api/applications/texts` `{language?}`: the words of a candidate's
+/// application page in `language` (else the browser's `Accept-Language`),
+/// English text → translation (none for English).
+#[server(prefix = "/api", endpoint = "applications/texts", input = leptos::server_fn::codec::Json)]
+pub async fn get_page_texts(
+    #[server(default)] language: Option<String>,
+) -> Result<shared::language::Translation, AppError> {
+    let crate::auth::ssr::SignedIn(_) = crate::auth::ssr::signed_in().await?;
+    let language = match language {
+        Some(code) => code.parse().map_err(AppError::BadRequest)?,
+        None => crate::integrity::browser_language().await,
+    };
+    let texts = match crate::ui::words::translation(language) {
+        None => Default::default(),
+        Some(json) => serde_json::from_str(json).map_err(|_| AppError::internal())?,
+    };
+    Ok(shared::language::Translation { language, texts })
+}
+
 /// `POST /api/applications` `{state?}`: the applications the caller may see,
 /// newest first; only those in `state` when given.
 #[server(prefix = "/api", endpoint = "applications", input = leptos::server_fn::codec::Json)]

@@ -42,7 +42,7 @@ pub async fn get_consent_terms(
 
 /// The language the browser asks for first (`Accept-Language`), of ours.
 #[cfg(feature = "ssr")]
-async fn browser_language() -> shared::language::Language {
+pub(crate) async fn browser_language() -> shared::language::Language {
     let headers: Option<http::HeaderMap> = leptos_axum::extract().await.ok();
     headers
         .as_ref()

@@ -13,7 +13,13 @@ use shared::{
 use uuid::Uuid;
 
 use super::{respond_to_flag, review_flag};
-use crate::{error::AppError, ui::time};
+use crate::{
+    error::AppError,
+    ui::{
+        time,
+        words::{t, words},
+    },
+};
 
 /// A symbol per kind, so the timeline reads at a glance.
 pub fn icon(kind: EventKind) -> &'static str {
@@ -87,7 +93,7 @@ pub fn LevelBadge(level: IntegrityLevel) -> impl IntoView {
         IntegrityLevel::Some => "some flags",
         IntegrityLevel::Major => "major flags",
     };
-    view! { <span class=format!("level level-{}", level.as_str()) data-level=level.as_str()>{words}</span> }
+    view! { <span class=format!("level level-{}", level.as_str()) data-level=level.as_str()>{t(words)}</span> }
 }
 
 fn minutes(seconds: i64) -> String {
@@ -105,31 +111,31 @@ fn Summary(summary: IntegritySummary) -> impl IntoView {
     let faces = summary.no_face_runs + summary.multiple_faces_runs > 0;
     view! {
         <section class="integrity-summary" data-level=summary.level.as_str() data-unreviewed=summary.unreviewed_flags>
-            <h2>"Integrity " <LevelBadge level=summary.level/></h2>
-            <p class="muted disclaimer">"A signal for a person, not a verdict: each flag is something the browser or the server saw, and may have an ordinary explanation."</p>
+            <h2>{t("Integrity ")} <LevelBadge level=summary.level/></h2>
+            <p class="muted disclaimer">{t("A signal for a person, not a verdict: each flag is something the browser or the server saw, and may have an ordinary explanation.")}</p>
             {(!summary.reasons.is_empty()).then(|| view! {
-                <ul class="reasons">{summary.reasons.iter().map(|r| view! { <li>{r.clone()}</li> }).collect_view()}</ul>
+                <ul class="reasons">{summary.reasons.iter().map(|r| view! { <li>{words().made(r)}</li> }).collect_view()}</ul>
             })}
             <dl class="figures">
-                <dt>"Monitored"</dt><dd class="monitored">{minutes(summary.monitored_seconds)}</dd>
-                <dt>"Away"</dt><dd class="away">{format!("{} ({away_share}%)", minutes(summary.away_seconds))}</dd>
-                <dt>"Tab switches"</dt><dd class="tab-switches">{summary.tab_switches}</dd>
-                <dt>"Left the window"</dt><dd class="window-blurs">{summary.window_blurs}</dd>
-                <dt>"Pastes · copies"</dt><dd class="pastes">{format!("{} · {}", summary.pastes, summary.copies)}</dd>
-                <dt>"Screen sharing stopped"</dt>
+                <dt>{t("Monitored")}</dt><dd class="monitored">{minutes(summary.monitored_seconds)}</dd>
+                <dt>{t("Away")}</dt><dd class="away">{format!("{} ({away_share}%)", minutes(summary.away_seconds))}</dd>
+                <dt>{t("Tab switches")}</dt><dd class="tab-switches">{summary.tab_switches}</dd>
+                <dt>{t("Left the window")}</dt><dd class="window-blurs">{summary.window_blurs}</dd>
+                <dt>{t("Pastes · copies")}</dt><dd class="pastes">{format!("{} · {}", summary.pastes, summary.copies)}</dd>
+                <dt>{t("Screen sharing stopped")}</dt>
                 <dd class="share-interruptions">{format!("{} ({} not shared)", summary.screen_share_interruptions, minutes(summary.screen_unshared_seconds))}</dd>
-                <dt>"Shared a window, not the screen"</dt><dd class="non-monitor">{summary.non_monitor_shares}</dd>
-                <dt>"More than one display"</dt><dd>{summary.multiple_displays}</dd>
-                <dt>"Left full screen"</dt><dd>{summary.fullscreen_exits}</dd>
-                <dt>"Camera lost"</dt><dd class="camera-losses">{summary.camera_losses}</dd>
-                <dt>"Offline · reloads"</dt><dd>{format!("{} · {}", minutes(summary.offline_seconds), summary.reloads)}</dd>
-                <dt>"Gaps in captures"</dt><dd class="gaps">{format!("{} ({})", summary.gaps, minutes(summary.gap_seconds))}</dd>
+                <dt>{t("Shared a window, not the screen")}</dt><dd class="non-monitor">{summary.non_monitor_shares}</dd>
+                <dt>{t("More than one display")}</dt><dd>{summary.multiple_displays}</dd>
+                <dt>{t("Left full screen")}</dt><dd>{summary.fullscreen_exits}</dd>
+                <dt>{t("Camera lost")}</dt><dd class="camera-losses">{summary.camera_losses}</dd>
+                <dt>{t("Offline · reloads")}</dt><dd>{format!("{} · {}", minutes(summary.offline_seconds), summary.reloads)}</dd>
+                <dt>{t("Gaps in captures")}</dt><dd class="gaps">{format!("{} ({})", summary.gaps, minutes(summary.gap_seconds))}</dd>
                 {faces.then(|| view! {
-                    <dt>"No face · more than one"</dt>
+                    <dt>{t("No face · more than one")}</dt>
                     <dd class="faces">{format!("{} · {}", summary.no_face_runs, summary.multiple_faces_runs)}</dd>
                 })}
-                <dt>"Flags"</dt>
-                <dd class="flags">{format!("{} ({} not reviewed, {} concerns)", summary.flags, summary.unreviewed_flags, summary.concerns)}</dd>
+                <dt>{t("Flags")}</dt>
+                <dd class="flags">{words().fill("{flags} ({unreviewed} not reviewed, {concerns} concerns)", &[("flags", &summary.flags.to_string()), ("unreviewed", &summary.unreviewed_flags.to_string()), ("concerns", &summary.concerns.to_string())])}</dd>
             </dl>
         </section>
     }
@@ -225,9 +231,12 @@ pub fn ResponseForm(
     let field_id = format!("response-{event_id}");
     let locked = saved.as_ref().is_some_and(|r| r.locked);
     let closed = closes_at.is_some_and(|at| at <= Utc::now());
+    let words = words();
+    let sent_text = words.get("Your response was sent.");
     let send = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         busy.set(true);
+        let sent_text = sent_text.clone();
         leptos::task::spawn_local(async move {
             let outcome = respond_to_flag(
                 application_id.to_string(),
@@ -238,7 +247,7 @@ pub fn ResponseForm(
             busy.try_set(false);
             match outcome {
                 Ok(_) => {
-                    status.try_set(Some((true, "Your response was sent.".into())));
+                    status.try_set(Some((true, sent_text)));
                     responded.run(());
                 }
                 Err(e) => {
@@ -253,30 +262,30 @@ pub fn ResponseForm(
             {match (saved.clone(), locked || closed) {
                 (Some(response), true) => view! {
                     <p class="flag-response" data-locked="true">
-                        <strong>"Your response"</strong>
+                        <strong>{words.get("Your response")}</strong>
                         <span class="muted">{format!(" · {}", time::local(response.at))}</span>
                         <span class="response-text">{response.text}</span>
                     </p>
                     <p class="muted">{if locked {
-                        "A reviewer has looked at this flag since; your response can no longer change.".to_string()
+                        words.get("A reviewer has looked at this flag since; your response can no longer change.")
                     } else {
-                        "Responses to this interview's flags are closed.".to_string()
+                        words.get("Responses to this interview's flags are closed.")
                     }}</p>
                 }.into_any(),
                 (None, true) => view! {
-                    <p class="muted">"Responses to this interview's flags are closed."</p>
+                    <p class="muted">{words.get("Responses to this interview's flags are closed.")}</p>
                 }.into_any(),
                 (_, false) => view! {
                     <form class="respond-form" on:submit=send>
-                        <label for=field_id.clone()>{if saved.is_some() { "Your response (you may change it until a reviewer looks at it)" } else { "Your response: explain this flag in your own words (optional)" }}</label>
+                        <label for=field_id.clone()>{words.get(if saved.is_some() { "Your response (you may change it until a reviewer looks at it)" } else { "Your response: explain this flag in your own words (optional)" })}</label>
                         <textarea id=field_id.clone() class="response-input" maxlength=shared::integrity::MAX_RESPONSE_CHARS rows="3"
                             prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
                         <span class="muted count">{move || format!("{} / {}", length(), shared::integrity::MAX_RESPONSE_CHARS)}</span>
                         <button type="submit" class="secondary send-response"
                             disabled=move || busy.get() || text.with(|t| t.trim().is_empty())>
-                            {if saved.is_some() { "Update response" } else { "Send response" }}
+                            {words.get(if saved.is_some() { "Update response" } else { "Send response" })}
                         </button>
-                        {closes_at.map(|at| view! { <span class="muted closes">{format!(" · open until {}", time::local(at))}</span> })}
+                        {closes_at.map(|at| view! { <span class="muted closes">{words.fill(" · open until {moment}", &[("moment", &time::local(at))])}</span> })}
                     </form>
                 }.into_any(),
             }}
@@ -305,7 +314,7 @@ pub fn IntegrityPanel(
 ) -> impl IntoView {
     let flags_only = RwSignal::new(false);
     move || match events.get() {
-        None => view! { <p class="muted">"Loading events…"</p> }.into_any(),
+        None => view! { <p class="muted">{t("Loading events…")}</p> }.into_any(),
         Some(Err(error)) => {
             view! { <p class="notice error" role="alert">{error.to_string()}</p> }.into_any()
         }
@@ -319,9 +328,9 @@ pub fn IntegrityPanel(
             view! {
                 <Summary summary/>
                 <section class="events">
-                    <h2>"Events " <span class="muted count">{format!("· {total}")}</span></h2>
-                    <label class="flags-only"><input type="checkbox" prop:checked=flags_only on:change=move |_| flags_only.update(|v| *v = !*v)/> " Flags only"</label>
-                    {(total == 0).then(|| view! { <p class="muted">"Nothing was recorded: no events."</p> })}
+                    <h2>{t("Events ")} <span class="muted count">{format!("· {total}")}</span></h2>
+                    <label class="flags-only"><input type="checkbox" prop:checked=flags_only on:change=move |_| flags_only.update(|v| *v = !*v)/> {t(" Flags only")}</label>
+                    {(total == 0).then(|| view! { <p class="muted">{t("Nothing was recorded: no events.")}</p> })}
                     <ol class="event-list">
                         {events.into_iter().map(|event| {
                             let kind = event.kind;
@@ -340,9 +349,9 @@ pub fn IntegrityPanel(
                                     data-event-id=event_id data-kind=kind.as_str()
                                     data-seconds=seconds data-linked=linked_count
                                     style:display=move || if flags_only.get() && !kind.is_flag() { "none" } else { "" }>
-                                    <button class="link jump" title="Show the images around it" on:click=move |_| jump.run((window.0, window.1, first.clone()))>
+                                    <button class="link jump" title=t("Show the images around it") on:click=move |_| jump.run((window.0, window.1, first.clone()))>
                                         <span class="icon" aria-hidden="true">{icon(kind)}</span>
-                                        <span class="label">{kind.label()}</span>
+                                        <span class="label">{t(kind.label())}</span>
                                     </button>
                                     <span class="time">{time::local(at)}</span>
                                     <span class="describe muted">{description}</span>

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use shared::{ImageRef, ObjectKey};
 
 use super::time;
+use crate::ui::words::{t, words};
 
 /// How many of the earliest loaded camera snapshots stand beside the ID photos.
 const BESIDE: usize = 3;
@@ -40,21 +41,25 @@ pub fn IdCheck(
             .and_then(Result::ok)
             .and_then(|urls| urls.into_iter().find(|u| &u.s3_key == key).map(|u| u.url))
     };
+    let words = words();
     let kept = match kept_days {
-        Some(days) => format!(" ID photos are deleted {days} days after the interview."),
+        Some(days) => words.fill(
+            " ID photos are deleted {days} days after the interview.",
+            &[("days", &days.to_string())],
+        ),
         None => String::new(),
     };
     view! {
         <section class="id-check" aria-labelledby="id-check-heading">
-            <h2 id="id-check-heading">"ID check"</h2>
-            <p class="muted">"Compare the ID photo with the first camera snapshots by eye: nothing compares faces automatically." {kept}</p>
+            <h2 id="id-check-heading">{words.get("ID check")}</h2>
+            <p class="muted">{words.get("Compare the ID photo with the first camera snapshots by eye: nothing compares faces automatically.")} {kept}</p>
             <Show when=move || id.with(Vec::is_empty)>
-                <p class="notice no-id-photo" role="status">"No ID photo has been taken."</p>
+                <p class="notice no-id-photo" role="status">{t("No ID photo has been taken.")}</p>
             </Show>
             {move || urls.get().and_then(Result::err).map(|error| view! { <p class="notice error" role="alert">{error.to_string()}</p> })}
             <div class="id-compare">
                 {move || shown.get().into_iter().map(|(is_id, image)| {
-                    let label = if is_id { "ID photo" } else { "Camera" };
+                    let label = t(if is_id { "ID photo" } else { "Camera" });
                     let caption = format!("{label} · {}", time::local(image.timestamp));
                     let src = url_of(&image.s3_key);
                     view! {

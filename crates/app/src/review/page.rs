@@ -18,26 +18,52 @@ use super::{
 };
 use crate::{
     accountability::{AuditTrailPanel, ErasePanel, RetentionNote},
-    applications::get_application,
+    applications::{get_application, get_page_texts},
     auth::me,
     error::AppError,
     integrity::{list_events, IntegrityPanel},
-    ui::refusal::Refusal,
+    ui::{
+        language::LanguageSwitch,
+        refusal::Refusal,
+        words::{t, words, Words},
+    },
 };
 
 #[component]
 pub fn ReviewPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let page = Resource::new(id, |id| async move {
-        let user = me().await?;
-        let application = get_application(id).await?;
-        Ok::<_, AppError>((user, application))
-    });
+    // A candidate reads their page in their language (`?lang=`, else the
+    // browser's); reviewers' pages are in English.
+    let asked = move || query.read().get("lang");
+    let page = Resource::new(
+        move || (id(), asked()),
+        |(id, asked)| async move {
+            let user = Box::pin(me()).await?;
+            let application = Box::pin(get_application(id)).await?;
+            let words = match user.role {
+                Role::Candidate => Some(Box::pin(get_page_texts(asked)).await?),
+                _ => None,
+            };
+            Ok::<_, AppError>((user, application, words))
+        },
+    );
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || page.get().map(|result| match result {
-                Ok((user, application)) => view! { <Review application role=user.role/> }.into_any(),
+                Ok((user, application, None)) => view! { <Review application role=user.role/> }.into_any(),
+                Ok((user, application, Some(translation))) => {
+                    let language = translation.language;
+                    // What the page makes below reads its words from here.
+                    provide_context(Words::new(language, translation.texts));
+                    view! {
+                        <div lang=language.code()>
+                            <LanguageSwitch current=language/>
+                            <Review application role=user.role/>
+                        </div>
+                    }.into_any()
+                }
                 Err(AppError::Unauthenticated(_)) => {
                     view! { <Redirect path=format!("/login?next=/applications/{}/review", id())/> }.into_any()
                 }
@@ -243,15 +269,17 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
             return;
         };
         loading_earlier.set(true);
+        let failed = words();
         leptos::task::spawn_local(async move {
             match store
                 .get_images_page(application_id, Some(before), REVIEW_PAGE)
                 .await
             {
                 Ok(page) => earlier.update(|e| e.add(page, current)),
-                Err(error) => {
-                    action_error.set(Some(format!("Could not load earlier images: {error}")))
-                }
+                Err(error) => action_error.set(Some(failed.fill(
+                    "Could not load earlier images: {error}",
+                    &[("error", &error.to_string())],
+                ))),
             }
             loading_earlier.try_set(false);
         });
@@ -346,17 +374,17 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
             </Show>
             <IntegrityPanel application_id events=events_signal captures can_review can_respond jump reviewed/>
             <Show when=move || !replay_open.get()>
-                <p class="replay-open"><button class="secondary open-replay" on:click=move |_| replay_open.set(true)>"Replay the interview"</button></p>
+                <p class="replay-open"><button class="secondary open-replay" on:click=move |_| replay_open.set(true)>{t("Replay the interview")}</button></p>
             </Show>
             <Show when=move || replay_open.get() && matches!(images.get(), Some(Ok(_)))>
                 <Replay application_id camera=all_of(ImageKind::Camera) screen=all_of(ImageKind::Screen)
                     events=all_events can_review reviewed start_at/>
             </Show>
             <form class="filters" on:submit=|ev| ev.prevent_default()>
-                <label><input type="checkbox" prop:checked=show_camera on:change=move |_| show_camera.update(|v| *v = !*v)/> " Camera"</label>
-                <label><input type="checkbox" prop:checked=show_screen on:change=move |_| show_screen.update(|v| *v = !*v)/> " Screen"</label>
-                <label>"From " <input type="datetime-local" name="from" on:change=move |ev| from.set(event_target_value(&ev))/></label>
-                <label>"To " <input type="datetime-local" name="to" on:change=move |ev| to.set(event_target_value(&ev))/></label>
+                <label><input type="checkbox" prop:checked=show_camera on:change=move |_| show_camera.update(|v| *v = !*v)/> " " {t("Camera")}</label>
+                <label><input type="checkbox" prop:checked=show_screen on:change=move |_| show_screen.update(|v| *v = !*v)/> " " {t("Screen")}</label>
+                <label>{t("From ")} <input type="datetime-local" name="from" on:change=move |ev| from.set(event_target_value(&ev))/></label>
+                <label>{t("To ")} <input type="datetime-local" name="to" on:change=move |ev| to.set(event_target_value(&ev))/></label>
                 <Show when=move || can_delete>
                     <button type="button" class="danger delete-selected" disabled=move || selected.with(BTreeSet::is_empty) on:click=delete_selected>
                         {move || format!("Delete selected ({})", selected.with(BTreeSet::len))}
@@ -365,13 +393,13 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
             </form>
             {move || window.get().map(|(from, to)| view! {
                 <p class="notice around" role="status">
-                    {format!("Showing the images from {} to {}. ", time::local(from), time::local(to))}
-                    <button class="link show-all" on:click=move |_| window.set(None)>"Show all"</button>
+                    {words().fill("Showing the images from {from} to {to}. ", &[("from", &time::local(from)), ("to", &time::local(to))])}
+                    <button class="link show-all" on:click=move |_| window.set(None)>{t("Show all")}</button>
                 </p>
             })}
             {move || action_error.get().map(|message| view! { <p class="notice error" role="alert">{message}</p> })}
             {move || match images.get() {
-                None => view! { <p class="muted">"Loading images…"</p> }.into_any(),
+                None => view! { <p class="muted">{t("Loading images…")}</p> }.into_any(),
                 Some(Err(error)) => view! { <p class="notice error" role="alert">{error.to_string()}</p> }.into_any(),
                 Some(Ok(_)) => view! {
                     <div class="timelines">
@@ -386,9 +414,12 @@ fn Review(application: ApplicationSummary, role: Role) -> impl IntoView {
                         <p class="earlier">
                             {move || {
                                 let (camera, screen) = images.get().and_then(Result::ok).map(|l| (l.camera.len(), l.screen.len())).unwrap_or_default();
-                                format!("Showing the latest {camera} of {total_camera} camera and {screen} of {total_screen} screen images. ")
+                                words().fill(
+                                    "Showing the latest {camera} of {total_camera} camera and {screen} of {total_screen} screen images. ",
+                                    &[("camera", &camera.to_string()), ("total_camera", &total_camera.to_string()), ("screen", &screen.to_string()), ("total_screen", &total_screen.to_string())],
+                                )
                             }}
-                            <button class="load-earlier" disabled=move || loading_earlier.get() on:click=load_earlier>"Show earlier images"</button>
+                            <button class="load-earlier" disabled=move || loading_earlier.get() on:click=load_earlier>{t("Show earlier images")}</button>
                         </p>
                     </Show>
                 }.into_any(),

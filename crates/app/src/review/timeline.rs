@@ -11,7 +11,7 @@ use shared::{
 };
 
 use super::{kind_label, time, with_events, Entry, PAGE_SIZE};
-use crate::integrity::review::icon;
+use crate::{integrity::review::icon, ui::words::words};
 
 #[component]
 pub fn Timeline(
@@ -82,10 +82,14 @@ pub fn Timeline(
             .and_then(|urls| urls.get(key).map(|(url, _)| url.clone()))
     };
 
-    let label = kind_label(kind);
+    let words = words();
+    let label = words.get(kind_label(kind));
     view! {
         <section class=format!("timeline {}", kind.as_str()) data-kind=kind.as_str()>
-            <h2>{label} <span class="muted count">{move || format!(" · {} images", images.with(Vec::len))}</span></h2>
+            <h2>{label.clone()} <span class="muted count">{
+                let words = words.clone();
+                move || words.fill(" · {count} images", &[("count", &images.with(Vec::len).to_string())])
+            }</span></h2>
             {move || urls.get().and_then(Result::err).map(|error| view! { <p class="notice error">{error.to_string()}</p> })}
             <ol class="entries">
                 {move || {
@@ -99,13 +103,13 @@ pub fn Timeline(
                     events.with(|events| with_events(&page_images.get(), events, after, before)).into_iter().map(|entry| match entry {
                         Entry::Event(event) if event.kind == EventKind::CaptureGap => view! {
                             <li class="gap" role="note" data-event-id=event.event_id.to_string()>
-                                {format!("No captures for {}", time::span(event.at, event.ended_at.unwrap_or(event.at)))}
+                                {words.fill("No captures for {span}", &[("span", &time::span(event.at, event.ended_at.unwrap_or(event.at)))])}
                             </li>
                         }.into_any(),
                         Entry::Event(event) => view! {
                             <li class=format!("marker kind-{}", event.kind.as_str()) role="note" data-event-id=event.event_id.to_string()>
                                 <span class="icon" aria-hidden="true">{icon(event.kind)}</span>
-                                {format!(" {} · {}", event.kind.label(), time::local(event.at))}
+                                {format!(" {} · {}", words.get(event.kind.label()), time::local(event.at))}
                                 {event.ended_at.map(|end| format!(" · {}", time::span(event.at, end)))}
                             </li>
                         }.into_any(),

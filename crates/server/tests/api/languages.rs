@@ -137,3 +137,61 @@ async fn the_panels_texts_come_one_language_at_a_time() {
         .await;
     assert_eq!(unknown.status(), 400);
 }
+
+#[tokio::test]
+async fn the_application_pages_words_come_in_the_asked_or_the_browsers_language() {
+    let i = interview().await;
+    let app = &i.app;
+    let anonymous = app
+        .post_json("/api/applications/texts", &json!({"language": "de"}))
+        .await;
+    assert_eq!(anonymous.status(), 401);
+    app.login_as(&i.candidate).await;
+    let asked: Value = app
+        .post_json("/api/applications/texts", &json!({"language": "de"}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(asked["language"], "de");
+    // What crates/app/texts/de.json says: English text → German.
+    let file: Value =
+        serde_json::from_str(include_str!("../../../app/texts/de.json")).expect("de.json is JSON");
+    assert_eq!(asked["texts"], file);
+    assert_eq!(
+        asked["texts"]["Who saw these images"],
+        "Wer diese Bilder gesehen hat"
+    );
+    // Not asked: the browser's Accept-Language decides.
+    let browser: Value = app
+        .client
+        .post(app.url("/api/applications/texts"))
+        .header("accept-language", "fr-CH, de-AT;q=0.8, en;q=0.5")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(browser["language"], "de");
+    let english: Value = app
+        .client
+        .post(app.url("/api/applications/texts"))
+        .header("accept-language", "en-GB")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(english, json!({"language": "en", "texts": {}}));
+    let unknown = app
+        .post_json(
+            "/api/applications/texts",
+            &json!({"language": "x".repeat(5_000)}),
+        )
+        .await;
+    assert_eq!(unknown.status(), 400);
+}
