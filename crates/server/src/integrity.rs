@@ -26,6 +26,7 @@ use uuid::Uuid;
 
 use crate::{
     db::audit,
+    db::counters,
     db::integrity::{self as repo, listed_review, EventRow, Interview, Recorded},
     db::summaries as stored,
     db::webhooks::{self, Announcement},
@@ -43,7 +44,34 @@ pub struct IntegrityService {
     pub signed_url_ttl: Duration,
 }
 
+/// Responses (each change one) a user may send in an hour.
+pub const RESPONSES_PER_HOUR: u64 = 60;
+
 impl IntegrityService {
+    /// The flag `event` of the application as its timeline shows it: 404 when
+    /// there is no such event, 400 when it is no flag (`takes`: the verdict or
+    /// response a flag takes and another event does not).
+    async fn flag_of(
+        &self,
+        viewed: &Permitted<to::View>,
+        event: Uuid,
+        takes: &str,
+    ) -> Result<MonitoringEvent, AppError> {
+        let interview = repo::interview(&self.db, viewed).await?;
+        let flagged = timeline(viewed.id(), &interview)?
+            .events
+            .into_iter()
+            .find(|e| e.event_id == event)
+            .ok_or_else(|| AppError::NotFound("no such event in this application".into()))?;
+        if !flagged.kind.is_flag() {
+            return Err(AppError::BadRequest(format!(
+                "`{}` events are not flags and take no {takes}",
+                flagged.kind
+            )));
+        }
+        Ok(flagged)
+    }
+
     /// The application's retention period: the server's, or its organization's shorter one.
     async fn retention_of<P: Permission>(
         &self,
@@ -414,19 +442,7 @@ impl Integrity for IntegrityService {
         note: String,
     ) -> Result<ReviewRecorded, AppError> {
         let permitted = policy::authorize::<to::Review>(&self.db, user, application).await?;
-        let interview = repo::interview(&self.db, &permitted.to_view()).await?;
-        let listed = timeline(application, &interview)?;
-        let flagged = listed
-            .events
-            .iter()
-            .find(|e| e.event_id == event)
-            .ok_or_else(|| AppError::NotFound("no such event in this application".into()))?;
-        if !flagged.kind.is_flag() {
-            return Err(AppError::BadRequest(format!(
-                "`{}` events are not flags and take no verdict",
-                flagged.kind
-            )));
-        }
+        let flagged = self.flag_of(&permitted.to_view(), event, "verdict").await?;
         let before_candidate_saw = !permitted
             .flags_seen_at()
             .is_some_and(|seen| seen >= flagged.ended_at.unwrap_or(flagged.at));
@@ -478,18 +494,7 @@ impl Integrity for IntegrityService {
     ) -> Result<ResponseRecorded, AppError> {
         let permitted = policy::authorize::<to::Respond>(&self.db, user, application).await?;
         let viewed = permitted.to_view();
-        let interview = repo::interview(&self.db, &viewed).await?;
-        let flagged = timeline(application, &interview)?
-            .events
-            .into_iter()
-            .find(|e| e.event_id == event)
-            .ok_or_else(|| AppError::NotFound("no such event in this application".into()))?;
-        if !flagged.kind.is_flag() {
-            return Err(AppError::BadRequest(format!(
-                "`{}` events are not flags and take no response",
-                flagged.kind
-            )));
-        }
+        self.flag_of(&viewed, event, "response").await?;
         let now = Utc::now();
         if let Some(closed) = responses_close_at(&self.db, &viewed)
             .await?
@@ -498,6 +503,14 @@ impl Integrity for IntegrityService {
             return Err(AppError::Conflict(format!(
                 "responses to this interview's flags closed at {}",
                 closed.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )));
+        }
+        // Each change is an audit entry: a flood of them is refused, counted
+        // across instances (a person changes a response a few times).
+        let subject = format!("responses:{}", user.id);
+        if counters::take(&self.db, &subject, now, 3600).await? > RESPONSES_PER_HOUR {
+            return Err(AppError::TooManyRequests(format!(
+                "more than {RESPONSES_PER_HOUR} responses sent in an hour; try again later"
             )));
         }
         // The response and its audit entry together, the entry first (it takes

@@ -205,6 +205,13 @@ impl TestApp {
             .expect("request")
     }
 
+    /// `post_json`'s answer, which must be 200, as JSON.
+    pub async fn ok_json(&self, path: &str, body: &Value) -> Value {
+        let response = self.post_json(path, body).await;
+        assert_eq!(response.status(), 200, "{path}");
+        response.json().await.expect("JSON")
+    }
+
     pub async fn login(&self, email: &str, password: &str) -> Response {
         self.post_json(
             "/api/auth/login",

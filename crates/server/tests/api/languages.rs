@@ -147,12 +147,9 @@ async fn the_application_pages_words_come_in_the_asked_or_the_browsers_language(
         .await;
     assert_eq!(anonymous.status(), 401);
     app.login_as(&i.candidate).await;
-    let asked: Value = app
-        .post_json("/api/applications/texts", &json!({"language": "de"}))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let asked = app
+        .ok_json("/api/applications/texts", &json!({"language": "de"}))
+        .await;
     assert_eq!(asked["language"], "de");
     // What crates/app/texts/de.json says: English text → German.
     let file: Value =
@@ -163,29 +160,21 @@ async fn the_application_pages_words_come_in_the_asked_or_the_browsers_language(
         "Wer diese Bilder gesehen hat"
     );
     // Not asked: the browser's Accept-Language decides.
-    let browser: Value = app
-        .client
-        .post(app.url("/api/applications/texts"))
-        .header("accept-language", "fr-CH, de-AT;q=0.8, en;q=0.5")
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let in_browsers = |accept: &'static str| async move {
+        app.client
+            .post(app.url("/api/applications/texts"))
+            .header("accept-language", accept)
+            .json(&json!({}))
+            .send()
+            .await
+            .expect("request")
+            .json::<Value>()
+            .await
+            .expect("json")
+    };
+    let browser = in_browsers("fr-CH, de-AT;q=0.8, en;q=0.5").await;
     assert_eq!(browser["language"], "de");
-    let english: Value = app
-        .client
-        .post(app.url("/api/applications/texts"))
-        .header("accept-language", "en-GB")
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let english = in_browsers("en-GB").await;
     assert_eq!(english, json!({"language": "en", "texts": {}}));
     let unknown = app
         .post_json(

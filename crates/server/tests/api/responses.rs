@@ -297,3 +297,29 @@ async fn responses_close_after_the_organizations_window() {
         200
     );
 }
+
+/// Each change of a response is an audit entry: a candidate (or a script with
+/// their session) cannot flood the trail; past the hour's allowance it is 429
+/// and nothing is stored or recorded.
+#[tokio::test]
+async fn a_candidate_changes_responses_at_most_sixty_times_an_hour() {
+    let i = interview().await.backdated().await;
+    let app = &i.app;
+    let (flag, _) = flag_and_copy(&i).await;
+    for n in 0..60 {
+        let sent = app
+            .respond(&i.application, &flag, &format!("take {n}"))
+            .await;
+        assert_eq!(sent.status(), 200, "change {n}");
+    }
+    let refused = app.respond(&i.application, &flag, "take 60").await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert!(error_body(refused).await["message"]
+        .as_str()
+        .unwrap()
+        .contains("60"));
+    assert_eq!(respond_entries(&i).await.len(), 60);
+    let stored = listed(app, &i.application, &flag).await;
+    assert_eq!(stored["response"]["text"], "take 59");
+}
