@@ -61,12 +61,13 @@ test("the interview page comes compressed, and its files are not fetched again",
   const chunks = first.filter((entry) => entry.url.includes("/pkg/split_")).map((entry) => entry.url);
   expect(chunks, "no lazy route's chunk on the interview page").toEqual([]);
   // The target is 250 KiB; this guards the site's own files (the wasm, JS and
-  // CSS: what a build decides) against growing past what we have: 347.5 KiB
-  // on 2026-12-05 after the candidate's side (responses, consent once, the
-  // live region, two languages: +12.6 KiB on 334.9); the total, 352.1 KiB,
+  // CSS: what a build decides) against growing past what we have: 353.3 KiB
+  // on 2026-12-05 after the ID check and the candidate's application page in
+  // German (+5.8 KiB on 347.5, itself +12.6 KiB on 334.9 for responses,
+  // consent once, the live region and two languages); the total, 358.0 KiB,
   // also counts the page and the API's answers, which depend on what earlier
   // tests left in the application.
-  expect(firstPkg).toBeLessThanOrEqual(350 * 1024);
+  expect(firstPkg).toBeLessThanOrEqual(360 * 1024);
   expect(secondPkg).toBeLessThanOrEqual(20 * 1024);
 
   // The page itself is always revalidated; the hashed files are kept for a year.
