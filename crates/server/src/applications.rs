@@ -21,7 +21,7 @@ pub struct ApplicationDirectory {
     pub db: DatabaseConnection,
     /// RETENTION_DAYS, which an organization's own period may shorten, and
     /// ID_RETENTION_DAYS.
-    pub retention: crate::retention::Periods,
+    pub retention: crate::periods::Periods,
     /// INTERVIEW_IDLE_SECS: how long an open session may go without a capture
     /// before its interview counts as ended.
     pub interview_idle: std::time::Duration,

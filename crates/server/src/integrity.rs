@@ -40,7 +40,7 @@ pub struct IntegrityService {
     /// INTERVIEW_IDLE_SECS, for the state webhooks report.
     pub interview_idle: Duration,
     /// How long images, events and ID photos are kept, as the consent text states.
-    pub retention: crate::retention::Periods,
+    pub retention: crate::periods::Periods,
     pub signed_url_ttl: Duration,
 }
 
@@ -80,7 +80,7 @@ impl IntegrityService {
         let organization =
             crate::db::applications::organization_retention(&self.db, permitted.organization())
                 .await?;
-        Ok(crate::retention::effective_days(
+        Ok(crate::periods::effective_days(
             self.retention.all,
             organization,
         ))

@@ -21,6 +21,7 @@ pub mod live;
 pub mod media;
 pub mod monitoring;
 pub mod openapi;
+pub mod periods;
 pub mod policy;
 pub mod report;
 pub mod retention;

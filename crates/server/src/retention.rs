@@ -14,6 +14,8 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use shared::{audit::AuditAction, ImageKind, ObjectKey};
+
+use crate::periods::{effective_days, Periods};
 use uuid::Uuid;
 
 use crate::{
@@ -45,29 +47,6 @@ pub enum RetentionError {
 impl From<sea_orm::DbErr> for RetentionError {
     fn from(error: sea_orm::DbErr) -> Self {
         RetentionError::Persistence(error.into())
-    }
-}
-
-/// The default ID_RETENTION_DAYS.
-pub const ID_PHOTO_DAYS: u32 = 7;
-
-/// How long what is monitored is kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Periods {
-    /// Days after capture for everything (RETENTION_DAYS, which an
-    /// organization's own period may shorten); `None`: until deleted.
-    pub all: Option<u32>,
-    /// Days after the interview's end for ID photos (ID_RETENTION_DAYS).
-    pub id_photos: u32,
-}
-
-/// RETENTION_DAYS alone; ID photos keep their default period.
-impl From<Option<u32>> for Periods {
-    fn from(all: Option<u32>) -> Self {
-        Periods {
-            all,
-            id_photos: ID_PHOTO_DAYS,
-        }
     }
 }
 
@@ -137,18 +116,6 @@ pub fn counted(count: u64, thing: &str) -> String {
         format!("1 {thing}")
     } else {
         format!("{count} {thing}s")
-    }
-}
-
-/// The period an application's data is kept: the shorter of the server's and
-/// its organization's (`None`: kept until deleted).
-pub fn effective_days(server: Option<u32>, organization: Option<i32>) -> Option<u32> {
-    let organization = organization
-        .and_then(|days| u32::try_from(days).ok())
-        .filter(|days| *days > 0);
-    match (server, organization) {
-        (Some(server), Some(organization)) => Some(server.min(organization)),
-        (server, organization) => server.or(organization),
     }
 }
 
@@ -428,22 +395,5 @@ pub async fn purge_every(db: DatabaseConnection, store: Arc<dyn ObjectStore>, pe
                 tracing::warn!(error = %error_chain(&error), "the retention purge failed; next time")
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_shorter_period_wins() {
-        assert_eq!(effective_days(Some(90), None), Some(90));
-        assert_eq!(effective_days(Some(90), Some(30)), Some(30));
-        assert_eq!(effective_days(Some(30), Some(90)), Some(30));
-        assert_eq!(effective_days(None, Some(30)), Some(30));
-        assert_eq!(effective_days(None, None), None);
-        // A nonsensical stored value is ignored, not obeyed.
-        assert_eq!(effective_days(Some(90), Some(0)), Some(90));
-        assert_eq!(effective_days(Some(90), Some(-5)), Some(90));
     }
 }

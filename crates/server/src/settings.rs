@@ -217,8 +217,8 @@ pub const DEFAULT_MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
 
 impl Settings {
     /// RETENTION_DAYS and ID_RETENTION_DAYS.
-    pub fn retention(&self) -> crate::retention::Periods {
-        crate::retention::Periods {
+    pub fn retention(&self) -> crate::periods::Periods {
+        crate::periods::Periods {
             all: self.retention_days,
             id_photos: self.id_retention_days,
         }
@@ -538,7 +538,7 @@ mod tests {
         let two = settings(&[("ID_RETENTION_DAYS", "2"), ("RETENTION_DAYS", "off")]).unwrap();
         assert_eq!(
             two.retention(),
-            crate::retention::Periods {
+            crate::periods::Periods {
                 all: None,
                 id_photos: 2
             }

@@ -52,7 +52,7 @@ pub struct AppState {
     /// `(every, grace)` of the sweep.
     pub sweep: (std::time::Duration, std::time::Duration),
     /// How long images are kept; purged at start and hourly.
-    pub retention: crate::retention::Periods,
+    pub retention: crate::periods::Periods,
     /// The face workers' wake-up and how many detections run at once (none when
     /// FACE_DETECTION is off or FACE_WORKERS is 0).
     pub face_workers: Option<(Arc<tokio::sync::Notify>, usize)>,

@@ -155,7 +155,7 @@ pub async fn summaries(
     db: &DatabaseConnection,
     scope: Scope,
     window: Window,
-    periods: crate::retention::Periods,
+    periods: crate::periods::Periods,
 ) -> Result<Vec<ApplicationSummary>, PersistenceError> {
     use job_application::Column;
     let mut query: Select<job_application::Entity> =
@@ -254,7 +254,7 @@ pub async fn summaries(
                 .get(&a.organization_id)
                 .map(|o| o.0.clone())
                 .unwrap_or_default(),
-            retention_days: crate::retention::effective_days(
+            retention_days: crate::periods::effective_days(
                 periods.all,
                 organizations.get(&a.organization_id).and_then(|o| o.1),
             ),

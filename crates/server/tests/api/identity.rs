@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{error_body, interview, jpeg, Interview, TestApp};
 use crate::integration::{key, provision};
-use server::retention::Periods;
+use server::periods::Periods;
 
 /// The fixture's organization, recruiter and candidate with a second
 /// application that asks for an ID check; the candidate has consented to it
