@@ -205,6 +205,17 @@ struct Seaweed {
 }
 
 impl Seaweed {
+    /// Starts again every process of the cluster that has exited.
+    fn restart_exited(&mut self) {
+        for process in std::iter::once(&mut self.master)
+            .chain(self.volumes.iter_mut())
+            .chain(self.filers.iter_mut())
+            .chain(self.gateways.iter_mut())
+        {
+            process.restart_if_exited();
+        }
+    }
+
     async fn start(dir: &Path) -> Seaweed {
         let weed = std::env::var("WEED_BIN").expect("WEED_BIN is set by scripts/test.sh");
         let mut ports = Vec::new();
@@ -308,21 +319,19 @@ impl Seaweed {
             s3_endpoints,
             ports,
         };
-        // Give every process a moment to fail, and start again any that did.
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        for process in std::iter::once(&mut cluster.master)
-            .chain(cluster.volumes.iter_mut())
-            .chain(cluster.filers.iter_mut())
-            .chain(cluster.gateways.iter_mut())
-        {
-            process.restart_if_exited();
-        }
-        for endpoint in &cluster.s3_endpoints {
-            let client = s3_client(endpoint);
-            wait_until("an S3 gateway", 60, || async {
-                client.list_buckets().send().await.is_ok()
-            })
-            .await;
+        // Until every gateway answers, start again any process that died
+        // starting (a filer that starts before its peer can fail to bootstrap
+        // from it, and exits).
+        for n in 0..cluster.s3_endpoints.len() {
+            let client = s3_client(&cluster.s3_endpoints[n]);
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while client.list_buckets().send().await.is_err() {
+                if Instant::now() >= deadline {
+                    panic!("an S3 gateway was not ready within 60 s{}", log_tails());
+                }
+                cluster.restart_exited();
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
         }
         let first = s3_client(&cluster.s3_endpoints[0]);
         first
