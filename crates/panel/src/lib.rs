@@ -91,7 +91,7 @@ pub use events::{PanelControl, PanelEvent, Phase};
 pub use panel::{MonitoringPanel, ScreenShare, END_FLUSH_MS};
 pub use status::UploadStats;
 pub use store::{use_monitoring_images, MonitoringImages};
-pub use texts::{in_words, in_words_de, local_time, translation, Texts};
+pub use texts::{fill, in_words, in_words_de, local_time, translation, Texts};
 
 /// The panel's stylesheet: include it in the host's CSS (or serve it). Its
 /// colours and spacing are custom properties on `.monitoring-panel`,

@@ -177,12 +177,17 @@ impl Texts {
 
     /// `template` with each `{name}` replaced by its value.
     pub fn fill(&self, template: &str, values: &[(&str, &str)]) -> String {
-        let mut text = template.to_string();
-        for (name, value) in values {
-            text = text.replace(&format!("{{{name}}}"), value);
-        }
-        text
+        fill(template, values)
     }
+}
+
+/// `template` with each `{name}` replaced by its value.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut text = template.to_string();
+    for (name, value) in values {
+        text = text.replace(&format!("{{{name}}}"), value);
+    }
+    text
 }
 
 /// "1 Stunde", "90 Tage": [`in_words`] in German.

@@ -56,7 +56,7 @@ pub fn ReviewPage() -> impl IntoView {
                 Ok((user, application, Some(translation))) => {
                     let language = translation.language;
                     // What the page makes below reads its words from here.
-                    provide_context(Words::new(language, translation.texts));
+                    provide_context(Words::new(translation.texts));
                     view! {
                         <div lang=language.code()>
                             <LanguageSwitch current=language/>

@@ -7,25 +7,21 @@
 use std::{collections::BTreeMap, sync::Arc};
 
 use leptos::prelude::*;
+use panel::fill;
+#[cfg(any(feature = "ssr", test))]
 use shared::language::Language;
 
-/// A page's words in one language.
+/// A page's words in one language: English text → the language's.
 #[derive(Debug, Clone, Default)]
 pub struct Words {
-    language: Language,
     texts: Arc<BTreeMap<String, String>>,
 }
 
 impl Words {
-    pub fn new(language: Language, texts: BTreeMap<String, String>) -> Self {
+    pub fn new(texts: BTreeMap<String, String>) -> Self {
         Words {
-            language,
             texts: Arc::new(texts),
         }
-    }
-
-    pub fn language(&self) -> Language {
-        self.language
     }
 
     /// `english` in this language (itself when there is no translation).
@@ -61,14 +57,6 @@ impl Words {
     pub fn fill(&self, english: &str, values: &[(&str, &str)]) -> String {
         fill(&self.get(english), values)
     }
-}
-
-fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    let mut text = template.to_string();
-    for (name, value) in values {
-        text = text.replace(&format!("{{{name}}}"), value);
-    }
-    text
 }
 
 /// The values of `template`'s `{name}`s in `text`, when `text` is `template`
@@ -124,10 +112,10 @@ mod tests {
 
     #[test]
     fn a_missing_translation_is_the_english_and_values_are_filled() {
-        let words = Words::new(
-            Language::De,
-            BTreeMap::from([("Events".to_string(), "Ereignisse".to_string())]),
-        );
+        let words = Words::new(BTreeMap::from([(
+            "Events".to_string(),
+            "Ereignisse".to_string(),
+        )]));
         assert_eq!(words.get("Events"), "Ereignisse");
         assert_eq!(words.get("Replay"), "Replay");
         assert_eq!(Words::default().fill("{n} flags", &[("n", "3")]), "3 flags");
@@ -137,10 +125,7 @@ mod tests {
     fn the_integrity_reasons_are_translated_with_their_figures() {
         use shared::integrity::{thresholds, IntegritySummary};
         let json = translation(Language::De).expect("German");
-        let words = Words::new(
-            Language::De,
-            serde_json::from_str(json).expect("valid JSON"),
-        );
+        let words = Words::new(serde_json::from_str(json).expect("valid JSON"));
         let every_reason = IntegritySummary {
             monitored_seconds: 1000,
             away_seconds: 900,
