@@ -25,6 +25,8 @@ RUN_DIR=$(mktemp -d /tmp/interview-monitor-bench.XXXXXX)
 chmod 755 "$RUN_DIR" # PostgreSQL runs as its own user
 trap 'stop_services; rm -rf "$RUN_DIR"' EXIT
 start_seaweedfs
+# The weed process, whose CPU the pipeline bench reads from /proc.
+export BENCH_S3_PID=${PIDS[-1]}
 cd "$ROOT"
 benches="${*:-pipeline faces accuracy report export page embed webhooks}"
 # PostgreSQL for the pipeline's listing figure and the two-instance capacity bench.

@@ -14,6 +14,11 @@
 //! them; the signed PUT keeps curl's (an empty `Expect:` would be signed but not
 //! sent), which SeaweedFS answers at once (1,234 against 1,270 puts/s without). Each round's ratios to that round's raw rate are printed, then
 //! the median and min–max of each ratio over the rounds.
+//!
+//! Beside each rate, the CPU each upload cost the server and the object store
+//! (SeaweedFS, BENCH_S3_PID): user and system time from `/proc/PID/stat`, read
+//! around the batch and divided by its uploads. On two shared cores a rate
+//! moves with whatever else runs; the CPU an upload costs does not.
 
 mod common;
 
@@ -103,6 +108,44 @@ async fn create_bucket(name: &str) {
     s3_client().create_bucket().bucket(name).send().await.ok();
 }
 
+/// CPU seconds (user and system, all threads, living and gone) `pid` has used.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // utime and stime are fields 14 and 15 of the line; 12 and 13 after the name.
+    let ticks: f64 = [11, 12]
+        .iter()
+        .filter_map(|i| fields.get(*i).and_then(|v| v.parse::<f64>().ok()))
+        .sum();
+    ticks / clock_ticks()
+}
+
+/// The kernel's clock ticks per second, in which /proc reports CPU time.
+fn clock_ticks() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+            .unwrap_or(100.0)
+    })
+}
+
+/// What one batch cost: uploads per second, and microseconds of CPU per upload in
+/// the server and in the object store.
+#[derive(Clone, Copy)]
+struct Cost {
+    rate: f64,
+    server_us: f64,
+    store_us: f64,
+}
+
 /// One side of the comparison: a batch of uploads curl sends with 8 in flight.
 struct Batch {
     /// curl's options for every transfer of the batch.
@@ -134,8 +177,21 @@ impl Batch {
         Batch { options, config }
     }
 
-    /// Sends the batch; uploads per second (every one must succeed).
-    fn run(&self) -> f64 {
+    /// Sends the batch (every upload must succeed); what it cost `server` and `store`.
+    fn cost(&self, server: Option<u32>, store: Option<u32>) -> Cost {
+        let cpu = |pid: Option<u32>| pid.map(cpu_seconds).unwrap_or(0.0);
+        let (server_before, store_before) = (cpu(server), cpu(store));
+        let (rate, uploads) = self.run();
+        let per_upload = |after: f64, before: f64| (after - before) / uploads as f64 * 1e6;
+        Cost {
+            rate,
+            server_us: per_upload(cpu(server), server_before),
+            store_us: per_upload(cpu(store), store_before),
+        }
+    }
+
+    /// Sends the batch; uploads per second and the number of uploads.
+    fn run(&self) -> (f64, usize) {
         let started = Instant::now();
         let output = Command::new("curl")
             .args([
@@ -169,7 +225,7 @@ impl Batch {
                 .collect::<Vec<_>>()
                 .join(" ")
         );
-        total as f64 / elapsed
+        (total as f64 / elapsed, total)
     }
 }
 
@@ -297,48 +353,81 @@ async fn bench_uploads(images: &Arc<Vec<Vec<u8>>>) -> (Server, Server) {
     let (s3_binary, s3_base64) = server_batches(&s3, "s3", dir.path(), images.len()).await;
     let (builtin_binary, builtin_base64) =
         server_batches(&builtin, "builtin", dir.path(), images.len()).await;
-    let sides: [(&str, &Batch); 5] = [
-        ("S3 upload-binary", &s3_binary),
-        ("S3 base64 upload", &s3_base64),
-        ("built-in upload-binary", &builtin_binary),
-        ("built-in base64 upload", &builtin_base64),
-        ("", &raw),
+    let store = std::env::var("BENCH_S3_PID")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let (s3_pid, builtin_pid) = (Some(s3.child.id()), Some(builtin.child.id()));
+    // Each side with the server it goes through and whether the object store serves it.
+    let sides: [(&str, &Batch, Option<u32>, Option<u32>); 4] = [
+        ("S3 upload-binary", &s3_binary, s3_pid, store),
+        ("S3 base64 upload", &s3_base64, s3_pid, store),
+        ("built-in upload-binary", &builtin_binary, builtin_pid, None),
+        ("built-in base64 upload", &builtin_base64, builtin_pid, None),
     ];
     println!(
         "uploads: {} of {} KiB a side with {IN_FLIGHT} in flight, curl --parallel on every side; {rounds} rounds after a warm-up",
         uploads(),
         IMAGE_BYTES / 1024
     );
-    let mut raw_rates = Vec::new();
-    let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); 4];
+    if store.is_none() {
+        println!("  (no BENCH_S3_PID: the object store's CPU is not measured)");
+    }
+    let mut raw_costs = Vec::new();
+    let mut costs: Vec<Vec<Cost>> = vec![Vec::new(); sides.len()];
+    let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); sides.len()];
     for round in 0..=rounds {
-        let raw_rate = raw.run();
-        let rates: Vec<f64> = sides[..4].iter().map(|(_, batch)| batch.run()).collect();
+        let raw_cost = raw.cost(None, store);
+        let round_costs: Vec<Cost> = sides
+            .iter()
+            .map(|(_, batch, server, store)| batch.cost(*server, *store))
+            .collect();
         if round == 0 {
             continue; // warm-up
         }
-        raw_rates.push(raw_rate);
-        let line: Vec<String> = sides[..4]
+        let line: Vec<String> = sides
             .iter()
-            .zip(&rates)
-            .map(|((name, _), rate)| format!("{name} {rate:.0}/s ({:.2})", rate / raw_rate))
+            .zip(&round_costs)
+            .map(|((name, ..), cost)| {
+                format!(
+                    "{name} {:.0}/s ({:.2}; server {:.0} µs, store {:.0} µs)",
+                    cost.rate,
+                    cost.rate / raw_cost.rate,
+                    cost.server_us,
+                    cost.store_us
+                )
+            })
             .collect();
         println!(
-            "  round {round}: raw PutObject {raw_rate:.0}/s; {}",
+            "  round {round}: raw PutObject {:.0}/s (store {:.0} µs); {}",
+            raw_cost.rate,
+            raw_cost.store_us,
             line.join(", ")
         );
-        for (i, rate) in rates.iter().enumerate() {
-            ratios[i].push(rate / raw_rate);
+        for (i, cost) in round_costs.iter().enumerate() {
+            ratios[i].push(cost.rate / raw_cost.rate);
+            costs[i].push(*cost);
         }
+        raw_costs.push(raw_cost);
     }
+    let of =
+        |costs: &[Cost], field: fn(&Cost) -> f64| costs.iter().map(field).collect::<Vec<f64>>();
     println!(
-        "raw PutObject (signed PUT, SSE-S3) to SeaweedFS: {}/s",
-        spread(&raw_rates, 0)
+        "raw PutObject (signed PUT, SSE-S3) to SeaweedFS: {}/s; the store's CPU per object {} µs",
+        spread(&of(&raw_costs, |c| c.rate), 0),
+        spread(&of(&raw_costs, |c| c.store_us), 0)
     );
-    for (i, (name, _)) in sides[..4].iter().enumerate() {
+    for (i, (name, _, _, store)) in sides.iter().enumerate() {
+        let store_cpu = match store {
+            Some(_) => format!(
+                "; the store's CPU per upload {} µs",
+                spread(&of(&costs[i], |c| c.store_us), 0)
+            ),
+            None => String::new(),
+        };
         println!(
-            "{name}: {} of raw PutObject (median, min–max of {rounds} rounds)",
-            spread(&ratios[i], 2)
+            "{name}: {} of raw PutObject; the server's CPU per upload {} µs{store_cpu} (median, min–max of {rounds} rounds)",
+            spread(&ratios[i], 2),
+            spread(&of(&costs[i], |c| c.server_us), 0),
         );
     }
     (s3, builtin)
