@@ -12,6 +12,7 @@ pub mod integrity;
 pub mod live;
 mod migration;
 pub mod retention;
+mod sqlite;
 pub mod summaries;
 pub mod webhooks;
 
@@ -107,6 +108,9 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, Persis
             .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
             .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
             .busy_timeout(std::time::Duration::from_secs(10))
+    });
+    options.map_sqlx_sqlite_pool_opts(|pool| {
+        pool.after_connect(|connection, _| Box::pin(sqlite::plan_once(connection)))
     });
     options
         .sqlx_logging(false)

@@ -17,7 +17,6 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, TransactionTrait};
-use sha2::{Digest, Sha256};
 use shared::{
     audit::AuditAction,
     capture::NewImage,
@@ -33,7 +32,7 @@ use crate::{
         PersistenceError,
     },
     policy::{self, to, Permitted},
-    storage::ObjectStore,
+    storage::{ObjectStore, Payload},
     telemetry::error_chain,
 };
 
@@ -260,8 +259,10 @@ impl MonitoringService {
             id,
         )
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
-        let sha256 = hex::encode(Sha256::digest(&image.bytes));
         let size_bytes = image.bytes.len() as i64;
+        // Hashed once: the row records it and the store checks the bytes against it.
+        let payload = Payload::new(Bytes::from(image.bytes));
+        let sha256 = payload.sha256_hex();
 
         // Reserve the capture first: of many copies sent at once exactly one stores
         // it, the others wait for it and answer with its receipt.
@@ -309,7 +310,7 @@ impl MonitoringService {
                 return Err(error);
             }
         }
-        if let Err(error) = step("store", self.store.put(&key, Bytes::from(image.bytes))).await {
+        if let Err(error) = step("store", self.store.put(&key, &payload)).await {
             if let Claim::Reserved(reservation) = &claim {
                 self.release(reservation).await;
                 self.uncount(user.id).await;

@@ -201,8 +201,8 @@ impl ObjectStore for FileStore {
     }
 
     #[tracing::instrument(skip_all, fields(key = %key))]
-    async fn put(&self, key: &ObjectKey, bytes: Bytes) -> Result<(), StorageError> {
-        let sealed = self.seal(key, &bytes)?;
+    async fn put(&self, key: &ObjectKey, payload: &super::Payload) -> Result<(), StorageError> {
+        let sealed = self.seal(key, payload.bytes())?;
         let path = self.path(key);
         tokio::task::spawn_blocking(move || write_atomically(&path, &sealed))
             .await
@@ -258,7 +258,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = FileStore::open(dir.path(), None).unwrap();
         let jpeg = b"\xff\xd8\xff\xe0 a very secret face \xff\xd9".to_vec();
-        store.put(&key(), Bytes::from(jpeg.clone())).await.unwrap();
+        store
+            .put(
+                &key(),
+                &super::super::Payload::new(Bytes::from(jpeg.clone())),
+            )
+            .await
+            .unwrap();
         let on_disk = std::fs::read(dir.path().join("objects").join(key().to_string())).unwrap();
         assert!(!on_disk.windows(6).any(|w| w == b"secret"));
         assert_eq!(store.read(&key()).await.unwrap(), jpeg);

@@ -10,6 +10,7 @@ use std::{sync::Arc, time::Duration};
 use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
 use shared::{ApplicationId, ObjectKey};
 
 use crate::settings::{Settings, StorageSettings};
@@ -56,10 +57,38 @@ pub struct ListedObject {
     pub modified: DateTime<Utc>,
 }
 
+/// An object's bytes with their SHA-256, computed once: the database records
+/// it, and an S3 store checks what arrived against it.
+#[derive(Clone)]
+pub struct Payload {
+    bytes: Bytes,
+    sha256: [u8; 32],
+}
+
+impl Payload {
+    pub fn new(bytes: Bytes) -> Self {
+        let sha256 = Sha256::digest(&bytes).into();
+        Payload { bytes, sha256 }
+    }
+
+    pub fn bytes(&self) -> &Bytes {
+        &self.bytes
+    }
+
+    pub fn sha256(&self) -> &[u8; 32] {
+        &self.sha256
+    }
+
+    /// The SHA-256 in lowercase hex, as the database records it.
+    pub fn sha256_hex(&self) -> String {
+        hex::encode(self.sha256)
+    }
+}
+
 #[async_trait]
 pub trait ObjectStore: Send + Sync {
     /// Stores the JPEG; when this returns Ok the object is durable.
-    async fn put(&self, key: &ObjectKey, bytes: Bytes) -> Result<(), StorageError>;
+    async fn put(&self, key: &ObjectKey, payload: &Payload) -> Result<(), StorageError>;
     /// The object's bytes (`NotFound` when there is none).
     async fn get(&self, key: &ObjectKey) -> Result<Bytes, StorageError>;
     /// Removes the object; removing a missing object succeeds.

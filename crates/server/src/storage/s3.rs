@@ -22,10 +22,9 @@ use aws_sdk_s3::{
 use base64::Engine;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 use shared::ObjectKey;
 
-use super::{presign::Presigner, ListedObject, ObjectStore, StorageError};
+use super::{presign::Presigner, ListedObject, ObjectStore, Payload, StorageError};
 use crate::settings::S3Settings;
 
 /// One S3 endpoint: its client and its URL signer.
@@ -201,10 +200,14 @@ impl S3Store {
 #[async_trait]
 impl ObjectStore for S3Store {
     #[tracing::instrument(skip_all, fields(key = %key))]
-    async fn put(&self, key: &ObjectKey, bytes: Bytes) -> Result<(), StorageError> {
-        // The SHA-256 of the bytes we send: the store checks what arrived against
-        // it and refuses a mismatch.
-        let checksum = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&bytes));
+    async fn put(&self, key: &ObjectKey, payload: &Payload) -> Result<(), StorageError> {
+        // One checksum, computed once (by the caller, who records it too): the
+        // SHA-256 goes as `x-amz-checksum-sha256`, a signed header, and the store
+        // refuses a body that does not match it (400 BadDigest). So the payload
+        // itself goes unsigned (`UNSIGNED-PAYLOAD`): signing it would hash the
+        // bytes again here and, in stores that check it, there too. With the
+        // checksum set, the SDK adds none of its own (no aws-chunked CRC trailer).
+        let checksum = base64::engine::general_purpose::STANDARD.encode(payload.sha256());
         let key = key.to_string();
         self.on_any(|client| {
             let request = client
@@ -214,7 +217,9 @@ impl ObjectStore for S3Store {
                 .content_type("image/jpeg")
                 .server_side_encryption(ServerSideEncryption::Aes256)
                 .checksum_sha256(&checksum)
-                .body(ByteStream::from(bytes.clone()));
+                .body(ByteStream::from(payload.bytes().clone()))
+                .customize()
+                .disable_payload_signing();
             async move { request.send().await.map(|_| ()).map_err(classify) }
         })
         .await

@@ -88,6 +88,31 @@ async fn a_streamed_binary_upload_is_stored_whole() {
     assert_eq!(fetched.bytes().await.unwrap().to_vec(), image);
 }
 
+/// The upload's one checksum: the SHA-256 the server records goes to S3 as
+/// `x-amz-checksum-sha256`, which the store checked the bytes against and keeps.
+#[tokio::test]
+async fn s3_keeps_the_sha256_the_upload_was_checked_against() {
+    let i = interview().await;
+    let Some((endpoint, bucket)) = i.app.s3.clone() else {
+        return; // the built-in store has no checksums to ask for
+    };
+    i.app.login_as(&i.candidate).await;
+    let image = jpeg(64 * 1024, 3);
+    let key = i.app.uploaded(&i.application, "screen", &image).await;
+    let head = crate::helpers::s3_client(&endpoint)
+        .head_object()
+        .bucket(&bucket)
+        .key(&key)
+        .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
+        .send()
+        .await
+        .unwrap();
+    use sha2::Digest;
+    let expected = base64(&sha2::Sha256::digest(&image));
+    assert_eq!(head.checksum_sha256(), Some(expected.as_str()));
+    assert_eq!(head.content_length(), Some(image.len() as i64));
+}
+
 #[tokio::test]
 async fn signed_urls_serve_the_bytes_and_refuse_changed_or_expired_links() {
     let i = interview_with(&[("SIGNED_URL_TTL_SECS", "2")]).await;

@@ -195,9 +195,9 @@ impl server::storage::ObjectStore for CountingDeletes {
     async fn put(
         &self,
         key: &shared::ObjectKey,
-        bytes: bytes::Bytes,
+        payload: &server::storage::Payload,
     ) -> Result<(), server::storage::StorageError> {
-        self.inner.put(key, bytes).await
+        self.inner.put(key, payload).await
     }
     async fn get(
         &self,
