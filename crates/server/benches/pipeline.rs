@@ -642,6 +642,12 @@ async fn main() {
     let only = std::env::var("PIPELINE_ONLY").unwrap_or_default();
     if only.is_empty() || only == "uploads" {
         let (s3, builtin) = bench_uploads(&images).await;
+        for (name, server) in [("S3 (SeaweedFS)", &s3), ("built-in store", &builtin)] {
+            println!(
+                "{name}: peak server RSS {:.1} MiB over the upload rounds (8 in flight, binary and base64)",
+                server.peak_rss_mib()
+            );
+        }
         bench_signing_and_memory("S3 (SeaweedFS)", s3, &images).await;
         bench_signing_and_memory("built-in store", builtin, &images).await;
     }

@@ -176,7 +176,6 @@ pub async fn list(
         Some(limit) => {
             let mut rows: Vec<Listed> = query
                 .order_by_desc(Image::CapturedAt)
-                .order_by_desc(Image::ObjectKey)
                 .limit(u64::from(limit))
                 .into_model()
                 .all(db)
@@ -187,14 +186,13 @@ pub async fn list(
         None => {
             query
                 .order_by_asc(Image::CapturedAt)
-                .order_by_asc(Image::ObjectKey)
                 .into_model()
                 .all(db)
                 .await?
         }
     };
-    // Already in this order from the database; a collation that orders keys
-    // otherwise than by their bytes would still not change what clients see.
+    // The index (application, kind, capture time) gives the time order without
+    // a sort; equal times are put in key order here.
     rows.sort_by(|a, b| {
         a.captured_at
             .cmp(&b.captured_at)
