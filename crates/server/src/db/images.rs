@@ -8,16 +8,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DerivePartialModel,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use shared::{capture::CaptureMeta, ImageKind, ImageRef, ObjectKey, UserId};
 use uuid::Uuid;
 
-use super::{
-    entities::{face_analysis, monitoring_image},
-    PersistenceError,
-};
+use super::{entities::monitoring_image, PersistenceError};
 use crate::policy::{to, Permitted};
 
 /// A capture's row: its record as the client sent it, and what the server made of it.
@@ -101,17 +98,14 @@ pub async fn release(
     Ok(())
 }
 
-/// What a listing shows of one image, with the analysis of a camera image
-/// (one query: the analysis comes by a left join on its primary key).
-#[derive(FromQueryResult)]
+/// What a listing shows of one image (faces aside: the service adds them).
+#[derive(DerivePartialModel)]
+#[sea_orm(entity = "monitoring_image::Entity")]
 struct Listed {
     object_key: String,
     captured_at: DateTime<Utc>,
     stored_at: DateTime<Utc>,
     device_label: Option<String>,
-    faces: Option<i32>,
-    boxes: Option<String>,
-    outcome: Option<String>,
 }
 
 impl Listed {
@@ -120,26 +114,15 @@ impl Listed {
             .object_key
             .parse()
             .map_err(|e: shared::ObjectKeyError| PersistenceError::Corrupt(e.to_string()))?;
-        let mut image = ImageRef {
+        Ok(ImageRef {
             device_label: self.device_label,
             ..ImageRef::new(key, self.captured_at, self.stored_at)
-        };
-        // An unreadable or too small image was not analysed: no count, no boxes.
-        if self.outcome.as_deref() == Some(super::faces::ANALYSED) {
-            image.faces = Some(self.faces.and_then(|n| u32::try_from(n).ok()).unwrap_or(0));
-            image.face_boxes = self
-                .boxes
-                .as_deref()
-                .and_then(|boxes| serde_json::from_str(boxes).ok())
-                .unwrap_or_default();
-        }
-        Ok(image)
+        })
     }
 }
 
-/// The stored images of one kind, oldest first, camera images with the faces
-/// their analysis found; with `limit`, the latest `limit` captured before
-/// `before`. Equal capture times in key order.
+/// The stored images of one kind, oldest first; with `limit`, the latest
+/// `limit` captured before `before`. Equal capture times in key order.
 pub async fn list(
     db: &DatabaseConnection,
     permitted: &Permitted<to::View>,
@@ -147,37 +130,19 @@ pub async fn list(
     before: Option<DateTime<Utc>>,
     limit: Option<u32>,
 ) -> Result<Vec<ImageRef>, PersistenceError> {
-    use monitoring_image::Column as Image;
-    let analysis = face_analysis::Entity::belongs_to(monitoring_image::Entity)
-        .from(face_analysis::Column::ImageId)
-        .to(Image::Id)
-        .into();
     let mut query = monitoring_image::Entity::find()
-        .select_only()
-        .columns([
-            Image::ObjectKey,
-            Image::CapturedAt,
-            Image::StoredAt,
-            Image::DeviceLabel,
-        ])
-        .join_rev(JoinType::LeftJoin, analysis)
-        .columns([
-            face_analysis::Column::Faces,
-            face_analysis::Column::Boxes,
-            face_analysis::Column::Outcome,
-        ])
-        .filter(Image::ApplicationId.eq(permitted.id().0))
-        .filter(Image::Kind.eq(kind.as_str()))
-        .filter(Image::Pending.eq(false));
+        .filter(monitoring_image::Column::ApplicationId.eq(permitted.id().0))
+        .filter(monitoring_image::Column::Kind.eq(kind.as_str()))
+        .filter(monitoring_image::Column::Pending.eq(false));
     if let Some(before) = before {
-        query = query.filter(Image::CapturedAt.lt(before));
+        query = query.filter(monitoring_image::Column::CapturedAt.lt(before));
     }
     let mut rows: Vec<Listed> = match limit {
         Some(limit) => {
-            let mut rows: Vec<Listed> = query
-                .order_by_desc(Image::CapturedAt)
+            let mut rows: Vec<_> = query
+                .order_by_desc(monitoring_image::Column::CapturedAt)
                 .limit(u64::from(limit))
-                .into_model()
+                .into_partial_model()
                 .all(db)
                 .await?;
             rows.reverse();
@@ -185,14 +150,12 @@ pub async fn list(
         }
         None => {
             query
-                .order_by_asc(Image::CapturedAt)
-                .into_model()
+                .order_by_asc(monitoring_image::Column::CapturedAt)
+                .into_partial_model()
                 .all(db)
                 .await?
         }
     };
-    // The index (application, kind, capture time) gives the time order without
-    // a sort; equal times are put in key order here.
     rows.sort_by(|a, b| {
         a.captured_at
             .cmp(&b.captured_at)

@@ -21,7 +21,8 @@ use shared::{
     audit::AuditAction,
     capture::NewImage,
     input::monitoring::{self as input, ImagePage},
-    CurrentUser, DeleteReceipt, ImageKind, ImageList, ObjectKey, SignedUrl, UploadReceipt, UserId,
+    CurrentUser, DeleteReceipt, ImageKind, ImageList, ImageRef, ObjectKey, SignedUrl,
+    UploadReceipt, UserId,
 };
 use uuid::Uuid;
 
@@ -53,6 +54,20 @@ pub struct MonitoringService {
 
 fn image_not_found() -> AppError {
     AppError::NotFound("no such image in this application".into())
+}
+
+/// Camera images with the faces their analysis found.
+fn with_faces(
+    mut images: Vec<ImageRef>,
+    analyses: &HashMap<Uuid, faces_repo::Analysis>,
+) -> Vec<ImageRef> {
+    for image in &mut images {
+        if let Some(analysis) = analyses.get(&image.s3_key.id).filter(|a| a.readable) {
+            image.faces = Some(analysis.faces);
+            image.face_boxes = analysis.boxes.clone();
+        }
+    }
+    images
 }
 
 /// Times one step of an upload into `interview_monitor_upload_step_seconds{step}`,
@@ -392,7 +407,12 @@ impl Monitoring for MonitoringService {
         )
         .await?;
         let id = repo::list(&self.db, &permitted, ImageKind::Id, page.before, page.limit).await?;
-        Ok(ImageList { camera, screen, id })
+        let analyses = faces_repo::analyses(&self.db, &[permitted.id().0]).await?;
+        Ok(ImageList {
+            camera: with_faces(camera, &analyses),
+            screen,
+            id,
+        })
     }
 
     #[tracing::instrument(skip_all, fields(key = %key))]
