@@ -261,7 +261,7 @@ mod tests {
         store
             .put(
                 &key(),
-                &super::super::Payload::new(Bytes::from(jpeg.clone())),
+                &crate::storage::Payload::new(Bytes::from(jpeg.clone())),
             )
             .await
             .unwrap();
