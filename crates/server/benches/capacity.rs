@@ -23,7 +23,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{env, jpeg, Instance, Server};
+use common::{cpu_seconds, env, jpeg, Instance, Server};
 use serde_json::json;
 
 const ACCOUNTS: usize = 100;
@@ -36,21 +36,6 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
         return 0.0;
     }
     sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
-}
-
-/// The server's CPU seconds so far (user + system).
-fn cpu_secs(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // The fields after the command name (which may hold spaces) in parentheses.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
 }
 
 struct Candidate {
@@ -73,7 +58,7 @@ struct Processes(Vec<u32>);
 
 impl Processes {
     fn cpu_secs(&self) -> f64 {
-        self.0.iter().map(|pid| cpu_secs(*pid)).sum()
+        self.0.iter().map(|pid| cpu_seconds(*pid)).sum()
     }
 
     fn rss_mib(&self) -> f64 {

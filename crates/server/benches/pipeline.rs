@@ -24,7 +24,7 @@ mod common;
 
 use std::{path::Path, process::Command, sync::Arc, time::Instant};
 
-use common::{env, jpeg, s3_client, Server};
+use common::{cpu_seconds, env, jpeg, s3_client, Server};
 
 use base64::Engine;
 use futures::{stream, StreamExt};
@@ -106,35 +106,6 @@ async fn time_ms<Fut: std::future::Future<Output = ()>>(runs: usize, op: impl Fn
 
 async fn create_bucket(name: &str) {
     s3_client().create_bucket().bucket(name).send().await.ok();
-}
-
-/// CPU seconds (user and system, all threads, living and gone) `pid` has used.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // The fields after the command name, which is in parentheses and may hold spaces.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    // utime and stime are fields 14 and 15 of the line; 12 and 13 after the name.
-    let ticks: f64 = [11, 12]
-        .iter()
-        .filter_map(|i| fields.get(*i).and_then(|v| v.parse::<f64>().ok()))
-        .sum();
-    ticks / clock_ticks()
-}
-
-/// The kernel's clock ticks per second, in which /proc reports CPU time.
-fn clock_ticks() -> f64 {
-    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-    *TICKS.get_or_init(|| {
-        Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .ok()
-            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-            .unwrap_or(100.0)
-    })
 }
 
 /// What one batch cost: uploads per second, and microseconds of CPU per upload in
@@ -374,7 +345,6 @@ async fn bench_uploads(images: &Arc<Vec<Vec<u8>>>) -> (Server, Server) {
     }
     let mut raw_costs = Vec::new();
     let mut costs: Vec<Vec<Cost>> = vec![Vec::new(); sides.len()];
-    let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); sides.len()];
     for round in 0..=rounds {
         let raw_cost = raw.cost(None, store);
         let round_costs: Vec<Cost> = sides
@@ -404,7 +374,6 @@ async fn bench_uploads(images: &Arc<Vec<Vec<u8>>>) -> (Server, Server) {
             line.join(", ")
         );
         for (i, cost) in round_costs.iter().enumerate() {
-            ratios[i].push(cost.rate / raw_cost.rate);
             costs[i].push(*cost);
         }
         raw_costs.push(raw_cost);
@@ -424,9 +393,15 @@ async fn bench_uploads(images: &Arc<Vec<Vec<u8>>>) -> (Server, Server) {
             ),
             None => String::new(),
         };
+        // Each round's rate as a share of the same round's raw rate.
+        let ratios: Vec<f64> = costs[i]
+            .iter()
+            .zip(&raw_costs)
+            .map(|(cost, raw)| cost.rate / raw.rate)
+            .collect();
         println!(
             "{name}: {} of raw PutObject; the server's CPU per upload {} µs{store_cpu} (median, min–max of {rounds} rounds)",
-            spread(&ratios[i], 2),
+            spread(&ratios, 2),
             spread(&of(&costs[i], |c| c.server_us), 0),
         );
     }
