@@ -804,6 +804,49 @@ async fn the_api_description_is_served() {
 }
 
 #[tokio::test]
+async fn sign_ins_give_the_memory_they_hashed_with_back() {
+    let mut server = ServerProcess::prepare().await;
+    for email in ["first@example.test", "second@example.test"] {
+        server.cli(
+            &[
+                "user",
+                "create",
+                "--email",
+                email,
+                "--role",
+                "candidate",
+                "--password-stdin",
+            ],
+            Some("the-right-password"),
+        );
+    }
+    server.serve().await;
+    let (before, _) = server.memory_mib();
+    // Two at a time, so that every hashing thread (one per core) hashes.
+    for _ in 0..2 {
+        let sign_ins = ["first@example.test", "second@example.test"].map(|email| {
+            new_client()
+                .post(format!("{}/api/auth/login", server.address))
+                .json(&json!({"email": email, "password": "the-right-password"}))
+                .send()
+        });
+        for response in join_all(sign_ins).await {
+            assert_eq!(response.unwrap().status(), 200);
+        }
+    }
+    let (after, peak) = server.memory_mib();
+    println!("4 sign-ins: server RSS {before:.1} MiB before, {after:.1} after, peak {peak:.1}");
+    assert!(
+        peak - before > 15.0,
+        "a hash took its 19 MiB: peak {peak:.1} MiB, {before:.1} before"
+    );
+    assert!(
+        after - before < 10.0,
+        "the hashing memory went back: {after:.1} MiB after, {before:.1} before"
+    );
+}
+
+#[tokio::test]
 async fn six_hundred_sign_ins_at_once_keep_memory_bounded_and_answer_without_5xx() {
     let mut server = ServerProcess::prepare().await;
     server.cli(
