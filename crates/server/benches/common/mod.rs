@@ -176,6 +176,24 @@ impl Server {
     pub fn peak_rss_mib(&self) -> f64 {
         status_mib(self.child.id(), "VmHWM:")
     }
+
+    /// Starts the peak resident memory over from the current one (Linux: 5 written
+    /// to /proc/PID/clear_refs), so that [`Server::peak_rss_mib`] covers what follows.
+    #[allow(dead_code)] // not every bench reads a peak of part of its run
+    pub fn reset_peak_rss(&self) {
+        std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5")
+            .expect("the peak RSS can be reset (Linux 4.0 or later)");
+    }
+
+    /// The server's resident memory now, anonymous and mapped from files (the
+    /// binary's code), in MiB.
+    #[allow(dead_code)]
+    pub fn rss_parts_mib(&self) -> (f64, f64) {
+        (
+            status_mib(self.child.id(), "RssAnon:"),
+            status_mib(self.child.id(), "RssFile:"),
+        )
+    }
 }
 
 /// A further instance of the server (see [`Server::another`]).
