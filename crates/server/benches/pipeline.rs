@@ -12,8 +12,12 @@
 //! SSE-S3), the leanest client there is here (the SDK adds a checksum and its
 //! retry layer). Our uploads go without `Expect: 100-continue`, as browsers send
 //! them; the signed PUT keeps curl's (an empty `Expect:` would be signed but not
-//! sent), which SeaweedFS answers at once (1,234 against 1,270 puts/s without). Each round's ratios to that round's raw rate are printed, then
-//! the median and min–max of each ratio over the rounds.
+//! sent), which SeaweedFS answers at once (1,234 against 1,270 puts/s without).
+//! Each round's ratios to that round's raw rate are printed, then the median and
+//! min–max of each ratio over the rounds. Each round also sends raw PutObject
+//! one at a time under keys laid out as ours: SeaweedFS's CPU per object grows
+//! as requests come slower, so our PUT's cost to it compares with a raw PUT's at
+//! a like rate. Every raw PUT writes a new object.
 //!
 //! Beside each rate, the CPU each upload cost the server and the object store
 //! (SeaweedFS, BENCH_S3_PID): user and system time from `/proc/PID/stat`, read
@@ -131,6 +135,8 @@ struct Batch {
     config: std::path::PathBuf,
     /// The status every upload of the batch is answered with.
     expect: &'static str,
+    /// Uploads in flight at a time.
+    in_flight: usize,
 }
 
 impl Batch {
@@ -157,6 +163,15 @@ impl Batch {
             options,
             config,
             expect: "200",
+            in_flight: IN_FLIGHT,
+        }
+    }
+
+    /// The same batch, one upload at a time.
+    fn one_at_a_time(self) -> Batch {
+        Batch {
+            in_flight: 1,
+            ..self
         }
     }
 
@@ -190,7 +205,7 @@ impl Batch {
                 "--no-progress-meter",
                 "--parallel",
                 "--parallel-max",
-                &IN_FLIGHT.to_string(),
+                &self.in_flight.to_string(),
             ])
             .args(["--write-out", "%{http_code}\\n"])
             .args(&self.options)
@@ -337,27 +352,53 @@ async fn bench_uploads(images: &Arc<Vec<Vec<u8>>>) -> (Server, Server) {
     create_bucket("bench-raw").await;
     create_bucket("bench-server").await;
     let endpoint = env("BENCH_S3_ENDPOINT");
-    let raw = Batch::new(
-        dir.path(),
-        "raw",
-        vec![
-            "--aws-sigv4".into(),
-            "aws:amz:us-east-1:s3".into(),
-            "--user".into(),
-            format!(
-                "{}:{}",
-                env("BENCH_S3_ACCESS_KEY"),
-                env("BENCH_S3_SECRET_KEY")
-            ),
-            "-H".into(),
-            "x-amz-content-sha256: UNSIGNED-PAYLOAD".into(),
-            "-H".into(),
-            "x-amz-server-side-encryption: AES256".into(),
-        ],
-        uploads(),
-        |n| format!("{endpoint}/bench-raw/raw/{}-{n}.jpg", uuid::Uuid::new_v4()),
-        |n| dir.path().join(format!("image-{}.jpg", n % images.len())),
-    );
+    let raw_options: Vec<String> = vec![
+        "--aws-sigv4".into(),
+        "aws:amz:us-east-1:s3".into(),
+        "--user".into(),
+        format!(
+            "{}:{}",
+            env("BENCH_S3_ACCESS_KEY"),
+            env("BENCH_S3_SECRET_KEY")
+        ),
+        "-H".into(),
+        "x-amz-content-sha256: UNSIGNED-PAYLOAD".into(),
+        "-H".into(),
+        "x-amz-server-side-encryption: AES256".into(),
+    ];
+    // Each round's raw PUTs write new objects, as uploads do: raw PutObject with
+    // 8 in flight (the baseline), and one at a time under keys laid out as ours
+    // (SeaweedFS's CPU per object rises as requests come slower, and our uploads
+    // reach about half the raw rate).
+    let raw_rounds: Vec<(Batch, Batch)> = (0..=rounds)
+        .map(|round| {
+            let raw = Batch::new(
+                dir.path(),
+                &format!("raw-{round}"),
+                raw_options.clone(),
+                uploads(),
+                |n| format!("{endpoint}/bench-raw/raw/{}-{n}.jpg", uuid::Uuid::new_v4()),
+                |n| dir.path().join(format!("image-{}.jpg", n % images.len())),
+            );
+            let application = uuid::Uuid::new_v4();
+            let one = Batch::new(
+                dir.path(),
+                &format!("raw-one-{round}"),
+                raw_options.clone(),
+                uploads(),
+                |n| {
+                    format!(
+                        "{endpoint}/bench-raw/monitoring/{application}/screen/{}-{}.jpg",
+                        1_700_000_000_000u64 + n as u64,
+                        uuid::Uuid::new_v4()
+                    )
+                },
+                |n| dir.path().join(format!("image-{}.jpg", n % images.len())),
+            )
+            .one_at_a_time();
+            (raw, one)
+        })
+        .collect();
     let s3 = Server::start_pipeline(Some("bench-server")).await;
     let builtin = Server::start_pipeline(None).await;
     let (s3_binary, s3_base64, s3_refused) =
@@ -393,10 +434,11 @@ async fn bench_uploads(images: &Arc<Vec<Vec<u8>>>) -> (Server, Server) {
     // and set-up's before them.
     s3.reset_peak_rss();
     builtin.reset_peak_rss();
-    let mut raw_costs = Vec::new();
+    let (mut raw_costs, mut one_costs) = (Vec::new(), Vec::new());
     let mut costs: Vec<Vec<Cost>> = vec![Vec::new(); sides.len()];
-    for round in 0..=rounds {
+    for (round, (raw, one)) in raw_rounds.iter().enumerate() {
         let raw_cost = raw.cost(None, store);
+        let one_cost = one.cost(None, store);
         let round_costs: Vec<Cost> = sides
             .iter()
             .map(|(_, batch, server, store)| batch.cost(*server, *store))
@@ -418,15 +460,18 @@ async fn bench_uploads(images: &Arc<Vec<Vec<u8>>>) -> (Server, Server) {
             })
             .collect();
         println!(
-            "  round {round}: raw PutObject {:.0}/s (store {:.0} µs); {}",
+            "  round {round}: raw PutObject {:.0}/s (store {:.0} µs), one at a time {:.0}/s (store {:.0} µs); {}",
             raw_cost.rate,
             raw_cost.store_us,
+            one_cost.rate,
+            one_cost.store_us,
             line.join(", ")
         );
         for (i, cost) in round_costs.iter().enumerate() {
             costs[i].push(*cost);
         }
         raw_costs.push(raw_cost);
+        one_costs.push(one_cost);
     }
     let of =
         |costs: &[Cost], field: fn(&Cost) -> f64| costs.iter().map(field).collect::<Vec<f64>>();
@@ -434,6 +479,11 @@ async fn bench_uploads(images: &Arc<Vec<Vec<u8>>>) -> (Server, Server) {
         "raw PutObject (signed PUT, SSE-S3) to SeaweedFS: {}/s; the store's CPU per object {} µs",
         spread(&of(&raw_costs, |c| c.rate), 0),
         spread(&of(&raw_costs, |c| c.store_us), 0)
+    );
+    println!(
+        "raw PutObject one at a time, keys laid out as ours: {}/s; the store's CPU per object {} µs",
+        spread(&of(&one_costs, |c| c.rate), 0),
+        spread(&of(&one_costs, |c| c.store_us), 0)
     );
     for (i, (name, _, _, store)) in sides.iter().enumerate() {
         let store_cpu = match store {
