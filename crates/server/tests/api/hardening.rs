@@ -803,22 +803,27 @@ async fn the_api_description_is_served() {
     }
 }
 
+/// A candidate account made with the command line, before the server starts.
+fn create_candidate(server: &ServerProcess, email: &str, password: &str) {
+    server.cli(
+        &[
+            "user",
+            "create",
+            "--email",
+            email,
+            "--role",
+            "candidate",
+            "--password-stdin",
+        ],
+        Some(password),
+    );
+}
+
 #[tokio::test]
 async fn sign_ins_give_the_memory_they_hashed_with_back() {
     let mut server = ServerProcess::prepare().await;
     for email in ["first@example.test", "second@example.test"] {
-        server.cli(
-            &[
-                "user",
-                "create",
-                "--email",
-                email,
-                "--role",
-                "candidate",
-                "--password-stdin",
-            ],
-            Some("the-right-password"),
-        );
+        create_candidate(&server, email, "the-right-password");
     }
     server.serve().await;
     let (before, _) = server.memory_mib();
@@ -849,18 +854,7 @@ async fn sign_ins_give_the_memory_they_hashed_with_back() {
 #[tokio::test]
 async fn six_hundred_sign_ins_at_once_keep_memory_bounded_and_answer_without_5xx() {
     let mut server = ServerProcess::prepare().await;
-    server.cli(
-        &[
-            "user",
-            "create",
-            "--email",
-            "flooded@example.test",
-            "--role",
-            "candidate",
-            "--password-stdin",
-        ],
-        Some("the-right-password"),
-    );
+    create_candidate(&server, "flooded@example.test", "the-right-password");
     server.serve().await;
     let (before, _) = server.memory_mib();
     let client = reqwest::Client::builder()
