@@ -25,7 +25,7 @@
 //! moves with whatever else runs; the CPU an upload costs does not. A fifth side
 //! sends upload-binary bodies that are not JPEGs, refused with 415 once read:
 //! the server's CPU for the HTTP exchange, the session and the 64 KiB body,
-//! before any check against the database and any store.
+//! with no database work but the session lookup (a read) and nothing stored.
 //!
 //! The peak RSS printed after the rounds is over the rounds alone: it is reset
 //! (`/proc/PID/clear_refs`) after the servers start and sign the candidate in.
@@ -262,7 +262,7 @@ async fn session_cookie(server: &Server) -> String {
 
 /// The uploads of one server: upload-binary, base64 upload, and upload-binary of
 /// bodies that are not JPEGs, refused (415) once read: what a request costs
-/// the server before anything is checked against the database or stored.
+/// the server with no database work but its session lookup and nothing stored.
 async fn server_batches(
     server: &Server,
     name: &str,
@@ -732,7 +732,7 @@ async fn main() {
         for (name, server) in [("S3 (SeaweedFS)", &s3), ("built-in store", &builtin)] {
             let (anon, file) = server.rss_parts_mib();
             println!(
-                "{name}: peak server RSS {:.1} MiB over the upload rounds (8 in flight, binary and base64; after them {anon:.1} MiB anonymous, {file:.1} MiB of the binary's mapped code)",
+                "{name}: peak server RSS {:.1} MiB over the upload rounds (8 in flight, binary and base64; after them {anon:.1} MiB anonymous, {file:.1} MiB file-backed, mostly the binary's code; the S3 server's also took the 415 side)",
                 server.peak_rss_mib()
             );
         }

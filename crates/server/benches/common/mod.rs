@@ -185,7 +185,7 @@ impl Server {
             .expect("the peak RSS can be reset (Linux 4.0 or later)");
     }
 
-    /// The server's resident memory now, anonymous and mapped from files (the
+    /// The server's resident memory now, anonymous and file-backed (mostly the
     /// binary's code), in MiB.
     #[allow(dead_code)]
     pub fn rss_parts_mib(&self) -> (f64, f64) {

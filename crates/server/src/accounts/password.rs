@@ -137,13 +137,14 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Hands the whole pages of `memory` back to the kernel, which maps them to
-/// zeroed pages again when the next hash writes them (argon2 writes every block
-/// before it reads it). Kept between sign-ins, the two threads' 19 MiB were half
-/// the server's resident memory while it took uploads (2026-12-05: 41 MiB
-/// anonymous before the first upload, 3 MiB without them); faulting them back
-/// in costs the next sign-in about 5,000 page faults beside its hash.
-#[cfg(unix)]
+/// Hands the whole pages of `memory` back to the kernel (Linux), which maps
+/// them to zeroed pages again when the next hash writes them (argon2 writes
+/// every block before it reads it). Kept between sign-ins, the two threads'
+/// 19 MiB were half the server's resident memory while it took uploads
+/// (2026-12-05: 41 MiB anonymous before the first upload, 3 MiB without them);
+/// faulting them back in costs the next sign-in about 5,000 page faults beside
+/// its hash. Elsewhere `MADV_DONTNEED` frees nothing, so the buffer stays.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 fn give_back(memory: &mut [Block]) {
     // SAFETY: sysconf has no preconditions.
     let page = match usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }) {
@@ -158,8 +159,7 @@ fn give_back(memory: &mut [Block]) {
     }
     // SAFETY: [first, last) lies inside `memory`, which this thread borrows
     // mutably and no one reads until the next hash writes it. MADV_DONTNEED
-    // keeps the range mapped and its bytes read as zeros or as they were, a
-    // valid `Block` either way.
+    // keeps the range mapped and its bytes read as zeros, a valid `Block`.
     let advised = unsafe {
         libc::madvise(
             first as *mut libc::c_void,
@@ -172,7 +172,7 @@ fn give_back(memory: &mut [Block]) {
     }
 }
 
-#[cfg(not(unix))]
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
 fn give_back(_memory: &mut [Block]) {}
 
 /// `argon2`'s `verify_password`, but in the given memory.

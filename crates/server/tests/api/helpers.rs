@@ -689,18 +689,32 @@ impl ServerProcess {
 
     /// `(current, peak)` resident memory in MiB.
     pub fn memory_mib(&self) -> (f64, f64) {
+        (self.status_mib("VmRSS:"), self.status_mib("VmHWM:"))
+    }
+
+    /// Resident memory of the server's own allocations (anonymous pages, no
+    /// file-backed code), in MiB.
+    pub fn anonymous_mib(&self) -> f64 {
+        self.status_mib("RssAnon:")
+    }
+
+    /// Starts the peak resident memory over from the current one (Linux: 5
+    /// written to /proc/PID/clear_refs), so `memory_mib`'s peak covers what follows.
+    pub fn reset_peak_memory(&self) {
+        std::fs::write(format!("/proc/{}/clear_refs", self.pid()), "5")
+            .expect("the peak RSS can be reset");
+    }
+
+    fn status_mib(&self, field: &str) -> f64 {
         let status =
             std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|line| line.starts_with(name))
-                .and_then(|line| line.split_whitespace().nth(1))
-                .and_then(|kib| kib.parse::<f64>().ok())
-                .unwrap_or(0.0)
-                / 1024.0
-        };
-        (field("VmRSS:"), field("VmHWM:"))
+        status
+            .lines()
+            .find(|line| line.starts_with(field))
+            .and_then(|line| line.split_whitespace().nth(1))
+            .and_then(|kib| kib.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
     }
 }
 
