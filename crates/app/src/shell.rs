@@ -12,7 +12,6 @@ use crate::{
     accountability::AuditPage,
     applications::ApplicationsPage,
     auth::{me, Logout, SignInPage},
-    monitoring::InterviewPage,
     review::ReviewPage,
     ui::refusal::set_page_status,
 };
@@ -53,7 +52,6 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home/>
                     <Route path=path!("/login") view=SignInPage/>
                     <Route path=path!("/applications") view=ApplicationsPage/>
-                    <Route path=path!("/applications/:id/interview") view=InterviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/applications/:id/review") view={Lazy::<ReviewRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/search") view={Lazy::<SearchRoute>::new()}/>
                     <Route path=path!("/live") view={Lazy::<LiveRoute>::new()}/>

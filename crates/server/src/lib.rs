@@ -6,6 +6,7 @@
 pub mod accountability;
 pub mod accounts;
 pub mod applications;
+pub mod candidate_page;
 pub mod cli;
 pub mod db;
 pub mod edge;

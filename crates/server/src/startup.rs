@@ -65,6 +65,8 @@ pub struct AppState {
     pub audit_key: crate::db::audit::AuditKey,
     /// The capture-link pages (`/capture/{token}`).
     pub link_pages: LinkPages,
+    /// The candidate's interview page: the document of its own wasm.
+    pub candidate_page: crate::candidate_page::CandidatePage,
     /// The built-in store when it is the one in use: its URLs are served at `/media`.
     pub media: Option<Arc<FileStore>>,
     /// Evidence exports streaming now, per user and overall.
@@ -190,6 +192,7 @@ pub async fn build_state(settings: &Settings) -> Result<AppState, StartupError> 
             db: db.clone(),
             accounts,
         },
+        candidate_page: crate::candidate_page::CandidatePage::find(&settings.leptos),
         leptos_options: settings.leptos.clone(),
         db,
         store,
@@ -263,6 +266,10 @@ pub fn router(state: AppState) -> Router {
         .route(crate::report::REPORT_PATH, get(crate::report::report))
         .route(crate::live::LIVE_PATH, get(crate::live::live))
         .route(SIGN_IN_FORM_PATH, post(sign_in_form::submit))
+        .route(
+            crate::candidate_page::INTERVIEW_PATH,
+            get(crate::candidate_page::serve),
+        )
         .route(
             crate::routes::CAPTURE_SESSIONS_PATH,
             post(integration::links::open_for_embedding),

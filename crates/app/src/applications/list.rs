@@ -179,7 +179,7 @@ pub fn ApplicationTable(
                             })}
                             <td class="actions">
                                 {(!show_candidate).then(|| view! {
-                                    <a class="button" href=format!("/applications/{}/interview", application.id)>"Start interview"</a>
+                                    <a class="button" rel="external" href=format!("/applications/{}/interview", application.id)>"Start interview"</a>
                                 })}
                                 " " <a class="button secondary" href=review>{if show_candidate { "Review" } else { "View images" }}</a>
                             </td>

@@ -1,7 +1,7 @@
 //! The sign-in page.
 
 use leptos::{ev::SubmitEvent, html, prelude::*};
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use shared::redirect::{after_sign_in, local_path};
 
@@ -25,12 +25,13 @@ pub fn SignInPage() -> impl IntoView {
     let email = NodeRef::<html::Input>::new();
     let password = NodeRef::<html::Input>::new();
     let query = use_query_map();
-    let navigate = use_navigate();
 
+    // A full load, not the router's: the next page may be the candidate's
+    // interview page, which is a wasm of its own rather than a route of this app.
     Effect::new(move |_| {
         if let Some(Ok(_user)) = login.value().get() {
             let next = after_sign_in(query.read_untracked().get("next").as_deref());
-            navigate(&next, Default::default());
+            let _ = window().location().assign(&next);
         }
     });
     // Carried through the form when it is posted without the wasm.

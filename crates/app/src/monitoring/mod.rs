@@ -1,14 +1,11 @@
-//! Monitoring: the candidate's interview page (the panel itself is the
-//! `interview-monitor-panel` crate) and the monitoring API's server functions
-//! (thin: parse, hand to the monitoring service, which asks the access policy,
-//! return its answer or error).
+//! Monitoring: the monitoring API's server functions (thin: parse, hand to
+//! the monitoring service, which asks the access policy, return its answer or
+//! error). The candidate's interview page is a wasm of its own (the
+//! `candidate-page` crate), with the panel (the `interview-monitor-panel` crate).
 
+pub use ::panel::queue;
 #[cfg(feature = "ssr")]
 use shared::input::monitoring as input;
-pub(crate) mod interview;
-pub use ::panel::queue;
-
-pub use interview::InterviewPage;
 
 use leptos::prelude::*;
 use shared::{

@@ -164,25 +164,25 @@ async fn every_page_finds_its_services_whoever_asks() {
     );
 }
 
-/// The interview page renders the panel on the server (which never runs it):
-/// many at once on a runtime of several threads, each answer is whole. (The
+/// The review page (a lazy route, rendered whole before it is sent) renders
+/// many at once on a runtime of several threads, each answer whole. (The
 /// panel's browser-only values, dropped on another thread than the one that
 /// made them, once panicked and cut the answer off.) Other instances start in
 /// the same process meanwhile: each start once found the app's routes again,
 /// and a page whose resource was first polled then never answered.
 /// On the server's own runtime (its workers' stack size), with four workers.
 #[test]
-fn interview_pages_render_whole_on_many_threads() {
+fn pages_render_whole_on_many_threads() {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
         .thread_stack_size(server::startup::WORKER_STACK_BYTES)
         .enable_all()
         .build()
         .expect("runtime")
-        .block_on(interview_pages_render_whole())
+        .block_on(pages_render_whole())
 }
 
-async fn interview_pages_render_whole() {
+async fn pages_render_whole() {
     use std::sync::{
         atomic::{AtomicUsize, Ordering},
         Arc,
@@ -199,10 +199,10 @@ async fn interview_pages_render_whole() {
         previous(info);
     }));
     let i = crate::helpers::interview().await;
-    let cookie = i.app.session_cookie_of(&i.candidate).await;
+    let cookie = i.app.session_cookie_of(&i.recruiter).await;
     let url = i
         .app
-        .url(&format!("/applications/{}/interview", i.application));
+        .url(&format!("/applications/{}/review", i.application));
     // A page that never finishes fails the test (named), not the whole run.
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(60))
@@ -241,4 +241,44 @@ async fn interview_pages_render_whole() {
         0,
         "a browser-only value was dropped on another thread of the server"
     );
+}
+
+/// The candidate's interview page is the document of its own wasm: named with
+/// a version of their content, its inline start allowed by the nonce in the
+/// page's policy and nothing else, revalidated on every visit; whoever asks
+/// (signing in and who may see the application are the page's API calls).
+#[tokio::test]
+async fn the_interview_page_loads_its_own_wasm_under_its_nonce() {
+    let app = spawn_app().await;
+    let page = reqwest::get(app.url("/applications/any-id/interview"))
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-cache");
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let html = page.text().await.unwrap();
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the policy");
+    assert!(
+        html.contains(&format!(
+            "<script type=\"module\" nonce=\"{nonce}\">import init from '/pkg/candidate.js?v="
+        )),
+        "{html}"
+    );
+    assert!(html.contains("module_or_path: '/pkg/candidate_bg.wasm?v="));
+    assert!(!html.contains("interview-monitor.js") && !html.contains("hydrate"));
+    // A new nonce for each answer.
+    let again = reqwest::get(app.url("/applications/any-id/interview"))
+        .await
+        .unwrap();
+    assert!(!again.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains(nonce));
 }
