@@ -1,6 +1,6 @@
 //! What the page reads from its own address: the application, the language
 //! asked for (`?lang=`), the intervals a link may carry (`?cameraInterval=`),
-//! and the addresses it sends the candidate to. Plain functions on strings.
+//! and the page in the other language. Plain functions on strings.
 
 /// The application of `/applications/{id}/interview` (not checked here: the
 /// server refuses an id that is not one).
@@ -47,21 +47,6 @@ pub fn with_language(search: &str, language: &str) -> String {
     format!("?{}", kept.join("&"))
 }
 
-/// Where a signed-out visitor goes: sign-in, then back to `path` (encoded, so
-/// it stays one value of the query).
-pub fn sign_in_then(path: &str) -> String {
-    let mut next = String::with_capacity(path.len());
-    for b in path.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                next.push(b as char)
-            }
-            _ => next.push_str(&format!("%{b:02X}")),
-        }
-    }
-    format!("/login?next={next}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,17 +82,5 @@ mod tests {
             None
         );
         assert_eq!(value(search, "lang"), Some("de"));
-    }
-
-    #[test]
-    fn the_way_back_after_sign_in_is_one_value() {
-        assert_eq!(
-            sign_in_then("/applications/abc/interview"),
-            "/login?next=/applications/abc/interview"
-        );
-        assert_eq!(
-            sign_in_then("/applications/a&b=c/interview"),
-            "/login?next=/applications/a%26b%3Dc/interview"
-        );
     }
 }

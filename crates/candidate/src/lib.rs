@@ -12,18 +12,22 @@ pub mod address;
 #[cfg(target_arch = "wasm32")]
 mod page;
 
-/// Runs when the module is instantiated: renders the page into `<body>` and
-/// marks it interactive (`data-hydrated`, which the browser tests wait for on
-/// every page of the app).
+/// Runs when the module is instantiated: renders the page into `<body>` in
+/// place of the server's "Loading…" frame (`#starting`) and marks it
+/// interactive (`data-hydrated`, which the browser tests wait for on every
+/// page of the app).
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Some(starting) = document.get_element_by_id("starting") {
+        starting.remove();
+    }
     leptos::mount::mount_to_body(page::CandidatePage);
-    if let Some(body) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.body())
-    {
+    if let Some(body) = document.body() {
         let _ = body.set_attribute("data-hydrated", "true");
     }
 }

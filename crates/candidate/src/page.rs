@@ -46,7 +46,7 @@ pub fn CandidatePage() -> impl IntoView {
 
 /// What the interview shows: who is asking, the application, the consent
 /// terms in the language asked for (else the browser's, which the server
-/// picks), and the panel's texts in it.
+/// picks), asked for at once; then the panel's texts in that language.
 async fn load(
     connection: Connection,
     id: String,
@@ -61,13 +61,23 @@ async fn load(
     PanelError,
 > {
     let no_body = serde_json::json!({});
-    let user: CurrentUser = transport::post_json(&connection, "/api/auth/me", &no_body).await?;
-    let body = serde_json::json!({ "applicationId": id });
-    let application: ApplicationSummary =
-        transport::post_json(&connection, "/api/applications/get", &body).await?;
-    let body = serde_json::json!({ "applicationId": id, "language": asked });
-    let terms: ConsentTerms =
-        transport::post_json(&connection, "/api/monitoring/consent/terms", &body).await?;
+    let application_body = serde_json::json!({ "applicationId": id });
+    let terms_body = serde_json::json!({ "applicationId": id, "language": asked });
+    let (user, application, terms) = futures::join!(
+        transport::post_json::<CurrentUser>(&connection, "/api/auth/me", &no_body),
+        transport::post_json::<ApplicationSummary>(
+            &connection,
+            "/api/applications/get",
+            &application_body
+        ),
+        transport::post_json::<ConsentTerms>(
+            &connection,
+            "/api/monitoring/consent/terms",
+            &terms_body
+        ),
+    );
+    // Signed out first: the other two fail for the same reason.
+    let (user, application, terms) = (user?, application?, terms?);
     let translation = match terms.language {
         Language::En => BTreeMap::new(),
         other => {
@@ -111,7 +121,7 @@ fn InterviewPage() -> impl IntoView {
                     }.into_any()
                 }
                 Err(error) if error.kind == ErrorKind::Unauthenticated => {
-                    go(&address::sign_in_then(&here.path));
+                    go(&shared::redirect::sign_in_then(&here.path));
                     ().into_any()
                 }
                 Err(error) => view! { <Refusal error/> }.into_any(),
@@ -137,18 +147,29 @@ fn LanguageSwitch(current: Language, search: String) -> impl IntoView {
     }
 }
 
-/// What the viewer may not see (403), what does not exist (404), or another failure.
+/// What the viewer may not see (403), what does not exist (404), or another
+/// failure, with a way to try again when trying again can help.
 #[component]
 fn Refusal(error: PanelError) -> impl IntoView {
-    let (title, status) = match error.kind {
-        ErrorKind::Forbidden | ErrorKind::ConsentRequired => ("Not allowed", 403),
-        ErrorKind::NotFound => ("Not found", 404),
-        _ => ("Something went wrong", 500),
+    let title = match error.kind {
+        ErrorKind::Forbidden => "Not allowed",
+        ErrorKind::NotFound => "Not found",
+        _ => "Something went wrong",
     };
+    let passing = matches!(
+        error.kind,
+        ErrorKind::Network
+            | ErrorKind::Unavailable
+            | ErrorKind::TooManyRequests
+            | ErrorKind::RequestTimeout
+    );
     view! {
-        <section class="card refusal" data-status=status>
+        <section class="card refusal" data-status=error.kind.status()>
             <h1>{title}</h1>
             <p>{error.message}</p>
+            {passing.then(|| view! {
+                <p><button on:click=|_| { let _ = window().location().reload(); }>"Try again"</button></p>
+            })}
             <p><a href="/applications">"Back to the applications"</a></p>
         </section>
     }

@@ -59,6 +59,24 @@ impl ErrorKind {
         })
     }
 
+    /// The HTTP status the server answers this kind with (500 for the kinds
+    /// it never sends: no answer, a page set up wrongly).
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorKind::BadRequest => 400,
+            ErrorKind::Unauthenticated => 401,
+            ErrorKind::Forbidden | ErrorKind::ConsentRequired => 403,
+            ErrorKind::NotFound => 404,
+            ErrorKind::RequestTimeout => 408,
+            ErrorKind::Conflict => 409,
+            ErrorKind::PayloadTooLarge => 413,
+            ErrorKind::UnsupportedMediaType => 415,
+            ErrorKind::TooManyRequests => 429,
+            ErrorKind::Unavailable => 503,
+            ErrorKind::Internal | ErrorKind::Network | ErrorKind::Setup => 500,
+        }
+    }
+
     /// The kind an HTTP status means when the body says nothing readable.
     pub fn from_status(status: u16) -> Self {
         match status {
@@ -139,6 +157,15 @@ impl std::error::Error for PanelError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_status_the_server_sends_reads_back_as_the_same_status() {
+        for status in [400, 401, 403, 404, 408, 409, 413, 415, 429, 500, 503] {
+            assert_eq!(ErrorKind::from_status(status).status(), status);
+        }
+        assert_eq!(ErrorKind::ConsentRequired.status(), 403);
+        assert_eq!(ErrorKind::Network.status(), 500);
+    }
 
     #[test]
     fn the_servers_kind_survives() {

@@ -192,7 +192,7 @@ pub async fn renew(connection: &Connection, failed_with: Option<String>) -> bool
 
 /// `future`'s output, or `None` if it has not finished after `ms` (a host's
 /// `fetch_token` that never answers cannot hold renewal for good).
-async fn within<T: 'static>(
+pub(crate) async fn within<T: 'static>(
     ms: u32,
     future: impl std::future::Future<Output = T> + 'static,
 ) -> Option<T> {

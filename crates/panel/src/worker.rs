@@ -25,6 +25,48 @@ use crate::{
     transport,
 };
 
+/// How long reading a kept capture's bytes may take before its record is
+/// asked for again, and how often.
+const RESTORE_READ_MS: u32 = 3_000;
+const RESTORE_READS: u32 = 5;
+
+/// What an earlier visit left for `application`, each capture's JPEG read
+/// into memory. Just after a reload, Chromium can hand out a blob from
+/// IndexedDB that never becomes readable: a fetch with it as its body stays
+/// unsent for good, however often it is tried. So each blob is read here
+/// within [`RESTORE_READ_MS`], and if one is not, the records are asked for
+/// again (new blobs), up to [`RESTORE_READS`] times; after that they are
+/// handed over as they are (the uploads' own timeout and retries apply).
+async fn readable_kept(application: ApplicationId) -> Option<Vec<persist::StoredCapture>> {
+    for _ in 1..RESTORE_READS {
+        let mut kept = persist::kept_for(application).await.ok()?;
+        if in_memory(&mut kept).await {
+            return Some(kept);
+        }
+        gloo_timers::future::TimeoutFuture::new(500).await;
+    }
+    persist::kept_for(application).await.ok()
+}
+
+/// Replaces every capture's blob by a copy of its bytes in memory: whether
+/// each was read in time.
+async fn in_memory(kept: &mut [persist::StoredCapture]) -> bool {
+    for capture in kept {
+        let StoredItem::Capture { blob, .. } = &mut capture.item else {
+            continue;
+        };
+        let read = wasm_bindgen_futures::JsFuture::from(blob.array_buffer());
+        let Some(Ok(bytes)) = transport::within(RESTORE_READ_MS, read).await else {
+            return false;
+        };
+        match Blob::new_with_buffer_source_sequence(&js_sys::Array::of1(&bytes)) {
+            Ok(copy) => *blob = copy,
+            Err(_) => return false,
+        }
+    }
+    true
+}
+
 /// How often a queue waiting for a new sign-in tries again.
 const SIGNED_OUT_RETRY_MS: u32 = 3000;
 
@@ -282,7 +324,7 @@ impl Worker {
         }
         let worker = *self;
         spawn_local(async move {
-            let Ok(mut kept) = persist::kept_for(application).await else {
+            let Some(mut kept) = readable_kept(application).await else {
                 return;
             };
             if kept.is_empty() {

@@ -5,12 +5,13 @@
 //! once at start, so browsers keep them for a year (`/pkg` is cached so) and
 //! fetch them again when a new build changes them.
 
-use std::{path::Path, sync::Arc};
+use std::sync::Arc;
 
+use app::{auth::ssr::SignedIn, AppError};
 use axum::{
-    extract::State,
-    http::{header, HeaderValue},
-    response::{Html, IntoResponse, Response},
+    extract::{Path, State},
+    http::{header, HeaderValue, StatusCode, Uri},
+    response::{Html, IntoResponse, Redirect, Response},
 };
 use leptos::config::LeptosOptions;
 use sha2::{Digest, Sha256};
@@ -39,7 +40,7 @@ impl CandidatePage {
     /// then fails to load, as the app's pages would.
     pub fn find(options: &LeptosOptions) -> CandidatePage {
         let pkg = options.site_pkg_dir.trim_matches('/');
-        let folder = Path::new(options.site_root.as_ref()).join(pkg);
+        let folder = std::path::Path::new(options.site_root.as_ref()).join(pkg);
         let mut hash = Sha256::new();
         let mut found = true;
         for name in [SCRIPT, WASM] {
@@ -59,23 +60,50 @@ impl CandidatePage {
         }
     }
 
+    /// The page's document: the frame with "Loading…" until the wasm has
+    /// rendered the page over it (or words for a load that failed), and the
+    /// module that starts it.
     fn document(&self, nonce: &str) -> String {
         let CandidatePage {
             script,
             wasm,
             stylesheet,
         } = self;
+        self.frame(
+            &format!(
+                "<script type=\"module\" nonce=\"{nonce}\">\
+                 import('{script}').then((page) => page.default({{ module_or_path: '{wasm}' }})).catch(() => {{\
+                 const status = document.getElementById('starting-status');\
+                 if (status) status.textContent = 'The page could not load. Check the connection, then reload the page.';\
+                 }});</script>\
+                 <link rel=\"modulepreload\" href=\"{script}\">\
+                 <link rel=\"preload\" href=\"{wasm}\" as=\"fetch\" type=\"application/wasm\" crossorigin>\
+                 <link id=\"leptos\" rel=\"stylesheet\" href=\"{stylesheet}\">"
+            ),
+            "<p class=\"muted\" id=\"starting-status\" role=\"status\">Loading…</p>\
+             <noscript><p>This page needs JavaScript and WebAssembly to show what is captured and to capture it. Turn them on and reload the page.</p></noscript>",
+        )
+    }
+
+    /// An address that is no application's: the app's not-found page, without
+    /// the wasm.
+    fn not_found(&self) -> String {
+        self.frame(
+            &format!("<link id=\"leptos\" rel=\"stylesheet\" href=\"{}\">", self.stylesheet),
+            "<section class=\"card refusal\" data-status=\"404\"><h1>Not found</h1>\
+             <p>There is no interview here.</p><p><a href=\"/applications\">Back to the applications</a></p></section>",
+        )
+    }
+
+    /// The app's frame around `main`; the wasm replaces what is inside
+    /// `#starting` with the page itself.
+    fn frame(&self, head: &str, main: &str) -> String {
         format!(
             "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <link rel=\"modulepreload\" href=\"{script}\">\
-             <link rel=\"preload\" href=\"{wasm}\" as=\"fetch\" type=\"application/wasm\" crossorigin>\
-             <link id=\"leptos\" rel=\"stylesheet\" href=\"{stylesheet}\">\
-             <title>interview-monitor</title>\
-             <script type=\"module\" nonce=\"{nonce}\">import init from '{script}'; init({{ module_or_path: '{wasm}' }});</script>\
-             </head><body><noscript><main><section class=\"card refusal\"><h1>Your interview</h1>\
-             <p>This page needs JavaScript and WebAssembly to show what is captured and to capture it. Turn them on and reload.</p>\
-             </section></main></noscript></body></html>"
+             <title>interview-monitor</title>{head}</head>\
+             <body><div id=\"starting\"><header class=\"top\"><a class=\"brand\" href=\"/\">interview-monitor</a></header>\
+             <main>{main}</main></div></body></html>"
         )
     }
 }
@@ -101,19 +129,38 @@ fn stylesheet_name(options: &LeptosOptions) -> String {
     name
 }
 
-/// `GET /applications/{id}/interview`: the document; the page asks the API
-/// for the rest (who is signed in, the application, the consent terms) and
-/// sends a signed-out visitor to sign in.
-pub async fn serve(State(page): State<CandidatePage>) -> Response {
+/// `GET /applications/{id}/interview`: the document, for whoever is signed
+/// in (the page asks the API for the rest, and shows a refusal when the
+/// application is not theirs to open); a signed-out visitor goes to sign-in
+/// and back, an address that holds no application id is 404.
+pub async fn serve(
+    State(page): State<CandidatePage>,
+    Path(id): Path<String>,
+    uri: Uri,
+    caller: Result<SignedIn, AppError>,
+) -> Response {
     let nonce = crate::encoding::random_token::<16>();
-    let mut response = Html(page.document(&nonce)).into_response();
-    // The security-headers layer writes the page's policy with this nonce.
-    if let Ok(value) = HeaderValue::from_str(&nonce) {
-        response.headers_mut().insert(app::CSP_NONCE_HEADER, value);
+    if shared::input::monitoring::application_id(&id).is_err() {
+        return html(StatusCode::NOT_FOUND, page.not_found(), &nonce);
     }
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    match caller {
+        Ok(_) => html(StatusCode::OK, page.document(&nonce), &nonce),
+        Err(AppError::Unauthenticated(_)) => {
+            Redirect::to(&shared::redirect::sign_in_then(uri.path())).into_response()
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+/// An HTML answer revalidated on every visit, under the pages' policy (which
+/// the security-headers layer writes for the nonce handed to it here).
+fn html(status: StatusCode, document: String, nonce: &str) -> Response {
+    let mut response = (status, Html(document)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(value) = HeaderValue::from_str(nonce) {
+        headers.insert(app::CSP_NONCE_HEADER, value);
+    }
     response
 }
 
@@ -129,7 +176,10 @@ mod tests {
             stylesheet: "/pkg/interview-monitor.x1.css".into(),
         };
         let html = page.document("n0nce");
-        assert!(html.contains("<script type=\"module\" nonce=\"n0nce\">import init from '/pkg/candidate.js?v=ab'; init({ module_or_path: '/pkg/candidate_bg.wasm?v=ab' });</script>"));
+        assert!(html.contains("<script type=\"module\" nonce=\"n0nce\">import('/pkg/candidate.js?v=ab').then((page) => page.default({ module_or_path: '/pkg/candidate_bg.wasm?v=ab' }))"));
         assert!(html.contains("href=\"/pkg/interview-monitor.x1.css\""));
+        assert!(html.contains("<div id=\"starting\">") && html.contains("Loading…"));
+        let missing = page.not_found();
+        assert!(missing.contains("data-status=\"404\"") && !missing.contains("<script"));
     }
 }

@@ -19,6 +19,21 @@ pub fn local_path(next: &str) -> Option<&str> {
     (starts_local && clean && next.len() <= 2048).then_some(next)
 }
 
+/// Where a signed-out visitor to `path` goes: sign-in, then back to `path`
+/// (encoded, so it stays one value of the query).
+pub fn sign_in_then(path: &str) -> String {
+    let mut next = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                next.push(b as char)
+            }
+            _ => next.push_str(&format!("%{b:02X}")),
+        }
+    }
+    format!("/login?next={next}")
+}
+
 /// Where to go after signing in.
 pub fn after_sign_in(next: Option<&str>) -> String {
     next.and_then(local_path)
@@ -29,6 +44,18 @@ pub fn after_sign_in(next: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_way_back_after_sign_in_is_one_value() {
+        assert_eq!(
+            sign_in_then("/applications/abc/interview"),
+            "/login?next=/applications/abc/interview"
+        );
+        assert_eq!(
+            sign_in_then("/applications/a&b=c/interview"),
+            "/login?next=/applications/a%26b%3Dc/interview"
+        );
+    }
 
     #[test]
     fn only_paths_of_this_site_are_followed() {

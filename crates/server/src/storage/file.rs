@@ -3,9 +3,11 @@
 //! served by the server at `/media/{key}?expires=..&sig=..` behind an HMAC signature.
 
 use std::{
+    collections::HashSet,
     io::Write,
     os::unix::fs::OpenOptionsExt,
     path::{Path, PathBuf},
+    sync::{Arc, Mutex},
     time::Duration,
 };
 
@@ -31,6 +33,91 @@ pub struct FileStore {
     root: PathBuf,
     cipher: Aes256Gcm,
     url_key: [u8; 32],
+    folders: Arc<DurableFolders>,
+}
+
+/// The folders under the root whose own entry, and every entry above them,
+/// this process has synced: a folder an upload creates must survive a power
+/// cut with the object in it, so its entry in its parent is synced, and so on
+/// up to the first folder known here. A folder joins only once that is done,
+/// so two first uploads into a new folder both sync (neither is acknowledged
+/// before the folder is durable); later uploads into it sync nothing above it.
+struct DurableFolders {
+    root: PathBuf,
+    known: Mutex<HashSet<PathBuf>>,
+    /// Makes a folder's entries durable: `fsync` of the folder (tests watch it).
+    sync: Box<dyn Fn(&Path) -> std::io::Result<()> + Send + Sync>,
+}
+
+/// Past this many folders the set starts again (a folder forgotten costs its
+/// next upload a few syncs, nothing more): two per application.
+const DURABLE_FOLDERS_KEPT: usize = 100_000;
+
+fn sync_folder(folder: &Path) -> std::io::Result<()> {
+    std::fs::File::open(folder)?.sync_all()
+}
+
+impl DurableFolders {
+    fn new(root: PathBuf) -> Self {
+        DurableFolders {
+            root,
+            known: Mutex::default(),
+            sync: Box::new(sync_folder),
+        }
+    }
+
+    fn is_known(&self, folder: &Path) -> bool {
+        folder == self.root || self.known.lock().is_ok_and(|known| known.contains(folder))
+    }
+
+    /// Creates `folder` (plain names under the root) if it is missing and
+    /// syncs every folder between it and the first one known durable that
+    /// existed before: the folders it synced, deepest first.
+    fn ensure(&self, folder: &Path) -> std::io::Result<Vec<PathBuf>> {
+        let inside = folder
+            .strip_prefix(&self.root)
+            .ok()
+            .filter(|inside| {
+                inside
+                    .components()
+                    .all(|part| matches!(part, std::path::Component::Normal(_)))
+            })
+            .ok_or_else(|| std::io::Error::other("a folder outside the store"))?;
+        if inside.as_os_str().is_empty() || (folder.is_dir() && self.is_known(folder)) {
+            return Ok(Vec::new());
+        }
+        // Folders below this one are made now: their entries are synced
+        // whatever the set says (a known folder removed behind the store's
+        // back and made again is not trusted).
+        let existed = folder
+            .ancestors()
+            .find(|folder| folder.is_dir())
+            .unwrap_or(&self.root)
+            .to_path_buf();
+        std::fs::create_dir_all(folder)?;
+        let mut synced = Vec::new();
+        let mut chain = Vec::new();
+        let mut current = folder;
+        while current != self.root {
+            let Some(parent) = current.parent() else {
+                break;
+            };
+            (self.sync)(parent)?;
+            synced.push(parent.to_path_buf());
+            chain.push(current.to_path_buf());
+            if existed.starts_with(parent) && self.is_known(parent) {
+                break;
+            }
+            current = parent;
+        }
+        if let Ok(mut known) = self.known.lock() {
+            if known.len() + chain.len() > DURABLE_FOLDERS_KEPT {
+                known.clear();
+            }
+            known.extend(chain);
+        }
+        Ok(synced)
+    }
 }
 
 fn derive(master: &[u8; 32], purpose: &str) -> [u8; 32] {
@@ -57,7 +144,10 @@ impl FileStore {
                 .map_err(|_| StorageError::Config("bad key length".into()))?;
         let root = data_dir.join("objects");
         std::fs::create_dir_all(&root)?;
+        // The root's own entry, made durable once (uploads sync below it).
+        sync_folder(data_dir)?;
         Ok(FileStore {
+            folders: Arc::new(DurableFolders::new(root.clone())),
             root,
             cipher,
             url_key: derive(&master, "interview-monitor media urls v1"),
@@ -136,13 +226,14 @@ impl FileStore {
     }
 }
 
-/// Writes to a temporary file in the same folder, syncs, then renames: readers see
-/// the whole object or none.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes to a temporary file in the same folder, syncs, renames, and syncs
+/// the folder: readers see the whole object or none, and once this returns a
+/// power cut loses neither the object nor any folder made for it.
+fn write_atomically(folders: &DurableFolders, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| std::io::Error::other("object path has no folder"))?;
-    std::fs::create_dir_all(dir)?;
+    folders.ensure(dir)?;
     let tmp = dir.join(format!(".tmp-{}", uuid::Uuid::new_v4()));
     let result = (|| {
         let mut file = std::fs::OpenOptions::new()
@@ -204,7 +295,8 @@ impl ObjectStore for FileStore {
     async fn put(&self, key: &ObjectKey, payload: &super::Payload) -> Result<(), StorageError> {
         let sealed = self.seal(key, payload.bytes())?;
         let path = self.path(key);
-        tokio::task::spawn_blocking(move || write_atomically(&path, &sealed))
+        let folders = self.folders.clone();
+        tokio::task::spawn_blocking(move || write_atomically(&folders, &path, &sealed))
             .await
             .map_err(std::io::Error::other)??;
         Ok(())
@@ -251,6 +343,105 @@ mod tests {
         "monitoring/6f1c2a3b-0000-4000-8000-00000000abcd/camera/1764063000123-0b7e0000-1111-4222-8333-444455556666.jpg"
             .parse()
             .unwrap()
+    }
+
+    #[test]
+    fn a_new_folder_is_synced_up_to_the_first_one_known_durable_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("objects");
+        std::fs::create_dir_all(&root).unwrap();
+        let folders = DurableFolders::new(root.clone());
+        let camera = root.join("monitoring/app-1/camera");
+        // camera's entry in app-1, app-1's in monitoring, monitoring's in the root.
+        assert_eq!(
+            folders.ensure(&camera).unwrap(),
+            [
+                root.join("monitoring/app-1"),
+                root.join("monitoring"),
+                root.clone()
+            ]
+        );
+        assert!(camera.is_dir());
+        assert!(folders.ensure(&camera).unwrap().is_empty());
+        // A sibling: its own entry only; app-1 is known.
+        assert_eq!(
+            folders
+                .ensure(&root.join("monitoring/app-1/screen"))
+                .unwrap(),
+            [root.join("monitoring/app-1")]
+        );
+        assert_eq!(
+            folders
+                .ensure(&root.join("monitoring/app-2/camera"))
+                .unwrap(),
+            [root.join("monitoring/app-2"), root.join("monitoring")]
+        );
+        // Removed behind the store's back, with the folder above it: made
+        // and synced again up to a folder that was there before.
+        std::fs::remove_dir_all(root.join("monitoring/app-1")).unwrap();
+        assert_eq!(
+            folders.ensure(&camera).unwrap(),
+            [root.join("monitoring/app-1"), root.join("monitoring")]
+        );
+        assert!(camera.is_dir());
+        // A folder that exists but this process has not synced (a crash may
+        // have come before an earlier process synced it): synced once.
+        let fresh = DurableFolders::new(root.clone());
+        assert_eq!(fresh.ensure(&camera).unwrap().len(), 3);
+        for outside in [
+            dir.path().join("elsewhere"),
+            root.join("monitoring/../../elsewhere"),
+        ] {
+            assert!(fresh.ensure(&outside).is_err(), "{}", outside.display());
+        }
+        assert!(!dir.path().join("elsewhere").exists());
+    }
+
+    /// Two first uploads into one new folder: the second, arriving while the
+    /// first is still syncing, syncs too rather than take the folder as durable.
+    #[test]
+    fn a_folder_another_upload_is_still_syncing_is_synced_again() {
+        use std::sync::{
+            atomic::{AtomicBool, Ordering},
+            Barrier,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("objects");
+        std::fs::create_dir_all(&root).unwrap();
+        let barrier = Arc::new(Barrier::new(2));
+        let held = AtomicBool::new(false);
+        let hold = barrier.clone();
+        let folders = Arc::new(DurableFolders {
+            sync: Box::new(move |folder| {
+                // The first upload stops in its first sync until the second is done.
+                if std::thread::current().name() == Some("first")
+                    && !held.swap(true, Ordering::SeqCst)
+                {
+                    hold.wait();
+                    hold.wait();
+                }
+                sync_folder(folder)
+            }),
+            ..DurableFolders::new(root.clone())
+        });
+        let camera = root.join("monitoring/app-1/camera");
+        let first = {
+            let (folders, camera) = (folders.clone(), camera.clone());
+            std::thread::Builder::new()
+                .name("first".into())
+                .spawn(move || folders.ensure(&camera).unwrap())
+                .unwrap()
+        };
+        barrier.wait();
+        let second = folders.ensure(&camera).unwrap();
+        barrier.wait();
+        assert_eq!(
+            second.len(),
+            3,
+            "the second upload synced the new folders itself"
+        );
+        assert_eq!(first.join().unwrap().len(), 3);
+        assert!(folders.ensure(&camera).unwrap().is_empty());
     }
 
     #[tokio::test]

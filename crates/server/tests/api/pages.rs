@@ -164,12 +164,12 @@ async fn every_page_finds_its_services_whoever_asks() {
     );
 }
 
-/// The review page (a lazy route, rendered whole before it is sent) renders
-/// many at once on a runtime of several threads, each answer whole. (The
-/// panel's browser-only values, dropped on another thread than the one that
-/// made them, once panicked and cut the answer off.) Other instances start in
-/// the same process meanwhile: each start once found the app's routes again,
-/// and a page whose resource was first polled then never answered.
+/// A page that loads a resource while it renders (the applications list)
+/// renders many at once on a runtime of several threads, each answer whole.
+/// (Browser-only values, dropped on another thread than the one that made
+/// them, once panicked and cut the answer off.) Other instances start in the
+/// same process meanwhile: each start once found the app's routes again, and a
+/// page whose resource was first polled then never answered.
 /// On the server's own runtime (its workers' stack size), with four workers.
 #[test]
 fn pages_render_whole_on_many_threads() {
@@ -199,10 +199,8 @@ async fn pages_render_whole() {
         previous(info);
     }));
     let i = crate::helpers::interview().await;
-    let cookie = i.app.session_cookie_of(&i.recruiter).await;
-    let url = i
-        .app
-        .url(&format!("/applications/{}/review", i.application));
+    let cookie = i.app.session_cookie_of(&i.candidate).await;
+    let url = i.app.url("/applications");
     // A page that never finishes fails the test (named), not the whole run.
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(60))
@@ -245,12 +243,23 @@ async fn pages_render_whole() {
 
 /// The candidate's interview page is the document of its own wasm: named with
 /// a version of their content, its inline start allowed by the nonce in the
-/// page's policy and nothing else, revalidated on every visit; whoever asks
-/// (signing in and who may see the application are the page's API calls).
+/// page's policy and nothing else, revalidated on every visit. A signed-out
+/// visitor goes to sign-in and back; an address with no application id in it
+/// is 404 (whether the application is the caller's to open is the page's
+/// API calls' to say).
 #[tokio::test]
 async fn the_interview_page_loads_its_own_wasm_under_its_nonce() {
-    let app = spawn_app().await;
-    let page = reqwest::get(app.url("/applications/any-id/interview"))
+    let i = crate::helpers::interview().await;
+    let cookie = i.app.session_cookie_of(&i.candidate).await;
+    let path = format!("/applications/{}/interview", i.application);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = client
+        .get(i.app.url(&path))
+        .header("cookie", &cookie)
+        .send()
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
@@ -267,18 +276,43 @@ async fn the_interview_page_loads_its_own_wasm_under_its_nonce() {
         .expect("a nonce in the policy");
     assert!(
         html.contains(&format!(
-            "<script type=\"module\" nonce=\"{nonce}\">import init from '/pkg/candidate.js?v="
+            "<script type=\"module\" nonce=\"{nonce}\">import('/pkg/candidate.js?v="
         )),
         "{html}"
     );
     assert!(html.contains("module_or_path: '/pkg/candidate_bg.wasm?v="));
     assert!(!html.contains("interview-monitor.js") && !html.contains("hydrate"));
     // A new nonce for each answer.
-    let again = reqwest::get(app.url("/applications/any-id/interview"))
+    let again = client
+        .get(i.app.url(&path))
+        .header("cookie", &cookie)
+        .send()
         .await
         .unwrap();
     assert!(!again.headers()["content-security-policy"]
         .to_str()
         .unwrap()
         .contains(nonce));
+
+    let signed_out = client.get(i.app.url(&path)).send().await.unwrap();
+    assert_eq!(signed_out.status(), 303);
+    assert_eq!(
+        signed_out.headers()["location"],
+        format!("/login?next={path}").as_str()
+    );
+    for id in [
+        "not-an-id".to_string(),
+        "x".repeat(5_000),
+        "%2F..%2F".into(),
+    ] {
+        let missing = client
+            .get(i.app.url(&format!("/applications/{id}/interview")))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(missing.status(), 404, "{}", &id[..id.len().min(20)]);
+        let html = missing.text().await.unwrap();
+        assert!(html.contains("Not found") && !html.contains("<script"));
+    }
 }
