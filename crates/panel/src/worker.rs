@@ -28,6 +28,8 @@ use crate::{
 /// How long reading a kept capture's bytes may take before its record is
 /// asked for again, and how often.
 const RESTORE_READ_MS: u32 = 3_000;
+/// How long after the panel starts what an earlier visit left is read.
+const RESTORE_AFTER_MS: u32 = 1_500;
 const RESTORE_READS: u32 = 5;
 
 /// What an earlier visit left for `application`, each capture's JPEG read
@@ -324,6 +326,12 @@ impl Worker {
         }
         let worker = *self;
         spawn_local(async move {
+            // Not in the first moments after a reload: a page that read what
+            // the previous one left within ~200 ms of loading (the client-rendered
+            // interview page) failed twice in CI, once with blobs never sent,
+            // once two records short; the server-rendered page, which read it
+            // after hydration, about a second later, never did.
+            gloo_timers::future::TimeoutFuture::new(RESTORE_AFTER_MS).await;
             let Some(mut kept) = readable_kept(application).await else {
                 return;
             };
