@@ -25,11 +25,11 @@ use crate::{
     transport,
 };
 
-/// How long reading a kept capture's bytes may take before its record is
-/// asked for again, and how often.
-const RESTORE_READ_MS: u32 = 3_000;
 /// How long after the panel starts what an earlier visit left is read.
 const RESTORE_AFTER_MS: u32 = 1_500;
+/// How long reading a kept capture's bytes may take before its record is
+/// asked for again, and how many times the records are read at most.
+const RESTORE_READ_MS: u32 = 3_000;
 const RESTORE_READS: u32 = 5;
 
 /// What an earlier visit left for `application`, each capture's JPEG read
