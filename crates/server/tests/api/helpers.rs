@@ -657,9 +657,16 @@ impl ServerProcess {
     pub async fn serve_with(&mut self, vars: &[(&str, &str)]) {
         let mut command = self.command();
         command.envs(vars.iter().copied());
+        // Its warnings and errors go to a file of the data directory, so a
+        // test that fails can say what the server saw (`log_tail`).
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path())
+            .expect("the server's log file");
         let child = command
             .arg("serve")
-            .stderr(std::process::Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("serve starts");
         self.child = Some(child);
@@ -673,6 +680,19 @@ impl ServerProcess {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         panic!("the server did not start");
+    }
+
+    fn log_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("serve.log")
+    }
+
+    /// The last `lines` lines the server logged (warnings and errors), for a
+    /// failing assertion's message.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let log = std::fs::read_to_string(self.log_path()).unwrap_or_default();
+        let all: Vec<&str> = log.lines().collect();
+        let tail = all[all.len().saturating_sub(lines)..].join("\n");
+        format!("the server's log, last {lines} lines:\n{tail}")
     }
 
     /// Kills the server at once (SIGKILL), as a crash would.
