@@ -1,4 +1,4 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, test_s3, ServerProcess};
 
 #[tokio::test]
 async fn health_is_200_while_the_database_answers_and_503_after() {
@@ -9,4 +9,46 @@ async fn health_is_200_while_the_database_answers_and_503_after() {
     app.db.close_by_ref().await.unwrap();
     let response = reqwest::get(app.url("/healthz")).await.unwrap();
     assert_eq!(response.status(), 503);
+}
+
+/// A bucket the store says does not exist, or whose name it refuses, stops the
+/// server as it starts, naming the bucket (it would fail every upload); a store
+/// that does not answer does not (it may come back). With TEST_STORAGE=s3 only:
+/// the built-in store has no bucket.
+#[tokio::test]
+async fn a_bucket_the_store_refuses_stops_the_start_and_a_store_that_is_down_does_not() {
+    let Some(s3) = test_s3().await else {
+        return;
+    };
+    let mut server = ServerProcess::prepare().await;
+    // This test's settings with another bucket or endpoint.
+    let with = |bucket: &str, endpoint: Option<&str>| -> Vec<(String, String)> {
+        s3.iter()
+            .map(|(name, value)| match (name.as_str(), endpoint) {
+                ("AWS_S3_BUCKET_NAME", _) => (name.clone(), bucket.to_string()),
+                ("AWS_ENDPOINT_URL_S3", Some(endpoint)) => (name.clone(), endpoint.to_string()),
+                _ => (name.clone(), value.clone()),
+            })
+            .collect()
+    };
+    for bucket in ["im-test-no-such-bucket", "Not_A_Bucket.Name"] {
+        let vars = with(bucket, None);
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let (status, stderr) = server.serve_until_it_stops(&vars);
+        assert_eq!(status.code(), Some(1), "{bucket}: {status}, {stderr}");
+        assert!(
+            stderr.contains("cannot open object storage")
+                && stderr.contains(&format!("AWS_S3_BUCKET_NAME={bucket:?}")),
+            "{bucket}: {stderr}"
+        );
+    }
+
+    // Nothing listens on port 1: the server starts and answers.
+    let vars = with("im-test-no-such-bucket", Some("http://127.0.0.1:1"));
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    server.serve_with(&vars).await;
+    let health = reqwest::get(format!("{}/healthz", server.address))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
 }

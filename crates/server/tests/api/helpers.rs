@@ -695,6 +695,38 @@ impl ServerProcess {
         format!("the server's log, last {lines} lines:\n{tail}")
     }
 
+    /// Runs `serve` with more settings, expecting it to stop by itself within
+    /// 30 s (killed after that); how it ended and what it printed on stderr.
+    pub fn serve_until_it_stops(
+        &self,
+        vars: &[(&str, &str)],
+    ) -> (std::process::ExitStatus, String) {
+        use std::io::Read;
+        let mut child = self
+            .command()
+            .envs(vars.iter().copied())
+            .arg("serve")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("serve starts");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for serve") {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                break child.wait().expect("wait for serve");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
+        let mut stderr = String::new();
+        if let Some(mut pipe) = child.stderr.take() {
+            let _ = pipe.read_to_string(&mut stderr);
+        }
+        (status, stderr)
+    }
+
     /// Kills the server at once (SIGKILL), as a crash would.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
