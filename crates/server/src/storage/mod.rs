@@ -137,7 +137,17 @@ pub async fn from_settings(
     settings: &Settings,
 ) -> Result<(Arc<dyn ObjectStore>, Option<Arc<file::FileStore>>), StorageError> {
     match &settings.storage {
-        StorageSettings::S3(s3) => Ok((Arc::new(s3::S3Store::new(s3)), None)),
+        StorageSettings::S3(s3) => {
+            let store = s3::S3Store::new(s3);
+            match store.check_bucket().await {
+                Err(StorageError::Unreachable(error)) => tracing::warn!(
+                    error = %crate::telemetry::error_chain(error.as_ref()),
+                    "object storage does not answer; starting anyway, uploads wait for it"
+                ),
+                checked => checked?,
+            }
+            Ok((Arc::new(store), None))
+        }
         StorageSettings::BuiltIn { key } => {
             let store = Arc::new(file::FileStore::open(&settings.data_dir, key.as_ref())?);
             Ok((store.clone(), Some(store)))

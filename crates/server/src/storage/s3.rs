@@ -12,8 +12,12 @@ use std::{
 
 use async_trait::async_trait;
 use aws_sdk_s3::{
-    config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Credentials, Region},
+    config::{
+        http::HttpResponse, retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion,
+        Credentials, Region,
+    },
     error::SdkError,
+    operation::head_bucket::HeadBucketError,
     presigning::PresigningConfig,
     primitives::ByteStream,
     types::ServerSideEncryption,
@@ -166,6 +170,40 @@ where
 }
 
 impl S3Store {
+    /// Asks the store for the bucket (`HeadBucket`) before the server starts:
+    /// a bucket that does not exist, a name the store refuses or credentials
+    /// that may not use it would otherwise fail every upload. A store that does
+    /// not answer is no reason not to start (it may come back; uploads then get
+    /// 503 until it does): that is `Unreachable`, for the caller to log.
+    pub async fn check_bucket(&self) -> Result<(), StorageError> {
+        let answer = self
+            .on_any(|client| {
+                let request = client.head_bucket().bucket(&self.bucket);
+                async move { request.send().await.map(|_| ()).map_err(classify) }
+            })
+            .await;
+        match answer {
+            Err(StorageError::Refused(error)) => {
+                let status = error
+                    .downcast_ref::<SdkError<HeadBucketError, HttpResponse>>()
+                    .and_then(|error| error.raw_response())
+                    .map(|response| response.status().as_u16());
+                let why = match status {
+                    Some(404) => "the store has no bucket of that name",
+                    Some(403) => "these credentials may not use it",
+                    Some(400) => "the store does not take that name",
+                    _ => "the store refused it",
+                };
+                Err(StorageError::Config(format!(
+                    "AWS_S3_BUCKET_NAME={:?}: {why} ({})",
+                    self.bucket,
+                    status.map_or("no status".to_string(), |s| format!("HTTP {s}"))
+                )))
+            }
+            other => other,
+        }
+    }
+
     async fn list_prefix(&self, prefix: &str) -> Result<Vec<ListedObject>, StorageError> {
         self.on_any(|client| {
             let mut pages = client
