@@ -58,7 +58,7 @@ pub fn SearchPage() -> impl IntoView {
         )
     };
     let first = Resource::new(
-        move || FILTERS.map(|name| filter(name)),
+        move || FILTERS.map(&filter),
         move |_| async move {
             let user = me().await?;
             let page = search(None).await?;

@@ -84,7 +84,7 @@ impl Applications for ApplicationDirectory {
         // the scope ends: a batch's summaries are read together (most stored),
         // so memory stays flat however many applications the scope has.
         loop {
-            let batch = repo::summaries(&self.db, scope.clone(), window, self.retention).await?;
+            let batch = repo::summaries(&self.db, scope, window, self.retention).await?;
             let exhausted = (batch.len() as u64) < SEARCH_BATCH;
             let Some(last) = batch.last() else {
                 return Ok(page);

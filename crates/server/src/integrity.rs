@@ -443,9 +443,9 @@ impl Integrity for IntegrityService {
     ) -> Result<ReviewRecorded, AppError> {
         let permitted = policy::authorize::<to::Review>(&self.db, user, application).await?;
         let flagged = self.flag_of(&permitted.to_view(), event, "verdict").await?;
-        let before_candidate_saw = !permitted
+        let before_candidate_saw = permitted
             .flags_seen_at()
-            .is_some_and(|seen| seen >= flagged.ended_at.unwrap_or(flagged.at));
+            .is_none_or(|seen| seen < flagged.ended_at.unwrap_or(flagged.at));
         let now = Utc::now();
         // The verdict, its audit entry and its announcement together; the
         // entry first (it takes SQLite's write lock), the note kept out of it.

@@ -48,7 +48,7 @@ impl Language {
                 .find_map(|p| p.trim().strip_prefix("q="))
                 .and_then(|q| q.trim().parse::<f32>().ok())
                 .unwrap_or(1.0);
-            if !(quality > 0.0) {
+            if quality.is_nan() || quality <= 0.0 {
                 continue;
             }
             let primary = tag.split('-').next().unwrap_or_default();

@@ -1,4 +1,8 @@
 //! Lists of job applications: a candidate's own, a recruiter's organization's, all for an admin.
+// `search_applications` takes its endpoint's nine JSON fields as arguments; the
+// browser half the `#[server]` macro makes of it does not carry an `allow` put
+// on the function, so it is here.
+#![allow(clippy::too_many_arguments)]
 
 mod invite;
 mod list;
@@ -66,7 +70,6 @@ pub async fn list_applications(
 /// from?, to?, organizationId?, before?, limit?}`: a page of the applications a
 /// recruiter (own organization) or admin may see that pass every filter given,
 /// newest first, and `next` while more may follow.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "applications/search", input = leptos::server_fn::codec::Json)]
 pub async fn search_applications(
     #[server(default)] state: Option<String>,

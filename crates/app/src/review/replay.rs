@@ -264,7 +264,7 @@ pub fn Replay(
                                 on:error=move |_| {
                                     urls.update(|urls| { urls.remove(&failed); });
                                     asked.update_value(|asked| { asked.remove(&failed); });
-                                    head.update(|h| *h = *h);
+                                    head.notify(); // its frames read their URLs again
                                 }/>
                         }.into_any(),
                         None => view! { <div class="replay-pending muted">"Loading…"</div> }.into_any(),

@@ -133,7 +133,9 @@ pub fn samples(dir: &std::path::Path, conditions: &[&'static str]) -> Vec<Sample
     // a third of it (a person further back).
     let distances = [("near", HEIGHT), ("mid", HEIGHT / 2), ("far", HEIGHT / 3)];
 
-    let mut scenes: Vec<(String, usize, Box<dyn Fn(f32) -> RgbImage>)> = Vec::new();
+    // Its name, the faces in it, and how it is drawn at a light level.
+    type Scene = (String, usize, Box<dyn Fn(f32) -> RgbImage>);
+    let mut scenes: Vec<Scene> = Vec::new();
     for (bg_name, bg) in &backgrounds {
         let bg = bg.clone();
         scenes.push((

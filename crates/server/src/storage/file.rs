@@ -46,8 +46,11 @@ struct DurableFolders {
     root: PathBuf,
     known: Mutex<HashSet<PathBuf>>,
     /// Makes a folder's entries durable: `fsync` of the folder (tests watch it).
-    sync: Box<dyn Fn(&Path) -> std::io::Result<()> + Send + Sync>,
+    sync: SyncFolder,
 }
+
+/// How [`DurableFolders`] makes a folder's entries durable.
+type SyncFolder = Box<dyn Fn(&Path) -> std::io::Result<()> + Send + Sync>;
 
 /// Past this many folders the set starts again (a folder forgotten costs its
 /// next upload a few syncs, nothing more): two per application.

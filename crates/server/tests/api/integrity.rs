@@ -630,7 +630,7 @@ async fn the_summary_counts_a_known_interview_and_verdicts_stay() {
             .collect()
     };
     let (gap_id, paste_id) = (gap["eventId"].as_str().unwrap(), paste);
-    let theirs = trail_of(&app, &i.application).await;
+    let theirs = trail_of(app, &i.application).await;
     assert_eq!(
         reviews(&theirs),
         [
@@ -641,7 +641,7 @@ async fn the_summary_counts_a_known_interview_and_verdicts_stay() {
         "{theirs}"
     );
     app.login_as(&i.recruiter).await;
-    let recruiters = trail_of(&app, &i.application).await;
+    let recruiters = trail_of(app, &i.application).await;
     assert_eq!(
         reviews(&recruiters),
         [

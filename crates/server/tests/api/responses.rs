@@ -254,7 +254,7 @@ async fn responses_close_after_the_organizations_window() {
         .expect("backdate the session");
     let flag = event("window_blur", then, Some(then + Duration::seconds(40)));
     assert_eq!(
-        app.send_events(&i.application, &[flag.clone()])
+        app.send_events(&i.application, std::slice::from_ref(&flag))
             .await
             .status(),
         200

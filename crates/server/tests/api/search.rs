@@ -118,11 +118,12 @@ async fn reviewers_find_applications_by_what_happened_page_by_page() {
     );
 
     // Filters.
+    let just_this = vec![i.application.clone()];
     let paste_only = app.found(json!({"eventKind": "paste"})).await;
-    assert_eq!(ids(&paste_only), [i.application.clone()]);
+    assert_eq!(ids(&paste_only), just_this);
     assert_eq!(
         ids(&app.found(json!({"eventKind": "copy"})).await),
-        [i.application.clone()]
+        just_this
     );
     assert_eq!(
         ids(&app.found(json!({"eventKind": "multiple_faces"})).await),
@@ -130,7 +131,7 @@ async fn reviewers_find_applications_by_what_happened_page_by_page() {
     );
     assert_eq!(
         ids(&app.found(json!({"unreviewed": true})).await),
-        [i.application.clone()]
+        just_this
     );
     assert_eq!(
         app.found(json!({"unreviewed": false})).await["applications"]
@@ -143,7 +144,7 @@ async fn reviewers_find_applications_by_what_happened_page_by_page() {
     assert_ne!(level, "none");
     assert_eq!(
         ids(&app.found(json!({"level": level})).await),
-        [i.application.clone()]
+        just_this
     );
     assert_eq!(
         app.found(json!({"level": "none"})).await["applications"]
