@@ -146,6 +146,12 @@ if ! rustup target list --installed | grep -q wasm32-unknown-unknown; then
   log "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown >&2
 fi
+for component in clippy rustfmt; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    log "adding rustup's $component (the test command's lint step)"
+    rustup component add "$component" >&2
+  fi
+done
 install_node_tools
 install_wasm_bindgen
 install_cargo_leptos

@@ -34,6 +34,14 @@ workspace_test() {
 }
 
 if want rust; then
+  # The code as rustfmt writes it and without a lint clippy warns of, on each
+  # side: the server (ssr), the app's browser half, the panel crate and the
+  # candidate's page for wasm32.
+  log "rustfmt and clippy"
+  cargo fmt --all --check || die "cargo fmt --all would change the code above"
+  cargo clippy -q --workspace --features app/ssr --all-targets -- -D warnings
+  cargo clippy -q -p app --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
+  cargo clippy -q -p interview-monitor-panel -p candidate-page --target wasm32-unknown-unknown -- -D warnings
   log "unit and API tests (SQLite, built-in store)"
   workspace_test
   log "the panel crate on its own, for the browser (interview-monitor-panel)"

@@ -142,10 +142,7 @@ async fn reviewers_find_applications_by_what_happened_page_by_page() {
     );
     let level = paste_only["applications"][0]["integrityLevel"].clone();
     assert_ne!(level, "none");
-    assert_eq!(
-        ids(&app.found(json!({"level": level})).await),
-        just_this
-    );
+    assert_eq!(ids(&app.found(json!({"level": level})).await), just_this);
     assert_eq!(
         app.found(json!({"level": "none"})).await["applications"]
             .as_array()
