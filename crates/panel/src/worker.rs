@@ -326,11 +326,13 @@ impl Worker {
         }
         let worker = *self;
         spawn_local(async move {
-            // Not in the first moments after a reload: a page that read what
-            // the previous one left within ~200 ms of loading (the client-rendered
-            // interview page) failed twice in CI, once with blobs never sent,
-            // once two records short; the server-rendered page, which read it
-            // after hydration, about a second later, never did.
+            // Not in the first moments after a reload: when the client-rendered
+            // interview page read what the previous one left within ~200 ms of
+            // loading, a CI run saw its blobs never sent (read into memory
+            // now, above); the server-rendered page, which read it after
+            // hydration, about a second later, never did. (Another run's "two
+            // records short" was the test counting captures the server already
+            // had, sent again and stored once; the test now counts by id.)
             gloo_timers::future::TimeoutFuture::new(RESTORE_AFTER_MS).await;
             let Some(mut kept) = readable_kept(application).await else {
                 return;
