@@ -85,7 +85,7 @@ async function keptIds(page: Page): Promise<string[]> {
  * Read just before the page goes, while offline (the API is asked from outside
  * the browser, which offline mode does not touch).
  */
-async function takenBeforeLeaving(page: Page, before: string[], left: { captured: number }) {
+async function takenBeforeLeaving(page: Page, before: string[], left: { captured: number; uploaded: number }) {
   const kept = await keptIds(page);
   const known = new Set(before.map(captureId));
   const stored = (await serverKeys(page)).map(captureId).filter((id) => !known.has(id));
@@ -93,15 +93,25 @@ async function takenBeforeLeaving(page: Page, before: string[], left: { captured
   expect(kept.length).toBeGreaterThanOrEqual(4);
   // Every capture counted as taken is stored or kept, but for one being written this instant.
   expect(taken.size).toBeGreaterThanOrEqual(left.captured - 2);
+  // Stored and still kept: a capture whose answer was lost (never counted
+  // uploaded), or one acknowledged whose record was not deleted. The second
+  // is harmless (sent again, stored once) but should not happen: reported
+  // here, to tell the two apart in CI's output.
+  const both = stored.filter((id) => kept.includes(id)).length;
+  const acknowledgedYetKept = both - (stored.length - left.uploaded);
+  if (acknowledgedYetKept > 0) {
+    console.log(`acknowledged yet still kept in IndexedDB: ${acknowledgedYetKept} (stored ${stored.length}, uploaded ${left.uploaded}, kept ${kept.length})`);
+  }
   return { kept, taken };
 }
 
 /**
  * Back online on a fresh page load with hour-long intervals: only the restored
  * captures upload, at once: consent to this text is recorded, so nothing asks again.
- * Each capture taken is then on the server once. A kept capture the server
- * already had (its answer lost as the network went) is sent again and
- * stored once: so the new images are those taken, not uploaded + restored.
+ * Each capture taken is then on the server once, counted by id: a kept
+ * capture the server already had (stored as the network went, its answer
+ * lost; or acknowledged while its record was still kept) is sent again and
+ * stored once.
  */
 async function resumeAndCheck(page: Page, context: BrowserContext, before: string[], left: { queued: number }, was: { kept: string[]; taken: Set<string> }) {
   await context.setOffline(false);
@@ -118,7 +128,7 @@ async function resumeAndCheck(page: Page, context: BrowserContext, before: strin
   await expect(notice).toHaveAttribute("data-restored-uploaded", String(restored), { timeout: 45_000 });
   await expect(notice).toContainText(`${restored} captures from your last visit uploaded`);
   const after = await serverKeys(page);
-  expect(new Set(after).size).toBe(after.length); // none twice
+  expect(new Set(after.map(captureId)).size).toBe(after.length); // none twice, under any time
   const known = new Set(before.map(captureId));
   const added = after.map(captureId).filter((id) => !known.has(id));
   const missing = [...was.taken].filter((id) => !added.includes(id));

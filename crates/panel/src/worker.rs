@@ -330,9 +330,10 @@ impl Worker {
             // interview page read what the previous one left within ~200 ms of
             // loading, a CI run saw its blobs never sent (read into memory
             // now, above); the server-rendered page, which read it after
-            // hydration, about a second later, never did. (Another run's "two
-            // records short" was the test counting captures the server already
-            // had, sent again and stored once; the test now counts by id.)
+            // hydration, about a second later, never did. (Another run found
+            // two captures fewer on the server than uploaded + restored, cause
+            // unknown; the test now counts by capture id and reports a capture
+            // acknowledged yet still kept.)
             gloo_timers::future::TimeoutFuture::new(RESTORE_AFTER_MS).await;
             let Some(mut kept) = readable_kept(application).await else {
                 return;

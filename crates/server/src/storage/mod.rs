@@ -142,7 +142,7 @@ pub async fn from_settings(
             match store.check_bucket().await {
                 Err(StorageError::Unreachable(error)) => tracing::warn!(
                     error = %crate::telemetry::error_chain(error.as_ref()),
-                    "object storage does not answer; starting anyway, uploads wait for it"
+                    "object storage did not answer the bucket check; going on (what needs it waits for it)"
                 ),
                 checked => checked?,
             }

@@ -169,19 +169,25 @@ where
     }
 }
 
+/// How long the bucket check at start may take in all, whatever the gateways
+/// and the SDK's retries: a store that does not answer holds nothing up longer.
+const BUCKET_CHECK: Duration = Duration::from_secs(3);
+
 impl S3Store {
     /// Asks the store for the bucket (`HeadBucket`) before the server starts:
     /// a bucket that does not exist, a name the store refuses or credentials
     /// that may not use it would otherwise fail every upload. A store that does
-    /// not answer is no reason not to start (it may come back; uploads then get
-    /// 503 until it does): that is `Unreachable`, for the caller to log.
+    /// not answer within [`BUCKET_CHECK`] is no reason not to start (it may
+    /// come back; uploads then get 503 until it does): that is `Unreachable`,
+    /// for the caller to log.
     pub async fn check_bucket(&self) -> Result<(), StorageError> {
-        let answer = self
-            .on_any(|client| {
-                let request = client.head_bucket().bucket(&self.bucket);
-                async move { request.send().await.map(|_| ()).map_err(classify) }
-            })
-            .await;
+        let asked = self.on_any(|client| {
+            let request = client.head_bucket().bucket(&self.bucket);
+            async move { request.send().await.map(|_| ()).map_err(classify) }
+        });
+        let answer = tokio::time::timeout(BUCKET_CHECK, asked)
+            .await
+            .unwrap_or_else(|elapsed| Err(StorageError::Unreachable(Box::new(elapsed))));
         match answer {
             Err(StorageError::Refused(error)) => {
                 let status = error
@@ -189,10 +195,14 @@ impl S3Store {
                     .and_then(|error| error.raw_response())
                     .map(|response| response.status().as_u16());
                 let why = match status {
-                    Some(404) => "the store has no bucket of that name",
-                    Some(403) => "these credentials may not use it",
-                    Some(400) => "the store does not take that name",
-                    _ => "the store refused it",
+                    Some(404) => "the store has no bucket of that name".to_string(),
+                    Some(403) => "these credentials may not use it".to_string(),
+                    Some(400) => "the store does not take that name".to_string(),
+                    Some(301) => "the bucket is in another region than AWS_REGION".to_string(),
+                    _ => format!(
+                        "the store refused it: {}",
+                        crate::telemetry::error_chain(error.as_ref())
+                    ),
                 };
                 Err(StorageError::Config(format!(
                     "AWS_S3_BUCKET_NAME={:?}: {why} ({})",

@@ -701,12 +701,15 @@ impl ServerProcess {
         &self,
         vars: &[(&str, &str)],
     ) -> (std::process::ExitStatus, String) {
-        use std::io::Read;
+        // Into a file, not a pipe: a pipe nobody reads until the end could
+        // fill and hold the server up.
+        let path = self.dir.path().join("stopped.log");
+        let log = std::fs::File::create(&path).expect("a log file");
         let mut child = self
             .command()
             .envs(vars.iter().copied())
             .arg("serve")
-            .stderr(std::process::Stdio::piped())
+            .stderr(log)
             .spawn()
             .expect("serve starts");
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -720,11 +723,7 @@ impl ServerProcess {
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         };
-        let mut stderr = String::new();
-        if let Some(mut pipe) = child.stderr.take() {
-            let _ = pipe.read_to_string(&mut stderr);
-        }
-        (status, stderr)
+        (status, std::fs::read_to_string(&path).unwrap_or_default())
     }
 
     /// Kills the server at once (SIGKILL), as a crash would.
